@@ -1,0 +1,300 @@
+import { validate as validateCron } from 'node-cron';
+import { z } from 'zod';
+import { LEVELS, READING_TYPES } from '../domain/index.js';
+
+/**
+ * The one schema of the config file: the source of the TypeScript types and of the documented
+ * defaults (config/siaga.example.yaml mirrors it). Cross-references are checked in `refs.ts`.
+ */
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1–32 characters of a-z, 0-9 and "-", starting with a letter or digit');
+const port = z.number().int().min(1).max(65535);
+const hex32 = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)');
+const cron = z.string().refine((s) => validateCron(s), { message: 'is not a valid cron expression' });
+const latitude = z.number().min(-90).max(90);
+const longitude = z.number().min(-180).max(180);
+
+const site = z.strictObject({
+  name: z.string().min(1),
+  village_code: z
+    .string()
+    .regex(/^\d{2}\.\d{2}\.\d{2}\.\d{4}$/, 'must be a Kemendagri village code such as "18.07.11.2005"'),
+  park: z.string().default('TNWK'),
+  lat: latitude,
+  lon: longitude,
+});
+
+const gateway = z.strictObject({
+  id,
+  site,
+  /** Readings received before this date are flagged clock_ok=false (a Pi has no RTC). */
+  min_valid_time: z.iso.datetime({ offset: true }).or(z.iso.date()).default('2026-11-01'),
+});
+
+const storage = z.strictObject({
+  path: z.string().min(1).default('/var/lib/siaga/siaga.db'),
+  retention_days: z.number().int().min(1).max(3650).default(30),
+  max_db_mb: z.number().int().min(16).default(2048),
+  group_commit: z
+    .strictObject({
+      max_rows: z.number().int().min(1).max(100_000).default(1000),
+      max_delay_ms: z.number().int().min(0).max(1000).default(5),
+    })
+    .prefault({}),
+});
+
+const uplink = z
+  .strictObject({
+    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+    client_id: z.string().min(1).optional(),
+    username: z.string().min(1).optional(),
+    password: z.string().optional(),
+    password_file: z.string().optional(),
+    ca_file: z.string().optional(),
+    cert_file: z.string().optional(),
+    key_file: z.string().optional(),
+    protocol_version: z.union([z.literal(4), z.literal(5)]).default(4),
+    keepalive_s: z.number().int().min(5).max(1200).default(60),
+    batch: z
+      .strictObject({
+        max_readings: z.number().int().min(1).max(5000).default(200),
+        max_delay_ms: z.number().int().min(0).max(60_000).default(1000),
+      })
+      .prefault({}),
+    max_inflight: z.number().int().min(1).max(64).default(4),
+    compress: z.enum(['none', 'deflate']).default('none'),
+    stall_s: z.number().int().min(5).max(3600).default(60),
+    backoff: z
+      .strictObject({
+        min_ms: z.number().int().min(100).default(1000),
+        max_ms: z.number().int().min(1000).default(60_000),
+      })
+      .prefault({}),
+  })
+  .optional();
+
+const commandKey = z.strictObject({
+  id: z.string().min(1).max(64),
+  secret: z.string().min(16, 'must be at least 16 characters').optional(),
+  secret_file: z.string().optional(),
+});
+
+const commands = z
+  .strictObject({
+    keys: z.array(commandKey).default([]),
+    max_skew_s: z.number().int().min(1).max(3600).default(60),
+  })
+  .prefault({});
+
+const brokerUser = z.strictObject({
+  username: z.string().min(1).max(64),
+  password_hash: z.string().regex(/^scrypt\$/, 'must be a hash printed by `siaga passwd` (starts with "scrypt$")'),
+  role: z.enum(['node', 'siren', 'viewer', 'admin']),
+  node: id.optional(),
+  siren: id.optional(),
+});
+
+const localBroker = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    host: z.string().default('127.0.0.1'),
+    port: port.default(1883),
+    tls: z.strictObject({ cert_file: z.string(), key_file: z.string() }).optional(),
+    max_connections: z.number().int().min(1).max(10_000).default(200),
+    max_payload_bytes: z.number().int().min(64).max(262_144).default(16_384),
+    auth_fail_limit: z.number().int().min(1).default(5),
+    users: z.array(brokerUser).default([]),
+  })
+  .prefault({});
+
+const serialPort = z.strictObject({
+  port: z.string().min(1),
+  baud: z.number().int().positive().default(115200),
+  name: z.string().optional(),
+});
+
+const loraDevice = z.strictObject({
+  node: id,
+  dev_addr: z.string().regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hex digits'),
+  nwk_s_key: hex32.optional(),
+  nwk_s_key_file: z.string().optional(),
+  app_s_key: hex32.optional(),
+  app_s_key_file: z.string().optional(),
+  codec: z.enum(['lpp', 'sg1']).default('lpp'),
+});
+
+const lora = z
+  .strictObject({
+    gwmp: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: port.default(1700),
+        max_datagram_bytes: z.number().int().min(512).max(65_535).default(65_535),
+      })
+      .prefault({}),
+    dedup_s: z.number().int().min(0).max(600).default(10),
+    devices: z.array(loraDevice).default([]),
+  })
+  .optional();
+
+/** Seconds between frames a node of each type is expected to keep (heartbeats included). */
+export const EXPECT_EVERY_S: Record<(typeof READING_TYPES)[number], number> = {
+  hb: 300,
+  pir: 300,
+  seis: 300,
+  beam: 300,
+  cam: 600,
+  fence: 300,
+  gps: 900,
+  btn: 3600,
+};
+
+const node = z.strictObject({
+  id,
+  type: z.enum(READING_TYPES),
+  zone: id,
+  name: z.string().optional(),
+  expect_every_s: z.number().int().min(1).optional(),
+  bat_low: z.number().min(0).optional(),
+  lat: latitude.optional(),
+  lon: longitude.optional(),
+});
+
+const zone = z.strictObject({
+  id,
+  name: z.string().min(1),
+  sirens: z.array(id).default([]),
+  center: z.tuple([latitude, longitude]).optional(),
+  radius_m: z.number().positive().max(50_000).default(1500),
+});
+
+const detection = z
+  .strictObject({
+    window_s: z.number().int().min(1).default(600),
+    hold_s: z.number().int().min(0).default(900),
+    node_cap: z.number().min(0).default(40),
+    min_conf: z.number().min(0).max(1).default(0.6),
+    seis_min_pgv: z.number().min(0).default(0.3),
+    fence_min_kv: z.number().min(0).default(4.0),
+    thresholds: z
+      .strictObject({
+        waspada: z.number().positive().default(30),
+        siaga: z.number().positive().default(60),
+        awas: z.number().positive().default(100),
+      })
+      .prefault({})
+      .refine((t) => t.waspada < t.siaga && t.siaga < t.awas, {
+        message: 'must rise: waspada < siaga < awas',
+      }),
+    weights: z
+      .strictObject({
+        cam_elephant: z.number().min(0).default(70),
+        cam_human: z.number().min(0).default(0),
+        seis: z.number().min(0).default(25),
+        beam: z.number().min(0).default(30),
+        pir_per_detection: z.number().min(0).default(10),
+        pir_max_per_frame: z.number().min(0).default(20),
+        fence_low: z.number().min(0).default(40),
+        gps_inside: z.number().min(0).default(80),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const sirenBase = { id };
+const siren = z.discriminatedUnion('driver', [
+  z.strictObject({
+    ...sirenBase,
+    driver: z.literal('relay'),
+    port: z.string().min(1),
+    baud: z.number().int().positive().default(9600),
+    channel: z.number().int().min(1).max(8).default(1),
+  }),
+  z.strictObject({
+    ...sirenBase,
+    driver: z.literal('gpio'),
+    chip: z.string().default('gpiochip0'),
+    line: z.number().int().min(0),
+    active_low: z.boolean().default(false),
+  }),
+  z.strictObject({ ...sirenBase, driver: z.literal('mqtt'), state_timeout_ms: z.number().int().min(10).default(2000) }),
+  z.strictObject({
+    ...sirenBase,
+    driver: z.literal('command'),
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    timeout_ms: z.number().int().min(10).default(5000),
+  }),
+  z.strictObject({ ...sirenBase, driver: z.literal('print') }),
+  z.strictObject({ ...sirenBase, driver: z.literal('lora'), node: id, fport: z.number().int().min(1).max(223).default(10) }),
+]);
+
+const sirenPolicy = z
+  .strictObject({
+    sound_at: z.enum(LEVELS.filter((l) => l === 'SIAGA' || l === 'AWAS') as ['SIAGA', 'AWAS']).default('AWAS'),
+    on_s: z.number().positive().default(20),
+    off_s: z.number().min(0).default(10),
+    max_activation_s: z.number().positive().default(180),
+    max_on_s_per_hour: z.number().positive().default(600),
+    self_test_s: z.number().positive().max(60).default(2),
+    max_silence_min: z.number().int().min(1).max(240).default(240),
+  })
+  .prefault({});
+
+const schedules = z
+  .strictObject({
+    prune: cron.default('15 3 * * *'),
+    summary: cron.default('5 0 * * *'),
+    self_test: cron.default('0 10 * * 1'),
+    heartbeat: cron.default('* * * * *'),
+    node_check: cron.default('* * * * *'),
+  })
+  .prefault({});
+
+const log = z
+  .strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .prefault({});
+
+const control = z
+  .strictObject({
+    /** Unix socket the CLI talks to; default: `siaga.sock` next to the database. */
+    socket: z.string().optional(),
+  })
+  .prefault({});
+
+export const configSchema = z.strictObject({
+  gateway,
+  storage: storage.prefault({}),
+  uplink,
+  commands,
+  local_broker: localBroker,
+  serial: z.array(serialPort).default([]),
+  lora,
+  nodes: z.array(node).min(1, 'at least one node is needed'),
+  zones: z.array(zone).min(1, 'at least one zone is needed'),
+  detection,
+  sirens: z.array(siren).default([]),
+  siren_policy: sirenPolicy,
+  schedules,
+  log,
+  control,
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type NodeConfig = Config['nodes'][number];
+export type ZoneConfig = Config['zones'][number];
+export type SirenConfig = Config['sirens'][number];
+export type SirenPolicy = Config['siren_policy'];
+export type DetectionConfig = Config['detection'];
+export type UplinkConfig = NonNullable<Config['uplink']>;
+export type LoraConfig = NonNullable<Config['lora']>;
+export type LoraDeviceConfig = LoraConfig['devices'][number];
+export type LocalBrokerConfig = Config['local_broker'];
+export type BrokerUser = LocalBrokerConfig['users'][number];
+export type CommandsConfig = Config['commands'];
+export type SerialPortConfig = Config['serial'][number];

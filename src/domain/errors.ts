@@ -1,0 +1,105 @@
+/**
+ * The one error family of siaga. Code branches on `code` (and `reason` for rejected input),
+ * never on message text.
+ */
+export abstract class SiagaError extends Error {
+  abstract readonly code: string;
+  /** Process exit code a CLI command ends with when this error reaches it. */
+  readonly exitCode: number = 1;
+}
+
+export interface ConfigIssue {
+  /** e.g. `zones[1].sirens[0]` */
+  path: string;
+  message: string;
+}
+
+/** The config file is missing, unreadable or invalid. Exit 78 (EX_CONFIG). */
+export class ConfigError extends SiagaError {
+  readonly code = 'config';
+  override readonly exitCode = 78;
+  constructor(
+    readonly issues: ConfigIssue[],
+    readonly file?: string,
+  ) {
+    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** A byte sequence from a node or radio that was refused; `reason` becomes a counter. */
+export class FrameError extends SiagaError {
+  readonly code = 'frame';
+  constructor(
+    readonly reason: string,
+    message?: string,
+  ) {
+    super(message ?? reason);
+    this.name = 'FrameError';
+  }
+}
+
+/** SQLite could not read or write (disk full, read-only media, corruption). */
+export class StorageError extends SiagaError {
+  readonly code = 'storage';
+  constructor(
+    message: string,
+    readonly sqliteCode?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+  get diskFull(): boolean {
+    return this.sqliteCode === 'SQLITE_FULL' || this.sqliteCode === 'SQLITE_READONLY';
+  }
+}
+
+/** A siren driver failed to switch or check. */
+export class SirenError extends SiagaError {
+  readonly code = 'siren';
+  constructor(
+    readonly siren: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SirenError';
+  }
+}
+
+/** A signed command was refused; `reason` is sent back in `cmd/res` and recorded as an event. */
+export class CommandError extends SiagaError {
+  readonly code = 'command';
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+/** The running gateway could not be reached over its control socket. Exit 69 (EX_UNAVAILABLE). */
+export class UnavailableError extends SiagaError {
+  readonly code = 'unavailable';
+  override readonly exitCode = 69;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnavailableError';
+  }
+}
+
+/** Wrong command-line usage. Exit 64 (EX_USAGE). */
+export class UsageError extends SiagaError {
+  readonly code = 'usage';
+  override readonly exitCode = 64;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function isSiagaError(e: unknown): e is SiagaError {
+  return e instanceof SiagaError;
+}

@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StorageError } from '../domain/index.js';
+import { MIGRATIONS } from './schema.js';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Open without creating or migrating (CLI reads while the gateway runs). */
+  readonly?: boolean;
+}
+
+/**
+ * Opens the database with the pragmas the gateway relies on: WAL so readers (the CLI) never
+ * block the writer, synchronous=NORMAL so a commit is one fsync of the WAL, and a busy timeout so
+ * a CLI read during a checkpoint waits instead of failing.
+ */
+export function openDb(path: string, opts: OpenOptions = {}): Db {
+  let db: Db;
+  try {
+    if (!opts.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (e) {
+    throw toStorageError(e, `cannot open database ${path}`);
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      // Bound the WAL so a long outage does not grow it without end on an SD card.
+      db.pragma('journal_size_limit = 16777216');
+      migrate(db);
+    }
+  } catch (e) {
+    db.close();
+    throw toStorageError(e, `cannot prepare database ${path}`);
+  }
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function migrate(db: Db): void {
+  const current = schemaVersion(db);
+  if (current > MIGRATIONS.length) {
+    throw new StorageError(
+      `database schema ${current} is newer than this siaga (${MIGRATIONS.length}); upgrade siaga or restore a matching database`,
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+/** Wraps a better-sqlite3 error, keeping its SQLITE_* code so callers can spot a full disk. */
+export function toStorageError(e: unknown, what: string): StorageError {
+  if (e instanceof StorageError) return e;
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new StorageError(`${what}: ${msg}`, code, { cause: e });
+}
