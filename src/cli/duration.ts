@@ -1,0 +1,36 @@
+import { UsageError } from '../domain/index.js';
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `90s`, `30m`, `1h`, `2d` → milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
+  if (!m) throw new UsageError(`"${text}" is not a duration; use a number and a unit, e.g. 30m, 1h or 2d`);
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
+/** An ISO date/time, `today`, or a duration back from now (`1h` = one hour ago) → epoch ms. */
+export function parseTime(text: string, now: number): number {
+  if (/^\d+(?:\.\d+)?\s*[smhdw]$/.test(text.trim())) return now - parseDuration(text);
+  if (text === 'now') return now;
+  if (text === 'today') {
+    const d = new Date(now);
+    d.setHours(0, 0, 0, 0);
+    return d.getTime();
+  }
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`"${text}" is not a time; use e.g. 2026-11-20, 2026-11-20T18:00 or 6h`);
+  return t;
+}
+
+/** Milliseconds → "3m 20s" for people. */
+export function formatAgo(ms: number): string {
+  if (ms < 0) return 'in the future';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}

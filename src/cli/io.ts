@@ -1,0 +1,30 @@
+import { isSiagaError } from '../domain/index.js';
+
+/** CLI output for people and scripts; the only place that writes to stdout besides pino. */
+export function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function json(value: unknown): void {
+  out(JSON.stringify(value, null, 2));
+}
+
+/**
+ * Runs a command action: a SiagaError ends the process with its exit code and its message (one
+ * sentence that says what to do); anything else is a bug, reported with exit 1.
+ */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      if (isSiagaError(e)) {
+        process.stderr.write(`siaga: ${e.message}\n`);
+        process.exitCode = e.exitCode;
+      } else {
+        process.stderr.write(`siaga: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exitCode = 1;
+      }
+    }
+  };
+}

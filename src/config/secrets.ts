@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { ConfigIssue } from '../domain/index.js';
+
+/** Keys whose value is a secret: given inline, or better as `<key>_file` read at start. */
+export const SECRET_KEYS = ['password', 'secret', 'nwk_s_key', 'app_s_key', 'password_hash'] as const;
+const FILE_BACKED = new Set(['password', 'secret', 'nwk_s_key', 'app_s_key']);
+const REDACTED = '[redacted]';
+
+/**
+ * Replaces every `<secret>_file` in the raw YAML tree by the file's trimmed content under
+ * `<secret>` (keeping the `_file` key for display). Paths are relative to the config file.
+ * Problems become issues with the `_file` key's path; the secret itself is never in a message.
+ */
+export function resolveSecretFiles(raw: unknown, baseDir: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (Array.isArray(node)) {
+      node.forEach((child, i) => walk(child, `${path}[${i}]`));
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const obj = node as Record<string, unknown>;
+    for (const [key, value] of Object.entries(obj)) {
+      const here = path ? `${path}.${key}` : key;
+      const base = key.endsWith('_file') ? key.slice(0, -5) : undefined;
+      if (base !== undefined && FILE_BACKED.has(base)) {
+        if (typeof value !== 'string' || value === '') {
+          issues.push({ path: here, message: 'must be a file path' });
+          continue;
+        }
+        if (obj[base] !== undefined) {
+          issues.push({ path: here, message: `give either ${base} or ${key}, not both` });
+          continue;
+        }
+        const file = isAbsolute(value) ? value : resolve(baseDir, value);
+        try {
+          obj[base] = readFileSync(file, 'utf8').trim();
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code ?? 'error';
+          issues.push({ path: here, message: `cannot read ${file} (${code}); check the path and that user siaga may read it` });
+        }
+      } else {
+        walk(value, here);
+      }
+    }
+  };
+  walk(raw, '');
+  return issues;
+}
+
+/** A deep copy with every secret value replaced, for `config.get`, status and logs. */
+export function redact<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => redact(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = (SECRET_KEYS as readonly string[]).includes(k) && v !== undefined ? REDACTED : redact(v);
+  }
+  return out as T;
+}
+
+/** Every secret string in a config, so tests and log redaction can look for leaks. */
+export function secretValues(value: unknown): string[] {
+  const found: string[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if ((SECRET_KEYS as readonly string[]).includes(k) && typeof x === 'string' && x.length > 0) found.push(x);
+        else walk(x);
+      }
+    }
+  };
+  walk(value);
+  return found;
+}

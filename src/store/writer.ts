@@ -1,0 +1,173 @@
+import type { Logger } from 'pino';
+import type { GatewayEvent, Reading } from '../domain/index.js';
+import { type Db, toStorageError } from './db.js';
+import { type NodeState, nodeStateWriter } from './node-state.js';
+
+export interface WriterOptions {
+  /** Flush as soon as this many readings wait. */
+  maxRows: number;
+  /** …or this long after the first one arrived. */
+  maxDelayMs: number;
+  /** While the disk refuses writes, keep at most this many readings in memory (events are always kept). */
+  maxPendingWhileFailing?: number;
+  /** How often to retry after a failed commit. */
+  retryMs?: number;
+}
+
+export interface CommitInfo {
+  readings: Reading[];
+  events: GatewayEvent[];
+}
+
+export interface WriterDeps {
+  db: Db;
+  log: Logger;
+  options: WriterOptions;
+  onCommit?: (info: CommitInfo) => void;
+  /** Called once when writes start failing and once when they work again. */
+  onStorageState?: (failing: boolean, error?: string) => void;
+}
+
+/**
+ * Group commit: readings, events, their outbox rows and the nodes' sequence state go to SQLite in
+ * one transaction, flushed on N rows or a few ms. A reading counts as received only once that
+ * transaction committed. When the disk is full or read-only the batch stays in memory and the
+ * commit is retried; readings beyond the memory bound are dropped oldest first and counted,
+ * events never.
+ */
+export class StoreWriter {
+  private readings: Reading[] = [];
+  private events: GatewayEvent[] = [];
+  private dirtyNodes = new Map<string, NodeState>();
+  private timer: NodeJS.Timeout | undefined;
+  private failing = false;
+  private closed = false;
+  private readonly txn: () => void;
+  /** Readings dropped because the disk refused writes for too long. */
+  droppedWhileFailing = 0;
+  committedReadings = 0;
+  lastError: string | undefined;
+
+  constructor(private readonly deps: WriterDeps) {
+    const { db } = deps;
+    const insReading = db.prepare(
+      'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insEvent = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
+    const insOutbox = db.prepare('INSERT INTO outbox (kind, ref) VALUES (?, ?)');
+    const writeNode = nodeStateWriter(db);
+    this.txn = db.transaction(() => {
+      for (const e of this.events) {
+        const { lastInsertRowid } = insEvent.run(e.id, e.ts, e.kind, JSON.stringify(e.fields));
+        insOutbox.run(0, lastInsertRowid);
+      }
+      for (const r of this.readings) {
+        const { lastInsertRowid } = insReading.run(
+          r.id,
+          r.node,
+          r.seq,
+          r.type,
+          r.ts,
+          r.via,
+          JSON.stringify(r.v),
+          r.radio ? JSON.stringify(r.radio) : null,
+          r.clockOk ? 1 : 0,
+        );
+        insOutbox.run(1, lastInsertRowid);
+      }
+      for (const s of this.dirtyNodes.values()) writeNode(s);
+    });
+  }
+
+  get pending(): number {
+    return this.readings.length + this.events.length;
+  }
+
+  get storageFailing(): boolean {
+    return this.failing;
+  }
+
+  addReading(r: Reading, node?: NodeState): void {
+    this.readings.push(r);
+    if (node) this.dirtyNodes.set(node.node, node);
+    if (this.readings.length >= this.deps.options.maxRows && !this.failing) this.flush();
+    else this.schedule(this.deps.options.maxDelayMs);
+  }
+
+  /** Events are rare and matter: they are flushed on the next turn of the event loop. */
+  addEvent(e: GatewayEvent): void {
+    this.events.push(e);
+    this.schedule(0);
+  }
+
+  /** Node state changes that come without a reading (offline, battery flags). */
+  touchNode(node: NodeState): void {
+    this.dirtyNodes.set(node.node, node);
+    this.schedule(this.deps.options.maxDelayMs);
+  }
+
+  /** Commits everything pending now. Returns false when the disk refused (data kept for retry). */
+  flush(): boolean {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.closed || (this.readings.length === 0 && this.events.length === 0 && this.dirtyNodes.size === 0)) {
+      return true;
+    }
+    try {
+      this.txn();
+    } catch (e) {
+      this.onFailure(e);
+      return false;
+    }
+    const info: CommitInfo = { readings: this.readings, events: this.events };
+    this.committedReadings += info.readings.length;
+    this.readings = [];
+    this.events = [];
+    this.dirtyNodes = new Map();
+    if (this.failing) {
+      this.failing = false;
+      this.lastError = undefined;
+      this.deps.log.info('storage writes work again');
+      this.deps.onStorageState?.(false);
+    }
+    this.deps.onCommit?.(info);
+    return true;
+  }
+
+  close(): void {
+    this.flush();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    if (this.timer) {
+      if (ms > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, ms);
+  }
+
+  private onFailure(e: unknown): void {
+    const err = toStorageError(e, 'cannot commit readings');
+    this.lastError = err.message;
+    const cap = this.deps.options.maxPendingWhileFailing ?? 200_000;
+    if (this.readings.length > cap) {
+      const drop = this.readings.length - cap;
+      this.readings.splice(0, drop);
+      this.droppedWhileFailing += drop;
+    }
+    if (!this.failing) {
+      this.failing = true;
+      this.deps.log.error({ err: err.message, code: err.sqliteCode }, 'storage write failed; keeping data in memory and retrying');
+      this.deps.onStorageState?.(true, err.message);
+    }
+    this.schedule(this.deps.options.retryMs ?? 2000);
+  }
+}
