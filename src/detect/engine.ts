@@ -1,0 +1,327 @@
+import type { Config, DetectionConfig, NodeConfig, ZoneConfig } from '../config/schema.js';
+import type { Clock, Level, Reading } from '../domain/index.js';
+import { LEVELS, levelRank } from '../domain/index.js';
+import { type Evidence, isFenceOk, scoreReading } from './evidence.js';
+import { deescalationReason, escalationReason, rankNodes, roundScore } from './reason.js';
+import type { EngineOutput, LevelChange, ZoneState } from './types.js';
+import { fromMicro, toMicro, ZoneWindow } from './window.js';
+
+/** The part of the config the engine reads. */
+export type DetectionEngineConfig = Pick<Config, 'detection' | 'zones' | 'nodes'>;
+
+export interface DetectionEngineDeps {
+  config: DetectionEngineConfig;
+  clock: Clock;
+}
+
+/** Level and time it was entered, as persisted by the store for a restart. */
+export type SavedLevels = Record<string, { level: Level; since: number }>;
+
+interface ZoneRt {
+  cfg: ZoneConfig;
+  win: ZoneWindow;
+  level: Level;
+  since: number;
+  /** A panic button's AWAS is being held (until `manualUntil`, or a cancel). */
+  manual: boolean;
+  manualUntil: number;
+  /** Since when the score has been below the current level's threshold; undefined when not. */
+  belowSince: number | undefined;
+}
+
+const empty = (): EngineOutput => ({ changes: [], retriggered: [], notices: [] });
+
+/**
+ * Evidence → zone levels (behaviour.md, Detection). Pure: no I/O and no timers; time comes
+ * from the injected clock and the caller calls `tick()` about once a second.
+ *
+ * - Escalation happens only in `onReading`, immediately, possibly several levels at once.
+ * - De-escalation happens only in `tick`, one level at a time, after the score has been below the
+ *   current level's threshold for `hold_s` continuously; the hold then restarts for the next step.
+ * - A panic button (btn p=1) raises AWAS at once and holds it for at least `hold_s`, unless a
+ *   btn p=0 from the same zone cancels it.
+ */
+export class DetectionEngine {
+  private readonly clock: Clock;
+  private det!: DetectionConfig;
+  private nodes = new Map<string, NodeConfig>();
+  private zoneMap = new Map<string, ZoneRt>();
+  /** Threshold per level rank in micro-points (NORMAL = 0). */
+  private thr: number[] = [];
+  private holdMs = 0;
+  private windowMs = 0;
+
+  constructor(deps: DetectionEngineDeps) {
+    this.clock = deps.clock;
+    this.apply(deps.config, new Map());
+  }
+
+  /** Scores one accepted reading into its zone; escalates at once when a threshold is crossed. */
+  onReading(r: Reading): EngineOutput {
+    const out = empty();
+    const node = this.nodes.get(r.node);
+    if (node === undefined) return out;
+    const z = this.zoneMap.get(node.zone);
+    if (z === undefined) return out;
+    const now = this.clock.now();
+    const ev = scoreReading(r, node, z.cfg, this.det);
+    if (ev === undefined) {
+      if (isFenceOk(r, this.det)) {
+        const b = z.win.bucket(r.node);
+        if (b !== undefined) b.fenceNotified = false;
+      }
+      return out;
+    }
+    z.win.evict(now);
+    const before = z.win.scoreMicro;
+    if (!this.admit(z, ev, r, now, out)) return out;
+    const prev = z.level;
+    const target = ev.manual === 'alarm' ? 'AWAS' : this.levelFor(z.win.scoreMicro);
+    if (levelRank(target) > levelRank(prev)) {
+      out.changes.push(this.raise(z, target, now, ev.manual === 'alarm', ''));
+    } else if (levelRank(prev) >= 1 && (z.win.scoreMicro > before || ev.manual === 'alarm')) {
+      out.retriggered.push(z.cfg.id);
+    }
+    this.updateBelow(z, now);
+    return out;
+  }
+
+  /** Evicts expired evidence and steps zones down one level whose hold has run out. */
+  tick(): EngineOutput {
+    const out = empty();
+    const now = this.clock.now();
+    for (const z of this.zoneMap.values()) {
+      z.win.evict(now);
+      if (z.manual && now >= z.manualUntil) z.manual = false;
+      this.updateBelow(z, now);
+      if (z.level === 'NORMAL' || z.manual || z.belowSince === undefined) continue;
+      if (now - z.belowSince < this.holdMs) continue;
+      const from = z.level;
+      const rank = levelRank(from);
+      const level = LEVELS[rank - 1] as Level;
+      z.level = level;
+      z.since = now;
+      z.belowSince = undefined;
+      this.updateBelow(z, now);
+      const score = fromMicro(z.win.scoreMicro);
+      const lines = rankNodes(z.win.buckets.values(), z.win.cap, false);
+      out.changes.push({
+        zone: z.cfg.id,
+        level,
+        prev: from,
+        score: roundScore(score),
+        nodes: lines.map((l) => l.node),
+        reason: deescalationReason(
+          level,
+          from,
+          fromMicro(this.thr[rank] ?? 0),
+          this.det.hold_s,
+          lines,
+          score,
+        ),
+        ts: now,
+        allClear: level === 'NORMAL',
+        manual: false,
+      });
+    }
+    return out;
+  }
+
+  /** Every configured zone, in config order. */
+  zones(): ZoneState[] {
+    return [...this.zoneMap.values()].map((z) => ({
+      zone: z.cfg.id,
+      level: z.level,
+      score: roundScore(fromMicro(z.win.scoreMicro)),
+      since: z.since,
+      manual: z.manual,
+    }));
+  }
+
+  /** Current level of a zone; undefined for a zone that is not configured. */
+  level(zone: string): Level | undefined {
+    return this.zoneMap.get(zone)?.level;
+  }
+
+  /** Current score of a zone (evidence evicted lazily: call after `tick`); undefined when unknown. */
+  score(zone: string): number | undefined {
+    const z = this.zoneMap.get(zone);
+    return z === undefined ? undefined : roundScore(fromMicro(z.win.scoreMicro));
+  }
+
+  /**
+   * Rebuilds state after a restart: starts from `levels` (as persisted), replays `readings`
+   * (in ts order; those outside the window are ignored) without emitting anything per reading,
+   * and returns the net result: one change per zone whose level the replay raised above the
+   * saved one. Notices are not repeated. The hold of a restored level below its threshold
+   * starts now (the engine cannot know when the score dropped, so it errs on the side of warning).
+   */
+  restore(readings: Reading[], levels?: SavedLevels): EngineOutput {
+    const now = this.clock.now();
+    this.apply(this.currentConfig(), new Map());
+    for (const z of this.zoneMap.values()) {
+      const saved = levels?.[z.cfg.id];
+      if (saved !== undefined && (LEVELS as readonly string[]).includes(saved.level)) {
+        z.level = saved.level;
+        z.since = saved.since;
+      }
+    }
+    const sorted = [...readings].sort((a, b) => a.ts - b.ts);
+    const sink = empty();
+    for (const r of sorted) {
+      const node = this.nodes.get(r.node);
+      const z = node === undefined ? undefined : this.zoneMap.get(node.zone);
+      if (node === undefined || z === undefined) continue;
+      const ev = scoreReading(r, node, z.cfg, this.det);
+      if (ev === undefined) {
+        if (isFenceOk(r, this.det)) {
+          const b = z.win.bucket(r.node);
+          if (b !== undefined) b.fenceNotified = false;
+        }
+        continue;
+      }
+      this.admit(z, ev, r, now, sink);
+    }
+    const out = empty();
+    for (const z of this.zoneMap.values()) {
+      z.win.evict(now);
+      if (z.manual && now >= z.manualUntil) z.manual = false;
+      const target = z.manual ? 'AWAS' : this.levelFor(z.win.scoreMicro);
+      if (levelRank(target) > levelRank(z.level)) {
+        out.changes.push(this.raise(z, target, now, z.manual, ' (restored after restart)'));
+      }
+      this.updateBelow(z, now);
+    }
+    return out;
+  }
+
+  /**
+   * Applies a reloaded config: zones that still exist keep their level, hold and manual state;
+   * evidence still inside the (new) window is scored again with the new weights and node→zone
+   * map. A zone whose score now justifies a higher level (thresholds lowered) is raised at once.
+   */
+  reconfigure(config: DetectionEngineConfig): EngineOutput {
+    const now = this.clock.now();
+    const old = this.zoneMap;
+    const held = [...old.values()].flatMap((z) => z.win.all()).sort((a, b) => a.ts - b.ts);
+    const notified = new Set<string>();
+    for (const z of old.values())
+      for (const b of z.win.buckets.values()) if (b.fenceNotified) notified.add(b.node);
+    this.apply(config, old);
+    for (const h of held) {
+      const node = this.nodes.get(h.reading.node);
+      const z = node === undefined ? undefined : this.zoneMap.get(node.zone);
+      if (node === undefined || z === undefined || !z.win.isLive(h.ts, now)) continue;
+      const ev = scoreReading(h.reading, node, z.cfg, this.det);
+      if (ev === undefined) continue;
+      const b = z.win.add({ ev, reading: h.reading, ts: h.ts, micro: toMicro(ev.score) });
+      if (notified.has(b.node)) b.fenceNotified = true;
+    }
+    const out = empty();
+    for (const z of this.zoneMap.values()) {
+      z.win.evict(now);
+      const target = this.levelFor(z.win.scoreMicro);
+      if (levelRank(target) > levelRank(z.level)) {
+        out.changes.push(this.raise(z, target, now, false, ' (after config reload)'));
+      }
+      this.updateBelow(z, now);
+    }
+    return out;
+  }
+
+  // ——— internals ———
+
+  /**
+   * Puts evidence into its zone's window (clock guard: time clamped to now, stale evidence
+   * ignored) and applies its side effects: fence notice, manual alarm or cancel.
+   * Returns false when the evidence was ignored.
+   */
+  private admit(z: ZoneRt, ev: Evidence, r: Reading, now: number, out: EngineOutput): boolean {
+    const ts = Math.min(ev.ts, now);
+    if (!z.win.isLive(ts, now)) return false;
+    const b = z.win.add({ ev, reading: r, ts, micro: toMicro(ev.score) });
+    if (ev.notice !== undefined && !b.fenceNotified) {
+      b.fenceNotified = true;
+      out.notices.push(ev.notice);
+    }
+    if (ev.manual === 'alarm') {
+      z.manual = true;
+      z.manualUntil = Math.max(z.manualUntil, ts + this.holdMs);
+    } else if (ev.manual === 'cancel') {
+      z.manual = false;
+      z.manualUntil = Number.NEGATIVE_INFINITY;
+    }
+    return true;
+  }
+
+  /** Raises a zone to `level` and describes the change. */
+  private raise(z: ZoneRt, level: Level, now: number, manual: boolean, suffix: string): LevelChange {
+    const prev = z.level;
+    z.level = level;
+    z.since = now;
+    z.belowSince = undefined;
+    const score = fromMicro(z.win.scoreMicro);
+    const lines = rankNodes(z.win.buckets.values(), z.win.cap, manual);
+    return {
+      zone: z.cfg.id,
+      level,
+      prev,
+      score: roundScore(score),
+      nodes: lines.map((l) => l.node),
+      reason: escalationReason(level, lines, score, manual) + suffix,
+      ts: now,
+      allClear: false,
+      manual,
+    };
+  }
+
+  /** Starts or clears the de-escalation hold of a zone from its current score. */
+  private updateBelow(z: ZoneRt, now: number): void {
+    const t = this.thr[levelRank(z.level)] ?? 0;
+    if (z.level === 'NORMAL' || z.win.scoreMicro >= t) z.belowSince = undefined;
+    else if (z.belowSince === undefined) z.belowSince = now;
+  }
+
+  private levelFor(micro: number): Level {
+    for (let i = LEVELS.length - 1; i > 0; i--) if (micro >= (this.thr[i] ?? 0)) return LEVELS[i] as Level;
+    return 'NORMAL';
+  }
+
+  private currentConfig(): DetectionEngineConfig {
+    return {
+      detection: this.det,
+      zones: [...this.zoneMap.values()].map((z) => z.cfg),
+      nodes: [...this.nodes.values()],
+    };
+  }
+
+  /** Installs a config; zones found in `keep` carry over their level, hold and manual state. */
+  private apply(config: DetectionEngineConfig, keep: Map<string, ZoneRt>): void {
+    const det = config.detection;
+    this.det = det;
+    this.windowMs = det.window_s * 1000;
+    this.holdMs = det.hold_s * 1000;
+    this.thr = [
+      0,
+      toMicro(det.thresholds.waspada),
+      toMicro(det.thresholds.siaga),
+      toMicro(det.thresholds.awas),
+    ];
+    this.nodes = new Map(config.nodes.map((n) => [n.id, n]));
+    const now = this.clock.now();
+    const zones = new Map<string, ZoneRt>();
+    for (const cfg of config.zones) {
+      const prev = keep.get(cfg.id);
+      zones.set(cfg.id, {
+        cfg,
+        win: new ZoneWindow(this.windowMs, toMicro(det.node_cap)),
+        level: prev?.level ?? 'NORMAL',
+        since: prev?.since ?? now,
+        manual: prev?.manual ?? false,
+        manualUntil: prev?.manualUntil ?? Number.NEGATIVE_INFINITY,
+        belowSince: prev?.belowSince,
+      });
+    }
+    this.zoneMap = zones;
+  }
+}
