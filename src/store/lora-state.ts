@@ -1,0 +1,124 @@
+import type { Statement } from 'better-sqlite3';
+import type { FcntStore } from '../ingest/lora-uplink.js';
+import type { Db } from './db.js';
+import { toStorageError } from './db.js';
+
+/** Radio statistics of one packet forwarder, accumulated over its `stat` reports. */
+export interface GatewayStats {
+  gatewayEui: string;
+  /** Sum of the forwarder's `rxnb` (packets received per report interval). */
+  rxPackets: number;
+  /** Sum of the forwarder's `txnb` (packets emitted per report interval). */
+  txPackets: number;
+  /** The last `stat` object as received, or null when none has come yet. */
+  lastStat: Record<string, unknown> | null;
+  lastSeen: number;
+}
+
+interface StatRow {
+  gateway_eui: string;
+  rx_packets: number;
+  tx_packets: number;
+  last_stat: string | null;
+  last_seen: number;
+}
+
+/** A count from a forwarder's stat report; anything else (missing, negative, text) adds nothing. */
+const countOf = (x: unknown): number => (typeof x === 'number' && Number.isInteger(x) && x >= 0 ? x : 0);
+
+/**
+ * LoRaWAN device counters and packet forwarder statistics in SQLite (tables `lora_state` and
+ * `gwmp_stats`). The FCnt lives in a cache in front of the table because every uplink reads it;
+ * the write goes straight to SQLite so an accepted counter survives a crash (replay protection).
+ */
+export class LoraStateStore implements FcntStore {
+  /** null remembers "no row", so an unknown device does not cost a query per frame. */
+  private readonly cache = new Map<string, number | null>();
+  private readonly getFcnt: Statement<[string], { fcnt: number }>;
+  private readonly putFcnt: Statement<[string, number, number]>;
+  private readonly putStat: Statement<[string, number, number, string, number]>;
+  private readonly allStats: Statement<[], StatRow>;
+
+  constructor(db: Db) {
+    try {
+      this.getFcnt = db.prepare('SELECT fcnt FROM lora_state WHERE dev_addr = ?');
+      this.putFcnt = db.prepare(
+        `INSERT INTO lora_state (dev_addr, fcnt, last_seen) VALUES (?, ?, ?)
+         ON CONFLICT (dev_addr) DO UPDATE SET fcnt = excluded.fcnt, last_seen = excluded.last_seen`,
+      );
+      this.putStat = db.prepare(
+        `INSERT INTO gwmp_stats (gateway_eui, rx_packets, tx_packets, last_stat, last_seen) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (gateway_eui) DO UPDATE SET
+           rx_packets = rx_packets + excluded.rx_packets,
+           tx_packets = tx_packets + excluded.tx_packets,
+           last_stat = excluded.last_stat,
+           last_seen = excluded.last_seen`,
+      );
+      this.allStats = db.prepare(
+        'SELECT gateway_eui, rx_packets, tx_packets, last_stat, last_seen FROM gwmp_stats ORDER BY gateway_eui',
+      );
+    } catch (e) {
+      throw toStorageError(e, 'cannot prepare lora state statements');
+    }
+  }
+
+  /** DevAddr is compared in lowercase, as the uplink handler produces it. */
+  get(devAddr: string): number | undefined {
+    const key = devAddr.toLowerCase();
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    let row: { fcnt: number } | undefined;
+    try {
+      row = this.getFcnt.get(key);
+    } catch (e) {
+      throw toStorageError(e, 'cannot read lora fcnt');
+    }
+    this.cache.set(key, row?.fcnt ?? null);
+    return row?.fcnt;
+  }
+
+  /** Throws StorageError when the write fails; the cache is then left as it was. */
+  set(devAddr: string, fcnt: number, ts: number): void {
+    const key = devAddr.toLowerCase();
+    try {
+      this.putFcnt.run(key, fcnt, ts);
+    } catch (e) {
+      throw toStorageError(e, 'cannot store lora fcnt');
+    }
+    this.cache.set(key, fcnt);
+  }
+
+  /** Adds one forwarder `stat` report (GWMP PUSH_DATA) to the gateway's totals. */
+  recordStat(gatewayEui: string, stat: Record<string, unknown>, ts: number): void {
+    try {
+      this.putStat.run(gatewayEui, countOf(stat.rxnb), countOf(stat.txnb), JSON.stringify(stat), ts);
+    } catch (e) {
+      throw toStorageError(e, 'cannot store gwmp stats');
+    }
+  }
+
+  stats(): GatewayStats[] {
+    let rows: StatRow[];
+    try {
+      rows = this.allStats.all();
+    } catch (e) {
+      throw toStorageError(e, 'cannot read gwmp stats');
+    }
+    return rows.map((r) => ({
+      gatewayEui: r.gateway_eui,
+      rxPackets: r.rx_packets,
+      txPackets: r.tx_packets,
+      lastStat: r.last_stat === null ? null : parseStat(r.last_stat),
+      lastSeen: r.last_seen,
+    }));
+  }
+}
+
+function parseStat(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
