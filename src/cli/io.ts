@@ -1,4 +1,4 @@
-import { isSiagaError } from '../domain/index.js';
+import { ConfigError, isSiagaError } from '../domain/index.js';
 
 /** CLI output for people and scripts; the only place that writes to stdout besides pino. */
 export function out(text: string): void {
@@ -18,7 +18,10 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
     try {
       await fn(...args);
     } catch (e) {
-      if (isSiagaError(e)) {
+      if (e instanceof ConfigError) {
+        process.stderr.write(`siaga: config ${e.file ?? ''} is invalid; fix these and run siaga config check again:\n${e.message}\n`);
+        process.exitCode = e.exitCode;
+      } else if (isSiagaError(e)) {
         process.stderr.write(`siaga: ${e.message}\n`);
         process.exitCode = e.exitCode;
       } else {

@@ -46,7 +46,9 @@ export function parseConfig(text: string, baseDir: string, file?: string): Confi
     throw new ConfigError([{ path: '', message: 'the file must be a YAML mapping (gateway:, nodes:, zones:, …)' }], file);
   }
   const secretIssues = resolveSecretFiles(raw, baseDir);
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(raw, {
+    error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'is required' : undefined),
+  });
   if (!parsed.success) throw new ConfigError([...secretIssues, ...zodIssues(parsed.error)], file);
   const issues = [...secretIssues, ...checkRefs(parsed.data)];
   if (issues.length > 0) throw new ConfigError(issues, file);

@@ -1,0 +1,111 @@
+import type { Command } from 'commander';
+import { call, follow } from '../../control/client.js';
+import type { Live } from '../../main.js';
+import { formatAgo } from '../duration.js';
+import { action, json, out } from '../io.js';
+import { cliConfig, controlSocket, type GlobalOpts } from '../context.js';
+import { table } from '../table.js';
+
+type Status = Record<string, unknown> & {
+  gateway: string;
+  version: string;
+  uptime_s: number;
+  clock_ok: boolean;
+  zones: { zone: string; level: string; score: number; since: number; manual: boolean }[];
+  nodes: { total: number; online: number; offline: number };
+  serial: { path: string; open: boolean; reconnects: number; lastError?: string }[];
+  storage: { error: string | null; pending: number; committed: number };
+  disk: { free_mb: number; total_mb: number } | null;
+  counters: Record<string, Record<string, number>>;
+  uplink?: Record<string, unknown> | null;
+  sirens?: Record<string, unknown>[];
+  lora?: Record<string, unknown> | null;
+};
+
+export function formatStatus(s: Status): string {
+  const now = Date.now();
+  const lines = [
+    `gateway ${s.gateway} v${s.version}, up ${formatAgo(s.uptime_s * 1000)}, clock ${s.clock_ok ? 'ok' : 'NOT SYNCED (readings flagged)'}`,
+    '',
+    table(
+      ['zone', 'level', 'score', 'since'],
+      s.zones.map((z) => [z.zone, z.level + (z.manual ? ' (button)' : ''), z.score, `${formatAgo(now - z.since)} ago`]),
+    ),
+    '',
+    `nodes: ${s.nodes.online} online, ${s.nodes.offline} offline, ${s.nodes.total - s.nodes.online - s.nodes.offline} not heard yet (of ${s.nodes.total})`,
+  ];
+  for (const p of s.serial) {
+    lines.push(`serial ${p.path}: ${p.open ? 'open' : `DOWN${p.lastError ? ` (${p.lastError})` : ''}`}, reconnects ${p.reconnects}`);
+  }
+  if (s.sirens) {
+    for (const sr of s.sirens) lines.push(`siren ${String(sr.id)}: ${JSON.stringify(sr)}`);
+  }
+  if (s.uplink !== undefined) lines.push(`uplink: ${s.uplink ? JSON.stringify(s.uplink) : 'none (local only)'}`);
+  if (s.lora) lines.push(`lora: ${JSON.stringify(s.lora)}`);
+  lines.push(
+    `storage: ${s.storage.error ? `ERROR ${s.storage.error}` : 'ok'}, ${s.storage.committed} readings committed since start, ${s.storage.pending} pending`,
+  );
+  if (s.disk) lines.push(`disk: ${s.disk.free_mb} MB free of ${s.disk.total_mb} MB`);
+  const rejects = Object.entries(s.counters).filter(([scope]) => scope !== 'ingest');
+  if (rejects.length > 0) {
+    lines.push('', 'rejected input by reason:');
+    for (const [scope, m] of rejects) {
+      lines.push(`  ${scope}: ${Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('levels per zone, sirens, backlog, uplink, nodes online/offline, clock, disk (asks the running gateway)')
+    .option('--json', 'JSON for scripts')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        const { config } = cliConfig(program.opts<GlobalOpts>());
+        const s = await call<Status>(controlSocket(config), 'status');
+        if (o.json) json(s);
+        else out(formatStatus(s));
+      }),
+    );
+
+  program
+    .command('tail')
+    .description('follow readings and events live (Ctrl-C to stop)')
+    .option('--node <id>', 'only this node')
+    .option('--type <type>', 'only this reading type')
+    .option('--json', 'one JSON object per line')
+    .action(
+      action(async (o: { node?: string; type?: string; json?: boolean }) => {
+        const { config } = cliConfig(program.opts<GlobalOpts>());
+        const ac = new AbortController();
+        process.once('SIGINT', () => ac.abort());
+        await follow(
+          controlSocket(config),
+          'tail',
+          { ...(o.node ? { node: o.node } : {}), ...(o.type ? { type: o.type } : {}) },
+          (item) => {
+            const l = item as Live;
+            if (o.json) return out(JSON.stringify(l));
+            out(formatLive(l));
+          },
+          ac.signal,
+        );
+      }),
+    );
+}
+
+export function formatLive(l: Live): string {
+  if (l.kind === 'reading') {
+    const r = l.reading;
+    const v = Object.entries(r.v)
+      .map(([k, x]) => `${k}=${x}`)
+      .join(' ');
+    return `${new Date(r.ts).toISOString().slice(11, 19)}  ${r.node.padEnd(10)} ${r.type.padEnd(5)} #${r.seq} ${v}${r.radio ? `  (${r.via} ${r.radio.rssi} dBm SF${r.radio.sf})` : `  (${r.via})`}`;
+  }
+  const e = l.event;
+  const f = e.fields;
+  const what = e.kind === 'level' ? `${String(f.zone)} ${String(f.prev)} → ${String(f.level)}: ${String(f.reason)}` : JSON.stringify(f);
+  return `${new Date(e.ts).toISOString().slice(11, 19)}  EVENT ${e.kind}  ${what}`;
+}

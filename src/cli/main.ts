@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
+import { registerConfig } from './commands/config.js';
+import { registerNodes } from './commands/nodes.js';
+import { registerReadings } from './commands/readings.js';
+import { registerRun } from './commands/run.js';
+import { registerStatus } from './commands/status.js';
+
+const program = new Command('siaga')
+  .description('siaga: elephant early-warning gateway for the villages at the edge of Way Kambas')
+  .version(VERSION)
+  .option('-c, --config <file>', 'config file (default: $SIAGA_CONFIG or /etc/siaga/siaga.yaml)')
+  .showHelpAfterError('(run siaga --help for the commands)')
+  .exitOverride();
+
+registerRun(program);
+registerConfig(program);
+registerStatus(program);
+registerNodes(program);
+registerReadings(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Usage errors exit 64 (EX_USAGE); --help and --version exit 0.
+    process.exitCode = e.exitCode === 0 ? 0 : 64;
+  } else throw e;
+}

@@ -1,0 +1,238 @@
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import { SerialSource } from '../drivers/serial/source.js';
+import type { FrameSource } from '../drivers/serial/frame-source.js';
+import type { Config } from './config/schema.js';
+import { DetectionEngine } from './detect/engine.js';
+import type { EngineOutput } from './detect/types.js';
+import { type Clock, type GatewayEvent, type Reading, systemClock } from './domain/index.js';
+import { ClockWatch } from './gateway/clock-watch.js';
+import { Counters } from './gateway/counters.js';
+import { EventLog } from './gateway/event-log.js';
+import { Ingest } from './gateway/ingest.js';
+import { NodeTracker } from './gateway/node-tracker.js';
+import { diskInfo, levelsOf, nodeRow } from './gateway/status.js';
+import { LineSplitter } from './ingest/line-splitter.js';
+import { socketPathFor } from './control/protocol.js';
+import { ControlServer } from './control/server.js';
+import { openDb } from './store/db.js';
+import { loadNodeStates } from './store/node-state.js';
+import { prune } from './store/prune.js';
+import { readingsSince } from './store/readings.js';
+import { StoreWriter } from './store/writer.js';
+import { createLogger } from './util/log.js';
+import { VERSION } from './version.js';
+
+export interface GatewayOptions {
+  config: Config;
+  log?: Logger;
+  clock?: Clock;
+  /** Replaces the configured serial ports (the demo's in-process pair). */
+  serialSources?: (onData: (port: string, chunk: Buffer) => void) => FrameSource[];
+  /** Skip the control socket (benchmarks, some tests). */
+  noControl?: boolean;
+}
+
+export type Live = { kind: 'reading'; reading: Reading } | { kind: 'event'; event: GatewayEvent };
+
+/**
+ * The composition root: builds every part from the config and wires them. Nothing else wires.
+ * Data flows one way: sources → ingest → store (+ detect → sirens); store → uplink.
+ */
+export async function startGateway(opts: GatewayOptions) {
+  const config = opts.config;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger(config.log.level);
+  const startedAt = clock.now();
+  const minValidTime = Date.parse(config.gateway.min_valid_time);
+  const counters = new Counters();
+  const liveListeners = new Set<(l: Live) => void>();
+  const live = (l: Live) => {
+    for (const f of liveListeners) f(l);
+  };
+
+  const db = openDb(config.storage.path);
+  let storageError: string | undefined;
+  let events!: EventLog;
+  const writer = new StoreWriter({
+    db,
+    log: log.child({ c: 'store' }),
+    options: { maxRows: config.storage.group_commit.max_rows, maxDelayMs: config.storage.group_commit.max_delay_ms },
+    onCommit: (info) => {
+      if (info.readings.length > 0) {
+        const upto: Record<string, number> = {};
+        for (const r of info.readings) upto[r.node] = r.seq;
+        log.debug({ c: 'store', rows: info.readings.length, upto }, 'commit');
+      }
+    },
+    onStorageState: (failing, error) => {
+      storageError = failing ? error : undefined;
+      events.emit('storage_error', { failing, error: error ?? null });
+    },
+  });
+  events = new EventLog({ clock, log: log.child({ c: 'events' }), store: (e) => writer.addEvent(e) });
+  events.listen((event) => live({ kind: 'event', event }));
+
+  const tracker = new NodeTracker({ nodes: config.nodes, states: loadNodeStates(db), events, startedAt });
+  const engine = new DetectionEngine({ config, clock });
+  engine.restore(readingsSince(db, startedAt - config.detection.window_s * 1000));
+
+  const onEngine = (out: EngineOutput) => {
+    for (const c of out.changes) {
+      events.emit('level', {
+        zone: c.zone,
+        level: c.level,
+        prev: c.prev,
+        score: c.score,
+        nodes: c.nodes,
+        reason: c.reason,
+        manual: c.manual,
+        ...(c.allClear ? { all_clear: true } : {}),
+      });
+    }
+    for (const n of out.notices) events.emit(n.kind, { zone: n.zone, node: n.node, ...n.fields });
+  };
+
+  const ingest = new Ingest({
+    tracker,
+    writer,
+    clock,
+    counters,
+    log: log.child({ c: 'ingest' }),
+    minValidTime,
+    onReading: (r) => {
+      onEngine(engine.onReading(r));
+      live({ kind: 'reading', reading: r });
+    },
+  });
+
+  // Serial ports: bytes → lines (256 B limit) → ingest.
+  const splitters = new Map<string, LineSplitter>();
+  const onSerialData = (port: string, chunk: Buffer) => {
+    let sp = splitters.get(port);
+    if (!sp) {
+      sp = new LineSplitter(256);
+      splitters.set(port, sp);
+    }
+    const { lines, tooLong } = sp.push(chunk);
+    if (tooLong > 0) counters.count('serial', 'too_long', tooLong);
+    for (const line of lines) ingest.acceptLine(line, { via: 'serial', from: port });
+  };
+  const serial: FrameSource[] = opts.serialSources
+    ? opts.serialSources(onSerialData)
+    : config.serial.map(
+        (p) =>
+          new SerialSource({
+            path: p.port,
+            baud: p.baud,
+            log: log.child({ c: 'serial', port: p.port }),
+            onData: (chunk) => onSerialData(p.port, chunk),
+            onLost: (error) => events.emit('serial_lost', { port: p.port, error }),
+            onBack: (downMs) => {
+              splitters.get(p.port)?.reset();
+              events.emit('serial_back', { port: p.port, down_s: Math.round(downMs / 100) / 10 });
+            },
+          }),
+      );
+  await Promise.all(serial.map((s) => s.start()));
+
+  // Clock and timers.
+  const clockWatch = new ClockWatch({ clock, events, minValidTime });
+  const ticker = setInterval(() => {
+    clockWatch.check();
+    onEngine(engine.tick());
+  }, 1000);
+  ticker.unref();
+  const tasks: ScheduledTask[] = [
+    schedule(config.schedules.node_check, () => {
+      for (const s of tracker.checkOffline(clock.now())) writer.touchNode(s);
+    }),
+    schedule(config.schedules.prune, () => {
+      writer.flush();
+      const res = prune(db, {
+        now: clock.now(),
+        retentionDays: config.storage.retention_days,
+        maxDbMb: config.storage.max_db_mb,
+      });
+      log.info({ c: 'store', ...res }, 'pruned');
+      if (res.unforwardedForSpace > 0) {
+        events.emit('storage_error', { failing: false, dropped_unforwarded: res.unforwardedForSpace, reason: 'max_db_mb' });
+      }
+    }),
+  ];
+
+  const status = () => ({
+    version: VERSION,
+    gateway: config.gateway.id,
+    site: config.gateway.site,
+    uptime_s: Math.round((clock.now() - startedAt) / 1000),
+    clock_ok: clockWatch.clockOk,
+    levels: levelsOf(engine.zones()),
+    zones: engine.zones(),
+    nodes: {
+      total: config.nodes.length,
+      online: tracker.all().filter((n) => n.state.online === true).length,
+      offline: tracker.all().filter((n) => n.state.online === false).length,
+    },
+    serial: serial.map((s) => s.state()),
+    storage: { error: storageError ?? null, pending: writer.pending, committed: writer.committedReadings },
+    disk: diskInfo(config) ?? null,
+    counters: counters.snapshot(),
+  });
+
+  const control = opts.noControl
+    ? undefined
+    : new ControlServer({
+        path: socketPathFor(config.storage.path, config.control.socket),
+        log: log.child({ c: 'control' }),
+        handlers: {
+          status: () => status(),
+          nodes: () => tracker.all().map((n) => nodeRow(n.config, n.state)),
+        },
+        streams: {
+          tail: (params, send) => {
+            const node = typeof params.node === 'string' ? params.node : undefined;
+            const type = typeof params.type === 'string' ? params.type : undefined;
+            const f = (l: Live) => {
+              if (l.kind === 'reading' && ((node && l.reading.node !== node) || (type && l.reading.type !== type))) return;
+              if (l.kind === 'event' && node && l.event.fields.node !== node) return;
+              send(l);
+            };
+            liveListeners.add(f);
+            return () => liveListeners.delete(f);
+          },
+        },
+      });
+  await control?.start();
+  log.info({ gateway: config.gateway.id, version: VERSION, serial: serial.length }, 'gateway ready');
+
+  let stopped = false;
+  return {
+    config,
+    db,
+    ingest,
+    engine,
+    events,
+    counters,
+    tracker,
+    writer,
+    status,
+    onLive(f: (l: Live) => void): () => void {
+      liveListeners.add(f);
+      return () => liveListeners.delete(f);
+    },
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(ticker);
+      for (const t of tasks) await t.stop();
+      await control?.stop();
+      await Promise.all(serial.map((s) => s.stop()));
+      writer.close();
+      db.close();
+      log.info('gateway stopped');
+    },
+  };
+}
+
+export type Gateway = Awaited<ReturnType<typeof startGateway>>;

@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/**
+ * Suites that need Mosquitto or socat skip themselves when those are missing; this names them
+ * loudly at the end of the run. With SIAGA_REQUIRE_EXTERNAL=1 (CI) a missing tool fails the run.
+ */
+function onPath(bin: string): boolean {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin'];
+  return dirs.some((d) => d && existsSync(join(d, bin)));
+}
+
+export default function setup(): () => void {
+  const missing = ['mosquitto', 'socat'].filter((b) => !onPath(b));
+  if (missing.length > 0 && process.env.SIAGA_REQUIRE_EXTERNAL === '1') {
+    throw new Error(`CI needs ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}`);
+  }
+  return () => {
+    if (missing.length > 0) {
+      process.stderr.write(
+        `\n!!! SKIPPED the suites that need ${missing.join(' and ')} (real broker / serial ptys). ` +
+          `Install with: sudo apt-get install -y ${missing.join(' ')}\n\n`,
+      );
+    }
+  };
+}
