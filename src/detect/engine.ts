@@ -72,7 +72,7 @@ export class DetectionEngine {
       }
       return out;
     }
-    z.win.evict(now);
+    this.evict(z, now);
     const before = z.win.scoreMicro;
     if (!this.admit(z, ev, r, now, out)) return out;
     const prev = z.level;
@@ -91,7 +91,7 @@ export class DetectionEngine {
     const out = empty();
     const now = this.clock.now();
     for (const z of this.zoneMap.values()) {
-      z.win.evict(now);
+      this.evict(z, now);
       if (z.manual && now >= z.manualUntil) z.manual = false;
       this.updateBelow(z, now);
       if (z.level === 'NORMAL' || z.manual || z.belowSince === undefined) continue;
@@ -273,6 +273,16 @@ export class DetectionEngine {
       allClear: false,
       manual,
     };
+  }
+
+  /** Evicts expired evidence; the hold starts when the score fell below the level's threshold. */
+  private evict(z: ZoneRt, now: number): void {
+    if (z.level === 'NORMAL' || z.belowSince !== undefined) {
+      z.win.evict(now);
+      return;
+    }
+    const crossed = z.win.evictTracking(now, this.thr[levelRank(z.level)] ?? 0);
+    if (crossed !== undefined) z.belowSince = crossed;
   }
 
   /** Starts or clears the de-escalation hold of a zone from its current score. */

@@ -154,6 +154,40 @@ export class ZoneWindow {
     this.nextExpiry = next;
   }
 
+  /**
+   * Like `evict`, but evicts in time order across nodes and returns the moment the score first
+   * fell below `thrMicro` (an item's expiry time), or undefined if it did not. The de-escalation
+   * hold then starts when the score really dropped, however late the caller ticks.
+   */
+  evictTracking(now: number, thrMicro: number): number | undefined {
+    if (now < this.nextExpiry) return undefined;
+    if (this.micro < thrMicro) {
+      this.evict(now);
+      return undefined;
+    }
+    const cutoff = now - this.windowMs;
+    let crossed: number | undefined;
+    while (crossed === undefined) {
+      let first: NodeBucket | undefined;
+      let firstTs = Number.POSITIVE_INFINITY;
+      for (const b of this.buckets.values()) {
+        const o = b.oldest();
+        if (o !== undefined && o <= cutoff && o < firstTs) {
+          first = b;
+          firstTs = o;
+        }
+      }
+      if (first === undefined) break;
+      const before = first.contribution(this.capMicro);
+      first.evict(firstTs);
+      this.micro += first.contribution(this.capMicro) - before;
+      if (this.micro < thrMicro) crossed = firstTs + this.windowMs;
+    }
+    this.nextExpiry = Number.NEGATIVE_INFINITY; // force the full pass that tidies up and re-sums
+    this.evict(now);
+    return crossed;
+  }
+
   /** Every live item of every node, in ts order (for a config reload). */
   all(): Held[] {
     const out: Held[] = [];
