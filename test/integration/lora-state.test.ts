@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildPhyPayload } from '../../scripts/sim/lora.js';
+import type { LoraDeviceConfig } from '../../src/config/schema.js';
+import type { Frame } from '../../src/domain/index.js';
+import { ManualClock } from '../../src/domain/index.js';
+import { LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
+import type { Db } from '../../src/store/db.js';
+import { openDb } from '../../src/store/db.js';
+import { LoraStateStore } from '../../src/store/lora-state.js';
+
+const DEVICE: LoraDeviceConfig = {
+  node: 'beam-11',
+  dev_addr: '260B0001',
+  nwk_s_key: '11112222333344445555666677778888',
+  app_s_key: '8888777766665555444433332222aaaa',
+  codec: 'lpp',
+};
+const beam = (seq: number): Frame => ({ node: 'beam-11', seq, type: 'beam', v: { cut: 1 } });
+
+describe('LoraStateStore on a real SQLite file', () => {
+  let dir: string;
+  let path: string;
+  const open: Db[] = [];
+  const reopen = () => {
+    const db = openDb(path);
+    open.push(db);
+    return new LoraStateStore(db);
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'siaga-lora-'));
+    path = join(dir, 'siaga.db');
+  });
+  afterEach(() => {
+    for (const db of open.splice(0)) if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the FCnt across reopening, DevAddr in any case', () => {
+    const a = reopen();
+    expect(a.get('260b0001')).toBeUndefined();
+    a.set('260B0001', 70_000, 1000);
+    expect(a.get('260b0001')).toBe(70_000);
+    open[0]!.close();
+    const b = reopen();
+    expect(b.get('260B0001')).toBe(70_000);
+  });
+
+  it('refuses a replay after a restart, and continues past it', () => {
+    const clock = new ManualClock(1_763_892_000_000);
+    const run = (store: LoraStateStore, phys: Buffer[]) => {
+      const counts: string[] = [];
+      const seqs: number[] = [];
+      const h = new LoraUplinkHandler({
+        devices: [DEVICE],
+        dedupS: 10,
+        fcnt: store,
+        clock,
+        onFrame: (f) => seqs.push(f.seq),
+        count: (r) => counts.push(r),
+      });
+      for (const phy of phys) {
+        h.handlePush('aa555a0000000101', {
+          rxpk: [{ freq: 922, datr: 'SF12BW125', rssi: -110, lsnr: -12.5, data: phy.toString('base64') }],
+        });
+      }
+      return { counts, seqs };
+    };
+    const f41 = buildPhyPayload(DEVICE, beam(41), 41);
+    const first = run(reopen(), [f41, buildPhyPayload(DEVICE, beam(42), 42)]);
+    expect(first).toEqual({ counts: [], seqs: [41, 42] });
+    open[0]!.close();
+
+    // A fresh process: the dedup window is gone, the counter is not.
+    const second = run(reopen(), [
+      f41,
+      buildPhyPayload(DEVICE, beam(42), 42),
+      buildPhyPayload(DEVICE, beam(43), 43),
+    ]);
+    expect(second).toEqual({ counts: ['replay', 'replay'], seqs: [43] });
+  });
+
+  it('accumulates forwarder stats per gateway', () => {
+    const s = reopen();
+    s.recordStat('aa555a0000000101', { rxnb: 3, txnb: 1, rxok: 3 }, 10);
+    s.recordStat('aa555a0000000101', { rxnb: 2, txnb: 'x' }, 20);
+    s.recordStat('0000000000000001', {}, 30);
+    open[0]!.close();
+    expect(reopen().stats()).toEqual([
+      { gatewayEui: '0000000000000001', rxPackets: 0, txPackets: 0, lastStat: {}, lastSeen: 30 },
+      {
+        gatewayEui: 'aa555a0000000101',
+        rxPackets: 5,
+        txPackets: 1,
+        lastStat: { rxnb: 2, txnb: 'x' },
+        lastSeen: 20,
+      },
+    ]);
+  });
+});

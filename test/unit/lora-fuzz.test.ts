@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeGwmp, encodePushData } from '../../drivers/gwmp/packet.js';
+import { GWMP_REASONS } from '../../drivers/gwmp/server.js';
+import { buildPhyPayload, buildUplinkDatagram } from '../../scripts/sim/lora.js';
+import type { LoraDeviceConfig } from '../../src/config/schema.js';
+import type { Frame } from '../../src/domain/index.js';
+import { ManualClock } from '../../src/domain/index.js';
+import type { FcntStore } from '../../src/ingest/lora-uplink.js';
+import { LORA_UPLINK_REASONS, LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
+
+// R3 (quality.md): random and mutated GWMP datagrams never throw, and every refusal is a known,
+// counted reason. 100,000 inputs in total across the properties below.
+
+const DEVICES: LoraDeviceConfig[] = [
+  {
+    node: 'pir-07',
+    dev_addr: '26011bda',
+    nwk_s_key: '2b7e151628aed2a6abf7158809cf4f3c',
+    app_s_key: '000102030405060708090a0b0c0d0e0f',
+    codec: 'lpp',
+  },
+  {
+    node: 'cam-02',
+    dev_addr: '26011bdb',
+    nwk_s_key: 'a1a2a3a4a5a6a7a8a9aaabacadaeafb0',
+    app_s_key: 'b1b2b3b4b5b6b7b8b9babbbcbdbebfc0',
+    codec: 'sg1',
+  },
+];
+const EUI = 'aa555a0000000101';
+const KNOWN = new Set<string>([...LORA_UPLINK_REASONS, ...GWMP_REASONS]);
+
+const FRAMES: Frame[] = [
+  { node: 'pir-07', seq: 1, type: 'pir', v: { n: 3, bat: 3.71 } },
+  { node: 'pir-07', seq: 2, type: 'gps', v: { lat: -4.9271, lon: 105.7823 } },
+  { node: 'pir-07', seq: 3, type: 'cam', v: { label: 'elephant', conf: 0.91 } },
+  { node: 'cam-02', seq: 4, type: 'cam', v: { label: 'elephant', conf: 0.91, bat: 3.9 } },
+  { node: 'cam-02', seq: 5, type: 'seis', v: { pgv: 0.82, f: 8.5 } },
+];
+const device = (f: Frame) => DEVICES.find((d) => d.node === f.node)!;
+const SEEDS = FRAMES.map((f) => buildUplinkDatagram(device(f), f, f.seq, { gatewayEui: EUI, token: f.seq }));
+const PHYS = FRAMES.map((f) => buildPhyPayload(device(f), f, f.seq));
+
+class MemFcnt implements FcntStore {
+  private readonly m = new Map<string, number>();
+  get(a: string) {
+    return this.m.get(a);
+  }
+  set(a: string, f: number) {
+    this.m.set(a, f);
+  }
+}
+
+function harness() {
+  const counts: string[] = [];
+  let frames = 0;
+  const handler = new LoraUplinkHandler({
+    devices: DEVICES,
+    dedupS: 10,
+    fcnt: new MemFcnt(),
+    clock: new ManualClock(1_763_892_000_000),
+    onFrame: () => {
+      frames++;
+    },
+    count: (r) => counts.push(r),
+  });
+  /** Runs one datagram through decoder and handler; checks every rxpk has exactly one outcome. */
+  const run = (buf: Uint8Array): void => {
+    counts.length = 0;
+    frames = 0;
+    const p = decodeGwmp(buf, 65_535);
+    if (!p.ok) {
+      expect(KNOWN.has(p.reason), p.reason).toBe(true);
+      return;
+    }
+    if (p.value.kind !== 'push_data') return;
+    handler.handlePush(EUI, p.value.body);
+    for (const r of counts) expect(KNOWN.has(r), r).toBe(true);
+    const rxpk = p.value.body.rxpk;
+    if (Array.isArray(rxpk)) expect(frames + counts.length).toBe(rxpk.length);
+  };
+  return { run };
+}
+
+const mutate = (seed: Buffer, edits: { at: number; byte: number; op: number }[]): Buffer => {
+  let b = Buffer.from(seed);
+  for (const { at, byte, op } of edits) {
+    const i = at % (b.length + 1);
+    if (op === 0) b[Math.min(i, b.length - 1)] = byte;
+    else if (op === 1) b = b.subarray(0, i);
+    else if (op === 2) b = Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)]);
+    else b = Buffer.concat([b.subarray(0, i), b.subarray(i + 1)]);
+  }
+  return b;
+};
+
+const edit = fc.record({ at: fc.nat(600), byte: fc.nat(255), op: fc.nat(3) });
+
+describe('LoRa fuzz (R3)', () => {
+  it('random datagrams: 40,000', () => {
+    const { run } = harness();
+    const header = fc.tuple(fc.constantFrom(1, 2, 2, 2, 3), fc.nat(0xffff), fc.nat(7));
+    fc.assert(
+      fc.property(header, fc.uint8Array({ maxLength: 200 }), ([v, token, id], tail) => {
+        run(Buffer.concat([Buffer.from([v, token >> 8, token & 0xff, id]), tail]));
+      }),
+      { numRuns: 40_000 },
+    );
+  });
+
+  it('byte-level mutations of real uplinks: 30,000', () => {
+    const { run } = harness();
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...SEEDS),
+        fc.array(edit, { minLength: 1, maxLength: 4 }),
+        (seed, edits) => {
+          run(mutate(seed, edits));
+        },
+      ),
+      { numRuns: 30_000 },
+    );
+  });
+
+  it('PHYPayload mutations inside well-formed rxpk: 20,000', () => {
+    const { run } = harness();
+    fc.assert(
+      fc.property(fc.constantFrom(...PHYS), fc.array(edit, { maxLength: 3 }), (phy, edits) => {
+        const data = mutate(phy, edits);
+        const rxpk = {
+          freq: 921.4,
+          stat: 1,
+          modu: 'LORA',
+          datr: 'SF9BW125',
+          rssi: -80,
+          lsnr: 3,
+          data: data.toString('base64'),
+        };
+        run(encodePushData(1, EUI, { rxpk: [rxpk] }));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('JSON-level junk in rxpk fields: 10,000', () => {
+    const { run } = harness();
+    const junk = fc.anything({ maxDepth: 1, maxKeys: 3 });
+    const field = fc.oneof(
+      junk,
+      fc.string({ maxLength: 12 }),
+      fc.double(),
+      fc.base64String({ maxLength: 80 }),
+    );
+    const rxpk = fc.record(
+      {
+        data: field,
+        rssi: field,
+        lsnr: field,
+        freq: field,
+        datr: field,
+        stat: field,
+        size: field,
+        rsig: field,
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(rxpk, junk), { maxLength: 4 }), junk, (entries, stat) => {
+        run(encodePushData(1, EUI, { rxpk: entries, stat: stat as Record<string, unknown> }));
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});
