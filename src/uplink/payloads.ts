@@ -1,0 +1,163 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { EventFields } from '../domain/index.js';
+import type { OutboxEventRow, OutboxReadingRow } from '../store/outbox.js';
+
+/**
+ * Payload builders for the uplink (wire.md §3). Pure. Readings are built by string concatenation
+ * from the JSON text stored in SQLite (`v`, `radio`), so a 500,000-reading backlog is never
+ * parsed and re-stringified.
+ */
+
+/** One reading as it appears inside a batch. `clock_ok:false` only when the clock was unsynced. */
+export function readingJson(r: OutboxReadingRow): string {
+  let s =
+    '{"id":' +
+    JSON.stringify(r.id) +
+    ',"node":' +
+    JSON.stringify(r.node) +
+    ',"seq":' +
+    r.seq +
+    ',"type":' +
+    JSON.stringify(r.type) +
+    ',"ts":' +
+    r.ts +
+    ',"via":' +
+    JSON.stringify(r.via) +
+    ',"v":' +
+    r.v;
+  if (r.radio !== null) s += ',"radio":' + r.radio;
+  if (r.clock_ok === 0) s += ',"clock_ok":false';
+  return s + '}';
+}
+
+/** `{"gw":…,"batch":"<ulid>","readings":[…]}` */
+export function readingsBatchJson(
+  gatewayId: string,
+  batchId: string,
+  rows: readonly OutboxReadingRow[],
+): string {
+  let s = '{"gw":' + JSON.stringify(gatewayId) + ',"batch":' + JSON.stringify(batchId) + ',"readings":[';
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) s += ',';
+    s += readingJson(rows[i]!);
+  }
+  return s + ']}';
+}
+
+/** Raw deflate of the same JSON, for `.../readings/z`. */
+export function deflatePayload(json: string): Buffer {
+  return deflateRawSync(Buffer.from(json, 'utf8'));
+}
+
+/** The inverse, for consumers and tests. */
+export function inflatePayload(buf: Uint8Array): string {
+  return inflateRawSync(buf).toString('utf8');
+}
+
+/** Keys the wire shape owns; an event's fields cannot override them. */
+const RESERVED = new Set(['id', 'ts', 'kind', 'village_code']);
+
+/**
+ * `{"id","ts","kind",...fields,"village_code"}`. A `level` event back to NORMAL is the
+ * all-clear and always carries `"all_clear":true`, whatever the engine put in its fields.
+ */
+export function eventPayload(
+  e: { id: string; ts: number; kind: string; fields: EventFields },
+  villageCode: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: e.id, ts: e.ts, kind: e.kind };
+  for (const [k, v] of Object.entries(e.fields)) {
+    if (!RESERVED.has(k) && v !== undefined) out[k] = v;
+  }
+  if (e.kind === 'level' && e.fields.level === 'NORMAL') out.all_clear = true;
+  out.village_code = villageCode;
+  return out;
+}
+
+/** The event payload from a stored outbox row (fields are JSON text). */
+export function eventRowJson(row: OutboxEventRow, villageCode: string): string {
+  let fields: EventFields;
+  try {
+    const parsed: unknown = JSON.parse(row.fields);
+    fields =
+      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as EventFields) : {};
+  } catch {
+    // A corrupt fields column must not block the outbox: the event still goes out with its id.
+    fields = { fields_error: 'unparseable' };
+  }
+  return JSON.stringify(eventPayload({ id: row.id, ts: row.ts, kind: row.kind, fields }, villageCode));
+}
+
+export interface SiteInfo {
+  name: string;
+  village_code: string;
+  park: string;
+  lat: number;
+  lon: number;
+}
+
+/** What the gateway supplies for the retained status (the forwarder adds online, ts, backlog). */
+export interface StatusFields {
+  version: string;
+  uptime_s: number;
+  site?: SiteInfo;
+  clock_ok: boolean;
+  levels: Record<string, string>;
+  nodes: { total: number; offline: number };
+  /** Anything else the gateway wants the centre to see (uplink state, storage_error…). */
+  [extra: string]: unknown;
+}
+
+/** `{"online":true,"ts":…,"version":…,"uptime_s":…,"site":…,"clock_ok":…,"levels":…,"backlog":…,"nodes":…}` */
+export function statusPayload(f: StatusFields, ts: number, backlog: number): string {
+  const { version, uptime_s, site, clock_ok, levels, nodes, ...rest } = f;
+  const out: Record<string, unknown> = { online: true, ts, version, uptime_s };
+  if (site !== undefined) out.site = site;
+  out.clock_ok = clock_ok;
+  out.levels = levels;
+  out.backlog = backlog;
+  out.nodes = nodes;
+  for (const [k, v] of Object.entries(rest)) if (!(k in out) && k !== 'online') out[k] = v;
+  return JSON.stringify(out);
+}
+
+/** The Last Will, and what a gateway that shuts down cleanly publishes itself. */
+export const OFFLINE_STATUS = '{"online":false}';
+
+export function offlineStatusPayload(ts?: number): string {
+  return ts === undefined ? OFFLINE_STATUS : JSON.stringify({ online: false, ts });
+}
+
+/** The state of one node, as the gateway tracks it (store/node-state.ts NodeState fits). */
+export interface NodePayloadInput {
+  node: string;
+  online: boolean | null;
+  last_seen: number | null;
+  bat: number | null;
+  rssi: number | null;
+  seq: number | null;
+  lost: number;
+  resets: number;
+}
+
+/** Retained `.../nodes/<node>`: `{"node","online","last_seen","bat","rssi","seq","lost","resets"}` */
+export function nodePayload(n: NodePayloadInput): string {
+  return JSON.stringify({
+    node: n.node,
+    online: n.online ?? false,
+    last_seen: n.last_seen,
+    bat: n.bat,
+    rssi: n.rssi,
+    seq: n.seq,
+    lost: n.lost,
+    resets: n.resets,
+  });
+}
+
+export type CommandResponse =
+  | { id: string; ok: true; result: unknown }
+  | { id: string; ok: false; error: string };
+
+export function commandResponseJson(r: CommandResponse): string {
+  return JSON.stringify(r);
+}
