@@ -1,8 +1,12 @@
-import { schedule, type ScheduledTask } from 'node-cron';
+import { type ScheduledTask, schedule } from 'node-cron';
 import type { Logger } from 'pino';
-import { SerialSource } from '../drivers/serial/source.js';
+import { GwmpServer } from '../drivers/gwmp/server.js';
 import type { FrameSource } from '../drivers/serial/frame-source.js';
+import { SerialSource } from '../drivers/serial/source.js';
+import { LocalBroker } from './broker/server.js';
 import type { Config } from './config/schema.js';
+import { socketPathFor } from './control/protocol.js';
+import { ControlServer } from './control/server.js';
 import { DetectionEngine } from './detect/engine.js';
 import type { EngineOutput } from './detect/types.js';
 import { type Clock, type GatewayEvent, type Reading, systemClock } from './domain/index.js';
@@ -13,9 +17,9 @@ import { Ingest } from './gateway/ingest.js';
 import { NodeTracker } from './gateway/node-tracker.js';
 import { diskInfo, levelsOf, nodeRow } from './gateway/status.js';
 import { LineSplitter } from './ingest/line-splitter.js';
-import { socketPathFor } from './control/protocol.js';
-import { ControlServer } from './control/server.js';
+import { LoraUplinkHandler } from './ingest/lora-uplink.js';
 import { openDb } from './store/db.js';
+import { LoraStateStore } from './store/lora-state.js';
 import { loadNodeStates } from './store/node-state.js';
 import { prune } from './store/prune.js';
 import { readingsSince } from './store/readings.js';
@@ -31,6 +35,8 @@ export interface GatewayOptions {
   serialSources?: (onData: (port: string, chunk: Buffer) => void) => FrameSource[];
   /** Skip the control socket (benchmarks, some tests). */
   noControl?: boolean;
+  /** Override listening ports (0 = any free one): the demo and tests run beside a real gateway. */
+  ports?: { gwmp?: number; broker?: number };
 }
 
 export type Live = { kind: 'reading'; reading: Reading } | { kind: 'event'; event: GatewayEvent };
@@ -57,7 +63,10 @@ export async function startGateway(opts: GatewayOptions) {
   const writer = new StoreWriter({
     db,
     log: log.child({ c: 'store' }),
-    options: { maxRows: config.storage.group_commit.max_rows, maxDelayMs: config.storage.group_commit.max_delay_ms },
+    options: {
+      maxRows: config.storage.group_commit.max_rows,
+      maxDelayMs: config.storage.group_commit.max_delay_ms,
+    },
     onCommit: (info) => {
       if (info.readings.length > 0) {
         const upto: Record<string, number> = {};
@@ -136,6 +145,55 @@ export async function startGateway(opts: GatewayOptions) {
       );
   await Promise.all(serial.map((s) => s.start()));
 
+  // LoRa: GWMP datagrams → LoRaWAN checks (MIC, FCnt) → codec → ingest.
+  const loraState = config.lora ? new LoraStateStore(db) : undefined;
+  const lora =
+    config.lora && loraState
+      ? new LoraUplinkHandler({
+          devices: config.lora.devices,
+          dedupS: config.lora.dedup_s,
+          fcnt: loraState,
+          clock,
+          count: counters.scoped('lora'),
+          onFrame: (frame, meta) =>
+            ingest.acceptFrame(frame, {
+              via: 'lora',
+              from: meta.gatewayEui,
+              radio: meta.radio,
+              seqChecked: true,
+            }),
+        })
+      : undefined;
+  const gwmp =
+    config.lora && lora && loraState
+      ? new GwmpServer({
+          host: config.lora.gwmp.host,
+          port: opts.ports?.gwmp ?? config.lora.gwmp.port,
+          maxDatagramBytes: config.lora.gwmp.max_datagram_bytes,
+          clock,
+          log: log.child({ c: 'gwmp' }),
+          count: counters.scoped('gwmp'),
+          onPush: (eui, body, rxTs) => lora.handlePush(eui, body, rxTs),
+          onStat: (eui, stat, ts) => loraState.recordStat(eui, stat, ts),
+        })
+      : undefined;
+  await gwmp?.start();
+
+  // Local broker: Wi-Fi nodes publish SG1/JSON lines on siaga/local/nodes/<id>/up.
+  const broker = config.local_broker.enabled
+    ? new LocalBroker({
+        config: { ...config.local_broker, port: opts.ports?.broker ?? config.local_broker.port },
+        log: log.child({ c: 'broker' }),
+        clock,
+        count: counters.scoped('broker'),
+        onNodePayload: (node, payload) => {
+          const line = payload.toString('latin1').replace(/\r?\n$/, '');
+          ingest.acceptLine(line, { via: 'mqtt', from: `mqtt:${node}`, expectNode: node });
+        },
+      })
+    : undefined;
+  await broker?.start();
+
   // Clock and timers.
   const clockWatch = new ClockWatch({ clock, events, minValidTime });
   const ticker = setInterval(() => {
@@ -156,7 +214,11 @@ export async function startGateway(opts: GatewayOptions) {
       });
       log.info({ c: 'store', ...res }, 'pruned');
       if (res.unforwardedForSpace > 0) {
-        events.emit('storage_error', { failing: false, dropped_unforwarded: res.unforwardedForSpace, reason: 'max_db_mb' });
+        events.emit('storage_error', {
+          failing: false,
+          dropped_unforwarded: res.unforwardedForSpace,
+          reason: 'max_db_mb',
+        });
       }
     }),
   ];
@@ -175,6 +237,10 @@ export async function startGateway(opts: GatewayOptions) {
       offline: tracker.all().filter((n) => n.state.online === false).length,
     },
     serial: serial.map((s) => s.state()),
+    lora: gwmp
+      ? { address: gwmp.address(), gateways: gwmp.stats(), radio_stats: loraState?.stats() ?? [] }
+      : null,
+    local_broker: broker ? { address: broker.address(), ...broker.stats() } : null,
     storage: { error: storageError ?? null, pending: writer.pending, committed: writer.committedReadings },
     disk: diskInfo(config) ?? null,
     counters: counters.snapshot(),
@@ -194,7 +260,11 @@ export async function startGateway(opts: GatewayOptions) {
             const node = typeof params.node === 'string' ? params.node : undefined;
             const type = typeof params.type === 'string' ? params.type : undefined;
             const f = (l: Live) => {
-              if (l.kind === 'reading' && ((node && l.reading.node !== node) || (type && l.reading.type !== type))) return;
+              if (
+                l.kind === 'reading' &&
+                ((node && l.reading.node !== node) || (type && l.reading.type !== type))
+              )
+                return;
               if (l.kind === 'event' && node && l.event.fields.node !== node) return;
               send(l);
             };
@@ -217,6 +287,8 @@ export async function startGateway(opts: GatewayOptions) {
     tracker,
     writer,
     status,
+    gwmp,
+    broker,
     onLive(f: (l: Live) => void): () => void {
       liveListeners.add(f);
       return () => liveListeners.delete(f);
@@ -228,6 +300,8 @@ export async function startGateway(opts: GatewayOptions) {
       for (const t of tasks) await t.stop();
       await control?.stop();
       await Promise.all(serial.map((s) => s.stop()));
+      await gwmp?.stop();
+      await broker?.stop();
       writer.close();
       db.close();
       log.info('gateway stopped');

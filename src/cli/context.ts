@@ -1,9 +1,9 @@
-import { loadConfig, configPath } from '../config/load.js';
+import { existsSync } from 'node:fs';
+import { configPath, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { socketPathFor } from '../control/protocol.js';
-import { openDb, type Db } from '../store/db.js';
 import { StorageError } from '../domain/index.js';
-import { existsSync } from 'node:fs';
+import { type Db, openDb } from '../store/db.js';
 
 export interface GlobalOpts {
   config?: string;

@@ -19,7 +19,8 @@ export function parseTime(text: string, now: number): number {
     return d.getTime();
   }
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new UsageError(`"${text}" is not a time; use e.g. 2026-11-20, 2026-11-20T18:00 or 6h`);
+  if (Number.isNaN(t))
+    throw new UsageError(`"${text}" is not a time; use e.g. 2026-11-20, 2026-11-20T18:00 or 6h`);
   return t;
 }
 

@@ -13,19 +13,25 @@ export function json(value: unknown): void {
  * Runs a command action: a SiagaError ends the process with its exit code and its message (one
  * sentence that says what to do); anything else is a bug, reported with exit 1.
  */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void> | void,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
     } catch (e) {
       if (e instanceof ConfigError) {
-        process.stderr.write(`siaga: config ${e.file ?? ''} is invalid; fix these and run siaga config check again:\n${e.message}\n`);
+        process.stderr.write(
+          `siaga: config ${e.file ?? ''} is invalid; fix these and run siaga config check again:\n${e.message}\n`,
+        );
         process.exitCode = e.exitCode;
       } else if (isSiagaError(e)) {
         process.stderr.write(`siaga: ${e.message}\n`);
         process.exitCode = e.exitCode;
       } else {
-        process.stderr.write(`siaga: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.stderr.write(
+          `siaga: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+        );
         process.exitCode = 1;
       }
     }

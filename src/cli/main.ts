@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
+import { registerDemo } from './commands/demo.js';
 import { registerNodes } from './commands/nodes.js';
 import { registerReadings } from './commands/readings.js';
 import { registerRun } from './commands/run.js';
@@ -19,6 +20,7 @@ registerConfig(program);
 registerStatus(program);
 registerNodes(program);
 registerReadings(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

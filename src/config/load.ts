@@ -26,7 +26,8 @@ export function loadConfig(file: string): LoadedConfig {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? 'not found; pass -c <file> or set SIAGA_CONFIG' : `cannot be read (${code})`;
+    const hint =
+      code === 'ENOENT' ? 'not found; pass -c <file> or set SIAGA_CONFIG' : `cannot be read (${code})`;
     throw new ConfigError([{ path: '', message: `${file}: ${hint}` }], file);
   }
   return { config: parseConfig(text, dirname(resolve(file)), file), file };
@@ -37,13 +38,19 @@ export function parseConfig(text: string, baseDir: string, file?: string): Confi
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({ path: '', message: `YAML ${e.linePos?.[0] ? `line ${e.linePos[0].line}: ` : ''}${firstLine(e.message)}` })),
+      doc.errors.map((e) => ({
+        path: '',
+        message: `YAML ${e.linePos?.[0] ? `line ${e.linePos[0].line}: ` : ''}${firstLine(e.message)}`,
+      })),
       file,
     );
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError([{ path: '', message: 'the file must be a YAML mapping (gateway:, nodes:, zones:, …)' }], file);
+    throw new ConfigError(
+      [{ path: '', message: 'the file must be a YAML mapping (gateway:, nodes:, zones:, …)' }],
+      file,
+    );
   }
   const secretIssues = resolveSecretFiles(raw, baseDir);
   const parsed = configSchema.safeParse(raw, {

@@ -13,7 +13,8 @@ export function checkRefs(c: Config): ConfigIssue[] {
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
       const first = seen.get(item.id);
-      if (first !== undefined) add(`${section}[${i}].id`, `duplicate id "${item.id}" (also ${section}[${first}])`);
+      if (first !== undefined)
+        add(`${section}[${i}].id`, `duplicate id "${item.id}" (also ${section}[${first}])`);
       else seen.set(item.id, i);
     });
     return seen;
@@ -32,7 +33,8 @@ export function checkRefs(c: Config): ConfigIssue[] {
     z.sirens.forEach((s, j) => {
       if (!sirens.has(s)) add(`zones[${i}].sirens[${j}]`, `unknown siren "${s}"`);
       const other = sirenZone.get(s);
-      if (other !== undefined && other !== z.id) add(`zones[${i}].sirens[${j}]`, `siren "${s}" already belongs to zone "${other}"`);
+      if (other !== undefined && other !== z.id)
+        add(`zones[${i}].sirens[${j}]`, `siren "${s}" already belongs to zone "${other}"`);
       sirenZone.set(s, z.id);
     });
   });
@@ -47,10 +49,15 @@ export function checkRefs(c: Config): ConfigIssue[] {
     if (!nodes.has(d.node)) add(`lora.devices[${i}].node`, `unknown node "${d.node}"`);
     const addr = d.dev_addr.toLowerCase();
     const prev = devAddrs.get(addr);
-    if (prev !== undefined) add(`lora.devices[${i}].dev_addr`, `duplicate dev_addr "${d.dev_addr}" (also lora.devices[${prev}])`);
+    if (prev !== undefined)
+      add(`lora.devices[${i}].dev_addr`, `duplicate dev_addr "${d.dev_addr}" (also lora.devices[${prev}])`);
     else devAddrs.set(addr, i);
     const prevNode = loraNodes.get(d.node);
-    if (prevNode !== undefined) add(`lora.devices[${i}].node`, `node "${d.node}" already has a LoRa device (lora.devices[${prevNode}])`);
+    if (prevNode !== undefined)
+      add(
+        `lora.devices[${i}].node`,
+        `node "${d.node}" already has a LoRa device (lora.devices[${prevNode}])`,
+      );
     else loraNodes.set(d.node, i);
     if (!d.nwk_s_key) add(`lora.devices[${i}].nwk_s_key`, 'required (inline or as nwk_s_key_file)');
     if (!d.app_s_key) add(`lora.devices[${i}].app_s_key`, 'required (inline or as app_s_key_file)');
@@ -59,7 +66,8 @@ export function checkRefs(c: Config): ConfigIssue[] {
   const ports = new Map<string, number>();
   c.serial.forEach((s, i) => {
     const prev = ports.get(s.port);
-    if (prev !== undefined) add(`serial[${i}].port`, `port "${s.port}" is listed twice (also serial[${prev}])`);
+    if (prev !== undefined)
+      add(`serial[${i}].port`, `port "${s.port}" is listed twice (also serial[${prev}])`);
     else ports.set(s.port, i);
   });
 
@@ -81,10 +89,14 @@ export function checkRefs(c: Config): ConfigIssue[] {
     add('local_broker.users', 'the local broker admits no anonymous clients: add at least one user');
   }
   if (c.local_broker.enabled && !isLoopback(c.local_broker.host) && !c.local_broker.tls) {
-    add('local_broker.tls', `binding to ${c.local_broker.host} beyond this machine needs TLS (cert_file, key_file)`);
+    add(
+      'local_broker.tls',
+      `binding to ${c.local_broker.host} beyond this machine needs TLS (cert_file, key_file)`,
+    );
   }
   c.sirens.forEach((s, i) => {
-    if (s.driver === 'mqtt' && !c.local_broker.enabled) add(`sirens[${i}].driver`, 'mqtt sirens need local_broker.enabled: true');
+    if (s.driver === 'mqtt' && !c.local_broker.enabled)
+      add(`sirens[${i}].driver`, 'mqtt sirens need local_broker.enabled: true');
   });
 
   const keyIds = new Set<string>();

@@ -9,7 +9,10 @@ import { LEVELS, READING_TYPES } from '../domain/index.js';
 
 const id = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1–32 characters of a-z, 0-9 and "-", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,31}$/,
+    'must be 1–32 characters of a-z, 0-9 and "-", starting with a letter or digit',
+  );
 const port = z.number().int().min(1).max(65535);
 const hex32 = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)');
 const cron = z.string().refine((s) => validateCron(s), { message: 'is not a valid cron expression' });
@@ -47,7 +50,9 @@ const storage = z.strictObject({
 
 const uplink = z
   .strictObject({
-    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
     client_id: z.string().min(1).optional(),
     username: z.string().min(1).optional(),
     password: z.string().optional(),
@@ -90,7 +95,9 @@ const commands = z
 
 const brokerUser = z.strictObject({
   username: z.string().min(1).max(64),
-  password_hash: z.string().regex(/^scrypt\$/, 'must be a hash printed by `siaga passwd` (starts with "scrypt$")'),
+  password_hash: z
+    .string()
+    .regex(/^scrypt\$/, 'must be a hash printed by `siaga passwd` (starts with "scrypt$")'),
   role: z.enum(['node', 'siren', 'viewer', 'admin']),
   node: id.optional(),
   siren: id.optional(),
@@ -219,7 +226,11 @@ const siren = z.discriminatedUnion('driver', [
     line: z.number().int().min(0),
     active_low: z.boolean().default(false),
   }),
-  z.strictObject({ ...sirenBase, driver: z.literal('mqtt'), state_timeout_ms: z.number().int().min(10).default(2000) }),
+  z.strictObject({
+    ...sirenBase,
+    driver: z.literal('mqtt'),
+    state_timeout_ms: z.number().int().min(10).default(2000),
+  }),
   z.strictObject({
     ...sirenBase,
     driver: z.literal('command'),
@@ -228,12 +239,19 @@ const siren = z.discriminatedUnion('driver', [
     timeout_ms: z.number().int().min(10).default(5000),
   }),
   z.strictObject({ ...sirenBase, driver: z.literal('print') }),
-  z.strictObject({ ...sirenBase, driver: z.literal('lora'), node: id, fport: z.number().int().min(1).max(223).default(10) }),
+  z.strictObject({
+    ...sirenBase,
+    driver: z.literal('lora'),
+    node: id,
+    fport: z.number().int().min(1).max(223).default(10),
+  }),
 ]);
 
 const sirenPolicy = z
   .strictObject({
-    sound_at: z.enum(LEVELS.filter((l) => l === 'SIAGA' || l === 'AWAS') as ['SIAGA', 'AWAS']).default('AWAS'),
+    sound_at: z
+      .enum(LEVELS.filter((l) => l === 'SIAGA' || l === 'AWAS') as ['SIAGA', 'AWAS'])
+      .default('AWAS'),
     on_s: z.number().positive().default(20),
     off_s: z.number().min(0).default(10),
     max_activation_s: z.number().positive().default(180),

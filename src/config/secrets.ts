@@ -16,7 +16,7 @@ export function resolveSecretFiles(raw: unknown, baseDir: string): ConfigIssue[]
   const issues: ConfigIssue[] = [];
   const walk = (node: unknown, path: string) => {
     if (Array.isArray(node)) {
-      node.forEach((child, i) => walk(child, `${path}[${i}]`));
+      for (const [i, child] of node.entries()) walk(child, `${path}[${i}]`);
       return;
     }
     if (node === null || typeof node !== 'object') return;
@@ -38,7 +38,10 @@ export function resolveSecretFiles(raw: unknown, baseDir: string): ConfigIssue[]
           obj[base] = readFileSync(file, 'utf8').trim();
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code ?? 'error';
-          issues.push({ path: here, message: `cannot read ${file} (${code}); check the path and that user siaga may read it` });
+          issues.push({
+            path: here,
+            message: `cannot read ${file} (${code}); check the path and that user siaga may read it`,
+          });
         }
       } else {
         walk(value, here);
@@ -67,7 +70,8 @@ export function secretValues(value: unknown): string[] {
     if (Array.isArray(v)) v.forEach(walk);
     else if (v !== null && typeof v === 'object') {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if ((SECRET_KEYS as readonly string[]).includes(k) && typeof x === 'string' && x.length > 0) found.push(x);
+        if ((SECRET_KEYS as readonly string[]).includes(k) && typeof x === 'string' && x.length > 0)
+          found.push(x);
         else walk(x);
       }
     }

@@ -26,13 +26,22 @@ function connect(path: string): Promise<Socket> {
 }
 
 /** One request, one answer, over the control socket. Throws UnavailableError (exit 69) when no gateway runs. */
-export async function call<T = unknown>(path: string, method: string, params: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<T> {
+export async function call<T = unknown>(
+  path: string,
+  method: string,
+  params: Record<string, unknown> = {},
+  timeoutMs = 10_000,
+): Promise<T> {
   const sock = await connect(path);
   return new Promise<T>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new UnavailableError(`the gateway did not answer ${method} within ${timeoutMs / 1000} s; check: journalctl -u siaga`));
+      reject(
+        new UnavailableError(
+          `the gateway did not answer ${method} within ${timeoutMs / 1000} s; check: journalctl -u siaga`,
+        ),
+      );
     }, timeoutMs);
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => {

@@ -29,7 +29,8 @@ export class ControlServer {
   async start(): Promise<void> {
     const { path } = this.deps;
     if (existsSync(path)) {
-      if (await isLive(path)) throw new Error(`another siaga gateway is already running (control socket ${path} answers)`);
+      if (await isLive(path))
+        throw new Error(`another siaga gateway is already running (control socket ${path} answers)`);
       unlinkSync(path);
     }
     const server = createServer((sock) => this.onClient(sock));
@@ -81,7 +82,11 @@ export class ControlServer {
     sock.on('error', () => sock.destroy());
   }
 
-  private async onRequest(line: string, send: (m: ControlResponse) => void, stops: (() => void)[]): Promise<void> {
+  private async onRequest(
+    line: string,
+    send: (m: ControlResponse) => void,
+    stops: (() => void)[],
+  ): Promise<void> {
     let req: ControlRequest;
     try {
       req = JSON.parse(line) as ControlRequest;
@@ -106,7 +111,11 @@ export class ControlServer {
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       this.deps.log.warn({ method: req.method, err: error }, 'control request failed');
-      send(isSiagaError(e) ? { id: req.id, ok: false, error, code: e.exitCode } : { id: req.id, ok: false, error });
+      send(
+        isSiagaError(e)
+          ? { id: req.id, ok: false, error, code: e.exitCode }
+          : { id: req.id, ok: false, error },
+      );
     }
   }
 }

@@ -25,7 +25,8 @@ export class Counters {
 
   snapshot(): Record<string, Record<string, number>> {
     const out: Record<string, Record<string, number>> = {};
-    for (const [scope, m] of this.scopes) out[scope] = Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
+    for (const [scope, m] of this.scopes)
+      out[scope] = Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
     return out;
   }
 }

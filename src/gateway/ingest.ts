@@ -3,6 +3,7 @@ import { monotonicFactory } from 'ulid';
 import type { Clock, Frame, Parsed, Radio, Reading, Via } from '../domain/index.js';
 import { ok, reject } from '../domain/index.js';
 import { parseLine } from '../ingest/line.js';
+import type { SeqVerdict } from '../ingest/sequence.js';
 import type { StoreWriter } from '../store/writer.js';
 import type { Counters } from './counters.js';
 import type { NodeTracker } from './node-tracker.js';
@@ -55,7 +56,9 @@ export class Ingest {
     if (meta.expectNode !== undefined && meta.expectNode !== frame.node) {
       return this.refuse(meta, 'node_mismatch', `${frame.node} sent by ${meta.expectNode}`);
     }
-    const verdict = meta.seqChecked ? undefined : tracker.checkSeq(frame.node, frame.seq);
+    let verdict: SeqVerdict | undefined = tracker.checkSeq(frame.node, frame.seq);
+    // LoRa already refused replays by FCnt; its seq verdict only feeds the lost counter.
+    if (meta.seqChecked && verdict.kind === 'duplicate') verdict = undefined;
     if (verdict?.kind === 'duplicate') {
       tracker.noteDuplicate(frame.node);
       return this.refuse(meta, 'duplicate', `${frame.node} seq ${frame.seq}`);
@@ -82,7 +85,12 @@ export class Ingest {
   }
 
   /** Counts and logs a rejection; used by the radios for their own reasons too. */
-  refuse<T = Reading>(meta: Pick<FrameMeta, 'via' | 'from'>, reason: string, detail?: string, raw?: string): Parsed<T> {
+  refuse<T = Reading>(
+    meta: Pick<FrameMeta, 'via' | 'from'>,
+    reason: string,
+    detail?: string,
+    raw?: string,
+  ): Parsed<T> {
     this.deps.counters.count(meta.via, reason);
     const key = `${meta.from}\0${reason}`;
     const now = this.deps.clock.now();

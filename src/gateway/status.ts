@@ -1,9 +1,8 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Config } from '../config/schema.js';
+import type { Config, NodeConfig } from '../config/schema.js';
 import type { ZoneState } from '../detect/types.js';
 import type { NodeState } from '../store/node-state.js';
-import type { NodeConfig } from '../config/schema.js';
 import { expectEveryOf } from './node-tracker.js';
 
 /** One row of `siaga nodes`: config joined with the remembered state. */

@@ -63,7 +63,8 @@ function migrate(db: Db): void {
 /** Wraps a better-sqlite3 error, keeping its SQLITE_* code so callers can spot a full disk. */
 export function toStorageError(e: unknown, what: string): StorageError {
   if (e instanceof StorageError) return e;
-  const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+  const code =
+    typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
   const msg = e instanceof Error ? e.message : String(e);
   return new StorageError(`${what}: ${msg}`, code, { cause: e });
 }

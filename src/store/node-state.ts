@@ -40,13 +40,17 @@ export function emptyNodeState(node: string): NodeState {
 export function loadNodeStates(db: Db): Map<string, NodeState> {
   const rows = db.prepare('SELECT * FROM node_state').all() as Row[];
   return new Map(
-    rows.map((r) => [r.node, { ...r, online: r.online === null ? null : r.online === 1, bat_low: r.bat_low === 1 }]),
+    rows.map((r) => [
+      r.node,
+      { ...r, online: r.online === null ? null : r.online === 1, bat_low: r.bat_low === 1 },
+    ]),
   );
 }
 
 /** Prepared upsert, run inside the group-commit transaction so seq and readings stay consistent. */
 export function nodeStateWriter(db: Db): (s: NodeState) => void {
-  const stmt = db.prepare(`INSERT INTO node_state (node, seq, lost, resets, dups, frames, last_seen, bat, rssi, online, bat_low)
+  const stmt =
+    db.prepare(`INSERT INTO node_state (node, seq, lost, resets, dups, frames, last_seen, bat, rssi, online, bat_low)
     VALUES (@node, @seq, @lost, @resets, @dups, @frames, @last_seen, @bat, @rssi, @online, @bat_low)
     ON CONFLICT(node) DO UPDATE SET seq = excluded.seq, lost = excluded.lost, resets = excluded.resets,
       dups = excluded.dups, frames = excluded.frames, last_seen = excluded.last_seen, bat = excluded.bat,

@@ -30,7 +30,9 @@ export function prune(db: Db, opts: { now: number; retentionDays: number; maxDbM
   const delOutboxOld = db.prepare(
     'DELETE FROM outbox WHERE kind = 1 AND ref IN (SELECT rid FROM readings WHERE ts < ?)',
   );
-  const delOld = db.prepare('DELETE FROM readings WHERE rid IN (SELECT rid FROM readings WHERE ts < ? LIMIT ?)');
+  const delOld = db.prepare(
+    'DELETE FROM readings WHERE rid IN (SELECT rid FROM readings WHERE ts < ? LIMIT ?)',
+  );
   db.transaction(() => {
     delOutboxOld.run(cutoff);
   })();

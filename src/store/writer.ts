@@ -112,7 +112,10 @@ export class StoreWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.closed || (this.readings.length === 0 && this.events.length === 0 && this.dirtyNodes.size === 0)) {
+    if (
+      this.closed ||
+      (this.readings.length === 0 && this.events.length === 0 && this.dirtyNodes.size === 0)
+    ) {
       return true;
     }
     try {
@@ -165,7 +168,10 @@ export class StoreWriter {
     }
     if (!this.failing) {
       this.failing = true;
-      this.deps.log.error({ err: err.message, code: err.sqliteCode }, 'storage write failed; keeping data in memory and retrying');
+      this.deps.log.error(
+        { err: err.message, code: err.sqliteCode },
+        'storage write failed; keeping data in memory and retrying',
+      );
       this.deps.onStorageState?.(true, err.message);
     }
     this.schedule(this.deps.options.retryMs ?? 2000);

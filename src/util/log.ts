@@ -10,7 +10,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       base: { svc: 'siaga' },
       timestamp: pino.stdTimeFunctions.isoTime,
       // Secrets never reach a log line even if a component logs a config object by mistake.
-      redact: { paths: ['*.password', '*.secret', '*.nwk_s_key', '*.app_s_key', '*.password_hash'], censor: '[redacted]' },
+      redact: {
+        paths: ['*.password', '*.secret', '*.nwk_s_key', '*.app_s_key', '*.password_hash'],
+        censor: '[redacted]',
+      },
     },
     destination ?? pino.destination({ fd: 1, sync: false }),
   );

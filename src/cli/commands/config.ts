@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
-import { action, json, out } from '../io.js';
 import { cliConfig, type GlobalOpts } from '../context.js';
+import { action, json, out } from '../io.js';
 
 export function summary(config: Config, file: string): string {
   const lines = [
@@ -14,7 +14,9 @@ export function summary(config: Config, file: string): string {
     const byType = new Map<string, number>();
     for (const n of nodes) byType.set(n.type, (byType.get(n.type) ?? 0) + 1);
     const types = [...byType].map(([t, c]) => `${c} ${t}`).join(', ') || 'no nodes';
-    lines.push(`zone ${z.id} (${z.name}): ${nodes.length} nodes (${types}); sirens: ${z.sirens.join(', ') || 'none'}`);
+    lines.push(
+      `zone ${z.id} (${z.name}): ${nodes.length} nodes (${types}); sirens: ${z.sirens.join(', ') || 'none'}`,
+    );
   }
   for (const s of config.sirens) lines.push(`siren ${s.id}: ${s.driver}`);
   lines.push(`serial: ${config.serial.map((s) => `${s.port} @${s.baud}`).join(', ') || 'none'}`);
@@ -24,7 +26,9 @@ export function summary(config: Config, file: string): string {
   lines.push(
     `local broker: ${config.local_broker.enabled ? `${config.local_broker.host}:${config.local_broker.port}, ${config.local_broker.users.length} users` : 'off'}`,
   );
-  lines.push(`uplink: ${config.uplink ? `${config.uplink.url}, compress ${config.uplink.compress}` : 'none (local only)'}`);
+  lines.push(
+    `uplink: ${config.uplink ? `${config.uplink.url}, compress ${config.uplink.compress}` : 'none (local only)'}`,
+  );
   lines.push(`sirens sound at ${config.siren_policy.sound_at}; command keys: ${config.commands.keys.length}`);
   return lines.join('\n');
 }

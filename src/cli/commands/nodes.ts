@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { nodeRow } from '../../gateway/status.js';
 import { loadNodeStates } from '../../store/node-state.js';
+import { cliConfig, type GlobalOpts, readDb } from '../context.js';
 import { formatAgo } from '../duration.js';
 import { action, json, out } from '../io.js';
-import { cliConfig, type GlobalOpts, readDb } from '../context.js';
 import { table } from '../table.js';
 
 export function registerNodes(program: Command): void {

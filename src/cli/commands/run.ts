@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startGateway } from '../../main.js';
-import { action } from '../io.js';
 import { cliConfig, type GlobalOpts } from '../context.js';
+import { action } from '../io.js';
 
 export function registerRun(program: Command): void {
   program

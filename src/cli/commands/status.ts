@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { call, follow } from '../../control/client.js';
 import type { Live } from '../../main.js';
+import { cliConfig, controlSocket, type GlobalOpts } from '../context.js';
 import { formatAgo } from '../duration.js';
 import { action, json, out } from '../io.js';
-import { cliConfig, controlSocket, type GlobalOpts } from '../context.js';
 import { table } from '../table.js';
 
 type Status = Record<string, unknown> & {
@@ -29,18 +29,26 @@ export function formatStatus(s: Status): string {
     '',
     table(
       ['zone', 'level', 'score', 'since'],
-      s.zones.map((z) => [z.zone, z.level + (z.manual ? ' (button)' : ''), z.score, `${formatAgo(now - z.since)} ago`]),
+      s.zones.map((z) => [
+        z.zone,
+        z.level + (z.manual ? ' (button)' : ''),
+        z.score,
+        `${formatAgo(now - z.since)} ago`,
+      ]),
     ),
     '',
     `nodes: ${s.nodes.online} online, ${s.nodes.offline} offline, ${s.nodes.total - s.nodes.online - s.nodes.offline} not heard yet (of ${s.nodes.total})`,
   ];
   for (const p of s.serial) {
-    lines.push(`serial ${p.path}: ${p.open ? 'open' : `DOWN${p.lastError ? ` (${p.lastError})` : ''}`}, reconnects ${p.reconnects}`);
+    lines.push(
+      `serial ${p.path}: ${p.open ? 'open' : `DOWN${p.lastError ? ` (${p.lastError})` : ''}`}, reconnects ${p.reconnects}`,
+    );
   }
   if (s.sirens) {
     for (const sr of s.sirens) lines.push(`siren ${String(sr.id)}: ${JSON.stringify(sr)}`);
   }
-  if (s.uplink !== undefined) lines.push(`uplink: ${s.uplink ? JSON.stringify(s.uplink) : 'none (local only)'}`);
+  if (s.uplink !== undefined)
+    lines.push(`uplink: ${s.uplink ? JSON.stringify(s.uplink) : 'none (local only)'}`);
   if (s.lora) lines.push(`lora: ${JSON.stringify(s.lora)}`);
   lines.push(
     `storage: ${s.storage.error ? `ERROR ${s.storage.error}` : 'ok'}, ${s.storage.committed} readings committed since start, ${s.storage.pending} pending`,
@@ -50,7 +58,11 @@ export function formatStatus(s: Status): string {
   if (rejects.length > 0) {
     lines.push('', 'rejected input by reason:');
     for (const [scope, m] of rejects) {
-      lines.push(`  ${scope}: ${Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      lines.push(
+        `  ${scope}: ${Object.entries(m)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
     }
   }
   return lines.join('\n');
@@ -59,7 +71,9 @@ export function formatStatus(s: Status): string {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('levels per zone, sirens, backlog, uplink, nodes online/offline, clock, disk (asks the running gateway)')
+    .description(
+      'levels per zone, sirens, backlog, uplink, nodes online/offline, clock, disk (asks the running gateway)',
+    )
     .option('--json', 'JSON for scripts')
     .action(
       action(async (o: { json?: boolean }) => {
@@ -106,6 +120,9 @@ export function formatLive(l: Live): string {
   }
   const e = l.event;
   const f = e.fields;
-  const what = e.kind === 'level' ? `${String(f.zone)} ${String(f.prev)} → ${String(f.level)}: ${String(f.reason)}` : JSON.stringify(f);
+  const what =
+    e.kind === 'level'
+      ? `${String(f.zone)} ${String(f.prev)} → ${String(f.level)}: ${String(f.reason)}`
+      : JSON.stringify(f);
   return `${new Date(e.ts).toISOString().slice(11, 19)}  EVENT ${e.kind}  ${what}`;
 }

@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { LoraSimulator } from '../../../scripts/sim/lora.js';
+import { createPtyPair, type PtyPair, socatAvailable } from '../../../scripts/sim/pty.js';
+import { SCENARIOS } from '../../../scripts/sim/scenarios.js';
+import { type SimSink, Simulator } from '../../../scripts/sim/simulator.js';
+import { inProcessSerialSink, loraSink, mqttNodeSink, serialDeviceSink } from '../../../scripts/sim/sinks.js';
+import { loadConfig } from '../../config/load.js';
+import { UsageError } from '../../domain/index.js';
+import { type Live, startGateway } from '../../main.js';
+import { createLogger } from '../../util/log.js';
+import { packageRoot } from '../../util/package-root.js';
+import { action, out } from '../io.js';
+import { formatLive } from './status.js';
+
+/** The demo's Wi-Fi camera trap logs in to the local broker with the demo password. */
+const DEMO_MQTT_NODE = { user: 'cam-02', password: 'demo-cam-02' };
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'the gateway with its built-in broker, simulated nodes and a siren that prints: an elephant approach end to end',
+    )
+    .option('--once', 'exit after the story with a summary (exit 0)')
+    .option('--scenario <name>', `story to play: ${[...SCENARIOS.keys()].join(', ')}`, 'elephant-night')
+    .option('--quiet-readings', 'show only events and sirens, not every reading')
+    .action(
+      action(async (o: { once?: boolean; scenario: string; quietReadings?: boolean }) => {
+        const scenario = SCENARIOS.get(o.scenario);
+        if (!scenario)
+          throw new UsageError(
+            `unknown scenario "${o.scenario}"; use one of ${[...SCENARIOS.keys()].join(', ')}`,
+          );
+        await runDemo({
+          scenario: o.scenario,
+          once: o.once ?? false,
+          quietReadings: o.quietReadings ?? false,
+        });
+      }),
+    );
+}
+
+export async function runDemo(opts: {
+  scenario: string;
+  once: boolean;
+  quietReadings: boolean;
+}): Promise<void> {
+  const scenario = SCENARIOS.get(opts.scenario)!;
+  const { config } = loadConfig(join(packageRoot(), 'config', 'demo.yaml'));
+  const dir = mkdtempSync(join(tmpdir(), 'siaga-demo-'));
+  config.storage.path = join(dir, 'siaga.db');
+  config.control.socket = join(dir, 'siaga.sock');
+  const log = createLogger(config.log.level, pino.destination({ fd: 2, sync: true }));
+
+  // The serial line: a real pty pair from socat when it is installed, else an in-process pair.
+  let pty: PtyPair | undefined;
+  let inProcess: ((chunk: Buffer) => void) | undefined;
+  const serialPort = config.serial[0];
+  if (serialPort && socatAvailable()) {
+    pty = await createPtyPair(dir, { names: ['ttyGATEWAY', 'ttyNODES'] });
+    serialPort.port = pty.a;
+  }
+  const gw = await startGateway({
+    config,
+    log,
+    ports: { gwmp: 0, broker: 0 },
+    ...(pty || !serialPort
+      ? {}
+      : {
+          serialSources: (onData: (port: string, chunk: Buffer) => void) => {
+            inProcess = (chunk) => onData(serialPort.port, chunk);
+            return [];
+          },
+        }),
+  });
+
+  const t0 = Date.now();
+  const stamp = () => `+${String(Math.round((Date.now() - t0) / 1000)).padStart(3)}s`;
+  out(
+    [
+      '',
+      `siaga demo — gateway ${config.gateway.id} at ${config.gateway.site.name}, Way Kambas`,
+      `database ${config.storage.path}`,
+      `nodes: serial ${pty ? `pty ${pty.a} (socat)` : 'in-process pair (install socat for a real pty)'}, LoRa via GWMP udp/${gw.gwmp?.address().port}, Wi-Fi via local MQTT tcp/${gw.broker?.address().port}`,
+      `story: ${scenario.name} — ${scenario.description}`,
+      '',
+    ].join('\n'),
+  );
+  gw.onLive((l: Live) => {
+    if (l.kind === 'reading' && (opts.quietReadings || l.reading.type === 'hb')) return;
+    out(`${stamp()} ${formatLive(l)}`);
+  });
+
+  const sinks: SimSink[] = [];
+  const serialSink = pty ? serialDeviceSink(pty.b) : inProcess ? inProcessSerialSink(inProcess) : undefined;
+  if (serialSink) sinks.push(serialSink);
+  const loraDevices = new Set(config.lora?.devices.map((d) => d.node));
+  let lora: SimSink | undefined;
+  if (config.lora && gw.gwmp) {
+    const sim = new LoraSimulator({
+      host: '127.0.0.1',
+      port: gw.gwmp.address().port,
+      gatewayEui: 'AA555A0000000101',
+      devices: config.lora.devices,
+      log: log.child({ c: 'sim-lora' }),
+    });
+    await sim.start();
+    lora = loraSink(sim);
+    sinks.push(lora);
+  }
+  let mqttNode: SimSink | undefined;
+  if (gw.broker) {
+    mqttNode = await mqttNodeSink(
+      `mqtt://127.0.0.1:${gw.broker.address().port}`,
+      DEMO_MQTT_NODE.user,
+      DEMO_MQTT_NODE.password,
+    );
+    sinks.push(mqttNode);
+  }
+  const sim = new Simulator({
+    nodes: config.nodes,
+    heartbeatMs: 15_000,
+    scenario,
+    sinkFor: (n) => (loraDevices.has(n.id) ? lora : n.id === DEMO_MQTT_NODE.user ? mqttNode : serialSink),
+    onNote: (note) => out(`${stamp()} ── ${note}`),
+    onError: (e) => log.warn({ err: String(e) }, 'simulator could not send'),
+  });
+  sim.start();
+
+  const stop = async () => {
+    await sim.stop();
+    for (const s of sinks) await s.close?.();
+    await gw.stop();
+    await pty?.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  if (opts.once) {
+    await sim.done;
+    // Let the zones calm down (one level per hold_s once the evidence left the window).
+    const calmBy = Date.now() + (config.detection.window_s + 4 * config.detection.hold_s + 10) * 1000;
+    while (Date.now() < calmBy && gw.engine.zones().some((z) => z.level !== 'NORMAL')) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const summary = storySummary(gw);
+    await stop();
+    out(summary);
+    return;
+  }
+  out(`${stamp()} (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await stop();
+}
+
+function storySummary(gw: Awaited<ReturnType<typeof startGateway>>): string {
+  gw.writer.flush();
+  const readings = (gw.db.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
+  const byVia = gw.db.prepare('SELECT via, count(*) AS n FROM readings GROUP BY via ORDER BY via').all() as {
+    via: string;
+    n: number;
+  }[];
+  const levels = gw.db
+    .prepare("SELECT fields FROM events WHERE kind = 'level' ORDER BY eid")
+    .all()
+    .map((r) => JSON.parse((r as { fields: string }).fields) as { zone: string; level: string });
+  const sirens = (
+    gw.db.prepare("SELECT count(*) AS n FROM events WHERE kind = 'siren_on'").get() as { n: number }
+  ).n;
+  const top = levels.reduce(
+    (m, l) =>
+      ['NORMAL', 'WASPADA', 'SIAGA', 'AWAS'].indexOf(l.level) >
+      ['NORMAL', 'WASPADA', 'SIAGA', 'AWAS'].indexOf(m)
+        ? l.level
+        : m,
+    'NORMAL',
+  );
+  const now = gw.engine
+    .zones()
+    .map((z) => `${z.zone} ${z.level}`)
+    .join(', ');
+  return [
+    '',
+    'demo summary',
+    `  readings stored: ${readings} (${byVia.map((v) => `${v.n} ${v.via}`).join(', ')})`,
+    `  level changes: ${levels.map((l) => `${l.zone}→${l.level}`).join(', ') || 'none'}`,
+    `  highest level: ${top}; siren switched on ${sirens} time(s)`,
+    `  zones now: ${now}`,
+  ].join('\n');
+}

@@ -1,0 +1,151 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatPath, loadConfig, parseConfig } from '../../src/config/load.js';
+import { redact, secretValues } from '../../src/config/secrets.js';
+import { ConfigError } from '../../src/domain/index.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const minimal = `
+gateway: {id: gw-1, site: {name: Desa, village_code: "18.07.11.2005", lat: -5, lon: 105.7}}
+storage: {path: ./x.db}
+nodes: [{id: pir-07, type: pir, zone: z-a}]
+zones: [{id: z-a, name: Zone A, sirens: [s-1]}]
+sirens: [{id: s-1, driver: print}]
+`;
+
+function issuesOf(text: string, dir = tmpdir()): string[] {
+  try {
+    parseConfig(text, dir);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split('\n');
+    throw e;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('accepts the demo config and fills every default', () => {
+    const { config } = loadConfig(join(root, 'config/demo.yaml'));
+    expect(config.gateway.id).toBe('gw-demo-01');
+    expect(config.detection.thresholds).toEqual({ waspada: 30, siaga: 60, awas: 100 });
+    expect(config.detection.weights.cam_elephant).toBe(70);
+    expect(config.siren_policy.max_on_s_per_hour).toBe(600);
+    expect(config.schedules.prune).toBe('15 3 * * *');
+    expect(config.storage.path.startsWith('/')).toBe(true);
+  });
+
+  it('accepts the example config once its secret files exist, and reads them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'siaga-cfg-'));
+    const text = readFileSync(join(root, 'config/siaga.example.yaml'), 'utf8').replaceAll(
+      '/etc/siaga/',
+      `${dir}/`,
+    );
+    mkdirSync(join(dir, 'lora'));
+    writeFileSync(join(dir, 'uplink.pass'), 'uplink-secret-pw\n');
+    writeFileSync(join(dir, 'cmd-ops-1.key'), 'cmd-secret-0123456789abcdef\n');
+    writeFileSync(join(dir, 'lora/seis-03.nwk'), '44024241ED4CE9A68C6A8BC055233FD3\n');
+    writeFileSync(join(dir, 'lora/seis-03.app'), 'EC925802AE430CA77FD3DD73CB2CC588\n');
+    const file = join(dir, 'siaga.yaml');
+    writeFileSync(file, text);
+    const { config } = loadConfig(file);
+    expect(config.uplink?.password).toBe('uplink-secret-pw');
+    expect(config.commands.keys[0]?.secret).toBe('cmd-secret-0123456789abcdef');
+    expect(config.lora?.devices[0]?.nwk_s_key).toBe('44024241ED4CE9A68C6A8BC055233FD3');
+    // Redaction hides every secret, wherever it sits.
+    const shown = JSON.stringify(redact(config));
+    for (const s of secretValues(config)) expect(shown).not.toContain(s);
+    expect(secretValues(config)).toContain('uplink-secret-pw');
+  });
+
+  it('reports every problem as path: message', () => {
+    const issues = issuesOf(`
+gateway: {id: GW_1, site: {name: D, village_code: "1807", lat: -95, lon: 105}}
+nodes: [{id: pir-07, type: radar, zone: z-a}]
+zones: [{id: z-a, name: A, sirens: []}]
+detection: {thresholds: {waspada: 50, siaga: 40, awas: 100}}
+bogus: 1
+`);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^gateway\.id: /),
+        expect.stringMatching(/^gateway\.site\.village_code: must be a Kemendagri village code/),
+        expect.stringMatching(/^gateway\.site\.lat: /),
+        expect.stringMatching(/^nodes\[0\]\.type: /),
+        expect.stringMatching(/^detection\.thresholds: must rise/),
+        expect.stringMatching(/bogus/),
+      ]),
+    );
+  });
+
+  it('checks cross-references and unique ids', () => {
+    const issues = issuesOf(`
+gateway: {id: gw-1, site: {name: D, village_code: "18.07.11.2005", lat: -5, lon: 105}}
+nodes: [{id: pir-07, type: pir, zone: z-x}, {id: pir-07, type: pir, zone: z-a}]
+zones: [{id: z-a, name: A, sirens: [s-1]}, {id: z-b, name: B, sirens: [s-x, s-1]}]
+sirens: [{id: s-1, driver: print}]
+lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9A68C6A8BC055233FD3", app_s_key: "EC925802AE430CA77FD3DD73CB2CC588"}]}
+`);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        'nodes[1].id: duplicate id "pir-07" (also nodes[0])',
+        'nodes[0].zone: unknown zone "z-x"',
+        'zones[1].sirens[0]: unknown siren "s-x"',
+        'zones[1].sirens[1]: siren "s-1" already belongs to zone "z-a"',
+        'lora.devices[0].node: unknown node "seis-9"',
+      ]),
+    );
+  });
+
+  it('refuses a secret file it cannot read, naming the key but never a secret', () => {
+    const issues = issuesOf(`${minimal}\nuplink: {url: "mqtt://c:1883", password_file: /nonexistent/pass}\n`);
+    expect(issues).toEqual([
+      expect.stringMatching(/^uplink\.password_file: cannot read \/nonexistent\/pass \(ENOENT\)/),
+    ]);
+  });
+
+  it('refuses a secret given both inline and as a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'siaga-cfg-'));
+    writeFileSync(join(dir, 'p'), 'pw');
+    const issues = issuesOf(
+      `${minimal}\nuplink: {url: "mqtt://c:1883", password: x, password_file: p}\n`,
+      dir,
+    );
+    expect(issues).toEqual(['uplink.password_file: give either password or password_file, not both']);
+  });
+
+  it('refuses a local broker on the LAN without TLS, and one without users', () => {
+    const issues = issuesOf(`${minimal}\nlocal_broker: {enabled: true, host: 0.0.0.0}\n`);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^local_broker\.tls: binding to 0\.0\.0\.0 beyond this machine needs TLS/),
+        expect.stringMatching(/^local_broker\.users: /),
+      ]),
+    );
+  });
+
+  it('refuses an invalid cron expression and YAML syntax errors', () => {
+    expect(issuesOf(`${minimal}\nschedules: {prune: "61 3 * * *"}\n`)).toEqual([
+      'schedules.prune: is not a valid cron expression',
+    ]);
+    expect(issuesOf('gateway: [unclosed')[0]).toMatch(/^YAML /);
+  });
+
+  it('names a missing file with what to do, exit code 78', () => {
+    let err: unknown;
+    try {
+      loadConfig('/nonexistent/siaga.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).exitCode).toBe(78);
+    expect((err as ConfigError).message).toMatch(/not found; pass -c <file> or set SIAGA_CONFIG/);
+  });
+
+  it('formats zod paths the way technicians read them', () => {
+    expect(formatPath(['zones', 1, 'sirens', 0])).toBe('zones[1].sirens[0]');
+    expect(formatPath(['gateway', 'site', 'lat'])).toBe('gateway.site.lat');
+  });
+});
