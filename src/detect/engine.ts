@@ -127,8 +127,10 @@ export class DetectionEngine {
     return out;
   }
 
-  /** Every configured zone, in config order. */
+  /** Every configured zone, in config order (expired evidence is evicted first). */
   zones(): ZoneState[] {
+    const now = this.clock.now();
+    for (const z of this.zoneMap.values()) this.evict(z, now);
     return [...this.zoneMap.values()].map((z) => ({
       zone: z.cfg.id,
       level: z.level,
@@ -143,10 +145,12 @@ export class DetectionEngine {
     return this.zoneMap.get(zone)?.level;
   }
 
-  /** Current score of a zone (evidence evicted lazily: call after `tick`); undefined when unknown. */
+  /** Current score of a zone, rounded to 0.1; undefined for a zone that is not configured. */
   score(zone: string): number | undefined {
     const z = this.zoneMap.get(zone);
-    return z === undefined ? undefined : roundScore(fromMicro(z.win.scoreMicro));
+    if (z === undefined) return undefined;
+    this.evict(z, this.clock.now());
+    return roundScore(fromMicro(z.win.scoreMicro));
   }
 
   /**

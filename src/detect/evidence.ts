@@ -43,7 +43,8 @@ function make(r: Reading, score: number, strong: boolean, text: string, count = 
 
 /**
  * Turns a reading into evidence with the score table of behaviour.md (weights from `detection`).
- * Returns undefined for readings that say nothing about elephants: heartbeats, pir n=0, a restored
+ * Returns undefined for readings that say nothing about elephants: heartbeats, readings of another
+ * type than the node's configured one, pir n=0, a restored
  * beam, a quiet geophone, a low-confidence or non-elephant/human camera label, a healthy fence, a
  * collar outside the zone (or a zone without `center`), and malformed values.
  * Pure: the engine decides windows, caps and levels.
@@ -54,6 +55,9 @@ export function scoreReading(
   zone: ZoneConfig,
   det: DetectionConfig,
 ): Evidence | undefined {
+  // A node speaks only for its own sensor: a PIR cannot report a camera sighting or press a
+  // panic button (a mis-flashed or spoofed node must not bypass node_cap).
+  if (r.type !== node.type) return undefined;
   const w = det.weights;
   const v = r.v;
   const id = node.id;

@@ -114,6 +114,15 @@ describe('scoreReading: details', () => {
     expect(isFenceOk(reading('pir-07', 'pir', { n: 1 }, T0), det)).toBe(false);
   });
 
+  it('ignores readings of another type than the node is configured for', () => {
+    const pirNode = nodeOf('pir-07');
+    expect(scoreReading(reading('pir-07', 'btn', { p: 1 }, T0), pirNode, braja, det)).toBeUndefined();
+    expect(
+      scoreReading(reading('pir-07', 'cam', { label: 'elephant', conf: 1 }, T0), pirNode, braja, det),
+    ).toBeUndefined();
+    expect(scoreReading(reading('pir-07', 'pir', { n: 1 }, T0), pirNode, braja, det)?.score).toBe(10);
+  });
+
   it('gps scores nothing in a zone without a centre', () => {
     expect(score('col-ek2', { lat: -4.93, lon: 105.78 }, tegal)).toBeUndefined();
   });
