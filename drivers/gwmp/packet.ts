@@ -174,6 +174,26 @@ export function decodeGwmp(buf: Uint8Array, maxBytes = MAX_DATAGRAM_BYTES): Pars
   }
 }
 
+/**
+ * A txpk sending `phy` at once (`imme`) on one frequency, as a Class C downlink does; the RX1/RX2
+ * choice and the region's values are the caller's (AS923-2 RX2: 921.4 MHz, SF10BW125).
+ */
+export function immediateTxpk(phy: Buffer, radio: { freq: number; datr: string; powe?: number }): Txpk {
+  return {
+    imme: true,
+    freq: radio.freq,
+    rfch: 0,
+    powe: radio.powe ?? 14,
+    modu: 'LORA',
+    datr: radio.datr,
+    codr: '4/5',
+    // Downlinks use inverted IQ so other gateways' uplink receivers do not hear them.
+    ipol: true,
+    size: phy.length,
+    data: phy.toString('base64'),
+  };
+}
+
 function header(token: number, id: number): Buffer {
   const b = Buffer.alloc(4);
   b[0] = GWMP_VERSION;

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { LoraDeviceConfig } from '../config/schema.js';
 import type { Clock, Frame, Radio } from '../domain/index.js';
 import type { AbpSession } from './lorawan.js';
@@ -30,6 +31,8 @@ export interface LoraUplinkDeps {
   onFrame(frame: Frame, meta: LoraUplinkMeta): void;
   /** Called once per rejected rxpk (or body) with a machine-readable reason. */
   count(reason: string): void;
+  /** For failures of our own (storage, onFrame), which are counted and logged, not thrown. */
+  log?: Logger;
 }
 
 interface Device {
@@ -100,7 +103,15 @@ export class LoraUplinkHandler {
     }
     let frames = 0;
     for (const rx of rxpk) {
-      const reason = this.handleRxpk(gatewayEui, rx, rxTs);
+      let reason: string | undefined;
+      try {
+        reason = this.handleRxpk(gatewayEui, rx, rxTs);
+      } catch (err) {
+        // Only onFrame can throw here (input never does): one failing frame must not cost the
+        // other rxpk of the same datagram.
+        this.deps.log?.error({ err, gatewayEui }, 'lora frame consumer failed');
+        reason = 'handler_error';
+      }
       if (reason === undefined) frames++;
       else this.deps.count(reason);
     }
@@ -127,7 +138,14 @@ export class LoraUplinkHandler {
     if (!opened.ok) return opened.reason;
     const up = opened.value;
     // The frame is authentic and fresh: its counter is spent whatever its payload turns out to be.
-    this.deps.fcnt.set(up.devAddr, up.fcnt, rxTs);
+    try {
+      this.deps.fcnt.set(up.devAddr, up.fcnt, rxTs);
+    } catch (err) {
+      // A full disk must not silence an elephant alarm: the store keeps the counter in memory,
+      // so replay protection holds until restart; the failure is counted and the frame goes on.
+      this.deps.log?.error({ err, devAddr: up.devAddr }, 'cannot store lora fcnt');
+      this.deps.count('fcnt_store_error');
+    }
     this.dedup.remember(up.devAddr, up.fcnt, up.mic, now);
     if (up.macOnly || up.fport === null) return 'mac_only';
 
@@ -164,4 +182,6 @@ export const LORA_UPLINK_REASONS = [
   'bad_sg1',
   'missing_field',
   'bad_value',
+  'fcnt_store_error',
+  'handler_error',
 ] as const;

@@ -231,6 +231,35 @@ export function openUplink(phy: Uint8Array, ctx: OpenContext): Parsed<OpenedUpli
   });
 }
 
+/** AS923-2 (Indonesia) RX2 defaults: 921.4 MHz at DR2. Class C devices listen there. */
+export const AS923_2_RX2 = { freq: 921.4, datr: 'SF10BW125' } as const;
+
+/**
+ * Builds a data-down PHYPayload (for a LoRa siren node): FRMPayload encrypted with the AppSKey
+ * and MIC'd with the NwkSKey by lora-packet. `fcntDown` is the caller's 32-bit downlink counter.
+ */
+export function buildDataDown(
+  session: AbpSession,
+  d: { fcntDown: number; fport: number; payload: Buffer; confirmed?: boolean },
+): Buffer {
+  const fcnt = Buffer.alloc(2);
+  fcnt.writeUInt16BE(d.fcntDown & 0xffff);
+  const packet = loraPacket.fromFields(
+    {
+      MType: d.confirmed ? 'Confirmed Data Down' : 'Unconfirmed Data Down',
+      DevAddr: Buffer.from(session.devAddr, 'hex'),
+      FCnt: fcnt,
+      FPort: d.fport,
+      payload: d.payload,
+    },
+    session.appSKey,
+    session.nwkSKey,
+    undefined,
+    fcntMsb(d.fcntDown),
+  );
+  return packet.getPHYPayload() as Buffer;
+}
+
 /** Turns a config key (32 hex digits) into the buffer lora-packet wants. */
 export function sessionFromConfig(d: {
   dev_addr: string;

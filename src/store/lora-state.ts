@@ -77,15 +77,18 @@ export class LoraStateStore implements FcntStore {
     return row?.fcnt;
   }
 
-  /** Throws StorageError when the write fails; the cache is then left as it was. */
+  /**
+   * Throws StorageError when the write fails. The cache takes the new value first, so replay
+   * protection holds for this process even while the disk refuses writes.
+   */
   set(devAddr: string, fcnt: number, ts: number): void {
     const key = devAddr.toLowerCase();
+    this.cache.set(key, fcnt);
     try {
       this.putFcnt.run(key, fcnt, ts);
     } catch (e) {
       throw toStorageError(e, 'cannot store lora fcnt');
     }
-    this.cache.set(key, fcnt);
   }
 
   /** Adds one forwarder `stat` report (GWMP PUSH_DATA) to the gateway's totals. */

@@ -18,7 +18,7 @@ const EUI = 'aa555a0000000101';
 const log = pino({ level: 'silent' });
 const TXPK: Txpk = {
   imme: true,
-  freq: 923.2,
+  freq: 921.4,
   rfch: 0,
   powe: 14,
   modu: 'LORA',

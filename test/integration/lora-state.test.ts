@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildPhyPayload } from '../../scripts/sim/lora.js';
 import type { LoraDeviceConfig } from '../../src/config/schema.js';
 import type { Frame } from '../../src/domain/index.js';
-import { ManualClock } from '../../src/domain/index.js';
+import { ManualClock, StorageError } from '../../src/domain/index.js';
 import { LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
 import type { Db } from '../../src/store/db.js';
 import { openDb } from '../../src/store/db.js';
@@ -99,5 +99,21 @@ describe('LoraStateStore on a real SQLite file', () => {
         lastSeen: 20,
       },
     ]);
+  });
+
+  it('keeps the counter in memory when the disk refuses the write', () => {
+    reopen().set('260b0001', 5, 1);
+    const db = openDb(path, { readonly: true });
+    open.push(db);
+    const s = new LoraStateStore(db);
+    let err: unknown;
+    try {
+      s.set('260b0001', 6, 2);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as StorageError).diskFull).toBe(true);
+    expect(s.get('260b0001')).toBe(6);
   });
 });

@@ -57,7 +57,7 @@ describe('GWMP v2 codec (PROTOCOL.TXT)', () => {
     const txpk: Txpk = {
       imme: false,
       tmst: 1000000,
-      freq: 923.2,
+      freq: 921.4, // AS923-2 RX2
       rfch: 0,
       powe: 14,
       modu: 'LORA',

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { immediateTxpk } from '../../drivers/gwmp/packet.js';
 import { buildPhyPayload } from '../../scripts/sim/lora.js';
 import type { LoraDeviceConfig } from '../../src/config/schema.js';
 import type { Frame } from '../../src/domain/index.js';
@@ -6,6 +7,8 @@ import { ManualClock } from '../../src/domain/index.js';
 import type { FcntStore, LoraUplinkMeta } from '../../src/ingest/lora-uplink.js';
 import { LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
 import {
+  AS923_2_RX2,
+  buildDataDown,
   DedupWindow,
   extendFcnt,
   loraPacket,
@@ -94,6 +97,23 @@ describe('lorawan primitives', () => {
     [0xffff, 0xfffffffe, 0xffffffff],
   ])('extendFcnt(%i, last %s) = %i', (f16, last, want) => {
     expect(extendFcnt(f16, last)).toBe(want);
+  });
+
+  it('builds a data-down frame lora-packet verifies and decrypts (siren downlink)', () => {
+    const session = sessionFromConfig(PIR);
+    const phy = buildDataDown(session, { fcntDown: 70_000, fport: 10, payload: Buffer.from([1, 20]) });
+    const p = loraPacket.fromWire(phy);
+    const msb = Buffer.from([0x01, 0x00]); // 70000 >> 16 = 1, little-endian
+    expect(p.getMType()).toBe('Unconfirmed Data Down');
+    expect(p.getFCnt()).toBe(70_000 & 0xffff);
+    expect(loraPacket.verifyMIC(p, session.nwkSKey, undefined, msb)).toBe(true);
+    expect([...loraPacket.decrypt(p, session.appSKey, session.nwkSKey, msb)]).toEqual([1, 20]);
+    expect(immediateTxpk(phy, AS923_2_RX2)).toMatchObject({
+      imme: true,
+      freq: 921.4,
+      datr: 'SF10BW125',
+      ipol: true,
+    });
   });
 
   it('DedupWindow forgets after the window', () => {
@@ -301,5 +321,30 @@ describe('LoraUplinkHandler', () => {
     push(buildPhyPayload(CAM, f, 3));
     expect(reasons()).toEqual({ bad_value: 1 });
     expect(fcnt.get('26011bdb')).toBe(3);
+  });
+
+  it('a failing FCnt store or consumer costs only that frame, never the datagram', () => {
+    const seen: number[] = [];
+    const got: string[] = [];
+    const broken = new LoraUplinkHandler({
+      devices: [PIR],
+      dedupS: 10,
+      fcnt: {
+        get: () => undefined,
+        set: () => {
+          throw new Error('SQLITE_FULL');
+        },
+      },
+      clock,
+      onFrame: (f) => {
+        if (f.seq === 2) throw new Error('consumer down');
+        seen.push(f.seq);
+      },
+      count: (r) => got.push(r),
+    });
+    const phys = [1, 2, 3].map((s) => rxpk(buildPhyPayload(PIR, pir(s), s)));
+    expect(broken.handlePush(GW, { rxpk: phys })).toBe(2);
+    expect(seen).toEqual([1, 3]);
+    expect(got).toEqual(['fcnt_store_error', 'fcnt_store_error', 'handler_error', 'fcnt_store_error']);
   });
 });
