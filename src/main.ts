@@ -3,13 +3,21 @@ import type { Logger } from 'pino';
 import { GwmpServer } from '../drivers/gwmp/server.js';
 import type { FrameSource } from '../drivers/serial/frame-source.js';
 import { SerialSource } from '../drivers/serial/source.js';
+import { createSirenDriver } from '../drivers/sirens/factory.js';
 import { LocalBroker } from './broker/server.js';
 import type { Config } from './config/schema.js';
 import { socketPathFor } from './control/protocol.js';
 import { ControlServer } from './control/server.js';
 import { DetectionEngine } from './detect/engine.js';
 import type { EngineOutput } from './detect/types.js';
-import { type Clock, type GatewayEvent, type Reading, systemClock } from './domain/index.js';
+import {
+  type Clock,
+  type GatewayEvent,
+  type Level,
+  type Reading,
+  systemClock,
+  UsageError,
+} from './domain/index.js';
 import { ClockWatch } from './gateway/clock-watch.js';
 import { Counters } from './gateway/counters.js';
 import { EventLog } from './gateway/event-log.js';
@@ -18,11 +26,13 @@ import { NodeTracker } from './gateway/node-tracker.js';
 import { diskInfo, levelsOf, nodeRow } from './gateway/status.js';
 import { LineSplitter } from './ingest/line-splitter.js';
 import { LoraUplinkHandler } from './ingest/lora-uplink.js';
+import { SirenController } from './sirens/controller.js';
 import { openDb } from './store/db.js';
 import { LoraStateStore } from './store/lora-state.js';
 import { loadNodeStates } from './store/node-state.js';
 import { prune } from './store/prune.js';
 import { readingsSince } from './store/readings.js';
+import { SirenStore } from './store/silences.js';
 import { StoreWriter } from './store/writer.js';
 import { createLogger } from './util/log.js';
 import { VERSION } from './version.js';
@@ -35,6 +45,8 @@ export interface GatewayOptions {
   serialSources?: (onData: (port: string, chunk: Buffer) => void) => FrameSource[];
   /** Skip the control socket (benchmarks, some tests). */
   noControl?: boolean;
+  /** Where `print` sirens write (the demo's terminal); default stdout. */
+  sirenOut?: NodeJS.WritableStream;
   /** Override listening ports (0 = any free one): the demo and tests run beside a real gateway. */
   ports?: { gwmp?: number; broker?: number };
 }
@@ -82,11 +94,55 @@ export async function startGateway(opts: GatewayOptions) {
   events = new EventLog({ clock, log: log.child({ c: 'events' }), store: (e) => writer.addEvent(e) });
   events.listen((event) => live({ kind: 'event', event }));
 
+  const ingestRef: { current?: Ingest } = {};
+  // Local broker: Wi-Fi nodes publish SG1/JSON lines on siaga/local/nodes/<id>/up.
+  const broker = config.local_broker.enabled
+    ? new LocalBroker({
+        config: { ...config.local_broker, port: opts.ports?.broker ?? config.local_broker.port },
+        log: log.child({ c: 'broker' }),
+        clock,
+        count: counters.scoped('broker'),
+        onNodePayload: (node, payload) => {
+          const line = payload.toString('latin1').replace(/\r?\n$/, '');
+          ingestRef.current?.acceptLine(line, { via: 'mqtt', from: `mqtt:${node}`, expectNode: node });
+        },
+      })
+    : undefined;
+  await broker?.start();
+
+  // Sirens: every siren is commanded OFF before anything else happens (safe start).
+  const relayBoards = new Map();
+  const makeDrivers = (c: Config) =>
+    new Map(
+      c.sirens.map((sc) => [
+        sc.id,
+        createSirenDriver(sc, {
+          log: log.child({ c: 'siren' }),
+          ...(broker ? { bus: broker } : {}),
+          ...(opts.sirenOut ? { out: opts.sirenOut } : {}),
+          relayBoards,
+          ...zoneOfSiren(c, sc.id),
+        }),
+      ]),
+    );
+  const sirens = new SirenController({
+    config,
+    drivers: makeDrivers(config),
+    clock,
+    events,
+    store: new SirenStore(db),
+    log: log.child({ c: 'sirens' }),
+  });
+  await sirens.start();
+
   const tracker = new NodeTracker({ nodes: config.nodes, states: loadNodeStates(db), events, startedAt });
   const engine = new DetectionEngine({ config, clock });
   engine.restore(readingsSince(db, startedAt - config.detection.window_s * 1000));
+  sirens.evaluate(levelsOf(engine.zones()) as Record<string, Level>);
 
   const onEngine = (out: EngineOutput) => {
+    // The sirens first: this is the path measured at p99 ≤ 10 ms; events and disk come after.
+    if (out.changes.length > 0 || out.retriggered.length > 0) sirens.onEngineOutput(out);
     for (const c of out.changes) {
       events.emit('level', {
         zone: c.zone,
@@ -102,7 +158,7 @@ export async function startGateway(opts: GatewayOptions) {
     for (const n of out.notices) events.emit(n.kind, { zone: n.zone, node: n.node, ...n.fields });
   };
 
-  const ingest = new Ingest({
+  const ingest = (ingestRef.current = new Ingest({
     tracker,
     writer,
     clock,
@@ -113,7 +169,7 @@ export async function startGateway(opts: GatewayOptions) {
       onEngine(engine.onReading(r));
       live({ kind: 'reading', reading: r });
     },
-  });
+  }));
 
   // Serial ports: bytes → lines (256 B limit) → ingest.
   const splitters = new Map<string, LineSplitter>();
@@ -179,21 +235,6 @@ export async function startGateway(opts: GatewayOptions) {
       : undefined;
   await gwmp?.start();
 
-  // Local broker: Wi-Fi nodes publish SG1/JSON lines on siaga/local/nodes/<id>/up.
-  const broker = config.local_broker.enabled
-    ? new LocalBroker({
-        config: { ...config.local_broker, port: opts.ports?.broker ?? config.local_broker.port },
-        log: log.child({ c: 'broker' }),
-        clock,
-        count: counters.scoped('broker'),
-        onNodePayload: (node, payload) => {
-          const line = payload.toString('latin1').replace(/\r?\n$/, '');
-          ingest.acceptLine(line, { via: 'mqtt', from: `mqtt:${node}`, expectNode: node });
-        },
-      })
-    : undefined;
-  await broker?.start();
-
   // Clock and timers.
   const clockWatch = new ClockWatch({ clock, events, minValidTime });
   const ticker = setInterval(() => {
@@ -204,6 +245,9 @@ export async function startGateway(opts: GatewayOptions) {
   const tasks: ScheduledTask[] = [
     schedule(config.schedules.node_check, () => {
       for (const s of tracker.checkOffline(clock.now())) writer.touchNode(s);
+    }),
+    schedule(config.schedules.self_test, () => {
+      sirens.selfTest().catch((e: unknown) => log.error({ err: String(e) }, 'siren self-test failed'));
     }),
     schedule(config.schedules.prune, () => {
       writer.flush();
@@ -236,6 +280,8 @@ export async function startGateway(opts: GatewayOptions) {
       online: tracker.all().filter((n) => n.state.online === true).length,
       offline: tracker.all().filter((n) => n.state.online === false).length,
     },
+    sirens: sirens.state(),
+    silences: sirens.silences(),
     serial: serial.map((s) => s.state()),
     lora: gwmp
       ? { address: gwmp.address(), gateways: gwmp.stats(), radio_stats: loraState?.stats() ?? [] }
@@ -254,6 +300,16 @@ export async function startGateway(opts: GatewayOptions) {
         handlers: {
           status: () => status(),
           nodes: () => tracker.all().map((n) => nodeRow(n.config, n.state)),
+          'siren.test': async (p) => {
+            await sirens.test(str(p, 'siren'), typeof p.seconds === 'number' ? p.seconds : undefined);
+            return sirens.state();
+          },
+          'siren.off': async (p) => {
+            await sirens.off(str(p, 'siren'));
+            return sirens.state();
+          },
+          'siren.silence': (p) => sirens.silence(str(p, 'zone'), Number(p.minutes), str(p, 'by')),
+          'siren.unsilence': (p) => ({ cleared: sirens.unsilence(str(p, 'zone'), str(p, 'by')) }),
         },
         streams: {
           tail: (params, send) => {
@@ -289,6 +345,7 @@ export async function startGateway(opts: GatewayOptions) {
     status,
     gwmp,
     broker,
+    sirens,
     onLive(f: (l: Live) => void): () => void {
       liveListeners.add(f);
       return () => liveListeners.delete(f);
@@ -296,6 +353,8 @@ export async function startGateway(opts: GatewayOptions) {
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      // Sirens OFF first: whatever happens after, nothing keeps sounding.
+      await sirens.stop();
       clearInterval(ticker);
       for (const t of tasks) await t.stop();
       await control?.stop();
@@ -310,3 +369,14 @@ export async function startGateway(opts: GatewayOptions) {
 }
 
 export type Gateway = Awaited<ReturnType<typeof startGateway>>;
+
+function zoneOfSiren(c: Config, siren: string): { zone?: string } {
+  const z = c.zones.find((zone) => zone.sirens.includes(siren));
+  return z ? { zone: z.id } : {};
+}
+
+function str(p: Record<string, unknown>, key: string): string {
+  const v = p[key];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`${key} is required`);
+  return v;
+}

@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerNodes } from './commands/nodes.js';
 import { registerReadings } from './commands/readings.js';
 import { registerRun } from './commands/run.js';
+import { registerSiren } from './commands/siren.js';
 import { registerStatus } from './commands/status.js';
 
 const program = new Command('siaga')
@@ -21,6 +22,7 @@ registerStatus(program);
 registerNodes(program);
 registerReadings(program);
 registerDemo(program);
+registerSiren(program);
 
 try {
   await program.parseAsync(process.argv);
