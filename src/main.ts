@@ -158,7 +158,7 @@ export async function startGateway(opts: GatewayOptions) {
     for (const n of out.notices) events.emit(n.kind, { zone: n.zone, node: n.node, ...n.fields });
   };
 
-  const ingest = (ingestRef.current = new Ingest({
+  const ingest = new Ingest({
     tracker,
     writer,
     clock,
@@ -169,7 +169,8 @@ export async function startGateway(opts: GatewayOptions) {
       onEngine(engine.onReading(r));
       live({ kind: 'reading', reading: r });
     },
-  }));
+  });
+  ingestRef.current = ingest;
 
   // Serial ports: bytes → lines (256 B limit) → ingest.
   const splitters = new Map<string, LineSplitter>();

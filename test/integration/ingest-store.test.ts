@@ -19,9 +19,8 @@ function rig(path: string, clock = new ManualClock(NOW)) {
   const db = openDb(path);
   const counters = new Counters();
   const accepted: Reading[] = [];
-  let events!: EventLog;
   const writer = new StoreWriter({ db, log: silentLog, options: { maxRows: 1000, maxDelayMs: 1000 } });
-  events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
+  const events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
   const tracker = new NodeTracker({
     nodes: config.nodes,
     states: loadNodeStates(db),
