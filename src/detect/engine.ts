@@ -74,7 +74,7 @@ export class DetectionEngine {
     }
     this.evict(z, now);
     const before = z.win.scoreMicro;
-    if (!this.admit(z, ev, r, now, out)) return out;
+    if (!this.admit(z, ev, now, out)) return out;
     const prev = z.level;
     const target = ev.manual === 'alarm' ? 'AWAS' : this.levelFor(z.win.scoreMicro);
     if (levelRank(target) > levelRank(prev)) {
@@ -184,7 +184,7 @@ export class DetectionEngine {
         }
         continue;
       }
-      this.admit(z, ev, r, now, sink);
+      this.admit(z, ev, now, sink);
     }
     const out = empty();
     for (const z of this.zoneMap.values()) {
@@ -200,26 +200,22 @@ export class DetectionEngine {
   }
 
   /**
-   * Applies a reloaded config: zones that still exist keep their level, hold and manual state;
-   * evidence still inside the (new) window is scored again with the new weights and node→zone
-   * map. A zone whose score now justifies a higher level (thresholds lowered) is raised at once.
+   * Applies a reloaded config: zones that still exist keep their level, hold and manual state,
+   * and each node keeps its evidence (scored as it was: new weights apply to new readings) in
+   * the zone it now belongs to; evidence of removed nodes, or of a node whose type changed, is
+   * dropped. The new window and node_cap apply at once, and a zone whose score now justifies a
+   * higher level (thresholds lowered) is raised at once.
    */
   reconfigure(config: DetectionEngineConfig): EngineOutput {
     const now = this.clock.now();
     const old = this.zoneMap;
-    const held = [...old.values()].flatMap((z) => z.win.all()).sort((a, b) => a.ts - b.ts);
-    const notified = new Set<string>();
-    for (const z of old.values())
-      for (const b of z.win.buckets.values()) if (b.fenceNotified) notified.add(b.node);
     this.apply(config, old);
-    for (const h of held) {
-      const node = this.nodes.get(h.reading.node);
-      const z = node === undefined ? undefined : this.zoneMap.get(node.zone);
-      if (node === undefined || z === undefined || !z.win.isLive(h.ts, now)) continue;
-      const ev = scoreReading(h.reading, node, z.cfg, this.det);
-      if (ev === undefined) continue;
-      const b = z.win.add({ ev, reading: h.reading, ts: h.ts, micro: toMicro(ev.score) });
-      if (notified.has(b.node)) b.fenceNotified = true;
+    for (const z of old.values()) {
+      for (const b of z.win.buckets.values()) {
+        const node = this.nodes.get(b.node);
+        const target = node === undefined ? undefined : this.zoneMap.get(node.zone);
+        if (node !== undefined && target !== undefined && node.type === b.type) target.win.adopt(b);
+      }
     }
     const out = empty();
     for (const z of this.zoneMap.values()) {
@@ -240,10 +236,10 @@ export class DetectionEngine {
    * ignored) and applies its side effects: fence notice, manual alarm or cancel.
    * Returns false when the evidence was ignored.
    */
-  private admit(z: ZoneRt, ev: Evidence, r: Reading, now: number, out: EngineOutput): boolean {
+  private admit(z: ZoneRt, ev: Evidence, now: number, out: EngineOutput): boolean {
     const ts = Math.min(ev.ts, now);
     if (!z.win.isLive(ts, now)) return false;
-    const b = z.win.add({ ev, reading: r, ts, micro: toMicro(ev.score) });
+    const b = z.win.add(ev, ts, toMicro(ev.score));
     if (ev.notice !== undefined && !b.fenceNotified) {
       b.fenceNotified = true;
       out.notices.push(ev.notice);

@@ -1,5 +1,5 @@
 import type { Level } from '../domain/index.js';
-import type { Held, NodeBucket } from './window.js';
+import type { NodeBucket } from './window.js';
 import { fromMicro } from './window.js';
 
 /** Scores in events and texts: one decimal is enough for people and keeps 63.7 readable. */
@@ -26,24 +26,20 @@ export interface NodeLine {
 
 /** One line per node: what it reported inside the window, e.g. "seis-03 footfalls ×3 (40)". */
 export function describeNode(b: NodeBucket, capMicro: number): NodeLine {
-  const items = b.live();
   const micro = b.contribution(capMicro);
-  const alarm = items.some((h) => h.ev.manual === 'alarm');
-  const first = items[0];
-  if (first === undefined) return { node: b.node, micro, alarm, text: b.node };
-  if (items.length === 1) return { node: b.node, micro, alarm, text: first.ev.text };
-  const latest = items[items.length - 1] as Held;
-  if (latest.ev.type === 'btn') return { node: b.node, micro, alarm, text: latest.ev.text };
+  const strong = b.strongItems();
+  const alarm = strong.some((ev) => ev.manual === 'alarm');
+  const line = (text: string): NodeLine => ({ node: b.node, micro, alarm, text });
+  const latest = b.latest;
+  if (latest === undefined) return line(b.node);
+  if (b.size === 1 || b.type === 'btn') return line(latest.text);
   const pts = roundScore(fromMicro(micro));
-  const noun = NOUN[first.ev.type];
-  if (noun !== undefined && items.every((h) => h.ev.type === first.ev.type)) {
-    const n = items.reduce((s, h) => s + h.ev.count, 0);
-    return { node: b.node, micro, alarm, text: `${b.node} ${noun} ×${n} (${pts})` };
-  }
+  const noun = NOUN[b.type];
+  if (noun !== undefined) return line(`${b.node} ${noun} ×${b.detections()} (${pts})`);
   // Strong evidence (cam, gps): the best sighting speaks for the rest.
-  let best = first;
-  for (const h of items) if (h.micro >= best.micro) best = h;
-  return { node: b.node, micro, alarm, text: `${best.ev.text} ×${items.length} (${pts})` };
+  let best = latest;
+  for (const ev of strong) if (ev.score > best.score) best = ev;
+  return line(`${best.text} ×${b.size} (${pts})`);
 }
 
 /** Nodes strongest first (ties by id, so output is deterministic); a pressed button leads a manual alarm. */

@@ -542,17 +542,34 @@ describe('DetectionEngine: reconfigure', () => {
     ]);
   });
 
-  it('scores retained evidence with the new weights and raises a level the new thresholds justify', () => {
+  it('keeps evidence as scored, applies new weights to new readings, raises what new thresholds justify', () => {
     const r = rig();
     r.send(...beam);
     r.send(...seis());
     expect(r.engine.level('z-braja')).toBe('WASPADA');
     const out = r.engine.reconfigure(
-      makeConfig({ weights: { beam: 40 }, thresholds: { waspada: 20, siaga: 50, awas: 90 } }),
+      makeConfig({ weights: { beam: 40 }, node_cap: 45, thresholds: { waspada: 20, siaga: 50, awas: 90 } }),
     );
-    expect(r.engine.score('z-braja')).toBe(65);
+    expect(r.engine.score('z-braja')).toBe(55);
     expect(out.changes.map((c) => [c.prev, c.level])).toEqual([['WASPADA', 'SIAGA']]);
     expect(out.changes[0]?.reason).toMatch(/\(after config reload\)$/);
+    r.send(...beam); // 30 + 40, capped at the new node_cap 45
+    expect(r.engine.score('z-braja')).toBe(70);
+  });
+
+  it('a node moved to another zone takes its evidence along; a removed node loses it', () => {
+    const r = rig();
+    r.send(...seis());
+    r.send(...beam);
+    const nodes = NODES.filter((n) => n.id !== 'beam-11').map((n) =>
+      n.id === 'seis-03' ? { ...n, zone: 'z-tegal' } : n,
+    );
+    r.engine.reconfigure(makeConfig({}, { nodes }));
+    expect(r.engine.score('z-braja')).toBe(0);
+    expect(r.engine.score('z-tegal')).toBe(25);
+    expect(r.engine.level('z-braja')).toBe('WASPADA'); // levels stay; the hold starts now
+    expect(r.run(899 * S)).toEqual([]);
+    expect(r.run(1 * S).map((c) => [c.zone, c.level])).toEqual([['z-braja', 'NORMAL']]);
   });
 
   it('keeps the running hold and the manual alarm', () => {

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { DetectionEngine, type EngineOutput, type LevelChange, scoreReading } from '../../src/detect/index.js';
+import {
+  DetectionEngine,
+  type EngineOutput,
+  type LevelChange,
+  scoreReading,
+} from '../../src/detect/index.js';
 import type { Level, Reading, ReadingType, Values } from '../../src/domain/index.js';
 import { LEVELS, levelRank, ManualClock } from '../../src/domain/index.js';
 import { makeConfig, S, T0 } from './detect-fixtures.js';
