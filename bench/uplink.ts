@@ -1,0 +1,382 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { deflateRawSync, constants as zc } from 'node:zlib';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { monotonicFactory, ulid } from 'ulid';
+import type { UplinkConfig } from '../src/config/schema.js';
+import { systemClock } from '../src/domain/index.js';
+import { openDb } from '../src/store/db.js';
+import { Outbox, type OutboxReadingRow } from '../src/store/outbox.js';
+import { Forwarder } from '../src/uplink/forwarder.js';
+import { readingJson, readingsBatchJson } from '../src/uplink/payloads.js';
+import { uplinkTopics } from '../src/uplink/topics.js';
+
+/**
+ * P4 (drain a 500,000-reading backlog to a real Mosquitto, QoS 1, all PUBACKed, no loss, no
+ * duplicate ids at a consumer) and P5 (bytes per reading on the wire), with their same-run
+ * baselines: MQTT.js alone publishing the same batches, and one message per reading.
+ */
+
+export interface Figure {
+  figure: string;
+  value: number;
+  unit: string;
+  target?: string;
+  [k: string]: unknown;
+}
+
+const GW = 'gw-bench-01';
+const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
+
+// ------------------------------------------------------------------ realistic readings
+
+const TYPES = ['pir', 'seis', 'hb', 'cam', 'beam', 'fence', 'gps', 'pir', 'hb', 'seis'] as const;
+
+interface Row {
+  id: string;
+  node: string;
+  seq: number;
+  type: string;
+  ts: number;
+  via: string;
+  v: string;
+  radio: string | null;
+  clock_ok: number;
+}
+
+/**
+ * A village's mix: 48 nodes, mostly heartbeats/PIR/seismic, a third over LoRa with radio
+ * metadata, ~10 readings/s overall (ids from distinct milliseconds, so their random part is fresh).
+ */
+export function realisticRows(n: number, t0 = 1_763_892_000_000): Row[] {
+  const rows: Row[] = [];
+  let x = 12345;
+  const rnd = () => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x / 0x80000000;
+  };
+  interface NodeSim {
+    seq: number;
+    bat: number;
+    rssi: number;
+    lora: boolean;
+    sf: number;
+    freq: number;
+  }
+  const nodes = new Map<string, NodeSim>();
+  for (let i = 0; i < n; i++) {
+    const type = TYPES[Math.floor(rnd() * TYPES.length)]!;
+    const node = `${type}-${String(Math.floor(rnd() * 6) + 1).padStart(2, '0')}`;
+    let s = nodes.get(node);
+    if (!s) {
+      // A node is either wired (serial) or LoRa, with a battery and a link that change slowly.
+      s = {
+        seq: Math.floor(rnd() * 5000),
+        bat: Math.round((3.5 + rnd() * 0.5) * 100) / 100,
+        rssi: -70 - Math.floor(rnd() * 40),
+        lora: rnd() < 0.33,
+        sf: 7 + Math.floor(rnd() * 4),
+        freq: [922.0, 922.2, 922.4, 922.6][Math.floor(rnd() * 4)]!,
+      };
+      nodes.set(node, s);
+    }
+    s.seq++;
+    if (rnd() < 0.01) s.bat = Math.round((s.bat - 0.01) * 100) / 100;
+    const ts = t0 + i * 100 + Math.floor(rnd() * 90);
+    const bat = s.bat;
+    const v =
+      type === 'pir'
+        ? { n: rnd() < 0.8 ? 0 : 1 + Math.floor(rnd() * 3), bat }
+        : type === 'seis'
+          ? { pgv: Math.round(rnd() * 40) / 100, f: Math.round((6 + rnd() * 6) * 10) / 10 }
+          : type === 'hb'
+            ? { bat, rssi: s.rssi + Math.floor(rnd() * 5) - 2 }
+            : type === 'cam'
+              ? {
+                  label: rnd() < 0.2 ? 'elephant' : 'animal',
+                  conf: Math.round((0.6 + rnd() * 0.4) * 100) / 100,
+                  bat,
+                }
+              : type === 'beam'
+                ? { cut: rnd() < 0.5 ? 1 : 0, bat }
+                : type === 'fence'
+                  ? { kv: Math.round((6 + rnd() * 0.4) * 10) / 10, bat: 12.6 }
+                  : {
+                      lat: -4.9271 - Math.floor(rnd() * 20) / 10000,
+                      lon: 105.7823 + Math.floor(rnd() * 20) / 10000,
+                      hdop: 1.2,
+                    };
+    rows.push({
+      id: ulid(ts),
+      node,
+      seq: s.seq,
+      type,
+      ts,
+      via: s.lora ? 'lora' : 'serial',
+      v: JSON.stringify(v),
+      radio: s.lora
+        ? JSON.stringify({
+            rssi: s.rssi + Math.floor(rnd() * 5) - 2,
+            snr: Math.round((7 + rnd() * 3) * 10) / 10,
+            freq: s.freq,
+            sf: s.sf,
+          })
+        : null,
+      clock_ok: 1,
+    });
+  }
+  return rows;
+}
+
+// ------------------------------------------------------------------ mosquitto
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const p = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function startBroker(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'siaga-bench-mosq-'));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_queued_messages 0\nmax_inflight_messages 0\n`,
+  );
+  const proc: ChildProcess = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = createConnection({ port, host: '127.0.0.1' });
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
+      s.once('error', () => r(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline || proc.exitCode !== null)
+      throw new Error(`mosquitto did not start (${MOSQUITTO})`);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    stop: async () => {
+      await new Promise<void>((r) => {
+        proc.once('exit', () => r());
+        proc.kill('SIGTERM');
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ------------------------------------------------------------------ P4
+
+export interface P4Options {
+  readings?: number;
+  batch?: number;
+  maxInflight?: number;
+}
+
+export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
+  const n = opts.readings ?? 500_000;
+  const batch = opts.batch ?? 200;
+  const inflight = opts.maxInflight ?? 4;
+  const dir = mkdtempSync(join(tmpdir(), 'siaga-bench-p4-'));
+  const broker = await startBroker();
+  const db = openDb(join(dir, 'bench.db'));
+  const topics = uplinkTopics(GW);
+  try {
+    // the backlog (not timed)
+    const rows = realisticRows(n);
+    const ins = db.prepare(
+      'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const out = db.prepare('INSERT INTO outbox (kind, ref) VALUES (1, ?)');
+    db.transaction(() => {
+      for (const r of rows) {
+        const { lastInsertRowid } = ins.run(
+          r.id,
+          r.node,
+          r.seq,
+          r.type,
+          r.ts,
+          r.via,
+          r.v,
+          r.radio,
+          r.clock_ok,
+        );
+        out.run(lastInsertRowid);
+      }
+    })();
+
+    // baseline: MQTT.js alone, the same batches prebuilt, QoS 1, all PUBACKed
+    const payloads: string[] = [];
+    const bid = monotonicFactory();
+    for (let i = 0; i < rows.length; i += batch) {
+      payloads.push(readingsBatchJson(GW, bid(), rows.slice(i, i + batch) as OutboxReadingRow[]));
+    }
+    const plain = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const tb = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      let left = payloads.length;
+      for (const p of payloads) {
+        plain.publish('bench/baseline', p, { qos: 1 }, (err) => {
+          if (err) reject(err);
+          else if (--left === 0) resolve();
+        });
+      }
+    });
+    const baselineS = (performance.now() - tb) / 1000;
+    await plain.endAsync();
+
+    // the consumer (the centre): counts ids, spots duplicates
+    const seen = new Set<string>();
+    let duplicates = 0;
+    const consumer = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    consumer.on('message', (_t, payload) => {
+      for (const r of (JSON.parse(payload.toString()) as { readings: { id: string }[] }).readings) {
+        if (seen.has(r.id)) duplicates++;
+        else seen.add(r.id);
+      }
+    });
+    await consumer.subscribeAsync(topics.readings, { qos: 1 });
+
+    const config: UplinkConfig = {
+      url: broker.url,
+      protocol_version: 4,
+      keepalive_s: 60,
+      batch: { max_readings: batch, max_delay_ms: 1000 },
+      max_inflight: inflight,
+      compress: 'none',
+      stall_s: 60,
+      backoff: { min_ms: 1000, max_ms: 60_000 },
+    };
+    const outbox = new Outbox(db);
+    const f = new Forwarder({
+      config,
+      gatewayId: GW,
+      villageCode: '18.07.11.2005',
+      outbox,
+      clock: systemClock,
+      log: pino({ level: 'silent' }),
+      status: () => ({
+        version: 'bench',
+        uptime_s: 0,
+        clock_ok: true,
+        levels: {},
+        nodes: { total: 0, offline: 0 },
+      }),
+    });
+    const t0 = performance.now();
+    f.start();
+    while (f.state().sentReadings < n) await new Promise((r) => setTimeout(r, 50));
+    const drainS = (performance.now() - t0) / 1000;
+    const backlog = outbox.backlog();
+    const deadline = Date.now() + 10_000;
+    while (seen.size < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await f.stop(1000);
+    await consumer.endAsync();
+    return [
+      {
+        figure: 'P4 backlog drain to Mosquitto (QoS 1, all PUBACKed)',
+        value: round(drainS, 2),
+        unit: 's',
+        target: '≤ 15 s',
+        readings: n,
+        batch,
+        max_inflight: inflight,
+        readings_per_s: Math.round(n / drainS),
+        msgs_per_s: Math.round(n / batch / drainS),
+        left_in_outbox: backlog.readings,
+        lost_at_consumer: n - seen.size,
+        duplicate_ids_at_consumer: duplicates,
+      },
+      {
+        figure: 'P4 baseline: MQTT.js alone, same batches, QoS 1',
+        value: round(baselineS, 2),
+        unit: 's',
+        readings_per_s: Math.round(n / baselineS),
+      },
+      { figure: 'P4 ratio forwarder / MQTT.js alone', value: round(drainS / baselineS, 2), unit: '×' },
+    ];
+  } finally {
+    db.close();
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------ P5
+
+/** MQTT 3.1.1 bytes of a QoS 1 PUBLISH with this topic and payload length, plus its PUBACK (4 B). */
+export function mqttWireBytes(topic: string, payloadBytes: number): number {
+  const remaining = 2 + Buffer.byteLength(topic) + 2 + payloadBytes;
+  const lenBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+  return 1 + lenBytes + remaining + 4;
+}
+
+export function benchP5(opts: { readings?: number; batch?: number } = {}): Figure[] {
+  const n = opts.readings ?? 20_000;
+  const batch = opts.batch ?? 200;
+  const rows = realisticRows(n) as OutboxReadingRow[];
+  const topics = uplinkTopics(GW);
+  const bid = monotonicFactory();
+  let json = 0;
+  let deflated = 0;
+  let wireJson = 0;
+  let wireDeflate = 0;
+  for (let i = 0; i < n; i += batch) {
+    const s = readingsBatchJson(GW, bid(), rows.slice(i, i + batch));
+    const z = deflateRawSync(Buffer.from(s), { level: zc.Z_BEST_COMPRESSION, memLevel: 9 });
+    json += Buffer.byteLength(s);
+    deflated += z.length;
+    wireJson += mqttWireBytes(topics.readings, Buffer.byteLength(s));
+    wireDeflate += mqttWireBytes(topics.readingsZ, z.length);
+  }
+  let single = 0;
+  for (const r of rows) single += mqttWireBytes(topics.readings, Buffer.byteLength(readingJson(r)));
+  return [
+    { figure: 'P5 JSON payload per reading (batch 200)', value: round(json / n, 1), unit: 'B' },
+    {
+      figure: 'P5 deflate payload per reading (batch 200)',
+      value: round(deflated / n, 1),
+      unit: 'B',
+      target: '≤ 25 B',
+    },
+    {
+      figure: 'P5 on the wire per reading, JSON (MQTT framing + PUBACK)',
+      value: round(wireJson / n, 1),
+      unit: 'B',
+    },
+    {
+      figure: 'P5 on the wire per reading, deflate (MQTT framing + PUBACK)',
+      value: round(wireDeflate / n, 1),
+      unit: 'B',
+    },
+    { figure: 'P5 one message per reading, on the wire', value: round(single / n, 1), unit: 'B' },
+    {
+      figure: 'P5 ratio one-message-per-reading / batched deflate',
+      value: round(single / wireDeflate, 1),
+      unit: '×',
+    },
+  ];
+}
+
+function round(x: number, d: number): number {
+  const k = 10 ** d;
+  return Math.round(x * k) / k;
+}
