@@ -98,7 +98,7 @@ function emptyLevels(): Record<LevelName, number> {
 
 function rank(l: string): number {
   const i = (LEVEL_NAMES as readonly string[]).indexOf(l);
-  return i < 0 ? 0 : i;
+  return Math.max(0, i);
 }
 
 export function buildSummary(
