@@ -113,6 +113,55 @@ describe.skipIf(!socatAvailable())('SerialSource on real ptys (socat)', () => {
     expect(a.events.map((e) => e.kind)).toEqual(['lost', 'back']);
   });
 
+  it('R5 after a hard crash (SIGKILL leaves a dangling link) the source still recovers', async () => {
+    const first = await createPtyPair(dir);
+    ptys.push(first);
+    const got: Buffer[] = [];
+    const a = source(first.a, (c) => got.push(c));
+    await a.s.start();
+    await first.crash();
+    await waitFor('onLost', () => a.events.some((e) => e.kind === 'lost'));
+    await new Promise((r) => setTimeout(r, 700)); // at least one open attempt on the dangling link
+    expect(a.s.state().lastError).toMatch(/open failed/);
+    const second = await createPtyPair(dir);
+    ptys.push(second);
+    const writer = source(second.b);
+    await writer.s.start();
+    await waitFor('onBack', () => a.events.some((e) => e.kind === 'back'));
+    await writer.s.write(Buffer.from('after crash\n'));
+    await waitFor('data after crash', () => Buffer.concat(got).toString() === 'after crash\n');
+    expect(a.events.map((e) => e.kind)).toEqual(['lost', 'back']);
+  });
+
+  it('a hang-up while data is streaming is still detected (read error or liveness probe)', async () => {
+    const pty = await createPtyPair(dir);
+    ptys.push(pty);
+    let bytes = 0;
+    const a = source(pty.a, (c) => {
+      bytes += c.length;
+    });
+    const writer = source(pty.b);
+    await a.s.start();
+    await writer.s.start();
+    let flooding = true;
+    const flood = (async () => {
+      const line = Buffer.from('$SG1,pir-07,1234,pir,n=3,bat=3.71*16\n'.repeat(20));
+      while (flooding) {
+        await writer.s.write(line).catch(() => undefined);
+        await new Promise((r) => setImmediate(r)); // a failing write rejects at once: let timers run
+      }
+    })();
+    await waitFor('streaming', () => bytes > 10_000);
+    const killedAt = Date.now();
+    await pty.close();
+    await waitFor('onLost', () => a.events.some((e) => e.kind === 'lost'), 5000);
+    flooding = false;
+    await flood;
+    const lostMs = (a.events[0]?.at ?? 0) - killedAt;
+    console.warn(`hang-up while streaming: lost after ${lostMs} ms (${String(a.events[0]?.detail)})`);
+    expect(lostMs).toBeLessThan(3000);
+  });
+
   it('start() on a path that does not exist yet resolves, then opens when the pty appears', async () => {
     const a = source(join(dir, 'a'));
     await a.s.start();
