@@ -2,7 +2,6 @@ import { type ScheduledTask, schedule } from 'node-cron';
 import type { Logger } from 'pino';
 import { GwmpServer } from '../drivers/gwmp/server.js';
 import type { FrameSource } from '../drivers/serial/frame-source.js';
-import { SerialSource } from '../drivers/serial/source.js';
 import { createSirenDriver } from '../drivers/sirens/factory.js';
 import { LocalBroker } from './broker/server.js';
 import type { Config } from './config/schema.js';
@@ -10,38 +9,41 @@ import { socketPathFor } from './control/protocol.js';
 import { ControlServer } from './control/server.js';
 import { DetectionEngine } from './detect/engine.js';
 import type { EngineOutput } from './detect/types.js';
-import {
-  type Clock,
-  type GatewayEvent,
-  type Level,
-  type Reading,
-  systemClock,
-  UsageError,
-} from './domain/index.js';
+import { type Clock, type Level, systemClock } from './domain/index.js';
 import { ClockWatch } from './gateway/clock-watch.js';
+import { controlHandlers, controlStreams, type Live } from './gateway/control-api.js';
 import { Counters } from './gateway/counters.js';
 import { EventLog } from './gateway/event-log.js';
 import { Ingest } from './gateway/ingest.js';
 import { NodeTracker } from './gateway/node-tracker.js';
-import { diskInfo, levelsOf, nodeRow } from './gateway/status.js';
-import { LineSplitter } from './ingest/line-splitter.js';
+import { SerialInputs } from './gateway/serial-inputs.js';
+import { gatewayServices } from './gateway/services.js';
+import { diskInfo, levelsOf } from './gateway/status.js';
 import { LoraUplinkHandler } from './ingest/lora-uplink.js';
 import { SirenController } from './sirens/controller.js';
+import type { SirenDriver } from './sirens/driver.js';
 import { openDb } from './store/db.js';
 import { LoraStateStore } from './store/lora-state.js';
 import { loadNodeStates } from './store/node-state.js';
+import { NonceStore } from './store/nonces.js';
+import { Outbox } from './store/outbox.js';
 import { prune } from './store/prune.js';
 import { readingsSince } from './store/readings.js';
 import { SirenStore } from './store/silences.js';
 import { StoreWriter } from './store/writer.js';
+import { CommandHandler } from './uplink/commands.js';
+import { Forwarder } from './uplink/forwarder.js';
+import { buildSummary, previousDay, storeSummary } from './uplink/summary.js';
 import { createLogger } from './util/log.js';
 import { VERSION } from './version.js';
+
+export type { Live } from './gateway/control-api.js';
 
 export interface GatewayOptions {
   config: Config;
   log?: Logger;
   clock?: Clock;
-  /** Replaces the configured serial ports (the demo's in-process pair). */
+  /** Replaces the configured serial ports (the demo's in-process pair, benchmarks). */
   serialSources?: (onData: (port: string, chunk: Buffer) => void) => FrameSource[];
   /** Skip the control socket (benchmarks, some tests). */
   noControl?: boolean;
@@ -49,29 +51,37 @@ export interface GatewayOptions {
   sirenOut?: NodeJS.WritableStream;
   /** Override listening ports (0 = any free one): the demo and tests run beside a real gateway. */
   ports?: { gwmp?: number; broker?: number };
+  /** Reads the config file again for a reload (SIGHUP); throws ConfigError when it is invalid. */
+  reloadConfig?: () => Config;
 }
-
-export type Live = { kind: 'reading'; reading: Reading } | { kind: 'event'; event: GatewayEvent };
 
 /**
  * The composition root: builds every part from the config and wires them. Nothing else wires.
  * Data flows one way: sources → ingest → store (+ detect → sirens); store → uplink.
  */
 export async function startGateway(opts: GatewayOptions) {
-  const config = opts.config;
+  let config = opts.config;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config.log.level);
   const startedAt = clock.now();
   const minValidTime = Date.parse(config.gateway.min_valid_time);
   const counters = new Counters();
   const liveListeners = new Set<(l: Live) => void>();
+  const subscribe = (f: (l: Live) => void) => {
+    liveListeners.add(f);
+    return () => {
+      liveListeners.delete(f);
+    };
+  };
   const live = (l: Live) => {
     for (const f of liveListeners) f(l);
   };
 
+  // Storage: one writer commits readings, events, outbox rows and node state together.
   const db = openDb(config.storage.path);
+  const outbox = new Outbox(db);
   let storageError: string | undefined;
-  let events!: EventLog;
+  let forwarder: Forwarder | undefined;
   const writer = new StoreWriter({
     db,
     log: log.child({ c: 'store' }),
@@ -80,7 +90,8 @@ export async function startGateway(opts: GatewayOptions) {
       maxDelayMs: config.storage.group_commit.max_delay_ms,
     },
     onCommit: (info) => {
-      if (info.readings.length > 0) {
+      forwarder?.notify();
+      if (info.readings.length > 0 && log.isLevelEnabled('debug')) {
         const upto: Record<string, number> = {};
         for (const r of info.readings) upto[r.node] = r.seq;
         log.debug({ c: 'store', rows: info.readings.length, upto }, 'commit');
@@ -91,11 +102,11 @@ export async function startGateway(opts: GatewayOptions) {
       events.emit('storage_error', { failing, error: error ?? null });
     },
   });
-  events = new EventLog({ clock, log: log.child({ c: 'events' }), store: (e) => writer.addEvent(e) });
+  const events = new EventLog({ clock, log: log.child({ c: 'events' }), store: (e) => writer.addEvent(e) });
   events.listen((event) => live({ kind: 'event', event }));
 
+  // Local broker first: mqtt sirens need it for their safe-start OFF.
   const ingestRef: { current?: Ingest } = {};
-  // Local broker: Wi-Fi nodes publish SG1/JSON lines on siaga/local/nodes/<id>/up.
   const broker = config.local_broker.enabled
     ? new LocalBroker({
         config: { ...config.local_broker, port: opts.ports?.broker ?? config.local_broker.port },
@@ -112,22 +123,21 @@ export async function startGateway(opts: GatewayOptions) {
 
   // Sirens: every siren is commanded OFF before anything else happens (safe start).
   const relayBoards = new Map();
-  const makeDrivers = (c: Config) =>
-    new Map(
-      c.sirens.map((sc) => [
-        sc.id,
-        createSirenDriver(sc, {
-          log: log.child({ c: 'siren' }),
-          ...(broker ? { bus: broker } : {}),
-          ...(opts.sirenOut ? { out: opts.sirenOut } : {}),
-          relayBoards,
-          ...zoneOfSiren(c, sc.id),
-        }),
-      ]),
-    );
+  const driverFor = (c: Config, id: string): SirenDriver => {
+    const sc = c.sirens.find((s) => s.id === id)!;
+    const zone = c.zones.find((z) => z.sirens.includes(id))?.id;
+    return createSirenDriver(sc, {
+      log: log.child({ c: 'siren' }),
+      relayBoards,
+      ...(broker ? { bus: broker } : {}),
+      ...(opts.sirenOut ? { out: opts.sirenOut } : {}),
+      ...(zone ? { zone } : {}),
+    });
+  };
+  let drivers = new Map(config.sirens.map((s) => [s.id, driverFor(config, s.id)]));
   const sirens = new SirenController({
     config,
-    drivers: makeDrivers(config),
+    drivers,
     clock,
     events,
     store: new SirenStore(db),
@@ -135,7 +145,14 @@ export async function startGateway(opts: GatewayOptions) {
   });
   await sirens.start();
 
-  const tracker = new NodeTracker({ nodes: config.nodes, states: loadNodeStates(db), events, startedAt });
+  // Detection: rebuilt from the evidence still inside the window, then the sirens re-evaluate.
+  const tracker = new NodeTracker({
+    nodes: config.nodes,
+    states: loadNodeStates(db),
+    events,
+    startedAt,
+    onChange: (s) => forwarder?.publishNode(s),
+  });
   const engine = new DetectionEngine({ config, clock });
   engine.restore(readingsSince(db, startedAt - config.detection.window_s * 1000));
   sirens.evaluate(levelsOf(engine.zones()) as Record<string, Level>);
@@ -173,89 +190,178 @@ export async function startGateway(opts: GatewayOptions) {
   ingestRef.current = ingest;
 
   // Serial ports: bytes → lines (256 B limit) → ingest.
-  const splitters = new Map<string, LineSplitter>();
-  const onSerialData = (port: string, chunk: Buffer) => {
-    let sp = splitters.get(port);
-    if (!sp) {
-      sp = new LineSplitter(256);
-      splitters.set(port, sp);
-    }
-    const { lines, tooLong } = sp.push(chunk);
-    if (tooLong > 0) counters.count('serial', 'too_long', tooLong);
-    for (const line of lines) ingest.acceptLine(line, { via: 'serial', from: port });
-  };
-  const serial: FrameSource[] = opts.serialSources
-    ? opts.serialSources(onSerialData)
-    : config.serial.map(
-        (p) =>
-          new SerialSource({
-            path: p.port,
-            baud: p.baud,
-            log: log.child({ c: 'serial', port: p.port }),
-            onData: (chunk) => onSerialData(p.port, chunk),
-            onLost: (error) => events.emit('serial_lost', { port: p.port, error }),
-            onBack: (downMs) => {
-              splitters.get(p.port)?.reset();
-              events.emit('serial_back', { port: p.port, down_s: Math.round(downMs / 100) / 10 });
-            },
-          }),
-      );
-  await Promise.all(serial.map((s) => s.start()));
+  const serial = new SerialInputs({
+    log: log.child({ c: 'serial' }),
+    events,
+    onLine: (port, line) => ingest.acceptLine(line, { via: 'serial', from: port }),
+    onTooLong: (_port, n) => counters.count('serial', 'too_long', n),
+    ...(opts.serialSources ? { override: opts.serialSources } : {}),
+  });
+  await serial.start(config.serial);
 
   // LoRa: GWMP datagrams → LoRaWAN checks (MIC, FCnt) → codec → ingest.
-  const loraState = config.lora ? new LoraStateStore(db) : undefined;
-  const lora =
-    config.lora && loraState
-      ? new LoraUplinkHandler({
-          devices: config.lora.devices,
-          dedupS: config.lora.dedup_s,
-          fcnt: loraState,
-          clock,
-          count: counters.scoped('lora'),
-          onFrame: (frame, meta) =>
-            ingest.acceptFrame(frame, {
-              via: 'lora',
-              from: meta.gatewayEui,
-              radio: meta.radio,
-              seqChecked: true,
-            }),
-        })
-      : undefined;
-  const gwmp =
-    config.lora && lora && loraState
-      ? new GwmpServer({
-          host: config.lora.gwmp.host,
-          port: opts.ports?.gwmp ?? config.lora.gwmp.port,
-          maxDatagramBytes: config.lora.gwmp.max_datagram_bytes,
-          clock,
-          log: log.child({ c: 'gwmp' }),
-          count: counters.scoped('gwmp'),
-          onPush: (eui, body, rxTs) => lora.handlePush(eui, body, rxTs),
-          onStat: (eui, stat, ts) => loraState.recordStat(eui, stat, ts),
-        })
-      : undefined;
+  const loraState = new LoraStateStore(db);
+  const makeLora = (c: Config) =>
+    new LoraUplinkHandler({
+      devices: c.lora?.devices ?? [],
+      dedupS: c.lora?.dedup_s ?? 10,
+      fcnt: loraState,
+      clock,
+      count: counters.scoped('lora'),
+      onFrame: (frame, meta) =>
+        ingest.acceptFrame(frame, {
+          via: 'lora',
+          from: meta.gatewayEui,
+          radio: meta.radio,
+          seqChecked: true,
+        }),
+    });
+  let lora = makeLora(config);
+  const gwmp = config.lora
+    ? new GwmpServer({
+        host: config.lora.gwmp.host,
+        port: opts.ports?.gwmp ?? config.lora.gwmp.port,
+        maxDatagramBytes: config.lora.gwmp.max_datagram_bytes,
+        clock,
+        log: log.child({ c: 'gwmp' }),
+        count: counters.scoped('gwmp'),
+        onPush: (eui, body, rxTs) => lora.handlePush(eui, body, rxTs),
+        onStat: (eui, stat, ts) => loraState.recordStat(eui, stat, ts),
+      })
+    : undefined;
   await gwmp?.start();
 
-  // Clock and timers.
+  // Status, services, and the uplink that publishes them.
   const clockWatch = new ClockWatch({ clock, events, minValidTime });
+  const status = () => {
+    const nodes = tracker.all();
+    return {
+      version: VERSION,
+      gateway: config.gateway.id,
+      site: config.gateway.site,
+      uptime_s: Math.round((clock.now() - startedAt) / 1000),
+      clock_ok: clockWatch.clockOk,
+      levels: levelsOf(engine.zones()),
+      zones: engine.zones(),
+      nodes: {
+        total: nodes.length,
+        online: nodes.filter((n) => n.state.online === true).length,
+        offline: nodes.filter((n) => n.state.online === false).length,
+      },
+      sirens: sirens.state(),
+      silences: sirens.silences(),
+      serial: serial.states(),
+      lora: gwmp ? { address: gwmp.address(), gateways: gwmp.stats(), radio_stats: loraState.stats() } : null,
+      local_broker: broker ? { address: broker.address(), ...broker.stats() } : null,
+      uplink: forwarder ? forwarder.state() : null,
+      storage: {
+        error: storageError ?? null,
+        pending: writer.pending,
+        committed: writer.committedReadings,
+        backlog: outbox.backlog(),
+      },
+      disk: diskInfo(config) ?? null,
+      counters: counters.snapshot(),
+    };
+  };
+  const services = gatewayServices({
+    config: () => config,
+    status,
+    tracker,
+    engine,
+    sirens,
+    outbox,
+    flush: () => writer.flush(),
+    wakeUplink: () => forwarder?.notify(),
+  });
+  const makeForwarder = (c: Config) => {
+    if (!c.uplink) return undefined;
+    const commands = new CommandHandler({
+      commands: c.commands,
+      nonces: new NonceStore(db),
+      clock,
+      events,
+      services: {
+        status: services.status,
+        nodes: services.nodes,
+        resend: services.resend,
+        configGet: services.configGet,
+        siren: {
+          test: (id) => services.siren.test(id),
+          off: (id) => services.siren.off(id),
+          silence: (zone, minutes, by) => services.siren.silence(zone, minutes, `cmd:${by}`),
+          unsilence: (zone, by) => services.siren.unsilence(zone, `cmd:${by}`),
+        },
+      },
+      log: log.child({ c: 'commands' }),
+    });
+    const f = new Forwarder({
+      config: c.uplink,
+      gatewayId: c.gateway.id,
+      villageCode: c.gateway.site.village_code,
+      outbox,
+      clock,
+      log: log.child({ c: 'uplink' }),
+      events,
+      status: () => {
+        const s = status();
+        return {
+          version: s.version,
+          uptime_s: s.uptime_s,
+          site: s.site,
+          clock_ok: s.clock_ok,
+          levels: s.levels,
+          nodes: { total: s.nodes.total, offline: s.nodes.offline },
+          ...(storageError ? { storage_error: storageError } : {}),
+        };
+      },
+      onCommand: (payload) => commands.handle(payload),
+    });
+    f.start();
+    return f;
+  };
+  forwarder = makeForwarder(config);
+
+  // Timers: engine tick and clock watch every second; the rest on their cron.
   const ticker = setInterval(() => {
     clockWatch.check();
     onEngine(engine.tick());
   }, 1000);
   ticker.unref();
-  const tasks: ScheduledTask[] = [
-    schedule(config.schedules.node_check, () => {
+  let loraRejectedSeen = 0;
+  const makeTasks = (c: Config): ScheduledTask[] => [
+    schedule(c.schedules.node_check, () => {
       for (const s of tracker.checkOffline(clock.now())) writer.touchNode(s);
     }),
-    schedule(config.schedules.self_test, () => {
+    schedule(c.schedules.heartbeat, () => {
+      forwarder?.publishStatus();
+      // A rate-limited summary of refused LoRa frames, not one event per frame.
+      const lora = counters.snapshot().lora ?? {};
+      const total = Object.values(lora).reduce((a, b) => a + b, 0);
+      if (total > loraRejectedSeen)
+        events.emit('lora_rejected', { since_last: total - loraRejectedSeen, by_reason: lora });
+      loraRejectedSeen = total;
+    }),
+    schedule(c.schedules.self_test, () => {
       sirens.selfTest().catch((e: unknown) => log.error({ err: String(e) }, 'siren self-test failed'));
     }),
-    schedule(config.schedules.prune, () => {
+    schedule(c.schedules.summary, () => {
+      writer.flush();
+      const s = buildSummary(db, previousDay(clock.now()), c.gateway.site, c.gateway.id, {
+        uptimeS: Math.round((clock.now() - startedAt) / 1000),
+        zones: c.zones.map((z) => z.id),
+        nodes: c.nodes.map((n) => n.id),
+        fenceMinKv: c.detection.fence_min_kv,
+      });
+      storeSummary(db, s);
+      forwarder?.publishSummary(s as unknown as { day: string } & Record<string, unknown>);
+    }),
+    schedule(c.schedules.prune, () => {
       writer.flush();
       const res = prune(db, {
         now: clock.now(),
-        retentionDays: config.storage.retention_days,
-        maxDbMb: config.storage.max_db_mb,
+        retentionDays: c.storage.retention_days,
+        maxDbMb: c.storage.max_db_mb,
       });
       log.info({ c: 'store', ...res }, 'pruned');
       if (res.unforwardedForSpace > 0) {
@@ -267,75 +373,77 @@ export async function startGateway(opts: GatewayOptions) {
       }
     }),
   ];
+  let tasks = makeTasks(config);
 
-  const status = () => ({
-    version: VERSION,
-    gateway: config.gateway.id,
-    site: config.gateway.site,
-    uptime_s: Math.round((clock.now() - startedAt) / 1000),
-    clock_ok: clockWatch.clockOk,
-    levels: levelsOf(engine.zones()),
-    zones: engine.zones(),
-    nodes: {
-      total: config.nodes.length,
-      online: tracker.all().filter((n) => n.state.online === true).length,
-      offline: tracker.all().filter((n) => n.state.online === false).length,
-    },
-    sirens: sirens.state(),
-    silences: sirens.silences(),
-    serial: serial.map((s) => s.state()),
-    lora: gwmp
-      ? { address: gwmp.address(), gateways: gwmp.stats(), radio_stats: loraState?.stats() ?? [] }
-      : null,
-    local_broker: broker ? { address: broker.address(), ...broker.stats() } : null,
-    storage: { error: storageError ?? null, pending: writer.pending, committed: writer.committedReadings },
-    disk: diskInfo(config) ?? null,
-    counters: counters.snapshot(),
-  });
+  /**
+   * SIGHUP (R6): a valid new config is applied part by part without dropping readings or
+   * toggling sirens that stay; an invalid one throws (ConfigError) and the old one keeps running.
+   */
+  const reload = async (next: Config): Promise<string[]> => {
+    const restartNeeded: string[] = [];
+    if (next.storage.path !== config.storage.path) restartNeeded.push('storage.path');
+    if (JSON.stringify(next.lora?.gwmp) !== JSON.stringify(config.lora?.gwmp))
+      restartNeeded.push('lora.gwmp');
+    if (
+      next.local_broker.enabled !== config.local_broker.enabled ||
+      next.local_broker.port !== config.local_broker.port
+    ) {
+      restartNeeded.push('local_broker.enabled/port');
+    }
+    const prev = config;
+    config = next;
+    log.level = next.log.level;
+    tracker.reconfigure(next.nodes);
+    onEngine(engine.reconfigure(next));
+    const nextDrivers = new Map<string, SirenDriver>();
+    for (const s of next.sirens) {
+      const same = JSON.stringify(prev.sirens.find((p) => p.id === s.id)) === JSON.stringify(s);
+      nextDrivers.set(s.id, same && drivers.has(s.id) ? drivers.get(s.id)! : driverFor(next, s.id));
+    }
+    sirens.reconfigure(next, nextDrivers);
+    drivers = nextDrivers;
+    broker?.reconfigure(next.local_broker);
+    lora = makeLora(next);
+    await serial.reconfigure(next.serial);
+    if (
+      JSON.stringify(next.uplink) !== JSON.stringify(prev.uplink) ||
+      JSON.stringify(next.commands) !== JSON.stringify(prev.commands)
+    ) {
+      await forwarder?.stop(2000);
+      forwarder = makeForwarder(next);
+    }
+    for (const t of tasks) await t.stop();
+    tasks = makeTasks(next);
+    log.info(
+      { restartNeeded },
+      restartNeeded.length ? 'config reloaded; some changes need a restart' : 'config reloaded',
+    );
+    return restartNeeded;
+  };
+  const reloadFromFile = async () => {
+    if (!opts.reloadConfig) throw new Error('this gateway was started without a config file to reload');
+    return { restart_needed: await reload(opts.reloadConfig()) };
+  };
 
   const control = opts.noControl
     ? undefined
     : new ControlServer({
         path: socketPathFor(config.storage.path, config.control.socket),
         log: log.child({ c: 'control' }),
-        handlers: {
-          status: () => status(),
-          nodes: () => tracker.all().map((n) => nodeRow(n.config, n.state)),
-          'siren.test': async (p) => {
-            await sirens.test(str(p, 'siren'), typeof p.seconds === 'number' ? p.seconds : undefined);
-            return sirens.state();
-          },
-          'siren.off': async (p) => {
-            await sirens.off(str(p, 'siren'));
-            return sirens.state();
-          },
-          'siren.silence': (p) => sirens.silence(str(p, 'zone'), Number(p.minutes), str(p, 'by')),
-          'siren.unsilence': (p) => ({ cleared: sirens.unsilence(str(p, 'zone'), str(p, 'by')) }),
-        },
-        streams: {
-          tail: (params, send) => {
-            const node = typeof params.node === 'string' ? params.node : undefined;
-            const type = typeof params.type === 'string' ? params.type : undefined;
-            const f = (l: Live) => {
-              if (
-                l.kind === 'reading' &&
-                ((node && l.reading.node !== node) || (type && l.reading.type !== type))
-              )
-                return;
-              if (l.kind === 'event' && node && l.event.fields.node !== node) return;
-              send(l);
-            };
-            liveListeners.add(f);
-            return () => liveListeners.delete(f);
-          },
-        },
+        handlers: controlHandlers(services, reloadFromFile),
+        streams: controlStreams(subscribe),
       });
   await control?.start();
-  log.info({ gateway: config.gateway.id, version: VERSION, serial: serial.length }, 'gateway ready');
+  log.info(
+    { gateway: config.gateway.id, version: VERSION, startup_ms: clock.now() - startedAt },
+    'gateway ready',
+  );
 
   let stopped = false;
   return {
-    config,
+    get config() {
+      return config;
+    },
     db,
     ingest,
     engine,
@@ -343,25 +451,31 @@ export async function startGateway(opts: GatewayOptions) {
     counters,
     tracker,
     writer,
-    status,
+    outbox,
     gwmp,
     broker,
     sirens,
-    onLive(f: (l: Live) => void): () => void {
-      liveListeners.add(f);
-      return () => liveListeners.delete(f);
+    services,
+    status,
+    onLive: subscribe,
+    reload,
+    reloadFromFile,
+    get forwarder() {
+      return forwarder;
     },
+    /** SIGTERM: sirens OFF, the outbox flushed for up to 5 s, the database closed cleanly. */
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
-      // Sirens OFF first: whatever happens after, nothing keeps sounding.
       await sirens.stop();
       clearInterval(ticker);
       for (const t of tasks) await t.stop();
       await control?.stop();
-      await Promise.all(serial.map((s) => s.stop()));
+      await serial.stop();
       await gwmp?.stop();
       await broker?.stop();
+      writer.flush();
+      await forwarder?.stop(5000);
       writer.close();
       db.close();
       log.info('gateway stopped');
@@ -370,14 +484,3 @@ export async function startGateway(opts: GatewayOptions) {
 }
 
 export type Gateway = Awaited<ReturnType<typeof startGateway>>;
-
-function zoneOfSiren(c: Config, siren: string): { zone?: string } {
-  const z = c.zones.find((zone) => zone.sirens.includes(siren));
-  return z ? { zone: z.id } : {};
-}
-
-function str(p: Record<string, unknown>, key: string): string {
-  const v = p[key];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`${key} is required`);
-  return v;
-}

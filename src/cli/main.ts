@@ -3,9 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
+import { registerExport } from './commands/export.js';
 import { registerNodes } from './commands/nodes.js';
 import { registerReadings } from './commands/readings.js';
 import { registerRun } from './commands/run.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerSiren } from './commands/siren.js';
 import { registerStatus } from './commands/status.js';
 
@@ -23,6 +25,8 @@ registerNodes(program);
 registerReadings(program);
 registerDemo(program);
 registerSiren(program);
+registerSimulate(program);
+registerExport(program);
 
 try {
   await program.parseAsync(process.argv);

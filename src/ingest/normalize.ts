@@ -32,7 +32,10 @@ const finite = (_x: number) => true;
 const RULES: Record<ReadingType, Check[]> = {
   hb: [],
   pir: [required('n', nonNegInt, 'an integer ≥ 0')],
-  seis: [required('pgv', (x) => x >= 0, 'a number ≥ 0 (mm/s)'), optional('f', (x) => x >= 0, 'a number ≥ 0 (Hz)')],
+  seis: [
+    required('pgv', (x) => x >= 0, 'a number ≥ 0 (mm/s)'),
+    optional('f', (x) => x >= 0, 'a number ≥ 0 (Hz)'),
+  ],
   beam: [required('cut', flag, '0 or 1')],
   cam: [
     (v) => {

@@ -1,21 +1,38 @@
 import type { Command } from 'commander';
+import { configPath, loadConfig } from '../../config/load.js';
+import { ConfigError } from '../../domain/index.js';
 import { startGateway } from '../../main.js';
-import { cliConfig, type GlobalOpts } from '../context.js';
+import { createLogger } from '../../util/log.js';
+import type { GlobalOpts } from '../context.js';
 import { action } from '../io.js';
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run the gateway in the foreground (systemd runs exactly this)')
+    .description('run the gateway in the foreground (systemd runs exactly this); SIGHUP reloads the config')
     .action(
       action(async () => {
-        const { config } = cliConfig(program.opts<GlobalOpts>());
-        const gw = await startGateway({ config });
+        const file = configPath(program.opts<GlobalOpts>().config);
+        const { config } = loadConfig(file);
+        const log = createLogger(config.log.level);
+        const gw = await startGateway({ config, log, reloadConfig: () => loadConfig(file).config });
+
+        // R6: a broken file is refused with the same messages as `config check`; the old config keeps running.
+        process.on('SIGHUP', () => {
+          gw.reloadFromFile().then(
+            (r) => log.info({ file, ...r }, 'SIGHUP: config applied'),
+            (e: unknown) => {
+              const problems =
+                e instanceof ConfigError ? e.issues.map((i) => `${i.path}: ${i.message}`) : [String(e)];
+              log.error({ file, problems }, 'SIGHUP: config refused, the running config stays');
+            },
+          );
+        });
         await new Promise<void>((resolve) => {
           const shutdown = (signal: string) => {
-            process.stderr.write(`siaga: ${signal}, stopping (sirens off, flushing)\n`);
+            log.info({ signal }, 'stopping: sirens off, flushing the outbox');
             gw.stop().then(resolve, (e: unknown) => {
-              process.stderr.write(`siaga: error while stopping: ${String(e)}\n`);
+              log.error({ err: String(e) }, 'error while stopping');
               process.exitCode = 1;
               resolve();
             });

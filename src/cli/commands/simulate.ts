@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { LoraSimulator } from '../../../scripts/sim/lora.js';
+import { SCENARIOS } from '../../../scripts/sim/scenarios.js';
+import { type SimSink, Simulator } from '../../../scripts/sim/simulator.js';
+import { loraSink, mqttNodeSink, serialDeviceSink } from '../../../scripts/sim/sinks.js';
+import type { NodeConfig } from '../../config/schema.js';
+import { UsageError } from '../../domain/index.js';
+import { createLogger } from '../../util/log.js';
+import { cliConfig, type GlobalOpts } from '../context.js';
+import { action, out } from '../io.js';
+
+interface SimulateOpts {
+  port?: string;
+  scenario?: string;
+  rate: string;
+  heartbeat: string;
+  duration?: string;
+  lora: boolean;
+  mqttPasswords?: string;
+}
+
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .description(
+      'simulated nodes of the config feeding a running gateway: serial pty, LoRa GWMP over UDP, local MQTT',
+    )
+    .option(
+      '--port <tty>',
+      'serial device to write SG1/JSON lines to (the node end of a pty pair or a loop-back adapter)',
+    )
+    .option('--scenario <name>', `story to play: ${[...SCENARIOS.keys()].join(', ')}`)
+    .option('--rate <n>', 'extra background frames per second', '0')
+    .option('--heartbeat <s>', 'seconds between each node’s heartbeats', '60')
+    .option('--duration <s>', 'stop after this many seconds (default: after the scenario, or never)')
+    .option('--no-lora', 'do not send LoRa uplinks to the gateway’s GWMP port')
+    .option('--mqtt-passwords <file>', 'YAML map of local broker username → password for Wi-Fi nodes')
+    .action(
+      action(async (o: SimulateOpts) => {
+        const { config } = cliConfig(program.opts<GlobalOpts>());
+        const scenario = o.scenario === undefined ? undefined : SCENARIOS.get(o.scenario);
+        if (o.scenario !== undefined && !scenario) {
+          throw new UsageError(
+            `unknown scenario "${o.scenario}"; use one of ${[...SCENARIOS.keys()].join(', ')}`,
+          );
+        }
+        const rate = Number(o.rate);
+        const heartbeatS = Number(o.heartbeat);
+        if (!(rate >= 0) || !(heartbeatS > 0))
+          throw new UsageError('--rate takes a number ≥ 0 and --heartbeat a number > 0');
+        const log = createLogger('warn');
+        const sinks = new Map<string, SimSink>();
+        const closers: SimSink[] = [];
+
+        if (o.lora && config.lora && config.lora.devices.length > 0) {
+          const sim = new LoraSimulator({
+            host: config.lora.gwmp.host === '0.0.0.0' ? '127.0.0.1' : config.lora.gwmp.host,
+            port: config.lora.gwmp.port,
+            gatewayEui: 'AA555A00000000FF',
+            devices: config.lora.devices,
+            log,
+          });
+          await sim.start();
+          const sink = loraSink(sim);
+          closers.push(sink);
+          for (const d of config.lora.devices) sinks.set(d.node, sink);
+        }
+        if (o.mqttPasswords && config.local_broker.enabled) {
+          const passwords = parseYaml(readFileSync(o.mqttPasswords, 'utf8')) as Record<string, string>;
+          for (const u of config.local_broker.users) {
+            const pw = passwords[u.username];
+            if (u.role !== 'node' || !u.node || pw === undefined || sinks.has(u.node)) continue;
+            const host = config.local_broker.host === '0.0.0.0' ? '127.0.0.1' : config.local_broker.host;
+            const scheme = config.local_broker.tls ? 'mqtts' : 'mqtt';
+            const sink = await mqttNodeSink(
+              `${scheme}://${host}:${config.local_broker.port}`,
+              u.username,
+              pw,
+            );
+            closers.push(sink);
+            sinks.set(u.node, sink);
+          }
+        }
+        const serial = o.port ? serialDeviceSink(o.port) : undefined;
+        if (serial) closers.push(serial);
+        const sinkFor = (n: NodeConfig) => sinks.get(n.id) ?? serial;
+        const silent = config.nodes.filter((n) => !sinkFor(n)).map((n) => n.id);
+        if (silent.length > 0) out(`not simulated (no --port for serial nodes): ${silent.join(', ')}`);
+
+        const sim = new Simulator({
+          nodes: config.nodes,
+          heartbeatMs: heartbeatS * 1000,
+          rate,
+          ...(scenario ? { scenario } : {}),
+          sinkFor,
+          onNote: (note) => out(`── ${note}`),
+          onError: (e) => process.stderr.write(`siaga simulate: ${String(e)}\n`),
+        });
+        sim.start();
+        out(
+          `simulating ${config.nodes.length - silent.length} nodes${scenario ? `, story ${scenario.name}` : ''} (Ctrl-C to stop)`,
+        );
+        const durationMs = o.duration !== undefined ? Number(o.duration) * 1000 : undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => process.once('SIGINT', () => resolve())),
+          ...(durationMs !== undefined ? [new Promise<void>((r) => setTimeout(r, durationMs))] : []),
+          ...(scenario && durationMs === undefined ? [sim.done] : []),
+        ]);
+        await sim.stop();
+        for (const c of closers) await c.close?.();
+        out(`sent ${sim.sent} frames`);
+      }),
+    );
+}

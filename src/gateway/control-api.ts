@@ -1,0 +1,44 @@
+import type { Handler, StreamHandler } from '../control/server.js';
+import type { GatewayEvent, Reading } from '../domain/index.js';
+import { UsageError } from '../domain/index.js';
+import type { GatewayServices } from './services.js';
+
+export type Live = { kind: 'reading'; reading: Reading } | { kind: 'event'; event: GatewayEvent };
+
+function str(p: Record<string, unknown>, key: string): string {
+  const v = p[key];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`${key} is required`);
+  return v;
+}
+
+/** The control socket's methods: thin adapters from JSON params to the gateway's services. */
+export function controlHandlers(s: GatewayServices, reload: () => Promise<unknown>): Record<string, Handler> {
+  return {
+    status: () => s.status(),
+    nodes: () => s.nodes(),
+    reload: () => reload(),
+    'readings.resend': (p) => ({ queued: s.resend(Number(p.from), Number(p.to)) }),
+    'siren.test': (p) => s.siren.test(str(p, 'siren'), typeof p.seconds === 'number' ? p.seconds : undefined),
+    'siren.off': (p) => s.siren.off(str(p, 'siren')),
+    'siren.silence': (p) => s.siren.silence(str(p, 'zone'), Number(p.minutes), str(p, 'by')),
+    'siren.unsilence': (p) => s.siren.unsilence(str(p, 'zone'), str(p, 'by')),
+  };
+}
+
+/** `tail`: readings and events as they happen, filtered by node and type. */
+export function controlStreams(
+  subscribe: (f: (l: Live) => void) => () => void,
+): Record<string, StreamHandler> {
+  return {
+    tail: (params, send) => {
+      const node = typeof params.node === 'string' ? params.node : undefined;
+      const type = typeof params.type === 'string' ? params.type : undefined;
+      return subscribe((l) => {
+        if (l.kind === 'reading' && ((node && l.reading.node !== node) || (type && l.reading.type !== type)))
+          return;
+        if (l.kind === 'event' && node && l.event.fields.node !== node) return;
+        send(l);
+      });
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { Config } from '../config/schema.js';
+import { redact } from '../config/secrets.js';
+import type { DetectionEngine } from '../detect/engine.js';
+import type { SirenController } from '../sirens/controller.js';
+import type { Outbox } from '../store/outbox.js';
+import type { NodeTracker } from './node-tracker.js';
+import { type NodeRow, nodeRow } from './status.js';
+
+/**
+ * The service functions behind the CLI (over the control socket) and the centre's signed
+ * commands: both call exactly these, so a technician and the centre see the same gateway.
+ */
+export interface GatewayServices {
+  status(): Record<string, unknown>;
+  nodes(): NodeRow[];
+  resend(from: number, to: number): number;
+  configGet(): unknown;
+  siren: {
+    test(siren: string, seconds?: number): Promise<unknown>;
+    off(siren: string): Promise<unknown>;
+    silence(zone: string, minutes: number, by: string): unknown;
+    unsilence(zone: string, by: string): { cleared: boolean };
+  };
+}
+
+export interface ServiceParts {
+  config: () => Config;
+  status: () => Record<string, unknown>;
+  tracker: NodeTracker;
+  engine: DetectionEngine;
+  sirens: SirenController;
+  outbox: Outbox;
+  /** Makes newly queued rows visible to the uplink. */
+  flush: () => void;
+  wakeUplink: () => void;
+}
+
+export function gatewayServices(p: ServiceParts): GatewayServices {
+  return {
+    status: p.status,
+    nodes: () => p.tracker.all().map((n) => nodeRow(n.config, n.state)),
+    resend: (from, to) => {
+      p.flush();
+      const n = p.outbox.requeue(from, to);
+      p.wakeUplink();
+      return n;
+    },
+    configGet: () => redact(p.config()),
+    siren: {
+      test: async (siren, seconds) => {
+        await p.sirens.test(siren, seconds);
+        return p.sirens.state();
+      },
+      off: async (siren) => {
+        await p.sirens.off(siren);
+        return p.sirens.state();
+      },
+      silence: (zone, minutes, by) => p.sirens.silence(zone, minutes, by),
+      unsilence: (zone, by) => ({ cleared: p.sirens.unsilence(zone, by) }),
+    },
+  };
+}
