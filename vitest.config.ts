@@ -2,7 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', ...(process.env.SIAGA_SLOW ? ['test/slow/**/*.test.ts'] : [])],
+    include: [
+      'test/unit/**/*.test.ts',
+      'test/integration/**/*.test.ts',
+      ...(process.env.SIAGA_SLOW ? ['test/slow/**/*.test.ts'] : []),
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretValues } from '../../src/config/secrets.js';
 import { encodeSg1 } from '../../src/ingest/sg1.js';
 import { type Gateway, startGateway } from '../../src/main.js';
-import { readingsCsv } from '../../src/uplink/summary.js';
 import { signCommand } from '../../src/uplink/hmac.js';
+import { readingsCsv } from '../../src/uplink/summary.js';
 import { testConfig } from '../helpers/gateway.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
 
@@ -34,7 +34,9 @@ describe.skipIf(!mosquittoAvailable())('gateway → central broker (real Mosquit
   beforeAll(async () => {
     broker = await startMosquitto();
     centre = await mqtt.connectAsync(broker.url, { clientId: 'centre', reconnectPeriod: 0 });
-    centre.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), retain: packet.retain }));
+    centre.on('message', (topic, payload, packet) =>
+      got.push({ topic, payload: payload.toString(), retain: packet.retain }),
+    );
     await centre.subscribeAsync('siaga/v1/gw/gw-test/#', { qos: 1 });
     const config = testConfig(`
 uplink: {url: "${broker.url}", username: gw-test, password: "${UPLINK_PASSWORD}", batch: {max_readings: 50, max_delay_ms: 20}}
@@ -46,7 +48,12 @@ commands: {keys: [{id: ops-1, secret: "${CMD_SECRET}"}], max_skew_s: 60}
         cb();
       },
     });
-    gw = await startGateway({ config, log: pino({ level: 'debug' }, sink), noControl: true, sirenOut: new Writable({ write: (_c, _e, cb) => cb() }) });
+    gw = await startGateway({
+      config,
+      log: pino({ level: 'debug' }, sink),
+      noControl: true,
+      sirenOut: new Writable({ write: (_c, _e, cb) => cb() }),
+    });
   });
 
   afterAll(async () => {
@@ -55,14 +62,21 @@ commands: {keys: [{id: ops-1, secret: "${CMD_SECRET}"}], max_skew_s: 60}
     await broker?.close();
   });
 
-  const messages = (suffix: string) => got.filter((m) => m.topic.endsWith(suffix)).map((m) => JSON.parse(m.payload));
+  const messages = (suffix: string) =>
+    got.filter((m) => m.topic.endsWith(suffix)).map((m) => JSON.parse(m.payload));
 
   it('publishes retained status, then every reading and the level events once, events first', async () => {
     await until('retained status', () => messages('/status').some((s) => s.online === true));
     for (let seq = 1; seq <= 120; seq++) {
-      gw.ingest.acceptLine(encodeSg1({ node: 'pir-07', seq, type: 'hb', v: { bat: 3.9 } }), { via: 'serial', from: 't' });
+      gw.ingest.acceptLine(encodeSg1({ node: 'pir-07', seq, type: 'hb', v: { bat: 3.9 } }), {
+        via: 'serial',
+        from: 't',
+      });
     }
-    gw.ingest.acceptLine(encodeSg1({ node: 'btn-pos1', seq: 1, type: 'btn', v: { p: 1 } }), { via: 'serial', from: 't' });
+    gw.ingest.acceptLine(encodeSg1({ node: 'btn-pos1', seq: 1, type: 'btn', v: { p: 1 } }), {
+      via: 'serial',
+      from: 't',
+    });
     const readings = await until('121 readings', () => {
       const all = messages('/readings').flatMap((b) => b.readings);
       return all.length >= 121 && all;
@@ -70,8 +84,15 @@ commands: {keys: [{id: ops-1, secret: "${CMD_SECRET}"}], max_skew_s: 60}
     const ids = readings.map((r: { id: string }) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(readings[0]).toMatchObject({ node: 'pir-07', seq: 1, type: 'hb', via: 'serial', v: { bat: 3.9 } });
-    const level = await until('AWAS event', () => messages('/events').find((e) => e.kind === 'level' && e.level === 'AWAS'));
-    expect(level).toMatchObject({ zone: 'z-braja', prev: 'NORMAL', manual: true, village_code: '18.07.11.2005' });
+    const level = await until('AWAS event', () =>
+      messages('/events').find((e) => e.kind === 'level' && e.level === 'AWAS'),
+    );
+    expect(level).toMatchObject({
+      zone: 'z-braja',
+      prev: 'NORMAL',
+      manual: true,
+      village_code: '18.07.11.2005',
+    });
     expect(level.reason).toMatch(/btn-pos1/);
     await until('outbox drained', () => {
       const b = gw.outbox.backlog();
@@ -98,7 +119,13 @@ commands: {keys: [{id: ops-1, secret: "${CMD_SECRET}"}], max_skew_s: 60}
     expect(cfg.ok).toBe(true);
     expect(cfg.result.uplink.password).toBe('[redacted]');
 
-    const forged = { id: 'c-forged', ts: Date.now(), nonce: 'abcdef0123456789', cmd: 'siren.off', args: { siren: 's-1' } };
+    const forged = {
+      id: 'c-forged',
+      ts: Date.now(),
+      nonce: 'abcdef0123456789',
+      cmd: 'siren.off',
+      args: { siren: 's-1' },
+    };
     await centre.publishAsync(
       'siaga/v1/gw/gw-test/cmd/req',
       JSON.stringify({ ...forged, key_id: 'ops-1', sig: signCommand('not-the-secret-at-all!', forged) }),
