@@ -20,7 +20,7 @@ export const LINE_REASONS = [
 export type LineReason = (typeof LINE_REASONS)[number];
 
 /** Refusals the ingest pipeline adds after parsing, against its node list and sequence state. */
-export const PIPELINE_REASONS = ['unknown_node', 'duplicate'] as const;
+export const PIPELINE_REASONS = ['unknown_node', 'duplicate', 'node_mismatch'] as const;
 export type PipelineReason = (typeof PIPELINE_REASONS)[number];
 
 /** Every serial ingest rejection reason, in the order `siaga status` lists them. */
@@ -41,6 +41,7 @@ export const REASON_TEXT: Readonly<Record<SerialReason, string>> = {
   bad_json: 'line starts with "{" but is not a valid JSON object',
   unknown_node: 'well-formed frame from a node that is not in the config',
   duplicate: 'same or older sequence number than the last frame from that node',
+  node_mismatch: 'a local-broker client sent a frame for a node other than the one it logged in as',
 };
 
 export function isLineReason(s: string): s is LineReason {
