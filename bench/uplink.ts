@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { deflateRawSync, constants as zc } from 'node:zlib';
 import mqtt from 'mqtt';
 import pino from 'pino';
-import { monotonicFactory, ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import type { UplinkConfig } from '../src/config/schema.js';
 import { systemClock } from '../src/domain/index.js';
 import { openDb } from '../src/store/db.js';
@@ -15,6 +15,7 @@ import { Outbox, type OutboxReadingRow } from '../src/store/outbox.js';
 import { Forwarder } from '../src/uplink/forwarder.js';
 import { readingJson, readingsBatchJson } from '../src/uplink/payloads.js';
 import { uplinkTopics } from '../src/uplink/topics.js';
+import { idFactory } from '../src/util/ids.js';
 
 /**
  * P4 (drain a 500,000-reading backlog to a real Mosquitto, QoS 1, all PUBACKed, no loss, no
@@ -55,6 +56,8 @@ interface Row {
  */
 export function realisticRows(n: number, t0 = 1_763_892_000_000): Row[] {
   const rows: Row[] = [];
+  // The same id scheme as ingest (src/util/ids.ts), so the bytes measured are the bytes sent.
+  const readingId = idFactory();
   let x = 12345;
   const rnd = () => {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
@@ -112,7 +115,7 @@ export function realisticRows(n: number, t0 = 1_763_892_000_000): Row[] {
                       hdop: 1.2,
                     };
     rows.push({
-      id: ulid(ts),
+      id: readingId(ts),
       node,
       seq: s.seq,
       type,

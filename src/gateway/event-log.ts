@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { monotonicFactory } from 'ulid';
 import type { Clock, EventFields, EventKind, EventSink, GatewayEvent } from '../domain/index.js';
+import { idFactory } from '../util/ids.js';
 
 export type EventListener = (e: GatewayEvent) => void;
 
@@ -9,7 +9,7 @@ export type EventListener = (e: GatewayEvent) => void;
  * (which queues it for the uplink in the same transaction) and tells live listeners (tail).
  */
 export class EventLog implements EventSink {
-  private readonly ulid = monotonicFactory();
+  private readonly ulid = idFactory();
   private readonly listeners = new Set<EventListener>();
 
   constructor(

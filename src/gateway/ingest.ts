@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import { monotonicFactory } from 'ulid';
 import type { Clock, Frame, Parsed, Radio, Reading, Via } from '../domain/index.js';
 import { ok, reject } from '../domain/index.js';
 import { parseLine } from '../ingest/line.js';
 import type { SeqVerdict } from '../ingest/sequence.js';
 import type { StoreWriter } from '../store/writer.js';
+import { idFactory } from '../util/ids.js';
 import type { Counters } from './counters.js';
 import type { NodeTracker } from './node-tracker.js';
 
@@ -39,7 +39,7 @@ const WARN_EVERY_MS = 60_000;
  * Reading (ULID, clock flag) → group commit + node state → detection.
  */
 export class Ingest {
-  private readonly ulid = monotonicFactory();
+  private readonly ulid = idFactory();
   private readonly lastWarn = new Map<string, number>();
 
   constructor(private readonly deps: IngestDeps) {}
