@@ -1,0 +1,68 @@
+import type { Clock } from '../domain/index.js';
+import type { DriverCalls } from './calls.js';
+import { decide } from './decide.js';
+import type { SirenRecords } from './records.js';
+import type { SirenSlot, SirenState } from './state.js';
+import type { SirenTimers } from './types.js';
+
+export interface SelfTestResult {
+  siren: string;
+  ok: boolean;
+  skipped?: 'busy' | 'budget';
+  fault?: string;
+}
+
+/** What the self-test needs from the controller. */
+export interface SelfTestHost {
+  st: SirenState;
+  clock: Clock;
+  timers: SirenTimers;
+  calls: DriverCalls;
+  records: SirenRecords;
+  /** The controller's reconcile: switches the sirens to what their state says now. */
+  reconcile(now: number): void;
+}
+
+/**
+ * The weekly self-test (behaviour.md: each siren sounds for self_test_s and is checked). A siren
+ * that is sounding or should be is skipped as busy; one without budget left as budget. The test
+ * passes when the driver's check is ok and no call failed meanwhile. One `siren_test` event each.
+ */
+export async function runSelfTest(h: SelfTestHost): Promise<SelfTestResult[]> {
+  const { st } = h;
+  const now = h.clock.now();
+  const results = new Map<string, SelfTestResult>();
+  const tested: { slot: SirenSlot; faults: number }[] = [];
+  for (const slot of st.sirens.values()) {
+    if (slot.on || slot.override || decide(st, slot, now, []).on) {
+      results.set(slot.id, { siren: slot.id, ok: true, skipped: 'busy' });
+      continue;
+    }
+    slot.override = { kind: 'self_test', until: now + st.policy.self_test_s * 1000 };
+    tested.push({ slot, faults: slot.faults });
+  }
+  h.reconcile(now);
+  for (const t of tested) {
+    if (!t.slot.on) {
+      delete t.slot.override;
+      results.set(t.slot.id, { siren: t.slot.id, ok: false, skipped: 'budget' });
+    }
+  }
+  const running = tested.filter((t) => t.slot.override);
+  if (running.length > 0) {
+    await new Promise<void>((r) => h.timers.setTimeout(r, st.policy.self_test_s * 1000));
+    h.reconcile(h.clock.now());
+    await Promise.all(running.map((t) => t.slot.pending));
+    await Promise.all(
+      running.map(async (t) => {
+        const check = await h.calls.check(t.slot);
+        const ok = check.ok && t.slot.faults === t.faults;
+        const fault = check.fault ?? (ok ? undefined : t.slot.fault);
+        results.set(t.slot.id, { siren: t.slot.id, ok, ...(fault ? { fault } : {}) });
+      }),
+    );
+  }
+  const out = [...st.sirens.keys()].map((id) => results.get(id) ?? { siren: id, ok: false });
+  for (const r of out) h.records.emit('siren_test', { ...r });
+  return out;
+}
