@@ -1,0 +1,205 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { parseConfig } from '../src/config/load.js';
+import type { Config } from '../src/config/schema.js';
+import type { ReadingType, Values } from '../src/domain/index.js';
+
+/**
+ * Shared pieces of the benchmarks: the figure record every bench returns, timing and percentile
+ * helpers, scratch directories that are always removed, and the bench site (50 nodes, 4 zones).
+ */
+
+/** One row of the results table (and of bench/results/latest.json). */
+export interface Figure {
+  /** P1…P9, optionally with a suffix for a secondary figure (e.g. "P1 ceiling"). */
+  figure: string;
+  value: number;
+  unit: string;
+  /** The quality.md target, as text (e.g. "≥ 50000"). */
+  target?: string;
+  /** true/false when the figure has a target; undefined for baselines and notes. */
+  pass?: boolean;
+  /** Short text for the ratio/notes column. */
+  notes?: string;
+  [k: string]: unknown;
+}
+
+export const silentLog = pino({ level: 'silent' });
+
+export const now = (): number => performance.now();
+
+/** The q-quantile (0..1) of `xs` by nearest rank on a sorted copy; NaN when empty. */
+export function percentile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const i = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
+  return s[i]!;
+}
+
+export function median(xs: readonly number[]): number {
+  return percentile(xs, 0.5);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Lets pending I/O callbacks and timers run (one macrotask turn). */
+export const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Polls `cond` every `everyMs` until true; rejects with `what` after `timeoutMs`. */
+export async function waitFor(
+  cond: () => boolean,
+  what: string,
+  timeoutMs = 30_000,
+  everyMs = 1,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Rounds to `digits` significant-ish decimals for the table. */
+export function round(x: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+const scratch = new Set<string>();
+let exitHook = false;
+
+/**
+ * A fresh directory on the real disk (os.tmpdir(), checked on this machine to be the root
+ * filesystem, not tmpfs), removed by `removeScratch` or, as a last resort, at process exit.
+ */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `siaga-bench-${prefix}-`));
+  scratch.add(dir);
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const d of scratch) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
+}
+
+export function removeScratch(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  scratch.delete(dir);
+}
+
+/** A stream that swallows what `print` sirens write, optionally noting when each line arrived. */
+export function sinkStream(onLine?: (line: string, at: number) => void): Writable {
+  const w = new Writable({
+    write(_chunk, _enc, cb) {
+      cb();
+    },
+  });
+  // Replace write itself so the time is taken synchronously inside driver.on(), not after
+  // Writable's buffering.
+  w.write = ((chunk: unknown): boolean => {
+    if (onLine) onLine(String(chunk), performance.now());
+    return true;
+  }) as typeof w.write;
+  return w;
+}
+
+// ------------------------------------------------------------------ the bench site
+
+export const ZONES = ['z-braja', 'z-labuhan', 'z-rantau', 'z-tegal'] as const;
+const NODE_TYPES: ReadingType[] = ['pir', 'seis', 'hb', 'beam', 'cam', 'fence', 'pir', 'seis', 'hb', 'gps'];
+
+export interface BenchNode {
+  id: string;
+  type: ReadingType;
+  zone: string;
+}
+
+/** 50 nodes spread over the 4 zones with a village's mix of sensors. */
+export function benchNodes(count = 50): BenchNode[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `n-${String(i).padStart(2, '0')}`,
+    type: NODE_TYPES[i % NODE_TYPES.length]!,
+    zone: ZONES[i % ZONES.length]!,
+  }));
+}
+
+/**
+ * Values a node of `type` sends on a quiet night: nothing here raises a zone, so the throughput
+ * figures measure ingest and storage, not siren switching.
+ */
+export function benignValues(type: ReadingType, i: number): [ReadingType, Values] {
+  const bat = Math.round((3.6 + (i % 40) / 100) * 100) / 100;
+  switch (type) {
+    case 'pir':
+      return ['pir', { n: 0, bat }];
+    case 'seis':
+      return ['seis', { pgv: 0.05 + (i % 10) / 100, f: 8.5, bat }];
+    case 'beam':
+      return ['beam', { cut: 0, bat }];
+    case 'cam':
+      return ['cam', { label: 'animal', conf: 0.42, bat }];
+    case 'fence':
+      return ['fence', { kv: 7.4 + (i % 5) / 10 }];
+    case 'gps':
+      return ['gps', { lat: -4.9, lon: 105.9, hdop: 1.2, bat }];
+    default:
+      return ['hb', { bat, temp: 27 + (i % 8) / 2 }];
+  }
+}
+
+export interface SiteOptions {
+  dir: string;
+  nodes?: BenchNode[];
+  /** Extra YAML appended (sirens:, lora:, serial:, detection: …). */
+  extra?: string;
+  /** Replace the zones list (YAML flow sequence). */
+  zonesYaml?: string;
+  groupCommit?: { max_rows?: number; max_delay_ms?: number };
+  logLevel?: string;
+  /** Sirens, one print siren per zone by default. */
+  sirensYaml?: string;
+}
+
+/** YAML text of the bench site config; the database lives in `dir`. */
+export function siteYaml(o: SiteOptions): string {
+  const nodes = o.nodes ?? benchNodes();
+  const gc = o.groupCommit ?? {};
+  const gcYaml = [
+    gc.max_rows !== undefined ? `max_rows: ${gc.max_rows}` : '',
+    gc.max_delay_ms !== undefined ? `max_delay_ms: ${gc.max_delay_ms}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const zones =
+    o.zonesYaml ??
+    `[${ZONES.map((z, i) => `{id: ${z}, name: ${z}, sirens: [s-${i + 1}], center: [-5.0${i}, 105.7${i}], radius_m: 1500}`).join(', ')}]`;
+  const sirens = o.sirensYaml ?? `[${ZONES.map((_, i) => `{id: s-${i + 1}, driver: print}`).join(', ')}]`;
+  return `
+gateway: {id: gw-bench-01, site: {name: Desa Bench, village_code: "18.07.11.2005", lat: -5.02, lon: 105.76}, min_valid_time: "2020-01-01"}
+storage: {path: ${join(o.dir, 'siaga.db')}${gcYaml ? `, group_commit: {${gcYaml}}` : ''}}
+nodes:
+${nodes.map((n) => `  - {id: ${n.id}, type: ${n.type}, zone: ${n.zone}}`).join('\n')}
+zones: ${zones}
+sirens: ${sirens}
+control: {socket: ${join(o.dir, 'siaga.sock')}}
+log: {level: ${o.logLevel ?? 'silent'}}
+${o.extra ?? ''}`;
+}
+
+export function siteConfig(o: SiteOptions): Config {
+  return parseConfig(siteYaml(o), o.dir);
+}
+
+/** Machine facts recorded with every result. */
+export function fmtNum(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (Math.abs(x) >= 10) return (Math.round(x * 10) / 10).toString();
+  return (Math.round(x * 1000) / 1000).toString();
+}

@@ -1,0 +1,156 @@
+import { Worker } from 'node:worker_threads';
+import { buildUplinkDatagram } from '../scripts/sim/lora.js';
+import type { LoraDeviceConfig } from '../src/config/schema.js';
+import { startGateway } from '../src/main.js';
+import {
+  benchNodes,
+  benignValues,
+  type Figure,
+  now,
+  removeScratch,
+  scratchDir,
+  silentLog,
+  sinkStream,
+  siteConfig,
+} from './common.js';
+import { benchLoraParse } from './lora.js';
+import type { SenderInput, SenderResult } from './p2-sender.js';
+
+/**
+ * P2: LoRaWAN uplinks as real GWMP datagrams over UDP on 127.0.0.1 to a gateway built by
+ * `startGateway` (GWMP server → JSON + base64 + MIC + decrypt + LPP + FCnt store → ingest → group
+ * commit), counted until committed. The forwarder runs in a worker thread and keeps at most
+ * `window` datagrams un-ACKed, so kernel buffer drops do not falsify the rate (drops are counted
+ * anyway). Same run: `benchLoraParse` (the LoRa helper's parse-only figure) for the ratio.
+ */
+
+export interface P2Options {
+  uplinks?: number;
+  window?: number;
+}
+
+/** The 50 bench nodes as ABP devices: LPP codec, one in ten the SG1 body codec. */
+export function loraDevices(): LoraDeviceConfig[] {
+  return benchNodes().map((n, i) => {
+    const h = i.toString(16).padStart(2, '0');
+    return {
+      node: n.id,
+      dev_addr: `260d00${h}`,
+      nwk_s_key: `${h}`.repeat(16),
+      app_s_key: `b${h.slice(1)}`.repeat(16),
+      codec: i % 10 === 9 ? 'sg1' : 'lpp',
+    };
+  });
+}
+
+function loraYaml(devs: LoraDeviceConfig[]): string {
+  return `lora:
+  gwmp: {host: 127.0.0.1, port: 1700}
+  dedup_s: 10
+  devices:
+${devs.map((d) => `    - {node: ${d.node}, dev_addr: "${d.dev_addr}", nwk_s_key: "${d.nwk_s_key}", app_s_key: "${d.app_s_key}", codec: ${d.codec}}`).join('\n')}
+`;
+}
+
+/** `n` datagrams round-robin over the devices, FCnt counting from `fcnt0` per device. */
+function datagrams(devs: LoraDeviceConfig[], n: number, fcnt0: number): Buffer[] {
+  const nodes = benchNodes();
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = i % devs.length;
+    const d = devs[k]!;
+    const [type, v] = benignValues(nodes[k]!.type, i);
+    const fcnt = fcnt0 + Math.floor(i / devs.length);
+    out.push(
+      buildUplinkDatagram(d, { node: d.node, seq: fcnt, type, v }, fcnt, {
+        gatewayEui: 'aa555a0000000101',
+        token: i & 0xffff,
+        sf: 7 + (i % 6),
+        tmst: (i * 1000) >>> 0,
+      }),
+    );
+  }
+  return out;
+}
+
+function send(input: SenderInput): Promise<SenderResult> {
+  const w = new Worker(new URL('./p2-sender.js', import.meta.url), { workerData: input });
+  return new Promise((resolve, reject) => {
+    w.once('error', reject);
+    w.once('online', () => w.postMessage('go'));
+    w.once('message', (m: SenderResult | { error: string }) => {
+      void w.terminate();
+      if ('error' in m) reject(new Error(m.error));
+      else resolve(m);
+    });
+  });
+}
+
+export async function benchP2(opts: P2Options = {}): Promise<Figure[]> {
+  const n = opts.uplinks ?? 40_000;
+  const window = opts.window ?? 128;
+  const devs = loraDevices();
+  const warm = datagrams(devs, 2_000, 1);
+  const data = datagrams(devs, n, 1_000);
+  const dir = scratchDir('p2');
+  let result: SenderResult;
+  let rate: number;
+  let committed: number;
+  let rejected: Record<string, number> = {};
+  try {
+    const gw = await startGateway({
+      config: siteConfig({ dir, extra: loraYaml(devs) }),
+      log: silentLog,
+      noControl: true,
+      sirenOut: sinkStream(),
+      ports: { gwmp: 0 },
+    });
+    try {
+      const { host, port } = gw.gwmp!.address();
+      // Warm-up: the same path, not timed.
+      await send({ host, port, datagrams: warm, window, stallMs: 200 });
+      gw.writer.flush();
+      const base = gw.writer.committedReadings;
+      const t0 = now();
+      result = await send({ host, port, datagrams: data, window, stallMs: 200 });
+      // Every ACKed datagram was in the gateway's hands: wait for its commit (≤ max_delay_ms).
+      let tEnd = now();
+      const deadline = Date.now() + 10_000;
+      while (gw.writer.committedReadings - base < result.acked && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1));
+        tEnd = now();
+      }
+      committed = gw.writer.committedReadings - base;
+      rate = committed / ((tEnd - t0) / 1000);
+      const c = gw.counters.snapshot() as Record<string, Record<string, number>>;
+      rejected = { ...(c.lora ?? {}), ...(c.gwmp ?? {}) };
+    } finally {
+      await gw.stop();
+    }
+  } finally {
+    removeScratch(dir);
+  }
+  const parse = (await benchLoraParse(50_000)).perSecond;
+  return [
+    {
+      figure: 'P2',
+      value: rate,
+      unit: 'uplinks/s',
+      target: '≥ 5,000',
+      pass: rate >= 5_000 && result.dropped === 0,
+      notes: `${(rate / parse).toFixed(2)} × parse-only; ${n} sent, ${result.dropped} dropped, ${n - committed} not committed, window ${window}`,
+      ratioToParse: rate / parse,
+      sent: result.sent,
+      acked: result.acked,
+      dropped: result.dropped,
+      committed,
+      counters: rejected,
+    },
+    {
+      figure: 'P2 parse',
+      value: parse,
+      unit: 'uplinks/s',
+      notes: 'benchLoraParse: GWMP decode → LPP, no UDP, no store (bench/lora.ts)',
+    },
+  ];
+}
