@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { configPath, loadConfig } from '../../config/load.js';
 import { ConfigError } from '../../domain/index.js';
-import { startGateway } from '../../main.js';
+import { type Gateway, startGateway } from '../../main.js';
 import { createLogger } from '../../util/log.js';
 import type { GlobalOpts } from '../context.js';
 import { action } from '../io.js';
@@ -15,10 +15,14 @@ export function registerRun(program: Command): void {
         const file = configPath(program.opts<GlobalOpts>().config);
         const { config } = loadConfig(file);
         const log = createLogger(config.log.level);
-        const gw = await startGateway({ config, log, reloadConfig: () => loadConfig(file).config });
-
-        // R6: a broken file is refused with the same messages as `config check`; the old config keeps running.
+        // Installed before start so a SIGHUP during start-up cannot kill the process (its default action).
+        let gw: Gateway | undefined;
         process.on('SIGHUP', () => {
+          if (!gw) {
+            log.warn('SIGHUP during start-up ignored; send it again once the gateway is ready');
+            return;
+          }
+          // R6: a broken file is refused with the same messages as `config check`; the old config keeps running.
           gw.reloadFromFile().then(
             (r) => log.info({ file, ...r }, 'SIGHUP: config applied'),
             (e: unknown) => {
@@ -28,10 +32,12 @@ export function registerRun(program: Command): void {
             },
           );
         });
+        const started = await startGateway({ config, log, reloadConfig: () => loadConfig(file).config });
+        gw = started;
         await new Promise<void>((resolve) => {
           const shutdown = (signal: string) => {
             log.info({ signal }, 'stopping: sirens off, flushing the outbox');
-            gw.stop().then(resolve, (e: unknown) => {
+            started.stop().then(resolve, (e: unknown) => {
               log.error({ err: String(e) }, 'error while stopping');
               process.exitCode = 1;
               resolve();
