@@ -81,6 +81,7 @@ export class DetectionEngine {
       out.changes.push(this.raise(z, target, now, ev.manual === 'alarm', ''));
     } else if (levelRank(prev) >= 1 && (z.win.scoreMicro > before || ev.manual === 'alarm')) {
       out.retriggered.push(z.cfg.id);
+      if (ev.manual === 'alarm') (out.pressed ??= []).push(z.cfg.id);
     }
     this.updateBelow(z, now);
     return out;

@@ -34,6 +34,11 @@ export interface EngineOutput {
    * WASPADA: the siren controller restarts its max_activation timer for them.
    */
   retriggered: string[];
+  /**
+   * Zones in `retriggered` where the new evidence was a panic-button press: the level was already
+   * AWAS, but a press is a manual alarm and sounds even through a silence.
+   */
+  pressed?: string[];
   notices: Notice[];
 }
 

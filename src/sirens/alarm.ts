@@ -32,7 +32,7 @@ export function restoreLevels(st: SirenState, entries: Iterable<[string, Level]>
 /** Applies what the engine decided for one reading or tick. Returns whether any zone of ours was touched. */
 export function applyEngineOutput(
   st: SirenState,
-  out: Pick<EngineOutput, 'changes' | 'retriggered'>,
+  out: Pick<EngineOutput, 'changes' | 'retriggered' | 'pressed'>,
   now: number,
 ): boolean {
   let touched = false;
@@ -48,7 +48,8 @@ export function applyEngineOutput(
     const z = st.zones.get(zone);
     if (!z || !soundsAt(z.level, st.policy)) continue;
     touched = true;
-    raise(st, zone, z, now, false, 'retrigger');
+    const manual = out.pressed?.includes(zone) ?? false;
+    raise(st, zone, z, now, manual, manual ? 'manual' : 'retrigger');
   }
   return touched;
 }

@@ -98,7 +98,7 @@ export class SirenController {
   }
 
   /** Feeds what the detection engine decided for one reading or tick. Synchronous up to the driver calls. */
-  onEngineOutput(out: Pick<EngineOutput, 'changes' | 'retriggered'>): void {
+  onEngineOutput(out: Pick<EngineOutput, 'changes' | 'retriggered' | 'pressed'>): void {
     if (this.stopped) return;
     const now = this.clock.now();
     if (applyEngineOutput(this.st, out, now)) this.reconcile(now, 'level');

@@ -364,6 +364,7 @@ describe('DetectionEngine: panic button', () => {
     const out = r.send(...btn(1, 'btn-pos2'));
     expect(out.changes).toEqual([]);
     expect(out.retriggered).toEqual(['z-braja']);
+    expect(out.pressed).toEqual(['z-braja']); // the sirens treat it as a new manual alarm
     expect(r.run(899 * S)).toEqual([]);
     expect(r.run(1 * S).map((c) => [c.level, (c.ts - T0) / S])).toEqual([['SIAGA', 1500]]);
   });
@@ -397,7 +398,7 @@ describe('DetectionEngine: panic button', () => {
     r.send(...cam(1));
     r.send(...beam);
     const out = r.send(...btn(1));
-    expect(out).toEqual({ changes: [], retriggered: ['z-braja'], notices: [] });
+    expect(out).toEqual({ changes: [], retriggered: ['z-braja'], pressed: ['z-braja'], notices: [] });
     expect(r.engine.zones()[0]?.manual).toBe(true);
   });
 

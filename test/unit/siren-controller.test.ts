@@ -197,6 +197,19 @@ describe('SirenController', () => {
     expect(h.kinds('siren_off')[0]?.fields.cause).toBe('budget');
   });
 
+  it('a button pressed while the zone is already AWAS (engine: retriggered + pressed) sounds through silence', async () => {
+    const h = await harness();
+    h.ctl.onEngineOutput(out([change('z1', 'AWAS', 'SIAGA')]));
+    h.ctl.silence('z1', 60, 'tech-1');
+    h.s1.clear();
+    h.ctl.onEngineOutput({ changes: [], retriggered: ['z1'], notices: [] });
+    expect(h.s1.ops()).toEqual([]); // new sensor evidence does not break a silence
+    h.timers.advance(5 * S);
+    h.ctl.onEngineOutput({ changes: [], retriggered: ['z1'], pressed: ['z1'], notices: [] });
+    expect(h.s1.ops()).toEqual(['on']);
+    expect(h.kinds('siren_on').at(-1)?.fields.cause).toBe('manual');
+  });
+
   it('silence turns a sounding zone off, persists, and expires on its own', async () => {
     const h = await harness({ on_s: 20, off_s: 10, max_activation_s: 900 });
     h.ctl.onEngineOutput(out([change('z1', 'AWAS', 'SIAGA')]));
