@@ -1,0 +1,130 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const script = join(root, 'scripts', 'install-pi.sh');
+const unitFile = join(root, 'scripts', 'siaga.service');
+
+/** systemd unit → section → key → values (a key may repeat). Comments and blank lines dropped. */
+function parseUnit(text: string): Map<string, Map<string, string[]>> {
+  const sections = new Map<string, Map<string, string[]>>();
+  let current: Map<string, string[]> | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const section = /^\[(.+)\]$/.exec(line);
+    if (section) {
+      current = new Map();
+      sections.set(section[1]!, current);
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (!current || eq < 0) throw new Error(`not a unit line: ${line}`);
+    const key = line.slice(0, eq);
+    const list = current.get(key) ?? [];
+    list.push(line.slice(eq + 1));
+    current.set(key, list);
+  }
+  return sections;
+}
+
+describe('scripts/install-pi.sh', () => {
+  it('passes bash -n', () => {
+    const r = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('--dry-run exits 0, changes nothing, and names the user, data dir, unit and wrapper', () => {
+    const r = spawnSync('bash', [script, '--dry-run'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const o = r.stdout;
+    expect(o).toContain('dry run: nothing is changed');
+    expect(o).toMatch(/user siaga/);
+    expect(o).toMatch(/useradd .*siaga|user siaga exists/);
+    expect(o).toContain('/var/lib/siaga');
+    expect(o).toContain('install -d -m 0750 -o siaga -g siaga /var/lib/siaga');
+    expect(o).toContain('install -d -m 0750 -o root -g siaga /etc/siaga');
+    expect(o).toContain('/etc/systemd/system/siaga.service');
+    expect(o).toContain('/usr/local/bin/siaga');
+    expect(o).toContain('systemctl daemon-reload');
+    expect(o).toContain('systemctl enable siaga.service');
+    // build needs dev deps: ci, build, then prune
+    const ci = o.indexOf(' ci ');
+    const build = o.indexOf('run build');
+    const prune = o.indexOf('prune --omit=dev');
+    expect(ci).toBeGreaterThan(0);
+    expect(build).toBeGreaterThan(ci);
+    expect(prune).toBeGreaterThan(build);
+    // never started without a passing config check
+    expect(o).toMatch(/config check[\s\S]*only if that passes/);
+    expect(o).toContain('Next steps');
+    expect(o).not.toMatch(/curl|wget/);
+  });
+
+  it('refuses unknown options with exit 64', () => {
+    expect(spawnSync('bash', [script, '--bogus'], { encoding: 'utf8' }).status).toBe(64);
+  });
+
+  it('downloads nothing itself (no curl/wget/pipes to sh)', () => {
+    const text = readFileSync(script, 'utf8');
+    expect(text).toMatch(/^set -euo pipefail$/m);
+    const code = text
+      .split('\n')
+      .filter((l) => !l.trim().startsWith('#'))
+      .join('\n');
+    expect(code).not.toMatch(/\b(curl|wget)\b|\|\s*(ba)?sh\b/);
+  });
+});
+
+describe('scripts/siaga.service', () => {
+  const unit = parseUnit(readFileSync(unitFile, 'utf8'));
+  const svc = unit.get('Service')!;
+  const one = (k: string) => svc.get(k)?.join(' ');
+
+  it('is a notify service with a watchdog, restarted always', () => {
+    expect(one('Type')).toBe('notify');
+    expect(one('NotifyAccess')).toBe('all');
+    expect(one('WatchdogSec')).toBe('30');
+    expect(one('Restart')).toBe('always');
+    expect(one('RestartSec')).toBe('2');
+    expect(one('KillSignal')).toBe('SIGTERM');
+    expect(one('TimeoutStopSec')).toBe('15');
+    expect(one('ExecStart')).toBe(
+      '/usr/bin/node /opt/siaga/dist/src/cli/main.js run -c /etc/siaga/siaga.yaml',
+    );
+    expect(unit.get('Unit')?.get('StartLimitIntervalSec')).toEqual(['0']);
+    expect(unit.get('Install')?.get('WantedBy')).toEqual(['multi-user.target']);
+  });
+
+  it('runs as user siaga in dialout and gpio, sandboxed', () => {
+    expect(one('User')).toBe('siaga');
+    expect(one('Group')).toBe('siaga');
+    expect(one('SupplementaryGroups')?.split(/\s+/).sort()).toEqual(['dialout', 'gpio']);
+    expect(one('ProtectSystem')).toBe('strict');
+    expect(one('ReadWritePaths')).toBe('/var/lib/siaga');
+    expect(one('ProtectHome')).toBe('yes');
+    expect(one('PrivateTmp')).toBe('yes');
+    expect(one('NoNewPrivileges')).toBe('yes');
+    expect(one('ProtectKernelTunables')).toBe('yes');
+    expect(one('ProtectKernelModules')).toBe('yes');
+    expect(one('RestrictAddressFamilies')?.split(/\s+/).sort()).toEqual(['AF_INET', 'AF_INET6', 'AF_UNIX']);
+    // V8's JIT needs W+X memory; PrivateDevices would hide the serial adapters.
+    expect(svc.has('MemoryDenyWriteExecute')).toBe(false);
+    expect(svc.has('PrivateDevices')).toBe(false);
+  });
+
+  it('every hardening line has a comment saying why', () => {
+    const lines = readFileSync(unitFile, 'utf8').split('\n');
+    const hardening =
+      /^(ProtectSystem|ReadWritePaths|ProtectHome|PrivateTmp|NoNewPrivileges|ProtectKernelTunables|RestrictAddressFamilies|SystemCallFilter|CapabilityBoundingSet|UMask)=/;
+    for (const [i, l] of lines.entries()) {
+      if (!hardening.test(l)) continue;
+      let j = i - 1;
+      while (j >= 0 && /^[A-Za-z]+=/.test(lines[j]!)) j--;
+      expect(lines[j], `no comment above ${l}`).toMatch(/^#/);
+    }
+  });
+});
