@@ -1,0 +1,537 @@
+import type { RemoteInfo } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeGwmp, encodePushData } from '../../drivers/gwmp/packet.js';
+import { GWMP_REASONS, GwmpServer } from '../../drivers/gwmp/server.js';
+import { buildPhyPayload, buildUplinkDatagram, SimEncodeError } from '../../scripts/sim/lora.js';
+import type { Config, LoraDeviceConfig } from '../../src/config/schema.js';
+import { DetectionEngine } from '../../src/detect/engine.js';
+import type { Frame, Parsed } from '../../src/domain/index.js';
+import { ManualClock } from '../../src/domain/index.js';
+import { Counters } from '../../src/gateway/counters.js';
+import { EventLog } from '../../src/gateway/event-log.js';
+import { Ingest } from '../../src/gateway/ingest.js';
+import { NodeTracker } from '../../src/gateway/node-tracker.js';
+import { parseLine } from '../../src/ingest/line.js';
+import { LineSplitter } from '../../src/ingest/line-splitter.js';
+import { LORA_UPLINK_REASONS, LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
+import { LINE_REASONS, SERIAL_REASONS } from '../../src/ingest/reasons.js';
+import { encodeSg1 } from '../../src/ingest/sg1.js';
+import { openDb } from '../../src/store/db.js';
+import { LoraStateStore } from '../../src/store/lora-state.js';
+import { StoreWriter } from '../../src/store/writer.js';
+import { silentLog, testConfig } from '../helpers/gateway.js';
+
+// R3 (quality.md): 1,000,000 random and mutated inputs through the real parsing paths — SG1/JSON
+// lines (parseLine, LineSplitter), GWMP datagrams (GwmpServer's message handler → LoRaWAN
+// checks → ingest) and local-broker node payloads (Ingest.acceptLine, as main.ts wires it, into
+// an in-memory SQLite store and the detection engine). No throw, no unhandled rejection, and
+// every refused input is counted exactly once with a reason from the published lists.
+
+const KNOWN_LINE = new Set<string>(LINE_REASONS);
+const KNOWN_SERIAL = new Set<string>(SERIAL_REASONS);
+const KNOWN_GWMP = new Set<string>(GWMP_REASONS);
+const KNOWN_LORA = new Set<string>(LORA_UPLINK_REASONS);
+/** Listed, but it means a consumer of ours threw: never acceptable for any input. */
+const OUR_FAULT = 'handler_error';
+
+const T0 = Date.UTC(2026, 11, 1, 20, 0, 0);
+const TOTAL = 1_000_000;
+let inputs = 0;
+
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+const DEVICES: LoraDeviceConfig[] = [
+  {
+    node: 'pir-07',
+    dev_addr: '26011bda',
+    nwk_s_key: '2b7e151628aed2a6abf7158809cf4f3c',
+    app_s_key: '000102030405060708090a0b0c0d0e0f',
+    codec: 'lpp',
+  },
+  {
+    node: 'cam-02',
+    dev_addr: '26011bdb',
+    nwk_s_key: 'a1a2a3a4a5a6a7a8a9aaabacadaeafb0',
+    app_s_key: 'b1b2b3b4b5b6b7b8b9babbbcbdbebfc0',
+    codec: 'sg1',
+  },
+];
+const EUI = 'aa555a0000000101';
+const NODES = ['pir-07', 'seis-03', 'cam-02', 'btn-pos1', 'fence-01'];
+
+const EXAMPLES: Frame[] = [
+  { node: 'pir-07', seq: 1234, type: 'pir', v: { n: 3, bat: 3.71 } },
+  { node: 'cam-02', seq: 88, type: 'cam', v: { label: 'elephant', conf: 0.91, bat: 3.9 } },
+  { node: 'fence-01', seq: 5, type: 'fence', v: { kv: 2.1, bat: 12.6 } },
+  { node: 'btn-pos1', seq: 17, type: 'btn', v: { p: 1 } },
+  { node: 'seis-03', seq: 402, type: 'seis', v: { pgv: 0.82, f: 8.5 } },
+  { node: 'beam-11', seq: 77, type: 'beam', v: { cut: 1, bat: 3.6 } },
+  { node: 'pir-07', seq: 1235, type: 'hb', v: { bat: 3.7, rssi: -71 } },
+  { node: 'col-ek1', seq: 9, type: 'gps', v: { lat: -5.0201, lon: 105.7601, hdop: 1.2, bat: 3.95 } },
+];
+
+// ---- arbitraries -------------------------------------------------------------------------
+
+/** One char per byte, as LineSplitter decodes lines (latin1). */
+const byteChar = fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c));
+const latin1 = (maxLength: number) => fc.string({ unit: byteChar, maxLength });
+/** Printable-heavy strings: more of them get past the first checks. */
+const asciiish = (maxLength: number) =>
+  fc.string({
+    unit: fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom(...'$SG1,*=.-{}":0123456789abcdefnpqtv ') },
+      { weight: 2, arbitrary: byteChar },
+    ),
+    maxLength,
+  });
+
+/** A valid line (SG1 or JSON) from a configured node most of the time. */
+const validLine = fc
+  .record({
+    base: fc.constantFrom(...EXAMPLES),
+    node: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...NODES) },
+      { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,31}$/) },
+    ),
+    seq: fc.oneof(fc.integer({ min: 0, max: 4294967295 }), fc.integer({ min: 0, max: 3000 })),
+    json: fc.boolean(),
+    ts: fc.option(fc.integer({ min: 0, max: T0 + 86_400_000 }), { nil: undefined }),
+  })
+  .map(({ base, node, seq, json, ts }) =>
+    json
+      ? JSON.stringify({ node, seq, type: base.type, ...(ts !== undefined && { ts }), ...base.v })
+      : encodeSg1({ node, seq, type: base.type, v: base.v }),
+  );
+
+/** A valid line with 1–4 byte edits: flip, set, insert, delete, or a field swapped for junk. */
+const mutatedLine = fc
+  .tuple(
+    validLine,
+    fc.array(
+      fc.record({
+        op: fc.constantFrom('flip', 'set', 'insert', 'delete', 'splice'),
+        at: fc.nat(),
+        byte: fc.integer({ min: 0, max: 255 }),
+        junk: asciiish(12),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+  )
+  .map(([line, edits]) => {
+    let s = line;
+    for (const { op, at, byte, junk } of edits) {
+      const i = s.length === 0 ? 0 : at % s.length;
+      const c = String.fromCharCode(byte);
+      if (op === 'flip')
+        s =
+          s.slice(0, i) + String.fromCharCode((s.charCodeAt(i) ^ (1 << (byte & 7))) & 0xff) + s.slice(i + 1);
+      else if (op === 'set') s = s.slice(0, i) + c + s.slice(i + 1);
+      else if (op === 'insert') s = s.slice(0, i) + c + s.slice(i);
+      else if (op === 'delete') s = s.slice(0, i) + s.slice(i + 1);
+      else s = s.slice(0, i) + junk + s.slice(i + (byte % 8));
+    }
+    return s;
+  });
+
+const anyLine = fc.oneof(
+  { weight: 3, arbitrary: mutatedLine },
+  { weight: 1, arbitrary: validLine },
+  { weight: 2, arbitrary: latin1(80) },
+  { weight: 2, arbitrary: asciiish(120) },
+  { weight: 1, arbitrary: latin1(400) },
+);
+
+// ---- harnesses ---------------------------------------------------------------------------
+
+/** Counters that remember each call, so one input's outcome is exactly one count. */
+class SpyCounters extends Counters {
+  calls: [string, string][] = [];
+  override count(scope: string, name: string, by = 1): void {
+    this.calls.push([scope, name]);
+    super.count(scope, name, by);
+  }
+}
+
+/** The gateway's ingest pipeline as main.ts wires it, on an in-memory SQLite store. */
+function pipeline(config: Config) {
+  const clock = new ManualClock(T0);
+  const db = openDb(':memory:');
+  const counters = new SpyCounters();
+  let storageFailure: string | undefined;
+  const writer = new StoreWriter({
+    db,
+    log: silentLog,
+    options: { maxRows: 500, maxDelayMs: 5 },
+    onStorageState: (failing, error) => {
+      if (failing) storageFailure = error;
+    },
+  });
+  const events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
+  const tracker = new NodeTracker({ nodes: config.nodes, states: new Map(), events, startedAt: T0 });
+  const engine = new DetectionEngine({ config, clock });
+  const ingest = new Ingest({
+    tracker,
+    writer,
+    clock,
+    counters,
+    log: silentLog,
+    minValidTime: Date.parse(config.gateway.min_valid_time),
+    onReading: (r) => {
+      engine.onReading(r);
+    },
+  });
+  const close = () => {
+    expect(writer.flush(), `storage: ${storageFailure}`).toBe(true);
+    expect(storageFailure).toBeUndefined();
+    writer.close();
+    db.close();
+  };
+  return { clock, db, counters, writer, ingest, engine, close };
+}
+
+/** Exactly one count per input: `ingest/<via>` when accepted, `<via>/<listed reason>` when not. */
+function expectOneOutcome(counters: SpyCounters, via: string, r: Parsed<unknown>, known: Set<string>): void {
+  const calls = counters.calls;
+  counters.calls = [];
+  if (r.ok) {
+    expect(calls).toEqual([['ingest', via]]);
+  } else {
+    expect(known.has(r.reason), `unlisted reason ${r.reason}`).toBe(true);
+    expect(calls).toEqual([[via, r.reason]]);
+  }
+}
+
+describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
+  let dir: string;
+  let config: Config;
+
+  beforeAll(() => {
+    process.on('unhandledRejection', onUnhandled);
+    dir = mkdtempSync(join(tmpdir(), 'siaga-r3-'));
+    config = testConfig(`lora: {devices: ${JSON.stringify(DEVICES)}}\nlocal_broker: {enabled: false}`, dir);
+  });
+
+  afterAll(async () => {
+    // Give any stray promise a turn to reject before judging.
+    await new Promise((r) => setTimeout(r, 50));
+    process.off('unhandledRejection', onUnhandled);
+    rmSync(dir, { recursive: true, force: true });
+    expect(unhandled).toEqual([]);
+    expect(inputs).toBeGreaterThanOrEqual(TOTAL);
+  });
+
+  it('SG1/JSON lines through parseLine: 300,000', () => {
+    fc.assert(
+      fc.property(anyLine, (line) => {
+        inputs++;
+        const r = parseLine(line);
+        if (!r.ok) expect(KNOWN_LINE.has(r.reason), `unlisted reason ${r.reason}`).toBe(true);
+      }),
+      { numRuns: 300_000 },
+    );
+  }, 180_000);
+
+  it('serial byte streams through LineSplitter + parseLine: 100,000 streams', () => {
+    const stream = fc.tuple(
+      fc.array(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.tuple(anyLine, fc.constantFrom('\n', '\r\n')).map(([l, e]) => l + e) },
+          { weight: 1, arbitrary: latin1(600) },
+          { weight: 1, arbitrary: fc.constantFrom('\r', '\n', '\r\n', '\n\n') },
+        ),
+        { maxLength: 8 },
+      ),
+      fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(stream, ([parts, cuts]) => {
+        inputs++;
+        const bytes = Buffer.from(parts.join(''), 'latin1');
+        const sp = new LineSplitter(256);
+        let lines = 0;
+        let tooLong = 0;
+        let at = 0;
+        for (let i = 0; at < bytes.length; i++) {
+          const n = cuts[i % cuts.length]!;
+          const out = sp.push(bytes.subarray(at, at + n));
+          at += n;
+          tooLong += out.tooLong;
+          expect(sp.pendingBytes).toBeLessThanOrEqual(257);
+          for (const line of out.lines) {
+            lines++;
+            expect(Buffer.byteLength(line, 'latin1')).toBeLessThanOrEqual(256);
+            const r = parseLine(line);
+            if (!r.ok) expect(KNOWN_LINE.has(r.reason), `unlisted reason ${r.reason}`).toBe(true);
+          }
+        }
+        // Every completed line is either handed on or counted as too long (an over-long
+        // unfinished tail may be counted before its \n arrives).
+        const newlines = bytes.reduce((a, b) => a + (b === 0x0a ? 1 : 0), 0);
+        expect(lines + tooLong).toBeGreaterThanOrEqual(newlines);
+        expect(lines + tooLong).toBeLessThanOrEqual(newlines + 1);
+      }),
+      { numRuns: 100_000 },
+    );
+  }, 180_000);
+
+  /** The LoRa path as main.ts wires it, fed through GwmpServer's message handler. */
+  const gwmpHarness = () => {
+    const p = pipeline(config);
+    const fcnt = new LoraStateStore(p.db);
+    const gwmpCounts: string[] = [];
+    const loraCounts: string[] = [];
+    let frames = 0;
+    const lora = new LoraUplinkHandler({
+      devices: DEVICES,
+      dedupS: 10,
+      fcnt,
+      clock: p.clock,
+      log: silentLog,
+      count: (r) => loraCounts.push(r),
+      onFrame: (frame, meta) => {
+        frames++;
+        const r = p.ingest.acceptFrame(frame, {
+          via: 'lora',
+          from: meta.gatewayEui,
+          radio: meta.radio,
+          seqChecked: true,
+        });
+        expectOneOutcome(p.counters, 'lora', r, KNOWN_SERIAL);
+      },
+    });
+    const server = new GwmpServer({
+      host: '127.0.0.1',
+      port: 0,
+      maxDatagramBytes: 65_535,
+      clock: p.clock,
+      log: silentLog,
+      count: (r) => gwmpCounts.push(r),
+      onPush: (eui, body, rxTs) => lora.handlePush(eui, body, rxTs),
+      onStat: (eui, stat, ts) => fcnt.recordStat(eui, stat, ts),
+    });
+    // The socket handler itself (not bound: its replies go nowhere); private, so reached by cast.
+    const onMessage = (msg: Buffer) =>
+      (server as unknown as { onMessage(m: Buffer, r: RemoteInfo): void }).onMessage(msg, {
+        address: '127.0.0.1',
+        family: 'IPv4',
+        port: 1700,
+        size: msg.length,
+      });
+
+    const seeds: Buffer[] = [];
+    const phys: Buffer[] = [];
+    // Every example each device's codec can carry, at FCnts below and above 2^16.
+    let fc32 = 0;
+    for (let i = 0; seeds.length < 40; i++) {
+      const base = EXAMPLES[i % EXAMPLES.length]!;
+      const d = DEVICES[i % DEVICES.length]!;
+      const frame = { ...base, node: d.node };
+      fc32 += i % 7 === 0 ? 0x10000 : 1;
+      try {
+        seeds.push(buildUplinkDatagram(d, frame, fc32, { gatewayEui: EUI, token: i, tmst: i * 1000 }));
+        phys.push(buildPhyPayload(d, frame, fc32));
+      } catch (e) {
+        if (!(e instanceof SimEncodeError)) throw e;
+      }
+      if (i > 1000) throw new Error('no encodable seeds');
+    }
+
+    const run = (buf: Buffer) => {
+      inputs++;
+      p.clock.advance(7);
+      gwmpCounts.length = 0;
+      loraCounts.length = 0;
+      frames = 0;
+      const decoded = decodeGwmp(buf, 65_535);
+      onMessage(buf);
+      expect(p.counters.calls, 'ingest counted outside onFrame').toEqual([]);
+      for (const r of gwmpCounts) expect(KNOWN_GWMP.has(r) && r !== OUR_FAULT, `gwmp reason ${r}`).toBe(true);
+      for (const r of loraCounts) expect(KNOWN_LORA.has(r) && r !== OUR_FAULT, `lora reason ${r}`).toBe(true);
+      if (!decoded.ok) {
+        expect(gwmpCounts).toEqual([decoded.reason]);
+        return;
+      }
+      const rxpk = decoded.value.kind === 'push_data' ? decoded.value.body.rxpk : undefined;
+      // Every rxpk has exactly one outcome: a frame or a counted reason.
+      if (rxpk !== undefined && rxpk.length > 0) expect(frames + loraCounts.length).toBe(rxpk.length);
+      else expect(frames + loraCounts.length).toBe(0);
+    };
+
+    const mutate = (seed: Buffer, edits: { at: number; byte: number; op: number }[]): Buffer => {
+      let b = Buffer.from(seed);
+      for (const { at, byte, op } of edits) {
+        const i = at % (b.length + 1);
+        if (op === 0) b[Math.min(i, b.length - 1)] = byte;
+        else if (op === 1) b = b.subarray(0, i);
+        else if (op === 2) b = Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)]);
+        else if (op === 3) b = Buffer.concat([b.subarray(0, i), b.subarray(i + 1)]);
+        else if (b.length > 0) {
+          const j = Math.min(i, b.length - 1);
+          b[j] = b[j]! ^ (1 << (byte & 7));
+        }
+      }
+      return b;
+    };
+    const edit = fc.record({ at: fc.nat(700), byte: fc.nat(255), op: fc.nat(4) });
+    const junk = fc.anything({ maxDepth: 2, maxKeys: 4 });
+    const field = fc.oneof(
+      junk,
+      fc.string({ maxLength: 12 }),
+      fc.double(),
+      fc.base64String({ maxLength: 80 }),
+    );
+
+    // 1. Real uplinks (valid MIC, some fresh) with byte-level edits, or untouched.
+    const byteMutated = fc
+      .tuple(fc.constantFrom(...seeds), fc.array(edit, { maxLength: 4 }))
+      .map(([s, e]) => mutate(s, e));
+    // 2. Random datagrams with a plausible header.
+    const random = fc
+      .tuple(fc.constantFrom(1, 2, 2, 2, 2, 3), fc.nat(0xffff), fc.nat(7), fc.uint8Array({ maxLength: 300 }))
+      .map(([v, t, id, tail]) => Buffer.concat([Buffer.from([v, t >> 8, t & 0xff, id]), tail]));
+    // 3. Edited PHYPayloads inside well-formed rxpk.
+    const phyMutated = fc
+      .tuple(fc.constantFrom(...phys), fc.array(edit, { maxLength: 3 }), fc.integer({ min: 1, max: 3 }))
+      .map(([phy, e, copies]) => {
+        const data = mutate(phy, e).toString('base64');
+        const rx = { freq: 922.2, stat: 1, modu: 'LORA', datr: 'SF9BW125', rssi: -80, lsnr: 3, data };
+        return encodePushData(1, EUI, { rxpk: Array.from({ length: copies }, () => rx) });
+      });
+    // 4. JSON-level junk in rxpk members (stat reports: their own test below).
+    const jsonJunk = fc
+      .tuple(
+        fc.array(
+          fc.oneof(
+            fc.record(
+              {
+                data: field,
+                rssi: field,
+                lsnr: field,
+                freq: field,
+                datr: field,
+                stat: field,
+                size: field,
+                rsig: field,
+                modu: field,
+              },
+              { requiredKeys: [] },
+            ),
+            junk,
+          ),
+          { maxLength: 4 },
+        ),
+        fc.boolean(),
+      )
+      .map(([rxpk, withRxpk]) => encodePushData(2, EUI, withRxpk ? { rxpk } : {}));
+    // 6. Forwarder stat reports of every shape, with or without rxpk.
+    const statJunk = fc
+      .tuple(
+        fc.oneof(
+          junk,
+          fc.record(
+            {
+              rxnb: fc.oneof(field, fc.nat(), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })),
+              rxok: field,
+              txnb: fc.oneof(field, fc.nat()),
+              time: field,
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        fc.option(fc.constantFrom(...seeds), { nil: undefined }),
+      )
+      .map(([stat, seed]) => {
+        const body = seed ? (JSON.parse(seed.subarray(12).toString('utf8')) as Record<string, unknown>) : {};
+        return encodePushData(4, EUI, { ...body, stat: stat as Record<string, unknown> });
+      });
+    // 5. Real uplinks whose JSON has one field replaced by junk.
+    const fieldSwapped = fc
+      .tuple(
+        fc.constantFrom(...seeds),
+        fc.constantFrom('data', 'rssi', 'lsnr', 'freq', 'datr', 'size', 'stat'),
+        field,
+      )
+      .map(([seed, key, value]) => {
+        const body = JSON.parse(seed.subarray(12).toString('utf8')) as { rxpk: Record<string, unknown>[] };
+        body.rxpk[0]![key] = value;
+        return encodePushData(3, EUI, body);
+      });
+
+    return { p, run, byteMutated, random, phyMutated, jsonJunk, fieldSwapped, statJunk };
+  };
+
+  it('GWMP datagrams through the server handler, LoRaWAN checks and ingest: 240,000', () => {
+    const h = gwmpHarness();
+    fc.assert(fc.property(h.byteMutated, h.run), { numRuns: 90_000 });
+    fc.assert(fc.property(h.random, h.run), { numRuns: 50_000 });
+    fc.assert(fc.property(h.phyMutated, h.run), { numRuns: 40_000 });
+    fc.assert(fc.property(h.jsonJunk, h.run), { numRuns: 30_000 });
+    fc.assert(fc.property(h.fieldSwapped, h.run), { numRuns: 30_000 });
+    h.p.close();
+  }, 240_000);
+
+  // A stat report is the forwarder's, not ours to trust: whatever its counts, storing it must not
+  // fail (that is counted as handler_error, "a consumer of ours threw", and logged as an error).
+  it('GWMP stat reports of any shape: 20,000', () => {
+    const h = gwmpHarness();
+    fc.assert(fc.property(h.statJunk, h.run), { numRuns: 20_000 });
+    h.p.close();
+  }, 120_000);
+
+  it('local-broker node payloads through Ingest.acceptLine into SQLite: 340,000', () => {
+    const p = pipeline(config);
+    const topicNode = fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...NODES) },
+      { weight: 1, arbitrary: fc.constantFrom('pir-99', 'x') },
+    );
+    const payload = fc.oneof(
+      { weight: 80, arbitrary: anyLine.map((s) => Buffer.from(s, 'latin1')) },
+      {
+        weight: 20,
+        arbitrary: fc
+          .tuple(validLine, fc.constantFrom('\n', '\r\n', '\r', '\n\n'))
+          .map(([l, e]) => Buffer.from(l + e)),
+      },
+      { weight: 20, arbitrary: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)) },
+      {
+        weight: 20,
+        arbitrary: fc.string({ unit: 'grapheme', maxLength: 120 }).map((s) => Buffer.from(s, 'utf8')),
+      },
+      { weight: 1, arbitrary: fc.integer({ min: 257, max: 16_384 }).map((n) => Buffer.alloc(n, 0x7b)) },
+    );
+    let accepted = 0;
+    fc.assert(
+      fc.property(topicNode, payload, fc.boolean(), (node, bytes, sameNode) => {
+        inputs++;
+        p.clock.advance(11);
+        let buf = bytes;
+        if (sameNode) {
+          // Most real payloads come from the node the topic names: rewrite the node field.
+          const s = bytes.toString('latin1').replace(/^(\$SG1,)[^,]*/, `$1${node}`);
+          buf = Buffer.from(s.replace(/"node":"[^"]*"/, `"node":"${node}"`), 'latin1');
+        }
+        // Exactly what main.ts does with a node payload from the local broker.
+        const line = buf.toString('latin1').replace(/\r?\n$/, '');
+        const r = p.ingest.acceptLine(line, { via: 'mqtt', from: `mqtt:${node}`, expectNode: node });
+        expectOneOutcome(p.counters, 'mqtt', r, KNOWN_SERIAL);
+        if (r.ok) {
+          accepted++;
+          expect(r.value.node).toBe(node);
+        }
+      }),
+      { numRuns: 340_000 },
+    );
+    // The accepted ones really reached SQLite (and an outbox row each).
+    p.writer.flush();
+    const stored = p.db.prepare('SELECT count(*) FROM readings').pluck().get() as number;
+    const outbox = p.db.prepare('SELECT count(*) FROM outbox WHERE kind = 1').pluck().get() as number;
+    expect({ stored, outbox }).toEqual({ stored: accepted, outbox: accepted });
+    expect(accepted).toBeGreaterThan(1000);
+    p.close();
+  }, 240_000);
+});
