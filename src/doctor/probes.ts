@@ -196,7 +196,14 @@ export function realProbes(): Probes {
         if (typeof broker === 'number') probe.brokerPort = broker;
         return probe;
       } catch (e) {
-        return { running: false, why: e instanceof Error ? e.message : String(e) };
+        const msg = e instanceof Error ? e.message : String(e);
+        // The client's messages end in advice that doctor gives as its fix; keep only the finding.
+        const why = msg.includes('may not use')
+          ? `you may not use ${socketPath} (sudo usermod -aG siaga $USER, then log in again)`
+          : msg.includes('did not answer')
+            ? `it did not answer on ${socketPath} within 3 s (busy or stuck?)`
+            : `no answer on ${socketPath}`;
+        return { running: false, why };
       }
     },
   };

@@ -118,16 +118,16 @@ function report(file: string, user: string, checks: CheckResult[]): DoctorReport
 
 /** For people: one line per check, the fix indented under each problem, a count at the end. */
 export function formatReport(r: DoctorReport): string {
-  const width = Math.min(24, Math.max(...r.checks.map((c) => c.name.length)));
+  // Narrow enough for a phone's SSH window: names padded to 12, continuation lines indented 6.
   const lines = [`siaga doctor: ${r.config}, checked as user ${r.user}`];
   if (r.user !== 'siaga' && r.user !== 'root') {
     lines.push('(the gateway runs as siaga; for its exact permissions run: sudo -u siaga siaga doctor)');
   }
   for (const c of r.checks) {
     const [first, ...rest] = c.detail.split('\n');
-    lines.push(`${c.level.padEnd(4)}  ${c.name.padEnd(width)}  ${first ?? ''}`);
-    for (const l of rest) lines.push(`      ${' '.repeat(width)}  ${l}`);
-    if (c.fix) lines.push(`      ${' '.repeat(width)}  fix: ${c.fix}`);
+    lines.push(`${c.level.padEnd(4)}  ${c.name.padEnd(12)}  ${first ?? ''}`);
+    for (const l of rest) lines.push(`      ${l}`);
+    if (c.fix) lines.push(`      fix: ${c.fix}`);
   }
   lines.push(`${r.counts.OK} OK, ${r.counts.WARN} WARN, ${r.counts.FAIL} FAIL`);
   return lines.join('\n');

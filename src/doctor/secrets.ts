@@ -47,13 +47,13 @@ export function checkSecretPermissions(files: { key: string; path: string }[], p
     }
     results.push(
       warn(
-        `secret ${f.key}`,
-        `${f.path} is ${modeString(info)} ${owner(info, p)}: ${problems.join(', ')}`,
+        'secret file',
+        `${f.path} (${f.key}) is ${modeString(info)} ${owner(info, p)}: ${problems.join(', ')}`,
         `sudo chown root:siaga ${f.path} && sudo chmod 640 ${f.path}`,
       ),
     );
   }
   if (results.length === 0)
-    results.push(ok('secrets', `${fine} file(s) readable only by owner and group siaga`));
+    results.push(ok('secret files', `${fine} file(s) readable only by owner and group siaga`));
   return results;
 }

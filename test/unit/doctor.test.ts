@@ -387,7 +387,7 @@ ${extra}`;
       database: 'OK',
       clock: 'OK',
       uplink: 'OK',
-      secrets: 'OK',
+      'secret files': 'OK',
       gateway: 'OK',
     });
     expect(r.ok).toBe(true);
