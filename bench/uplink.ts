@@ -12,6 +12,7 @@ import type { UplinkConfig } from '../src/config/schema.js';
 import { systemClock } from '../src/domain/index.js';
 import { openDb } from '../src/store/db.js';
 import { Outbox, type OutboxReadingRow } from '../src/store/outbox.js';
+import type { StoredReading } from '../src/store/readings.js';
 import { Forwarder } from '../src/uplink/forwarder.js';
 import { readingJson, readingsBatchJson } from '../src/uplink/payloads.js';
 import { uplinkTopics } from '../src/uplink/topics.js';
@@ -38,17 +39,7 @@ const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 
 const TYPES = ['pir', 'seis', 'hb', 'cam', 'beam', 'fence', 'gps', 'pir', 'hb', 'seis'] as const;
 
-interface Row {
-  id: string;
-  node: string;
-  seq: number;
-  type: string;
-  ts: number;
-  via: string;
-  v: string;
-  radio: string | null;
-  clock_ok: number;
-}
+type Row = StoredReading;
 
 /**
  * A village's mix: 48 nodes, mostly heartbeats/PIR/seismic, a third over LoRa with radio

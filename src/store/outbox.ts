@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
+import type { StoredReading } from './readings.js';
 
 /** An event the uplink still owes the centre, with its outbox row id. */
 export interface OutboxEventRow {
@@ -12,17 +13,8 @@ export interface OutboxEventRow {
 }
 
 /** A reading the uplink still owes the centre. `v` and `radio` stay JSON text (never parsed here). */
-export interface OutboxReadingRow {
+export interface OutboxReadingRow extends StoredReading {
   oid: number;
-  id: string;
-  node: string;
-  seq: number;
-  type: string;
-  ts: number;
-  via: string;
-  v: string;
-  radio: string | null;
-  clock_ok: number;
 }
 
 export interface Backlog {

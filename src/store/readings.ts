@@ -1,9 +1,8 @@
 import type { Radio, Reading, ReadingType, Values, Via } from '../domain/index.js';
 import type { Db } from './db.js';
 
-/** A readings row as stored (v and radio are JSON text). */
-export interface ReadingRow {
-  rid: number;
+/** The columns of a stored reading as the uplink and export read them (v and radio stay JSON text). */
+export interface StoredReading {
   id: string;
   node: string;
   seq: number;
@@ -13,6 +12,11 @@ export interface ReadingRow {
   v: string;
   radio: string | null;
   clock_ok: number;
+}
+
+/** A readings row with its rowid. */
+export interface ReadingRow extends StoredReading {
+  rid: number;
 }
 
 export function rowToReading(r: ReadingRow): Reading {

@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.js';
+import type { StoredReading } from '../store/readings.js';
 
 /**
  * The daily per-village summary (behaviour.md, Daily summary / Satu Data), computed from SQLite
@@ -387,17 +388,7 @@ export function* readingsCsv(
     .prepare(
       'SELECT id, node, seq, type, ts, via, v, radio, clock_ok FROM readings WHERE ts >= ? AND ts < ? ORDER BY ts, rid',
     )
-    .iterate(from, to) as IterableIterator<{
-    id: string;
-    node: string;
-    seq: number;
-    type: string;
-    ts: number;
-    via: string;
-    v: string;
-    radio: string | null;
-    clock_ok: number;
-  }>;
+    .iterate(from, to) as IterableIterator<StoredReading>;
   for (const r of rows) {
     let radio: { rssi?: number; snr?: number; freq?: number; sf?: number } = {};
     if (r.radio !== null) {

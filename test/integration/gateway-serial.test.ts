@@ -8,19 +8,10 @@ import { encodeSg1 } from '../../src/ingest/sg1.js';
 import { type Gateway, startGateway } from '../../src/main.js';
 import { silentLog, tmpDir } from '../helpers/gateway.js';
 import { createPtyPair, type PtyPair, socatAvailable } from '../helpers/socat.js';
+import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.skipIf(!socatAvailable())('gateway over a real serial pty', () => {
   let gw: Gateway | undefined;

@@ -10,19 +10,10 @@ import { signCommand } from '../../src/uplink/hmac.js';
 import { readingsCsv } from '../../src/uplink/summary.js';
 import { testConfig } from '../helpers/gateway.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
+import { until } from '../helpers/wait.js';
 
 const UPLINK_PASSWORD = 'uplink-pw-never-shown-9f3a';
 const CMD_SECRET = 'cmd-secret-never-shown-0123456789';
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.skipIf(!mosquittoAvailable())('gateway → central broker (real Mosquitto)', () => {
   let broker: Mosquitto;

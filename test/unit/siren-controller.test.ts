@@ -202,10 +202,10 @@ describe('SirenController', () => {
     h.ctl.onEngineOutput(out([change('z1', 'AWAS', 'SIAGA')]));
     h.ctl.silence('z1', 60, 'tech-1');
     h.s1.clear();
-    h.ctl.onEngineOutput({ changes: [], retriggered: ['z1'], notices: [] });
+    h.ctl.onEngineOutput({ changes: [], retriggered: ['z1'] });
     expect(h.s1.ops()).toEqual([]); // new sensor evidence does not break a silence
     h.timers.advance(5 * S);
-    h.ctl.onEngineOutput({ changes: [], retriggered: ['z1'], pressed: ['z1'], notices: [] });
+    h.ctl.onEngineOutput({ changes: [], retriggered: ['z1'], pressed: ['z1'] });
     expect(h.s1.ops()).toEqual(['on']);
     expect(h.kinds('siren_on').at(-1)?.fields.cause).toBe('manual');
   });
