@@ -106,7 +106,13 @@ export async function runDoctor(loaded: { config: Config; file: string }, p: Pro
 /** The report for a config that does not load: one FAIL listing every problem (exit 78). */
 export function configFailureReport(error: ConfigError, file: string, user: string): DoctorReport {
   return report(file, user, [
-    fail('config', `${file} is invalid:\n${error.message}`, `edit ${file}, then run: siaga config check`),
+    fail(
+      'config',
+      `${file} is invalid:\n${error.message}`,
+      error.issues.some((i) => i.message.includes('not found'))
+        ? `pass -c <file>, or start from the example: sudo install -m 0640 -o root -g siaga /opt/siaga/config/siaga.example.yaml ${file}`
+        : `edit ${file}, then run: siaga config check`,
+    ),
   ]);
 }
 
