@@ -3,8 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerExport } from './commands/export.js';
 import { registerNodes } from './commands/nodes.js';
+import { registerPasswd } from './commands/passwd.js';
 import { registerReadings } from './commands/readings.js';
 import { registerRun } from './commands/run.js';
 import { registerSimulate } from './commands/simulate.js';
@@ -27,6 +29,8 @@ registerDemo(program);
 registerSiren(program);
 registerSimulate(program);
 registerExport(program);
+registerDoctor(program);
+registerPasswd(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import { configPath, loadConfig } from '../../config/load.js';
 import { ConfigError } from '../../domain/index.js';
 import { type Gateway, startGateway } from '../../main.js';
 import { createLogger } from '../../util/log.js';
+import { createNotifier } from '../../util/sd-notify.js';
 import type { GlobalOpts } from '../context.js';
 import { action } from '../io.js';
 
@@ -32,16 +33,31 @@ export function registerRun(program: Command): void {
             },
           );
         });
+        const notify = createNotifier({
+          env: process.env,
+          onError: (m) => log.warn({ err: m }, 'sd_notify failed'),
+        });
         const started = await startGateway({ config, log, reloadConfig: () => loadConfig(file).config });
         gw = started;
+        // systemd: READY once sirens are confirmed OFF and ports are open; keepalives from this
+        // event loop, so a blocked loop stops them and systemd restarts the gateway.
+        notify.ready(`gateway ${config.gateway.id} ready`);
+        notify.startWatchdog();
         await new Promise<void>((resolve) => {
           const shutdown = (signal: string) => {
             log.info({ signal }, 'stopping: sirens off, flushing the outbox');
-            started.stop().then(resolve, (e: unknown) => {
-              log.error({ err: String(e) }, 'error while stopping');
-              process.exitCode = 1;
-              resolve();
-            });
+            notify.stopping();
+            started.stop().then(
+              () => {
+                notify.stop();
+                resolve();
+              },
+              (e: unknown) => {
+                log.error({ err: String(e) }, 'error while stopping');
+                process.exitCode = 1;
+                resolve();
+              },
+            );
           };
           process.once('SIGTERM', () => shutdown('SIGTERM'));
           process.once('SIGINT', () => shutdown('SIGINT'));
