@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SCENARIOS } from '../../scripts/sim/scenarios.js';
+import { loadConfig } from '../../src/config/load.js';
+import { DetectionEngine } from '../../src/detect/engine.js';
+import type { LevelChange } from '../../src/detect/types.js';
+import { type EventKind, levelRank, ManualClock, type Reading } from '../../src/domain/index.js';
+import { SirenController } from '../../src/sirens/controller.js';
+import { openDb } from '../../src/store/db.js';
+import { SirenStore } from '../../src/store/silences.js';
+import { ManualTimers, RecordingSiren } from '../fakes/recording-siren.js';
+import { silentLog } from '../helpers/gateway.js';
+
+const T0 = Date.parse('2026-11-25T20:00:00Z');
+
+/**
+ * Plays a scenario of scripts/sim/scenarios.ts (the ones `siaga simulate --scenario` and the demo
+ * play) against the demo config through the real engine and siren controller, one second at a time.
+ */
+async function play(name: string) {
+  const scenario = SCENARIOS.get(name)!;
+  const { config } = loadConfig(join(new URL('../../config', import.meta.url).pathname, 'demo.yaml'));
+  const clock = new ManualClock(T0);
+  const timers = new ManualTimers(clock);
+  const sirens = new Map(config.sirens.map((s) => [s.id, new RecordingSiren(s.id, clock)]));
+  const kinds: EventKind[] = [];
+  const ctl = new SirenController({
+    config,
+    drivers: sirens,
+    clock,
+    events: {
+      emit: (kind, fields = {}) => {
+        kinds.push(kind);
+        return { id: '', ts: clock.now(), kind, fields };
+      },
+    },
+    store: new SirenStore(openDb(':memory:')),
+    log: silentLog,
+    timers,
+  });
+  await ctl.start();
+  const engine = new DetectionEngine({ config, clock });
+  const changes: LevelChange[] = [];
+  const notices: string[] = [];
+  const steps = scenario.steps(config.nodes).sort((a, b) => a.at - b.at);
+  let seq = 0;
+  const calmDown = (config.detection.window_s + 4 * config.detection.hold_s + 5) * 1000;
+  for (let t = 0; t <= scenario.durationMs + calmDown; t += 1000) {
+    for (const s of steps.filter((x) => x.at > t - 1000 && x.at <= t)) {
+      const r: Reading = {
+        id: `r${++seq}`,
+        node: s.node,
+        seq,
+        type: s.type,
+        ts: clock.now(),
+        via: 'serial',
+        v: s.v,
+        clockOk: true,
+      };
+      const out = engine.onReading(r);
+      ctl.onEngineOutput(out);
+      changes.push(...out.changes);
+      notices.push(...out.notices.map((n) => n.kind));
+    }
+    const out = engine.tick();
+    ctl.onEngineOutput(out);
+    changes.push(...out.changes);
+    timers.advance(1000);
+  }
+  const top = changes.reduce((m, c) => Math.max(m, levelRank(c.level)), 0);
+  const braja = sirens.get('s-braja-1')!;
+  return { changes, notices, top, braja, kinds, engine };
+}
+
+describe('the simulator scenarios behave as their names say', () => {
+  it('elephant-night: the levels rise to AWAS, the siren sounds, then one step at a time to an all-clear', async () => {
+    const r = await play('elephant-night');
+    expect(r.changes.map((c) => c.level)).toEqual(['WASPADA', 'SIAGA', 'AWAS', 'SIAGA', 'WASPADA', 'NORMAL']);
+    expect(r.changes.at(-1)?.allClear).toBe(true);
+    expect(r.braja.ops(['on']).length).toBeGreaterThan(0);
+    expect(r.braja.on_).toBe(false);
+    expect(r.engine.zones().every((z) => z.level === 'NORMAL')).toBe(true);
+  });
+
+  it('noisy-pir: one faulty PIR firing all night never sounds a siren nor reaches SIAGA', async () => {
+    const r = await play('noisy-pir');
+    expect(r.top).toBeLessThan(levelRank('SIAGA'));
+    expect(r.braja.ops(['on'])).toEqual([]);
+  });
+
+  it('panic-button: AWAS at once, manual, the siren sounds; cancelled, it calms down', async () => {
+    const r = await play('panic-button');
+    expect(r.changes[0]).toMatchObject({ level: 'AWAS', prev: 'NORMAL', manual: true });
+    expect(r.braja.ops(['on']).length).toBeGreaterThan(0);
+    expect(r.changes.at(-1)).toMatchObject({ level: 'NORMAL', allClear: true });
+  });
+
+  it('fence-cut: a fence_low notice and a warning, then SIAGA with the beam; no siren below AWAS', async () => {
+    const r = await play('fence-cut');
+    expect(r.notices).toContain('fence_low');
+    expect(r.changes.slice(0, 2).map((c) => c.level)).toEqual(['WASPADA', 'SIAGA']);
+    expect(r.top).toBe(levelRank('SIAGA'));
+    expect(r.braja.ops(['on'])).toEqual([]);
+  });
+});
