@@ -87,6 +87,8 @@ describe('LoraStateStore on a real SQLite file', () => {
     const s = reopen();
     s.recordStat('aa555a0000000101', { rxnb: 3, txnb: 1, rxok: 3 }, 10);
     s.recordStat('aa555a0000000101', { rxnb: 2, txnb: 'x' }, 20);
+    // A broken forwarder's absurd counts add nothing instead of overflowing the column (R3).
+    s.recordStat('aa555a0000000101', { rxnb: 1e19, txnb: 2 ** 53 }, 20);
     s.recordStat('0000000000000001', {}, 30);
     open[0]!.close();
     expect(reopen().stats()).toEqual([
@@ -95,7 +97,7 @@ describe('LoraStateStore on a real SQLite file', () => {
         gatewayEui: 'aa555a0000000101',
         rxPackets: 5,
         txPackets: 1,
-        lastStat: { rxnb: 2, txnb: 'x' },
+        lastStat: { rxnb: 1e19, txnb: 2 ** 53 },
         lastSeen: 20,
       },
     ]);
