@@ -196,7 +196,7 @@ export function siteConfig(o: SiteOptions): Config {
   return parseConfig(siteYaml(o), o.dir);
 }
 
-/** Machine facts recorded with every result. */
+/** A number for the table: thousands separators above 1000, a few decimals below. */
 export function fmtNum(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');

@@ -43,7 +43,7 @@ export function loraDevices(): LoraDeviceConfig[] {
   });
 }
 
-function loraYaml(devs: LoraDeviceConfig[]): string {
+export function loraYaml(devs: LoraDeviceConfig[]): string {
   return `lora:
   gwmp: {host: 127.0.0.1, port: 1700}
   dedup_s: 10

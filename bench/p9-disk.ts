@@ -1,0 +1,137 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Figure, removeScratch, scratchDir, sleep } from './common.js';
+
+/**
+ * P9: bytes written to disk per reading at 10 readings/s (SD-card wear). Each variant is a
+ * gateway in its own child process (bench/p9-child.ts) with its database on the real disk;
+ * /proc/<pid>/io `write_bytes` (bytes the process caused to be sent to the block layer, counted
+ * when a page cache page is dirtied) is read after a warm-up and again `seconds` later, and
+ * divided by the readings committed in between. Variants run side by side in the same window:
+ * - serial, group commit max_delay_ms 5 (the default): what a gateway does today;
+ * - serial, max_delay_ms 1000 (the schema's maximum) and 5000 (beyond it, set on the parsed
+ *   config): what a longer commit delay at low rates would save;
+ * - the same with the database created with page_size 1024 (a WAL frame per dirty page: smaller
+ *   pages, fewer bytes per commit);
+ * - lora, default delay and 5000 ms: LoRa uplinks also write their FCnt (one autocommit per
+ *   uplink, outside the group commit).
+ */
+
+const CHILD = fileURLToPath(new URL('./p9-child.js', import.meta.url));
+
+interface Variant {
+  name: string;
+  mode: 'serial' | 'lora';
+  delayMs: number;
+  /** SQLite page size the database is created with (default: SQLite's, 4096). */
+  pageSize?: number;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'serial, max_delay_ms 5 (default)', mode: 'serial', delayMs: 5 },
+  { name: 'serial, max_delay_ms 1000', mode: 'serial', delayMs: 1000 },
+  { name: 'serial, max_delay_ms 5000', mode: 'serial', delayMs: 5000 },
+  { name: 'serial, max_delay_ms 1000, page_size 1024', mode: 'serial', delayMs: 1000, pageSize: 1024 },
+  { name: 'serial, max_delay_ms 5000, page_size 1024', mode: 'serial', delayMs: 5000, pageSize: 1024 },
+  { name: 'lora, max_delay_ms 5 (default)', mode: 'lora', delayMs: 5 },
+  { name: 'lora, max_delay_ms 5000', mode: 'lora', delayMs: 5000 },
+];
+
+function writeBytes(pid: number): number {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const m = /^write_bytes:\s*(\d+)/m.exec(io);
+  if (!m) throw new Error(`no write_bytes in /proc/${pid}/io`);
+  return Number(m[1]);
+}
+
+interface Child {
+  v: Variant;
+  proc: ChildProcess;
+  ask(): Promise<{ committed: number; bytes: number }>;
+  stop(): Promise<void>;
+}
+
+async function startChild(v: Variant, dir: string, rate: number): Promise<Child> {
+  const proc = fork(
+    CHILD,
+    [dir, v.mode, String(v.delayMs), String(rate), ...(v.pageSize ? [String(v.pageSize)] : [])],
+    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+  );
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`P9 child ${v.name} did not start`)), 15_000);
+    proc.once('error', reject);
+    proc.once('exit', (c) => reject(new Error(`P9 child ${v.name} exited (${c})`)));
+    proc.once('message', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+  const pid = proc.pid!;
+  return {
+    v,
+    proc,
+    ask: () =>
+      new Promise((resolve) => {
+        proc.once('message', (m: { committed: number }) =>
+          resolve({ committed: m.committed, bytes: writeBytes(pid) }),
+        );
+        proc.send('sample');
+      }),
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.send('stop');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export async function benchP9(opts: { seconds?: number; rate?: number } = {}): Promise<Figure[]> {
+  const seconds = opts.seconds ?? 30;
+  const rate = opts.rate ?? 10;
+  const dir = scratchDir('p9');
+  const children: Child[] = [];
+  const results: { v: Variant; perReading: number; readings: number; bytes: number }[] = [];
+  try {
+    for (const [k, v] of VARIANTS.entries()) children.push(await startChild(v, join(dir, `v${k}`), rate));
+    // Warm-up: first commits, node_online events, the WAL's first pages.
+    await sleep(3_000);
+    const before = await Promise.all(children.map((c) => c.ask()));
+    await sleep(seconds * 1000);
+    const after = await Promise.all(children.map((c) => c.ask()));
+    for (const [k, c] of children.entries()) {
+      const readings = after[k]!.committed - before[k]!.committed;
+      const bytes = after[k]!.bytes - before[k]!.bytes;
+      results.push({ v: c.v, readings, bytes, perReading: bytes / readings });
+    }
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+    removeScratch(dir);
+  }
+  const [def, ...rest] = results;
+  if (!def) throw new Error('P9: no result');
+  return [
+    {
+      figure: 'P9',
+      value: def.perReading,
+      unit: 'B/reading',
+      target: '≤ 400',
+      pass: def.perReading <= 400,
+      notes: `${def.v.name}: ${def.bytes} B for ${def.readings} readings in ${seconds} s (write_bytes of the gateway process, DB on disk)`,
+      readings: def.readings,
+      bytes: def.bytes,
+    },
+    ...rest.map((r) => ({
+      figure: `P9 ${r.v.mode} ${r.v.delayMs} ms${r.v.pageSize ? ` page ${r.v.pageSize}` : ''}`,
+      value: r.perReading,
+      unit: 'B/reading',
+      notes: `${r.v.name}: ${(r.perReading / def.perReading).toFixed(2)} × default; ${r.readings} readings`,
+      readings: r.readings,
+      bytes: r.bytes,
+    })),
+  ];
+}
