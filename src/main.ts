@@ -329,12 +329,24 @@ export async function startGateway(opts: GatewayOptions) {
   }, 1000);
   ticker.unref();
   let loraRejectedSeen = 0;
+  // The last status, kept in SQLite so `siaga status` can still say something when we are down.
+  const saveStatus = () => {
+    try {
+      writer.flush();
+      db.prepare(
+        "INSERT INTO meta (key, value) VALUES ('status', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      ).run(JSON.stringify({ ...status(), saved_at: clock.now() }));
+    } catch (e) {
+      log.warn({ err: String(e) }, 'could not save the status snapshot');
+    }
+  };
   const makeTasks = (c: Config): ScheduledTask[] => [
     schedule(c.schedules.node_check, () => {
       for (const s of tracker.checkOffline(clock.now())) writer.touchNode(s);
     }),
     schedule(c.schedules.heartbeat, () => {
       forwarder?.publishStatus();
+      saveStatus();
       // A rate-limited summary of refused LoRa frames, not one event per frame.
       const lora = counters.snapshot().lora ?? {};
       const total = Object.values(lora).reduce((a, b) => a + b, 0);
@@ -476,6 +488,7 @@ export async function startGateway(opts: GatewayOptions) {
       await broker?.stop();
       writer.flush();
       await forwarder?.stop(5000);
+      saveStatus();
       writer.close();
       db.close();
       log.info('gateway stopped');

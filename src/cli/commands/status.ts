@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import type { Config } from '../../config/schema.js';
 import { call, follow } from '../../control/client.js';
+import { UnavailableError } from '../../domain/index.js';
 import type { Live } from '../../main.js';
-import { cliConfig, controlSocket, type GlobalOpts } from '../context.js';
+import { Outbox } from '../../store/outbox.js';
+import { cliConfig, controlSocket, type GlobalOpts, readDb } from '../context.js';
 import { formatAgo } from '../duration.js';
 import { action, json, out } from '../io.js';
 import { table } from '../table.js';
@@ -14,13 +17,37 @@ type Status = Record<string, unknown> & {
   zones: { zone: string; level: string; score: number; since: number; manual: boolean }[];
   nodes: { total: number; online: number; offline: number };
   serial: { path: string; open: boolean; reconnects: number; lastError?: string }[];
-  storage: { error: string | null; pending: number; committed: number };
+  storage: {
+    error: string | null;
+    pending: number;
+    committed: number;
+    backlog?: { events: number; readings: number };
+  };
   disk: { free_mb: number; total_mb: number } | null;
   counters: Record<string, Record<string, number>>;
   uplink?: Record<string, unknown> | null;
   sirens?: Record<string, unknown>[];
   lora?: Record<string, unknown> | null;
 };
+
+/** The status the gateway saved on its last heartbeat, with the outbox backlog as it is now. */
+function lastSavedStatus(config: Config): (Status & { saved_at: number }) | undefined {
+  let db: ReturnType<typeof readDb> | undefined;
+  try {
+    db = readDb(config);
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'status'").get() as
+      | { value: string }
+      | undefined;
+    if (!row) return undefined;
+    const s = JSON.parse(row.value) as Status & { saved_at: number };
+    s.storage.backlog = new Outbox(db).backlog();
+    return s;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
 
 export function formatStatus(s: Status): string {
   const now = Date.now();
@@ -78,8 +105,23 @@ export function registerStatus(program: Command): void {
     .action(
       action(async (o: { json?: boolean }) => {
         const { config } = cliConfig(program.opts<GlobalOpts>());
-        const s = await call<Status>(controlSocket(config), 'status');
-        if (o.json) json(s);
+        let s: Status;
+        try {
+          s = await call<Status>(controlSocket(config), 'status');
+        } catch (e) {
+          if (!(e instanceof UnavailableError)) throw e;
+          // Not running: say so (exit 69), but still show the last saved status and today's backlog.
+          const last = lastSavedStatus(config);
+          if (!last) throw e;
+          process.exitCode = e.exitCode;
+          process.stderr.write(`siaga: ${e.message}\n`);
+          if (o.json) return json({ running: false, ...last });
+          out(
+            `GATEWAY NOT RUNNING — last status saved ${formatAgo(Date.now() - last.saved_at)} ago; outbox backlog now: ${last.storage.backlog?.events ?? '?'} events, ${last.storage.backlog?.readings ?? '?'} readings\n`,
+          );
+          return out(formatStatus(last));
+        }
+        if (o.json) json({ running: true, ...s });
         else out(formatStatus(s));
       }),
     );
