@@ -70,6 +70,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
       ...(opts.persistence
         ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 0']
         : ['persistence false']),
+      // Started as root (CI), Mosquitto drops to user "mosquitto", which cannot write the
+      // persistence file into our 0700 temp dir: sessions would then be lost on restart.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
       'log_dest none',
       'max_inflight_messages 100',
       'max_queued_messages 100000',
