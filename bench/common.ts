@@ -153,6 +153,27 @@ export function benignValues(type: ReadingType, i: number): [ReadingType, Values
   }
 }
 
+/** Values the detection engine scores, per node type: a herd walking past every sensor (hb-only nodes still send heartbeats). */
+export function evidenceValues(type: ReadingType, i: number): [ReadingType, Values] {
+  const bat = 3.7;
+  switch (type) {
+    case 'pir':
+      return ['pir', { n: 1 + (i % 2), bat }];
+    case 'seis':
+      return ['seis', { pgv: 0.5 + (i % 10) / 20, f: 8.5, bat }];
+    case 'beam':
+      return ['beam', { cut: 1, bat }];
+    case 'cam':
+      return ['cam', { label: 'elephant', conf: 0.8, bat }];
+    case 'fence':
+      return ['fence', { kv: 2.1 }];
+    case 'gps':
+      return ['gps', { lat: -5.02, lon: 105.76, hdop: 1.2, bat }];
+    default:
+      return ['hb', { bat, temp: 27 }];
+  }
+}
+
 export interface SiteOptions {
   dir: string;
   nodes?: BenchNode[];

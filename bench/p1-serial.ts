@@ -118,11 +118,11 @@ function ceiling(path: string, lines: string[]): number {
     const insR = db.prepare(
       'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const insO = db.prepare('INSERT INTO outbox (kind, ref) VALUES (?, ?)');
+    const insO = db.prepare('INSERT INTO outbox_readings (rid) VALUES (?)');
     const batch = db.transaction((from: number, to: number) => {
       for (let i = from; i < to; i++) {
         const { lastInsertRowid } = insR.run(...rows[i]!);
-        insO.run(1, lastInsertRowid);
+        insO.run(lastInsertRowid);
       }
     });
     const t0 = now();

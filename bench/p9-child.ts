@@ -1,43 +1,38 @@
 import { createSocket } from 'node:dgram';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { buildUplinkDatagram } from '../scripts/sim/lora.js';
 import { encodeSg1 } from '../src/ingest/sg1.js';
 import { startGateway } from '../src/main.js';
-import { benchNodes, benignValues, silentLog, sinkStream, siteConfig } from './common.js';
+import { benchNodes, benignValues, evidenceValues, silentLog, sinkStream, siteConfig } from './common.js';
 import { nullSource } from './p1-serial.js';
 import { loraDevices, loraYaml } from './p2-lora.js';
 
 /**
  * P9's gateway, alone in its own process so /proc/<pid>/io counts only its writes:
- * `node dist/bench/p9-child.js <dir> <serial|lora> <max_delay_ms> <readings/s> [page_size]`.
- * Feeds itself `readings/s` quiet readings (SG1 lines through the serial callback, or GWMP
- * datagrams over UDP to its own LoRa port). Talks to the parent over IPC: sends {ready} once
- * started, answers 'sample' with the committed count, exits on 'stop' after stopping the gateway.
- * `max_delay_ms` is set on the parsed config, so values beyond the schema's 1000 can be tried;
- * `page_size` creates the database file with that SQLite page size before the gateway opens
- * (and migrates) it, to try a smaller page without changing src/store/db.ts.
+ * `node dist/bench/p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s>`.
+ * Feeds itself `readings/s` readings (SG1 lines through the serial callback, or GWMP datagrams
+ * over UDP to its own LoRa port): quiet ones that score nothing, or evidence on every frame.
+ * Talks to the parent over IPC: sends {ready} once started, answers 'sample' with the committed
+ * count, exits on 'stop' after stopping the gateway.
  */
 
-const [dir, mode, delayArg, rateArg, pageArg] = process.argv.slice(2);
-if (!dir || (mode !== 'serial' && mode !== 'lora') || !process.send) {
-  console.error('usage (from bench/p9-disk.js): p9-child.js <dir> <serial|lora> <max_delay_ms> <readings/s>');
+const [dir, mode, mix, delayArg, rateArg] = process.argv.slice(2);
+if (
+  !dir ||
+  (mode !== 'serial' && mode !== 'lora') ||
+  (mix !== 'quiet' && mix !== 'evidence') ||
+  !process.send
+) {
+  console.error(
+    'usage (from bench/p9-disk.js): p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s>',
+  );
   process.exit(2);
 }
 const send = process.send.bind(process);
 const rate = Number(rateArg ?? 10);
 const devs = loraDevices();
 const config = siteConfig({ dir, extra: mode === 'lora' ? loraYaml(devs) : '' });
-config.storage.group_commit.max_delay_ms = Number(delayArg ?? 5);
-if (pageArg) {
-  mkdirSync(dir, { recursive: true });
-  const db = new Database(join(dir, 'siaga.db'));
-  // page_size only applies to an empty database and before WAL mode is set.
-  db.pragma(`page_size = ${Number(pageArg)}`);
-  db.exec('CREATE TABLE bench_page_size (x INTEGER); DROP TABLE bench_page_size');
-  db.close();
-}
+if (delayArg !== undefined && delayArg !== 'default')
+  config.storage.group_commit.routine_delay_ms = Number(delayArg);
 
 let feed: ((port: string, chunk: Buffer) => void) | undefined;
 const gw = await startGateway({
@@ -58,7 +53,7 @@ let i = 0;
 const timer = setInterval(() => {
   const k = i % nodes.length;
   const n = nodes[k]!;
-  const [type, v] = benignValues(n.type, i);
+  const [type, v] = mix === 'evidence' ? evidenceValues(n.type, i) : benignValues(n.type, i);
   const seq = Math.floor(i / nodes.length) + 1;
   if (mode === 'serial') {
     feed?.('/dev/bench-p9', Buffer.from(`${encodeSg1({ node: n.id, seq, type, v })}\n`, 'latin1'));

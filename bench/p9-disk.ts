@@ -10,13 +10,10 @@ import { type Figure, removeScratch, scratchDir, sleep } from './common.js';
  * /proc/<pid>/io `write_bytes` (bytes the process caused to be sent to the block layer, counted
  * when a page cache page is dirtied) is read after a warm-up and again `seconds` later, and
  * divided by the readings committed in between. Variants run side by side in the same window:
- * - serial, group commit max_delay_ms 5 (the default): what a gateway does today;
- * - serial, max_delay_ms 1000 (the schema's maximum) and 5000 (beyond it, set on the parsed
- *   config): what a longer commit delay at low rates would save;
- * - the same with the database created with page_size 1024 (a WAL frame per dirty page: smaller
- *   pages, fewer bytes per commit);
- * - lora, default delay and 5000 ms: LoRa uplinks also write their FCnt (one autocommit per
- *   uplink, outside the group commit).
+ * - serial, quiet readings (heartbeats and frames that score nothing), default config: the figure;
+ * - the same with routine_delay_ms 5, i.e. one commit per reading: what batching saves;
+ * - serial, a herd walking past every sensor (all sensor frames evidence): committed within 5 ms;
+ * - lora, quiet readings, default config (the FCnt rides in the same commit).
  */
 
 const CHILD = fileURLToPath(new URL('./p9-child.js', import.meta.url));
@@ -24,19 +21,25 @@ const CHILD = fileURLToPath(new URL('./p9-child.js', import.meta.url));
 interface Variant {
   name: string;
   mode: 'serial' | 'lora';
-  delayMs: number;
-  /** SQLite page size the database is created with (default: SQLite's, 4096). */
-  pageSize?: number;
+  mix: 'quiet' | 'evidence';
+  /** storage.group_commit.routine_delay_ms; undefined = the default. */
+  routineDelayMs?: number;
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'serial, max_delay_ms 5 (default)', mode: 'serial', delayMs: 5 },
-  { name: 'serial, max_delay_ms 1000', mode: 'serial', delayMs: 1000 },
-  { name: 'serial, max_delay_ms 5000', mode: 'serial', delayMs: 5000 },
-  { name: 'serial, max_delay_ms 1000, page_size 1024', mode: 'serial', delayMs: 1000, pageSize: 1024 },
-  { name: 'serial, max_delay_ms 5000, page_size 1024', mode: 'serial', delayMs: 5000, pageSize: 1024 },
-  { name: 'lora, max_delay_ms 5 (default)', mode: 'lora', delayMs: 5 },
-  { name: 'lora, max_delay_ms 5000', mode: 'lora', delayMs: 5000 },
+  { name: 'serial, quiet readings, default config', mode: 'serial', mix: 'quiet' },
+  {
+    name: 'serial, quiet readings, routine_delay_ms 5 (a commit per reading)',
+    mode: 'serial',
+    mix: 'quiet',
+    routineDelayMs: 5,
+  },
+  {
+    name: 'serial, a herd passing (every sensor frame evidence), default config',
+    mode: 'serial',
+    mix: 'evidence',
+  },
+  { name: 'lora, quiet readings, default config', mode: 'lora', mix: 'quiet' },
 ];
 
 function writeBytes(pid: number): number {
@@ -54,11 +57,9 @@ interface Child {
 }
 
 async function startChild(v: Variant, dir: string, rate: number): Promise<Child> {
-  const proc = fork(
-    CHILD,
-    [dir, v.mode, String(v.delayMs), String(rate), ...(v.pageSize ? [String(v.pageSize)] : [])],
-    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
-  );
+  const proc = fork(CHILD, [dir, v.mode, v.mix, String(v.routineDelayMs ?? 'default'), String(rate)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`P9 child ${v.name} did not start`)), 15_000);
@@ -126,7 +127,7 @@ export async function benchP9(opts: { seconds?: number; rate?: number } = {}): P
       bytes: def.bytes,
     },
     ...rest.map((r) => ({
-      figure: `P9 ${r.v.mode} ${r.v.delayMs} ms${r.v.pageSize ? ` page ${r.v.pageSize}` : ''}`,
+      figure: `P9 ${r.v.mode} ${r.v.mix}${r.v.routineDelayMs !== undefined ? ` routine ${r.v.routineDelayMs} ms` : ''}`,
       value: r.perReading,
       unit: 'B/reading',
       notes: `${r.v.name}: ${(r.perReading / def.perReading).toFixed(2)} × default; ${r.readings} readings`,

@@ -199,7 +199,7 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
     const ins = db.prepare(
       'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const out = db.prepare('INSERT INTO outbox (kind, ref) VALUES (1, ?)');
+    const out = db.prepare('INSERT INTO outbox_readings (rid) VALUES (?)');
     db.transaction(() => {
       for (const r of rows) {
         const { lastInsertRowid } = ins.run(

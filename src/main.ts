@@ -82,12 +82,15 @@ export async function startGateway(opts: GatewayOptions) {
   const outbox = new Outbox(db);
   let storageError: string | undefined;
   let forwarder: Forwarder | undefined;
+  const participants: { writeDirty(): void }[] = [];
   const writer = new StoreWriter({
     db,
+    participants,
     log: log.child({ c: 'store' }),
     options: {
       maxRows: config.storage.group_commit.max_rows,
       maxDelayMs: config.storage.group_commit.max_delay_ms,
+      routineDelayMs: config.storage.group_commit.routine_delay_ms,
     },
     onCommit: (info) => {
       forwarder?.notify();
@@ -183,7 +186,9 @@ export async function startGateway(opts: GatewayOptions) {
     log: log.child({ c: 'ingest' }),
     minValidTime,
     onReading: (r) => {
-      onEngine(engine.onReading(r));
+      const out = engine.onReading(r);
+      if (out.evidence) writer.expedite();
+      onEngine(out);
       live({ kind: 'reading', reading: r });
     },
   });
@@ -200,7 +205,9 @@ export async function startGateway(opts: GatewayOptions) {
   await serial.start(config.serial);
 
   // LoRa: GWMP datagrams → LoRaWAN checks (MIC, FCnt) → codec → ingest.
-  const loraState = new LoraStateStore(db);
+  // FCnts are committed with their readings, not one commit per uplink (SD wear, P2).
+  const loraState = new LoraStateStore(db, writer);
+  participants.push(loraState);
   const makeLora = (c: Config) =>
     new LoraUplinkHandler({
       devices: c.lora?.devices ?? [],

@@ -43,7 +43,10 @@ const storage = z.strictObject({
   group_commit: z
     .strictObject({
       max_rows: z.number().int().min(1).max(100_000).default(1000),
+      /** Evidence and events are committed within this. */
       max_delay_ms: z.number().int().min(0).max(1000).default(5),
+      /** Heartbeats and quiet sensor frames may wait this long to share a commit (SD-card wear). */
+      routine_delay_ms: z.number().int().min(0).max(60_000).default(5000),
     })
     .prefault({}),
 });

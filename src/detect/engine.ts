@@ -72,6 +72,7 @@ export class DetectionEngine {
       }
       return out;
     }
+    out.evidence = true;
     this.evict(z, now);
     const before = z.win.scoreMicro;
     if (!this.admit(z, ev, now, out)) return out;
@@ -81,7 +82,7 @@ export class DetectionEngine {
       out.changes.push(this.raise(z, target, now, ev.manual === 'alarm', ''));
     } else if (levelRank(prev) >= 1 && (z.win.scoreMicro > before || ev.manual === 'alarm')) {
       out.retriggered.push(z.cfg.id);
-      if (ev.manual === 'alarm') (out.pressed ??= []).push(z.cfg.id);
+      if (ev.manual === 'alarm') out.pressed = [...(out.pressed ?? []), z.cfg.id];
     }
     this.updateBelow(z, now);
     return out;

@@ -40,6 +40,8 @@ export interface EngineOutput {
    */
   pressed?: string[];
   notices: Notice[];
+  /** The reading was evidence (it scored, or would have but for a cap): storage commits it at once. */
+  evidence?: boolean;
 }
 
 /** Current state of one zone, for status and the uplink's retained status. */

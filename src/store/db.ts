@@ -27,6 +27,10 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
   try {
     db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
+      // Small pages for a new file: every commit rewrites each b-tree page it touches into the
+      // WAL, so 1 KiB pages write a quarter of what 4 KiB pages do (SD-card wear, P9). Only
+      // possible before the first table exists and before WAL mode.
+      if (schemaVersion(db) === 0) db.pragma('page_size = 1024');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');

@@ -44,8 +44,19 @@ export class LoraStateStore implements FcntStore {
   private readonly putFcnt: Statement<[string, number, number]>;
   private readonly putStat: Statement<[string, number, number, string, number]>;
   private readonly allStats: Statement<[], StatRow>;
+  /** With a group-commit writer: FCnts waiting to be written inside its next transaction. */
+  private readonly dirty = new Map<string, { fcnt: number; ts: number }>();
 
-  constructor(db: Db) {
+  /**
+   * `groupCommit`: instead of one commit per uplink, each new FCnt is written inside the store
+   * writer's next transaction, together with the reading it belongs to (the writer calls
+   * `writeDirty` in it; `requestFlush` makes sure one comes). A crash then loses a frame's FCnt
+   * and its reading together, so replay protection never refuses a frame that was not stored.
+   */
+  constructor(
+    db: Db,
+    private readonly groupCommit?: { requestFlush(): void },
+  ) {
     try {
       this.getFcnt = db.prepare('SELECT fcnt FROM lora_state WHERE dev_addr = ?');
       this.putFcnt = db.prepare(
@@ -90,11 +101,22 @@ export class LoraStateStore implements FcntStore {
   set(devAddr: string, fcnt: number, ts: number): void {
     const key = devAddr.toLowerCase();
     this.cache.set(key, fcnt);
+    if (this.groupCommit) {
+      this.dirty.set(key, { fcnt, ts });
+      this.groupCommit.requestFlush();
+      return;
+    }
     try {
       this.putFcnt.run(key, fcnt, ts);
     } catch (e) {
       throw toStorageError(e, 'cannot store lora fcnt');
     }
+  }
+
+  /** Writes the FCnts set since the last call; runs inside the group-commit transaction. */
+  writeDirty(): void {
+    for (const [key, d] of this.dirty) this.putFcnt.run(key, d.fcnt, d.ts);
+    this.dirty.clear();
   }
 
   /** Adds one forwarder `stat` report (GWMP PUSH_DATA) to the gateway's totals. */

@@ -22,62 +22,65 @@ export interface Backlog {
   readings: number;
 }
 
-const KIND_EVENT = 0;
-const KIND_READING = 1;
+/** Which queue a row is in. */
+export type OutboxKind = 'events' | 'readings';
 
 /**
- * Read side of the outbox (the ingest writer inserts rows in the same transaction as the
- * reading/event). Pages by `oid`, oldest first, so a month-long backlog costs disk, not RAM.
+ * Read side of the outbox (the ingest writer queues rows in the same transaction as the
+ * reading/event). Rows are keyed by the event's/reading's rowid, which the forwarder calls `oid`:
+ * paging is by it, oldest first, so a month-long backlog costs disk, not RAM.
  *
  * Paging contract: rows with `oid <= afterOid` are skipped. The forwarder passes the largest oid
- * it has in flight; SQLite gives a new row `max(oid)+1`, and in-flight rows are still in the
- * table, so nothing queued later can hide below that cursor.
+ * it has in flight; new rows get a larger rowid, and in-flight rows are still queued, so nothing
+ * queued later can hide below that cursor (a `readings.resend` re-queues old rows, which are
+ * picked up once the cursor restarts from 0 when nothing is in flight).
  *
- * An outbox row whose reading/event was pruned meanwhile (retention) cannot be sent: it is
+ * A queued row whose reading/event was pruned meanwhile (retention) cannot be sent: it is
  * deleted when met, so it neither blocks the queue nor inflates the backlog for ever.
  */
 export class Outbox {
   private readonly qEvents: Statement<[number, number]>;
   private readonly qReadings: Statement<[number, number]>;
   private readonly qCountReadings: Statement<[number, number]>;
-  private readonly qAck: Statement<[string]>;
+  private readonly qAck: Record<OutboxKind, Statement<[string]>>;
   private readonly qBacklog: Statement<[]>;
   private readonly qRequeue: Statement<[number, number]>;
 
   constructor(db: Db) {
     this.qEvents = db.prepare(
-      `SELECT o.oid AS oid, e.id AS id, e.ts AS ts, e.kind AS kind, e.fields AS fields
-       FROM outbox o LEFT JOIN events e ON e.eid = o.ref
-       WHERE o.kind = ${KIND_EVENT} AND o.oid > ? ORDER BY o.oid LIMIT ?`,
+      `SELECT o.eid AS oid, e.id AS id, e.ts AS ts, e.kind AS kind, e.fields AS fields
+       FROM outbox_events o LEFT JOIN events e ON e.eid = o.eid
+       WHERE o.eid > ? ORDER BY o.eid LIMIT ?`,
     );
     this.qReadings = db.prepare(
-      `SELECT o.oid AS oid, r.id AS id, r.node AS node, r.seq AS seq, r.type AS type, r.ts AS ts, r.via AS via,
+      `SELECT o.rid AS oid, r.id AS id, r.node AS node, r.seq AS seq, r.type AS type, r.ts AS ts, r.via AS via,
               r.v AS v, r.radio AS radio, r.clock_ok AS clock_ok
-       FROM outbox o LEFT JOIN readings r ON r.rid = o.ref
-       WHERE o.kind = ${KIND_READING} AND o.oid > ? ORDER BY o.oid LIMIT ?`,
+       FROM outbox_readings o LEFT JOIN readings r ON r.rid = o.rid
+       WHERE o.rid > ? ORDER BY o.rid LIMIT ?`,
     );
     this.qCountReadings = db.prepare(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM outbox WHERE kind = ${KIND_READING} AND oid > ? LIMIT ?)`,
+      'SELECT count(*) AS n FROM (SELECT 1 FROM outbox_readings WHERE rid > ? LIMIT ?)',
     );
-    this.qAck = db.prepare('DELETE FROM outbox WHERE oid IN (SELECT value FROM json_each(?))');
-    this.qBacklog = db.prepare('SELECT kind, count(*) AS n FROM outbox GROUP BY kind');
+    this.qAck = {
+      events: db.prepare('DELETE FROM outbox_events WHERE eid IN (SELECT value FROM json_each(?))'),
+      readings: db.prepare('DELETE FROM outbox_readings WHERE rid IN (SELECT value FROM json_each(?))'),
+    };
+    this.qBacklog = db.prepare(
+      'SELECT (SELECT count(*) FROM outbox_events) AS events, (SELECT count(*) FROM outbox_readings) AS readings',
+    );
     this.qRequeue = db.prepare(
-      `INSERT INTO outbox (kind, ref)
-       SELECT ${KIND_READING}, r.rid FROM readings r
-       WHERE r.ts >= ? AND r.ts <= ?
-         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = ${KIND_READING} AND o.ref = r.rid)
-       ORDER BY r.rid`,
+      'INSERT OR IGNORE INTO outbox_readings (rid) SELECT rid FROM readings WHERE ts >= ? AND ts <= ? ORDER BY rid',
     );
   }
 
   /** Up to `limit` queued events after `afterOid`, oldest first. */
   nextEvents(limit: number, afterOid = 0): OutboxEventRow[] {
-    return this.clean(this.qEvents.all(afterOid, limit) as (OutboxEventRow | Orphan)[]);
+    return this.clean('events', this.qEvents.all(afterOid, limit) as (OutboxEventRow | Orphan)[]);
   }
 
   /** Up to `limit` queued readings after `afterOid`, oldest first. */
   nextReadings(limit: number, afterOid = 0): OutboxReadingRow[] {
-    return this.clean(this.qReadings.all(afterOid, limit) as (OutboxReadingRow | Orphan)[]);
+    return this.clean('readings', this.qReadings.all(afterOid, limit) as (OutboxReadingRow | Orphan)[]);
   }
 
   /** How many readings are queued after `afterOid`, counting at most `limit` (cheap). */
@@ -86,18 +89,13 @@ export class Outbox {
   }
 
   /** Deletes the rows whose PUBACK arrived, in one statement (one transaction). */
-  ack(oids: readonly number[]): void {
+  ack(kind: OutboxKind, oids: readonly number[]): void {
     if (oids.length === 0) return;
-    this.qAck.run(JSON.stringify(oids));
+    this.qAck[kind].run(JSON.stringify(oids));
   }
 
   backlog(): Backlog {
-    const b: Backlog = { events: 0, readings: 0 };
-    for (const row of this.qBacklog.all() as { kind: number; n: number }[]) {
-      if (row.kind === KIND_EVENT) b.events = row.n;
-      else if (row.kind === KIND_READING) b.readings = row.n;
-    }
-    return b;
+    return this.qBacklog.get() as Backlog;
   }
 
   /**
@@ -108,14 +106,14 @@ export class Outbox {
     return this.qRequeue.run(from, to).changes;
   }
 
-  private clean<T extends { oid: number; id: string | null }>(rows: (T | Orphan)[]): T[] {
+  private clean<T extends { oid: number; id: string | null }>(kind: OutboxKind, rows: (T | Orphan)[]): T[] {
     const orphans: number[] = [];
     const out: T[] = [];
     for (const r of rows) {
       if (r.id === null) orphans.push(r.oid);
       else out.push(r as T);
     }
-    if (orphans.length > 0) this.ack(orphans);
+    if (orphans.length > 0) this.ack(kind, orphans);
     return out;
   }
 }

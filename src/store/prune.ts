@@ -28,7 +28,7 @@ export function prune(db: Db, opts: { now: number; retentionDays: number; maxDbM
   const cutoff = opts.now - opts.retentionDays * 86_400_000;
   const res: PruneResult = { expired: 0, forwardedForSpace: 0, unforwardedForSpace: 0, usedBytes: 0 };
   const delOutboxOld = db.prepare(
-    'DELETE FROM outbox WHERE kind = 1 AND ref IN (SELECT rid FROM readings WHERE ts < ?)',
+    'DELETE FROM outbox_readings WHERE rid IN (SELECT rid FROM readings WHERE ts < ?)',
   );
   const delOld = db.prepare(
     'DELETE FROM readings WHERE rid IN (SELECT rid FROM readings WHERE ts < ? LIMIT ?)',
@@ -45,21 +45,21 @@ export function prune(db: Db, opts: { now: number; retentionDays: number; maxDbM
 
   const cap = opts.maxDbMb * 1024 * 1024;
   const delForwarded = db.prepare(`DELETE FROM readings WHERE rid IN (
-      SELECT r.rid FROM readings r WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 1 AND o.ref = r.rid)
+      SELECT r.rid FROM readings r WHERE NOT EXISTS (SELECT 1 FROM outbox_readings o WHERE o.rid = r.rid)
       ORDER BY r.rid LIMIT ?)`);
-  const oldestQueued = db.prepare('SELECT oid, ref FROM outbox WHERE kind = 1 ORDER BY oid LIMIT ?');
-  const delOutboxOid = db.prepare('DELETE FROM outbox WHERE oid = ?');
+  const oldestQueued = db.prepare('SELECT rid FROM outbox_readings ORDER BY rid LIMIT ?');
+  const delQueued = db.prepare('DELETE FROM outbox_readings WHERE rid = ?');
   const delReading = db.prepare('DELETE FROM readings WHERE rid = ?');
   while (usedBytes(db) > cap) {
     const n = db.transaction(() => delForwarded.run(CHUNK).changes)();
     res.forwardedForSpace += n;
     if (n > 0) continue;
-    const rows = oldestQueued.all(CHUNK) as { oid: number; ref: number }[];
+    const rows = oldestQueued.all(CHUNK) as { rid: number }[];
     if (rows.length === 0) break;
     db.transaction(() => {
       for (const r of rows) {
-        delOutboxOid.run(r.oid);
-        delReading.run(r.ref);
+        delQueued.run(r.rid);
+        delReading.run(r.rid);
       }
     })();
     res.unforwardedForSpace += rows.length;

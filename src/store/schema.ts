@@ -32,15 +32,11 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX events_ts ON events(ts);
 
-  -- What the uplink still owes the centre. kind 0 = event (sent first), 1 = reading.
-  -- ref is events.eid or readings.rid. A row is deleted only when its PUBACK arrived.
-  CREATE TABLE outbox (
-    oid  INTEGER PRIMARY KEY,
-    kind INTEGER NOT NULL,
-    ref  INTEGER NOT NULL
-  ) STRICT;
-  CREATE INDEX outbox_kind ON outbox(kind, oid);
-  CREATE INDEX outbox_ref ON outbox(ref) WHERE kind = 1;
+  -- What the uplink still owes the centre: one row per event or reading, keyed by its rowid, so
+  -- queuing costs one small b-tree and the queue is in the order things happened. A row is
+  -- deleted only when its PUBACK arrived. Events are always sent before readings.
+  CREATE TABLE outbox_events (eid INTEGER PRIMARY KEY) STRICT;
+  CREATE TABLE outbox_readings (rid INTEGER PRIMARY KEY) STRICT;
 
   CREATE TABLE node_state (
     node      TEXT PRIMARY KEY,

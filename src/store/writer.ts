@@ -6,8 +6,14 @@ import { type NodeState, nodeStateWriter } from './node-state.js';
 export interface WriterOptions {
   /** Flush as soon as this many readings wait. */
   maxRows: number;
-  /** …or this long after the first one arrived. */
+  /** Evidence (a reading the detection engine scored) and events are committed within this. */
   maxDelayMs: number;
+  /**
+   * Routine readings (heartbeats, quiet sensor frames) may wait this long, so that at low rates
+   * many share one commit: each commit rewrites every b-tree page it touches into the WAL, and an
+   * SD card wears by the byte (P9). Default: maxDelayMs.
+   */
+  routineDelayMs?: number;
   /** While the disk refuses writes, keep at most this many readings in memory (events are always kept). */
   maxPendingWhileFailing?: number;
   /** How often to retry after a failed commit. */
@@ -26,6 +32,8 @@ export interface WriterDeps {
   onCommit?: (info: CommitInfo) => void;
   /** Called once when writes start failing and once when they work again. */
   onStorageState?: (failing: boolean, error?: string) => void;
+  /** Other state written inside every commit (the LoRa FCnts), so it is durable with its readings. */
+  participants?: { writeDirty(): void }[];
 }
 
 /**
@@ -40,6 +48,10 @@ export class StoreWriter {
   private events: GatewayEvent[] = [];
   private dirtyNodes = new Map<string, NodeState>();
   private timer: NodeJS.Timeout | undefined;
+  /** When the pending timer fires (ms, performance.now()). */
+  private timerDue = Number.POSITIVE_INFINITY;
+  /** A participant has state to write even if no reading is pending. */
+  private extra = false;
   private failing = false;
   private closed = false;
   private readonly txn: () => void;
@@ -54,12 +66,13 @@ export class StoreWriter {
       'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const insEvent = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
-    const insOutbox = db.prepare('INSERT INTO outbox (kind, ref) VALUES (?, ?)');
+    const queueEvent = db.prepare('INSERT INTO outbox_events (eid) VALUES (?)');
+    const queueReading = db.prepare('INSERT INTO outbox_readings (rid) VALUES (?)');
     const writeNode = nodeStateWriter(db);
     this.txn = db.transaction(() => {
       for (const e of this.events) {
         const { lastInsertRowid } = insEvent.run(e.id, e.ts, e.kind, JSON.stringify(e.fields));
-        insOutbox.run(0, lastInsertRowid);
+        queueEvent.run(lastInsertRowid);
       }
       for (const r of this.readings) {
         const { lastInsertRowid } = insReading.run(
@@ -73,9 +86,10 @@ export class StoreWriter {
           r.radio ? JSON.stringify(r.radio) : null,
           r.clockOk ? 1 : 0,
         );
-        insOutbox.run(1, lastInsertRowid);
+        queueReading.run(lastInsertRowid);
       }
       for (const s of this.dirtyNodes.values()) writeNode(s);
+      for (const p of deps.participants ?? []) p.writeDirty();
     });
   }
 
@@ -91,7 +105,18 @@ export class StoreWriter {
     this.readings.push(r);
     if (node) this.dirtyNodes.set(node.node, node);
     if (this.readings.length >= this.deps.options.maxRows && !this.failing) this.flush();
-    else this.schedule(this.deps.options.maxDelayMs);
+    else this.schedule(this.deps.options.routineDelayMs ?? this.deps.options.maxDelayMs);
+  }
+
+  /** Another store has state waiting for the next commit. */
+  requestFlush(): void {
+    this.extra = true;
+    this.schedule(this.deps.options.routineDelayMs ?? this.deps.options.maxDelayMs);
+  }
+
+  /** The readings just added include evidence: commit them within maxDelayMs, not the routine delay. */
+  expedite(): void {
+    if (this.readings.length > 0) this.schedule(this.deps.options.maxDelayMs);
   }
 
   /** Events are rare and matter: they are flushed on the next turn of the event loop. */
@@ -111,15 +136,14 @@ export class StoreWriter {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
+      this.timerDue = Number.POSITIVE_INFINITY;
     }
-    if (
-      this.closed ||
-      (this.readings.length === 0 && this.events.length === 0 && this.dirtyNodes.size === 0)
-    ) {
-      return true;
-    }
+    const nothing =
+      this.readings.length === 0 && this.events.length === 0 && this.dirtyNodes.size === 0 && !this.extra;
+    if (this.closed || nothing) return true;
     try {
       this.txn();
+      this.extra = false;
     } catch (e) {
       this.onFailure(e);
       return false;
@@ -145,14 +169,21 @@ export class StoreWriter {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  private schedule(ms: number): void {
+  /** Makes sure a flush happens within `ms`; an earlier pending flush stays as it is. */
+  private schedule(ms: number, retry = false): void {
     if (this.closed) return;
+    // While the disk refuses writes, only the retry timer may flush: new data must not turn
+    // the back-off into a busy loop.
+    if (this.failing && !retry && this.timer) return;
+    const due = performance.now() + ms;
     if (this.timer) {
-      if (ms > 0) return;
+      if (this.timerDue <= due) return;
       clearTimeout(this.timer);
     }
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.timerDue = Number.POSITIVE_INFINITY;
       this.flush();
     }, ms);
   }
@@ -174,6 +205,6 @@ export class StoreWriter {
       );
       this.deps.onStorageState?.(true, err.message);
     }
-    this.schedule(this.deps.options.retryMs ?? 2000);
+    this.schedule(this.deps.options.retryMs ?? 2000, true);
   }
 }

@@ -499,7 +499,7 @@ export class Forwarder {
     this.lastPubackMono = this.mono();
     this.lastPubackTs = this.deps.clock.now();
     try {
-      this.deps.outbox.ack(unit.oids);
+      this.deps.outbox.ack(unit.kind, unit.oids);
     } catch (e) {
       // Not deleted: sent again later with the same ids, which the centre drops as duplicates.
       this.noteError(`cannot ack outbox rows: ${errMsg(e)}`);

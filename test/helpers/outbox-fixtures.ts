@@ -35,7 +35,7 @@ export function insertReadings(db: Db, readings: FixtureReading[], queue = true)
   const ins = db.prepare(
     'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const out = db.prepare('INSERT INTO outbox (kind, ref) VALUES (1, ?)');
+  const out = db.prepare('INSERT INTO outbox_readings (rid) VALUES (?)');
   const ids: string[] = [];
   db.transaction(() => {
     for (const r of readings) {
@@ -61,7 +61,7 @@ export function insertReadings(db: Db, readings: FixtureReading[], queue = true)
 /** Inserts events and queues them; returns their ids in order. */
 export function insertEvents(db: Db, events: FixtureEvent[], queue = true): string[] {
   const ins = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
-  const out = db.prepare('INSERT INTO outbox (kind, ref) VALUES (0, ?)');
+  const out = db.prepare('INSERT INTO outbox_events (eid) VALUES (?)');
   const ids: string[] = [];
   db.transaction(() => {
     for (const e of events) {

@@ -336,15 +336,15 @@ export function checkDb(path: string, acked: Record<string, number>, tag: string
     expect(
       {
         readingsWithoutOutbox: q(
-          'SELECT count(*) FROM readings r WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 1 AND o.ref = r.rid)',
+          'SELECT count(*) FROM readings r WHERE NOT EXISTS (SELECT 1 FROM outbox_readings o WHERE o.rid = r.rid)',
         ),
         outboxWithoutReading: q(
-          'SELECT count(*) FROM outbox o WHERE o.kind = 1 AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.rid = o.ref)',
+          'SELECT count(*) FROM outbox_readings o WHERE NOT EXISTS (SELECT 1 FROM readings r WHERE r.rid = o.rid)',
         ),
         eventsWithoutOutbox: q(
-          'SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 0 AND o.ref = e.eid)',
+          'SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM outbox_events o WHERE o.eid = e.eid)',
         ),
-        readingOutboxRows: q('SELECT count(*) FROM outbox WHERE kind = 1'),
+        readingOutboxRows: q('SELECT count(*) FROM outbox_readings'),
         readingIdsRepeated: q('SELECT count(*) - count(DISTINCT id) FROM readings'),
       },
       `${tag}: outbox`,

@@ -52,7 +52,7 @@ describe('ingest → store (real SQLite)', () => {
     expect(count(r.db, 'SELECT count(*) AS n FROM readings')).toBe(0); // not yet committed
     r.writer.flush();
     expect(count(r.db, 'SELECT count(*) AS n FROM readings')).toBe(50);
-    expect(count(r.db, 'SELECT count(*) AS n FROM outbox WHERE kind = 1')).toBe(50);
+    expect(count(r.db, 'SELECT count(*) AS n FROM outbox_readings')).toBe(50);
     expect(loadNodeStates(r.db).get('pir-07')).toMatchObject({ seq: 50, frames: 50, bat: 3.7, lost: 0 });
     r.writer.close();
     r.db.close();

@@ -37,7 +37,7 @@ describe('pruning (real SQLite)', () => {
     const res = prune(db, { now: NOW, retentionDays: 30, maxDbMb: 1024 });
     expect(res.expired).toBe(400);
     expect(count(db, 'SELECT count(*) AS n FROM readings')).toBe(600);
-    expect(count(db, 'SELECT count(*) AS n FROM outbox WHERE kind = 1')).toBe(600);
+    expect(count(db, 'SELECT count(*) AS n FROM outbox_readings')).toBe(600);
     expect(count(db, 'SELECT count(*) AS n FROM events')).toBe(1);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
@@ -45,13 +45,13 @@ describe('pruning (real SQLite)', () => {
   it('over max_db_mb: the oldest already-forwarded readings go first, unforwarded ones stay', () => {
     const db = fill(testConfig().storage.path, 60_000, () => NOW - DAY);
     expect(usedBytes(db)).toBeGreaterThan(16 * 1024 * 1024);
-    db.prepare('DELETE FROM outbox WHERE kind = 1 AND ref <= 30000').run(); // the first half was forwarded
+    db.prepare('DELETE FROM outbox_readings WHERE rid <= 30000').run(); // the first half was forwarded
     const res = prune(db, { now: NOW, retentionDays: 30, maxDbMb: 16 });
     expect(res.forwardedForSpace).toBeGreaterThan(0);
     expect(res.forwardedForSpace).toBeLessThanOrEqual(30_000);
     expect(res.unforwardedForSpace).toBe(0);
     expect(usedBytes(db)).toBeLessThanOrEqual(16 * 1024 * 1024);
-    expect(count(db, 'SELECT count(*) AS n FROM outbox WHERE kind = 1')).toBe(30_000);
+    expect(count(db, 'SELECT count(*) AS n FROM outbox_readings')).toBe(30_000);
     const lo = (db.prepare('SELECT min(seq) AS lo FROM readings').get() as { lo: number }).lo;
     expect(lo).toBe(res.forwardedForSpace); // oldest first
   });
@@ -67,7 +67,7 @@ describe('pruning (real SQLite)', () => {
     expect(
       count(
         db,
-        'SELECT count(*) AS n FROM outbox o LEFT JOIN readings r ON r.rid = o.ref WHERE o.kind = 1 AND r.rid IS NULL',
+        'SELECT count(*) AS n FROM outbox_readings o LEFT JOIN readings r ON r.rid = o.rid WHERE r.rid IS NULL',
       ),
     ).toBe(0);
     expect(count(db, 'SELECT count(*) AS n FROM events')).toBe(1);

@@ -77,7 +77,7 @@ zones: [{id: z-a, name: A, sirens: []}]
     const check = openDb(dbPath, { readonly: true });
     await until(
       'outbox empty',
-      () => (check.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n === 0,
+      () => (check.prepare('SELECT count(*) AS n FROM outbox_readings').get() as { n: number }).n === 0,
       10_000,
     );
     check.close();

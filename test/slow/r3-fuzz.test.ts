@@ -529,7 +529,7 @@ describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
     // The accepted ones really reached SQLite (and an outbox row each).
     p.writer.flush();
     const stored = p.db.prepare('SELECT count(*) FROM readings').pluck().get() as number;
-    const outbox = p.db.prepare('SELECT count(*) FROM outbox WHERE kind = 1').pluck().get() as number;
+    const outbox = p.db.prepare('SELECT count(*) FROM outbox_readings').pluck().get() as number;
     expect({ stored, outbox }).toEqual({ stored: accepted, outbox: accepted });
     expect(accepted).toBeGreaterThan(1000);
     p.close();

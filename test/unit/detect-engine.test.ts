@@ -398,7 +398,13 @@ describe('DetectionEngine: panic button', () => {
     r.send(...cam(1));
     r.send(...beam);
     const out = r.send(...btn(1));
-    expect(out).toEqual({ changes: [], retriggered: ['z-braja'], pressed: ['z-braja'], notices: [] });
+    expect(out).toEqual({
+      changes: [],
+      retriggered: ['z-braja'],
+      pressed: ['z-braja'],
+      notices: [],
+      evidence: true,
+    });
     expect(r.engine.zones()[0]?.manual).toBe(true);
   });
 
