@@ -25,10 +25,42 @@ type Status = Record<string, unknown> & {
   };
   disk: { free_mb: number; total_mb: number } | null;
   counters: Record<string, Record<string, number>>;
-  uplink?: Record<string, unknown> | null;
-  sirens?: Record<string, unknown>[];
-  lora?: Record<string, unknown> | null;
+  uplink?: UplinkState | null;
+  sirens?: { id: string; on: boolean; zone: string | null; fault?: string; onSecondsLastHour: number }[];
+  silences?: { zone: string; until: number; by: string }[];
+  lora?: {
+    address: { port: number };
+    gateways: { gatewayEui: string; rxpk: number; lastSeen: number; downlinks: number; txAckError: number }[];
+  } | null;
+  local_broker?: {
+    clients: Record<'node' | 'siren' | 'viewer' | 'admin', number>;
+    authFailures: number;
+  } | null;
 };
+
+interface UplinkState {
+  connected: boolean;
+  backlog: { events: number; readings: number };
+  inflight: number;
+  lastPubackTs: number | null;
+  lastError: string | null;
+  reconnects: number;
+  stalls: number;
+}
+
+function sirenLine(sr: NonNullable<Status['sirens']>[number]): string {
+  const state = sr.on ? `SOUNDING${sr.zone ? ` for ${sr.zone}` : ''}` : 'off';
+  return `siren ${sr.id}: ${state}, ${Math.round(sr.onSecondsLastHour)} s on in the last hour${sr.fault ? `, FAULT: ${sr.fault}` : ''}`;
+}
+
+function uplinkLine(u: UplinkState | null, now: number): string {
+  if (!u) return 'uplink: none configured (local only)';
+  const acked =
+    u.lastPubackTs === null
+      ? 'nothing acknowledged yet'
+      : `last PUBACK ${formatAgo(now - u.lastPubackTs)} ago`;
+  return `uplink: ${u.connected ? 'connected' : `DISCONNECTED${u.lastError ? ` (${u.lastError})` : ''}`}, backlog ${u.backlog.events} events + ${u.backlog.readings} readings, ${acked}, ${u.reconnects} reconnects, ${u.stalls} stalls`;
+}
 
 /** The status the gateway saved on its last heartbeat, with the outbox backlog as it is now. */
 function lastSavedStatus(config: Config): (Status & { saved_at: number }) | undefined {
@@ -71,12 +103,29 @@ export function formatStatus(s: Status): string {
       `serial ${p.path}: ${p.open ? 'open' : `DOWN${p.lastError ? ` (${p.lastError})` : ''}`}, reconnects ${p.reconnects}`,
     );
   }
-  if (s.sirens) {
-    for (const sr of s.sirens) lines.push(`siren ${String(sr.id)}: ${JSON.stringify(sr)}`);
+  for (const sr of s.sirens ?? []) lines.push(sirenLine(sr));
+  for (const si of s.silences ?? []) {
+    lines.push(
+      `zone ${si.zone} silenced until ${new Date(si.until).toISOString().slice(0, 16).replace('T', ' ')} by ${si.by}`,
+    );
   }
-  if (s.uplink !== undefined)
-    lines.push(`uplink: ${s.uplink ? JSON.stringify(s.uplink) : 'none (local only)'}`);
-  if (s.lora) lines.push(`lora: ${JSON.stringify(s.lora)}`);
+  if (s.uplink !== undefined) lines.push(uplinkLine(s.uplink, now));
+  if (s.lora) {
+    lines.push(`lora: GWMP udp/${s.lora.address.port}`);
+    for (const g of s.lora.gateways) {
+      lines.push(
+        `  forwarder ${g.gatewayEui}: ${g.rxpk} uplinks, last heard ${formatAgo(now - g.lastSeen)} ago, downlinks ${g.downlinks} (${g.txAckError} refused)`,
+      );
+    }
+    if (s.lora.gateways.length === 0)
+      lines.push('  no packet forwarder has talked to us yet (check serv_port_up in global_conf.json)');
+  }
+  if (s.local_broker) {
+    const c = s.local_broker.clients;
+    lines.push(
+      `local broker: ${c.node} nodes, ${c.siren} sirens, ${c.viewer + c.admin} others connected; ${s.local_broker.authFailures} failed logins`,
+    );
+  }
   lines.push(
     `storage: ${s.storage.error ? `ERROR ${s.storage.error}` : 'ok'}, ${s.storage.committed} readings committed since start, ${s.storage.pending} pending`,
   );
