@@ -124,6 +124,11 @@ for group in dialout gpio; do
   fi
   run usermod -aG "$group" "$SVC_USER"
 done
+# The technician who ran this (sudo) may then use `siaga status`, `nodes`, `tail` and `siren`
+# without sudo: the database and the control socket are group siaga (after logging in again).
+if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && id "$SUDO_USER" >/dev/null 2>&1; then
+  run usermod -aG "$SVC_USER" "$SUDO_USER"
+fi
 
 # --- 4. directories -----------------------------------------------------------------------------
 say "directories $ETC (0750 root:$SVC_USER) and $DATA (0750 $SVC_USER:$SVC_USER)"

@@ -41,6 +41,10 @@ export function checkRefs(c: Config): ConfigIssue[] {
 
   c.sirens.forEach((s, i) => {
     if (s.driver === 'lora' && !nodes.has(s.node)) add(`sirens[${i}].node`, `unknown node "${s.node}"`);
+    // The file format is settled; the downlink driver behind it is not built yet.
+    if (s.driver === 'lora') {
+      add(`sirens[${i}].driver`, 'lora sirens are not available yet; use relay, gpio, mqtt or command');
+    }
   });
 
   const devAddrs = new Map<string, number>();

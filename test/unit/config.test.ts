@@ -125,6 +125,12 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
     );
   });
 
+  it('refuses a LoRa siren until its downlink driver exists, naming what to use instead', () => {
+    expect(
+      issuesOf(`${minimal.replace('{id: s-1, driver: print}', '{id: s-1, driver: lora, node: pir-07}')}`),
+    ).toEqual(['sirens[0].driver: lora sirens are not available yet; use relay, gpio, mqtt or command']);
+  });
+
   it('refuses an invalid cron expression and YAML syntax errors', () => {
     expect(issuesOf(`${minimal}\nschedules: {prune: "61 3 * * *"}\n`)).toEqual([
       'schedules.prune: is not a valid cron expression',
