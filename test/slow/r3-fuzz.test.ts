@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeGwmp, encodePushData } from '../../drivers/gwmp/packet.js';
 import { GWMP_REASONS, GwmpServer } from '../../drivers/gwmp/server.js';
 import { buildPhyPayload, buildUplinkDatagram, SimEncodeError } from '../../scripts/sim/lora.js';
-import type { Config, LoraDeviceConfig } from '../../src/config/schema.js';
+import type { Config } from '../../src/config/schema.js';
 import { DetectionEngine } from '../../src/detect/engine.js';
 import type { Frame, Parsed } from '../../src/domain/index.js';
 import { ManualClock } from '../../src/domain/index.js';
@@ -23,6 +23,7 @@ import { encodeSg1 } from '../../src/ingest/sg1.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
 import { StoreWriter } from '../../src/store/writer.js';
+import { FUZZ_DEVICES as DEVICES, FUZZ_EUI as EUI } from '../fixtures/lora-devices.js';
 import { silentLog, testConfig } from '../helpers/gateway.js';
 
 // R3 (quality.md): 1,000,000 random and mutated inputs through the real parsing paths — SG1/JSON
@@ -45,23 +46,6 @@ let inputs = 0;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
-const DEVICES: LoraDeviceConfig[] = [
-  {
-    node: 'pir-07',
-    dev_addr: '26011bda',
-    nwk_s_key: '2b7e151628aed2a6abf7158809cf4f3c',
-    app_s_key: '000102030405060708090a0b0c0d0e0f',
-    codec: 'lpp',
-  },
-  {
-    node: 'cam-02',
-    dev_addr: '26011bdb',
-    nwk_s_key: 'a1a2a3a4a5a6a7a8a9aaabacadaeafb0',
-    app_s_key: 'b1b2b3b4b5b6b7b8b9babbbcbdbebfc0',
-    codec: 'sg1',
-  },
-];
-const EUI = 'aa555a0000000101';
 const NODES = ['pir-07', 'seis-03', 'cam-02', 'btn-pos1', 'fence-01'];
 
 const EXAMPLES: Frame[] = [

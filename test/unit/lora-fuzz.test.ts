@@ -3,32 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { decodeGwmp, encodePushData } from '../../drivers/gwmp/packet.js';
 import { GWMP_REASONS } from '../../drivers/gwmp/server.js';
 import { buildPhyPayload, buildUplinkDatagram } from '../../scripts/sim/lora.js';
-import type { LoraDeviceConfig } from '../../src/config/schema.js';
 import type { Frame } from '../../src/domain/index.js';
 import { ManualClock } from '../../src/domain/index.js';
 import type { FcntStore } from '../../src/ingest/lora-uplink.js';
 import { LORA_UPLINK_REASONS, LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
+import { FUZZ_DEVICES as DEVICES, FUZZ_EUI as EUI } from '../fixtures/lora-devices.js';
 
 // R3 (quality.md): random and mutated GWMP datagrams never throw, and every refusal is a known,
 // counted reason. 100,000 inputs in total across the properties below.
 
-const DEVICES: LoraDeviceConfig[] = [
-  {
-    node: 'pir-07',
-    dev_addr: '26011bda',
-    nwk_s_key: '2b7e151628aed2a6abf7158809cf4f3c',
-    app_s_key: '000102030405060708090a0b0c0d0e0f',
-    codec: 'lpp',
-  },
-  {
-    node: 'cam-02',
-    dev_addr: '26011bdb',
-    nwk_s_key: 'a1a2a3a4a5a6a7a8a9aaabacadaeafb0',
-    app_s_key: 'b1b2b3b4b5b6b7b8b9babbbcbdbebfc0',
-    codec: 'sg1',
-  },
-];
-const EUI = 'aa555a0000000101';
 const KNOWN = new Set<string>([...LORA_UPLINK_REASONS, ...GWMP_REASONS]);
 
 const FRAMES: Frame[] = [

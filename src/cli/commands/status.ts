@@ -4,6 +4,7 @@ import { call, follow } from '../../control/client.js';
 import { UnavailableError } from '../../domain/index.js';
 import type { Live } from '../../main.js';
 import { Outbox } from '../../store/outbox.js';
+import type { ForwarderState } from '../../uplink/forwarder.js';
 import { cliConfig, controlSocket, type GlobalOpts, readDb } from '../context.js';
 import { formatAgo } from '../duration.js';
 import { action, json, out } from '../io.js';
@@ -38,15 +39,7 @@ type Status = Record<string, unknown> & {
   } | null;
 };
 
-interface UplinkState {
-  connected: boolean;
-  backlog: { events: number; readings: number };
-  inflight: number;
-  lastPubackTs: number | null;
-  lastError: string | null;
-  reconnects: number;
-  stalls: number;
-}
+type UplinkState = ForwarderState;
 
 function sirenLine(sr: NonNullable<Status['sirens']>[number]): string {
   const state = sr.on ? `SOUNDING${sr.zone ? ` for ${sr.zone}` : ''}` : 'off';
