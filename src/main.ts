@@ -490,12 +490,13 @@ export async function startGateway(opts: GatewayOptions) {
       clearInterval(ticker);
       for (const t of tasks) await t.stop();
       await control?.stop();
+      // Saved while every part can still answer (sirens already OFF): what `siaga status` shows next.
+      saveStatus();
       await serial.stop();
       await gwmp?.stop();
       await broker?.stop();
       writer.flush();
       await forwarder?.stop(5000);
-      saveStatus();
       writer.close();
       db.close();
       log.info('gateway stopped');
