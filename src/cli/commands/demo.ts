@@ -90,8 +90,15 @@ export async function runDemo(opts: {
       '',
     ].join('\n'),
   );
+  // Every node's first frame shows it reporting (over serial, LoRa or Wi-Fi); after that,
+  // heartbeats are left out so the story stays readable.
+  const heard = new Set<string>();
   gw.onLive((l: Live) => {
-    if (l.kind === 'reading' && (opts.quietReadings || l.reading.type === 'hb')) return;
+    if (l.kind === 'reading') {
+      const first = !heard.has(l.reading.node);
+      heard.add(l.reading.node);
+      if (opts.quietReadings || (l.reading.type === 'hb' && !first)) return;
+    }
     out(`${stamp()} ${formatLive(l)}`);
   });
 
