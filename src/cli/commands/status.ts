@@ -32,6 +32,7 @@ type Status = Record<string, unknown> & {
   lora?: {
     address: { port: number };
     gateways: { gatewayEui: string; rxpk: number; lastSeen: number; downlinks: number; txAckError: number }[];
+    radio_stats: { gatewayEui: string; rxPackets: number; txPackets: number }[];
   } | null;
   local_broker?: {
     clients: Record<'node' | 'siren' | 'viewer' | 'admin', number>;
@@ -105,6 +106,11 @@ export function formatStatus(s: Status): string {
   if (s.uplink !== undefined) lines.push(uplinkLine(s.uplink, now));
   if (s.lora) {
     lines.push(`lora: GWMP udp/${s.lora.address.port}`);
+    for (const r of s.lora.radio_stats) {
+      lines.push(
+        `  radio ${r.gatewayEui} (its own stat reports): ${r.rxPackets} packets received, ${r.txPackets} sent`,
+      );
+    }
     for (const g of s.lora.gateways) {
       lines.push(
         `  forwarder ${g.gatewayEui}: ${g.rxpk} uplinks, last heard ${formatAgo(now - g.lastSeen)} ago, downlinks ${g.downlinks} (${g.txAckError} refused)`,
