@@ -15,10 +15,12 @@ import { controlHandlers, controlStreams, type Live } from './gateway/control-ap
 import { Counters } from './gateway/counters.js';
 import { EventLog } from './gateway/event-log.js';
 import { Ingest } from './gateway/ingest.js';
+import { loraRejectedReporter, runPrune, runSummary, statusSaver } from './gateway/jobs.js';
 import { NodeTracker } from './gateway/node-tracker.js';
+import { planReload, unchangedSirens, uplinkChanged } from './gateway/reload.js';
 import { SerialInputs } from './gateway/serial-inputs.js';
-import { gatewayServices } from './gateway/services.js';
-import { diskInfo, levelsOf } from './gateway/status.js';
+import { commandServices, gatewayServices } from './gateway/services.js';
+import { gatewayStatus, levelsOf, uplinkStatusFields } from './gateway/status.js';
 import { LoraUplinkHandler } from './ingest/lora-uplink.js';
 import { SirenController } from './sirens/controller.js';
 import type { SirenDriver } from './sirens/driver.js';
@@ -27,13 +29,11 @@ import { LoraStateStore } from './store/lora-state.js';
 import { loadNodeStates } from './store/node-state.js';
 import { NonceStore } from './store/nonces.js';
 import { Outbox } from './store/outbox.js';
-import { prune } from './store/prune.js';
 import { readingsSince } from './store/readings.js';
 import { SirenStore } from './store/silences.js';
 import { StoreWriter } from './store/writer.js';
 import { CommandHandler } from './uplink/commands.js';
 import { Forwarder } from './uplink/forwarder.js';
-import { buildSummary, previousDay, storeSummary } from './uplink/summary.js';
 import { createLogger } from './util/log.js';
 import { VERSION } from './version.js';
 
@@ -240,26 +240,17 @@ export async function startGateway(opts: GatewayOptions) {
 
   // Status, services, and the uplink that publishes them.
   const clockWatch = new ClockWatch({ clock, events, minValidTime });
-  const status = () => {
-    const nodes = tracker.all();
-    return {
-      version: VERSION,
-      gateway: config.gateway.id,
-      site: config.gateway.site,
-      uptime_s: Math.round((clock.now() - startedAt) / 1000),
-      clock_ok: clockWatch.clockOk,
-      levels: levelsOf(engine.zones()),
+  const status = () =>
+    gatewayStatus({
+      config,
+      uptimeS: Math.round((clock.now() - startedAt) / 1000),
+      clockOk: clockWatch.clockOk,
       zones: engine.zones(),
-      nodes: {
-        total: nodes.length,
-        online: nodes.filter((n) => n.state.online === true).length,
-        offline: nodes.filter((n) => n.state.online === false).length,
-      },
-      sirens: sirens.state(),
-      silences: sirens.silences(),
+      nodes: tracker.all(),
+      sirens,
       serial: serial.states(),
       lora: gwmp ? { address: gwmp.address(), gateways: gwmp.stats(), radio_stats: loraState.stats() } : null,
-      local_broker: broker ? { address: broker.address(), ...broker.stats() } : null,
+      localBroker: broker ? { address: broker.address(), ...broker.stats() } : null,
       uplink: forwarder ? forwarder.state() : null,
       storage: {
         error: storageError ?? null,
@@ -267,10 +258,8 @@ export async function startGateway(opts: GatewayOptions) {
         committed: writer.committedReadings,
         backlog: outbox.backlog(),
       },
-      disk: diskInfo(config) ?? null,
       counters: counters.snapshot(),
-    };
-  };
+    });
   const services = gatewayServices({
     config: () => config,
     status,
@@ -288,18 +277,7 @@ export async function startGateway(opts: GatewayOptions) {
       nonces: new NonceStore(db),
       clock,
       events,
-      services: {
-        status: services.status,
-        nodes: services.nodes,
-        resend: services.resend,
-        configGet: services.configGet,
-        siren: {
-          test: (id) => services.siren.test(id),
-          off: (id) => services.siren.off(id),
-          silence: (zone, minutes, by) => services.siren.silence(zone, minutes, `cmd:${by}`),
-          unsilence: (zone, by) => services.siren.unsilence(zone, `cmd:${by}`),
-        },
-      },
+      services: commandServices(services),
       log: log.child({ c: 'commands' }),
     });
     const f = new Forwarder({
@@ -310,18 +288,7 @@ export async function startGateway(opts: GatewayOptions) {
       clock,
       log: log.child({ c: 'uplink' }),
       events,
-      status: () => {
-        const s = status();
-        return {
-          version: s.version,
-          uptime_s: s.uptime_s,
-          site: s.site,
-          clock_ok: s.clock_ok,
-          levels: s.levels,
-          nodes: { total: s.nodes.total, offline: s.nodes.offline },
-          ...(storageError ? { storage_error: storageError } : {}),
-        };
-      },
+      status: () => uplinkStatusFields(status()),
       onCommand: (payload) => commands.handle(payload),
     });
     f.start();
@@ -335,18 +302,9 @@ export async function startGateway(opts: GatewayOptions) {
     onEngine(engine.tick());
   }, 1000);
   ticker.unref();
-  let loraRejectedSeen = 0;
-  // The last status, kept in SQLite so `siaga status` can still say something when we are down.
-  const saveStatus = () => {
-    try {
-      writer.flush();
-      db.prepare(
-        "INSERT INTO meta (key, value) VALUES ('status', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      ).run(JSON.stringify({ ...status(), saved_at: clock.now() }));
-    } catch (e) {
-      log.warn({ err: String(e) }, 'could not save the status snapshot');
-    }
-  };
+  const jobDeps = { db, writer, clock, events, log };
+  const saveStatus = statusSaver(jobDeps, status);
+  const reportLoraRejected = loraRejectedReporter(counters, events);
   const makeTasks = (c: Config): ScheduledTask[] => [
     schedule(c.schedules.node_check, () => {
       for (const s of tracker.checkOffline(clock.now())) writer.touchNode(s);
@@ -354,43 +312,16 @@ export async function startGateway(opts: GatewayOptions) {
     schedule(c.schedules.heartbeat, () => {
       forwarder?.publishStatus();
       saveStatus();
-      // A rate-limited summary of refused LoRa frames, not one event per frame.
-      const lora = counters.snapshot().lora ?? {};
-      const total = Object.values(lora).reduce((a, b) => a + b, 0);
-      if (total > loraRejectedSeen)
-        events.emit('lora_rejected', { since_last: total - loraRejectedSeen, by_reason: lora });
-      loraRejectedSeen = total;
+      reportLoraRejected();
     }),
     schedule(c.schedules.self_test, () => {
       sirens.selfTest().catch((e: unknown) => log.error({ err: String(e) }, 'siren self-test failed'));
     }),
     schedule(c.schedules.summary, () => {
-      writer.flush();
-      const s = buildSummary(db, previousDay(clock.now()), c.gateway.site, c.gateway.id, {
-        uptimeS: Math.round((clock.now() - startedAt) / 1000),
-        zones: c.zones.map((z) => z.id),
-        nodes: c.nodes.map((n) => n.id),
-        fenceMinKv: c.detection.fence_min_kv,
-      });
-      storeSummary(db, s);
+      const s = runSummary(jobDeps, c, startedAt);
       forwarder?.publishSummary(s as unknown as { day: string } & Record<string, unknown>);
     }),
-    schedule(c.schedules.prune, () => {
-      writer.flush();
-      const res = prune(db, {
-        now: clock.now(),
-        retentionDays: c.storage.retention_days,
-        maxDbMb: c.storage.max_db_mb,
-      });
-      log.info({ c: 'store', ...res }, 'pruned');
-      if (res.unforwardedForSpace > 0) {
-        events.emit('storage_error', {
-          failing: false,
-          dropped_unforwarded: res.unforwardedForSpace,
-          reason: 'max_db_mb',
-        });
-      }
-    }),
+    schedule(c.schedules.prune, () => runPrune(jobDeps, c)),
   ];
   let tasks = makeTasks(config);
 
@@ -398,36 +329,26 @@ export async function startGateway(opts: GatewayOptions) {
    * SIGHUP (R6): a valid new config is applied part by part without dropping readings or
    * toggling sirens that stay; an invalid one throws (ConfigError) and the old one keeps running.
    */
-  const reload = async (next: Config): Promise<string[]> => {
-    const restartNeeded: string[] = [];
-    if (next.storage.path !== config.storage.path) restartNeeded.push('storage.path');
-    if (JSON.stringify(next.lora?.gwmp) !== JSON.stringify(config.lora?.gwmp))
-      restartNeeded.push('lora.gwmp');
-    if (
-      next.local_broker.enabled !== config.local_broker.enabled ||
-      next.local_broker.port !== config.local_broker.port
-    ) {
-      restartNeeded.push('local_broker.enabled/port');
-    }
+  const reload = async (wanted: Config): Promise<string[]> => {
     const prev = config;
+    const { config: next, restartNeeded } = planReload(prev, wanted);
     config = next;
     log.level = next.log.level;
     tracker.reconfigure(next.nodes);
     onEngine(engine.reconfigure(next));
-    const nextDrivers = new Map<string, SirenDriver>();
-    for (const s of next.sirens) {
-      const same = JSON.stringify(prev.sirens.find((p) => p.id === s.id)) === JSON.stringify(s);
-      nextDrivers.set(s.id, same && drivers.has(s.id) ? drivers.get(s.id)! : driverFor(next, s.id));
-    }
+    const keep = unchangedSirens(prev, next);
+    const nextDrivers = new Map(
+      next.sirens.map((s) => [
+        s.id,
+        keep.has(s.id) && drivers.has(s.id) ? drivers.get(s.id)! : driverFor(next, s.id),
+      ]),
+    );
     sirens.reconfigure(next, nextDrivers);
     drivers = nextDrivers;
     broker?.reconfigure(next.local_broker);
     lora = makeLora(next);
     await serial.reconfigure(next.serial);
-    if (
-      JSON.stringify(next.uplink) !== JSON.stringify(prev.uplink) ||
-      JSON.stringify(next.commands) !== JSON.stringify(prev.commands)
-    ) {
+    if (uplinkChanged(prev, next)) {
       await forwarder?.stop(2000);
       forwarder = makeForwarder(next);
     }

@@ -60,3 +60,22 @@ export function gatewayServices(p: ServiceParts): GatewayServices {
     },
   };
 }
+
+/**
+ * The same services as the centre's signed commands see them: a silence or unsilence is
+ * recorded as done by `cmd:<key id>`, so the event says who asked.
+ */
+export function commandServices(s: GatewayServices) {
+  return {
+    status: s.status,
+    nodes: s.nodes,
+    resend: s.resend,
+    configGet: s.configGet,
+    siren: {
+      test: (id: string) => s.siren.test(id),
+      off: (id: string) => s.siren.off(id),
+      silence: (zone: string, minutes: number, by: string) => s.siren.silence(zone, minutes, `cmd:${by}`),
+      unsilence: (zone: string, by: string) => s.siren.unsilence(zone, `cmd:${by}`),
+    },
+  };
+}

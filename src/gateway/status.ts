@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { Config, NodeConfig } from '../config/schema.js';
 import type { ZoneState } from '../detect/types.js';
 import type { NodeState } from '../store/node-state.js';
+import { VERSION } from '../version.js';
 import { expectEveryOf } from './node-tracker.js';
 
 /** One row of `siaga nodes`: config joined with the remembered state. */
@@ -67,4 +68,72 @@ export function diskInfo(config: Config): DiskInfo | undefined {
 
 export function levelsOf(zones: ZoneState[]): Record<string, string> {
   return Object.fromEntries(zones.map((z) => [z.zone, z.level]));
+}
+
+/** The fields of the retained `status` topic (wire.md §3), from the full status. */
+export function uplinkStatusFields(s: {
+  version: string;
+  uptime_s: number;
+  site: Config['gateway']['site'];
+  clock_ok: boolean;
+  levels: Record<string, string>;
+  nodes: { total: number; offline: number };
+  storage: { error: string | null };
+}) {
+  return {
+    version: s.version,
+    uptime_s: s.uptime_s,
+    site: s.site,
+    clock_ok: s.clock_ok,
+    levels: s.levels,
+    nodes: { total: s.nodes.total, offline: s.nodes.offline },
+    ...(s.storage.error ? { storage_error: s.storage.error } : {}),
+  };
+}
+
+export interface StatusParts<L, B, U> {
+  config: Config;
+  uptimeS: number;
+  clockOk: boolean;
+  zones: ZoneState[];
+  nodes: { config: NodeConfig; state: NodeState }[];
+  sirens: { state(): unknown[]; silences(): unknown[] };
+  serial: unknown[];
+  lora: L | null;
+  localBroker: B | null;
+  uplink: U | null;
+  storage: {
+    error: string | null;
+    pending: number;
+    committed: number;
+    backlog: { events: number; readings: number };
+  };
+  counters: Record<string, Record<string, number>>;
+}
+
+/** What `siaga status`, the control socket and the centre's `status` command show. */
+export function gatewayStatus<L, B, U>(p: StatusParts<L, B, U>) {
+  return {
+    version: VERSION,
+    gateway: p.config.gateway.id,
+    site: p.config.gateway.site,
+    uptime_s: p.uptimeS,
+    clock_ok: p.clockOk,
+    levels: levelsOf(p.zones),
+    zones: p.zones,
+    nodes: {
+      total: p.nodes.length,
+      online: p.nodes.filter((n) => n.state.online === true).length,
+      offline: p.nodes.filter((n) => n.state.online === false).length,
+    },
+    sirens: p.sirens.state(),
+    silences: p.sirens.silences(),
+    serial: p.serial,
+    lora: p.lora,
+    local_broker: p.localBroker,
+    uplink: p.uplink,
+    storage: p.storage,
+    disk: diskInfo(p.config) ?? null,
+    counters: p.counters,
+  };
 }
