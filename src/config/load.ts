@@ -60,7 +60,22 @@ export function parseConfig(text: string, baseDir: string, file?: string): Confi
   const issues = [...secretIssues, ...checkRefs(parsed.data)];
   if (issues.length > 0) throw new ConfigError(issues, file);
   const config = parsed.data;
+  // Every file the config names is relative to the config file, wherever the gateway runs from
+  // (systemd starts it in /var/lib/siaga), as the *_file secrets already are.
   config.storage.path = resolve(baseDir, config.storage.path);
+  if (config.uplink) {
+    for (const k of ['ca_file', 'cert_file', 'key_file'] as const) {
+      const f = config.uplink[k];
+      if (f !== undefined) config.uplink[k] = resolve(baseDir, f);
+    }
+  }
+  const tls = config.local_broker.tls;
+  if (tls)
+    config.local_broker.tls = {
+      cert_file: resolve(baseDir, tls.cert_file),
+      key_file: resolve(baseDir, tls.key_file),
+    };
+  if (config.control.socket !== undefined) config.control.socket = resolve(baseDir, config.control.socket);
   return config;
 }
 

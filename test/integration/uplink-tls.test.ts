@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -98,9 +98,9 @@ describe.skipIf(!mosquittoAvailable())(
       const dir = tmpDir('siaga-tls-gw-');
       dirs.push(dir);
       writeFileSync(join(dir, 'uplink.pass'), `${password}\n`, { mode: 0o600 });
+      // The CA sits next to the config and is named relative to it, as a technician writes it.
+      copyFileSync(caFile, join(dir, 'ca.pem'));
       const file = join(dir, 'siaga.yaml');
-      // ca_file is absolute: unlike password_file, a relative ca_file is read against the process's
-      // working directory, not the config's (src/uplink/forwarder.ts), so it would not be found here.
       writeFileSync(
         file,
         `
@@ -110,7 +110,7 @@ uplink:
   url: mqtts://127.0.0.1:${tlsPort}
   username: gw-tls
   password_file: ./uplink.pass
-  ca_file: ${caFile}
+  ca_file: ./ca.pem
   batch: {max_readings: 50, max_delay_ms: 20}
   backoff: {min_ms: 100, max_ms: 1000}
 nodes:

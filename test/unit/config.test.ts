@@ -105,6 +105,21 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
     ]);
   });
 
+  it('reads every file path relative to the config file, wherever the gateway runs from', () => {
+    const c = parseConfig(
+      `${minimal}\nuplink: {url: "mqtts://c:8883", ca_file: ./ca.pem, cert_file: tls/c.pem, key_file: /abs/c.key}\nlocal_broker: {enabled: true, users: [{username: a, password_hash: "scrypt$x", role: admin}], tls: {cert_file: b.pem, key_file: b.key}}\ncontrol: {socket: run/siaga.sock}\n`,
+      '/etc/siaga',
+    );
+    expect(c.storage.path).toBe('/etc/siaga/x.db');
+    expect([c.uplink?.ca_file, c.uplink?.cert_file, c.uplink?.key_file]).toEqual([
+      '/etc/siaga/ca.pem',
+      '/etc/siaga/tls/c.pem',
+      '/abs/c.key',
+    ]);
+    expect(c.local_broker.tls).toEqual({ cert_file: '/etc/siaga/b.pem', key_file: '/etc/siaga/b.key' });
+    expect(c.control.socket).toBe('/etc/siaga/run/siaga.sock');
+  });
+
   it('refuses a secret given both inline and as a file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'siaga-cfg-'));
     writeFileSync(join(dir, 'p'), 'pw');
