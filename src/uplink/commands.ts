@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CommandsConfig } from '../config/schema.js';
 import { type Clock, CommandError, type EventSink } from '../domain/index.js';
 import type { NonceStore } from '../store/nonces.js';
+import { errorMessage } from '../util/errors.js';
 import { verifyCommand } from './hmac.js';
 import type { CommandResponse } from './payloads.js';
 
@@ -155,10 +156,7 @@ export class CommandHandler {
       this.record(c.id, c.cmd, c.key_id, true);
       return { id: c.id, ok: true, result: result ?? null };
     } catch (e) {
-      const err =
-        e instanceof CommandError
-          ? e
-          : new CommandError('failed', e instanceof Error ? e.message : String(e));
+      const err = e instanceof CommandError ? e : new CommandError('failed', errorMessage(e));
       this.record(id, cmd, keyId, false, err.reason);
       this.deps.log.warn({ cmd_id: id, cmd, key_id: keyId, reason: err.reason }, 'command refused');
       return { id, ok: false, error: err.message };
@@ -200,7 +198,7 @@ export class CommandHandler {
     try {
       this.deps.events.emit('cmd', fields);
     } catch (e) {
-      this.deps.log.error({ err: e instanceof Error ? e.message : String(e) }, 'cannot record cmd event');
+      this.deps.log.error({ err: errorMessage(e) }, 'cannot record cmd event');
     }
   }
 }

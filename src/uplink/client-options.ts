@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import type { IClientOptions } from 'mqtt';
+import type { UplinkConfig } from '../config/schema.js';
+import { OFFLINE_STATUS } from './payloads.js';
+
+/**
+ * MQTT.js options for one connection attempt: our own reconnects (`reconnectPeriod: 0`), a clean
+ * session, and a retained offline status as Last Will. Throws when a TLS file cannot be read.
+ */
+export function uplinkClientOptions(
+  cfg: UplinkConfig,
+  gatewayId: string,
+  statusTopic: string,
+  connectTimeoutMs: number,
+): IClientOptions {
+  return {
+    clientId: cfg.client_id ?? `siaga-${gatewayId}`,
+    protocolVersion: cfg.protocol_version,
+    keepalive: cfg.keepalive_s,
+    reconnectPeriod: 0,
+    connectTimeout: connectTimeoutMs,
+    clean: true,
+    will: { topic: statusTopic, payload: Buffer.from(OFFLINE_STATUS), qos: 1, retain: true },
+    ...(cfg.username !== undefined ? { username: cfg.username } : {}),
+    ...(cfg.password !== undefined ? { password: cfg.password } : {}),
+    // Read on every connect, so a renewed certificate is picked up without a restart.
+    ...(cfg.ca_file ? { ca: readFileSync(cfg.ca_file) } : {}),
+    ...(cfg.cert_file ? { cert: readFileSync(cfg.cert_file) } : {}),
+    ...(cfg.key_file ? { key: readFileSync(cfg.key_file) } : {}),
+  };
+}

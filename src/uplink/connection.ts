@@ -1,0 +1,190 @@
+import { performance } from 'node:perf_hooks';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { UplinkConfig } from '../config/schema.js';
+import { errorMessage } from '../util/errors.js';
+import { withTimeout } from '../util/wait.js';
+import { Backoff } from './backoff.js';
+import { uplinkClientOptions } from './client-options.js';
+import type { LiveLink, UplinkLink } from './link.js';
+
+/** A connection that lived this long resets the backoff; a flapping one keeps growing it. */
+const STABLE_MS = 30_000;
+
+export type ConnectFn = (url: string, opts: IClientOptions) => MqttClient;
+
+export interface UplinkConnectionDeps {
+  config: UplinkConfig;
+  gatewayId: string;
+  log: Logger;
+  statusTopic: string;
+  /** Called on every CONNACK of the current attempt (the link is live by then). */
+  onUp(client: MqttClient, gen: number): void;
+  /** Called when the connection is dropped, before the old client is ended. */
+  onDown(): void;
+  /** A message that arrived on connection `gen`. */
+  onMessage(topic: string, payload: Buffer, gen: number): void;
+  connect?: ConnectFn;
+  random?: () => number;
+  connectTimeoutMs?: number;
+}
+
+/**
+ * The uplink's MQTT connection. Reconnects are ours (MQTT.js `reconnectPeriod: 0`): a new client
+ * per attempt after an exponential backoff with jitter, reset by a connection that stayed up for
+ * `STABLE_MS`. Each attempt gets a new generation, so callbacks of an old client are ignored.
+ */
+export class UplinkConnection implements UplinkLink {
+  readonly mono = () => performance.now();
+  private readonly backoff: Backoff;
+  private client: MqttClient | undefined;
+  private gen = 0;
+  private everConnected = false;
+  private connectedAtMono = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  connected = false;
+  stopped = false;
+  lastError: string | null = null;
+  /** Successful connections after the first one. */
+  reconnects = 0;
+  bytesSent = 0;
+
+  constructor(private readonly deps: UplinkConnectionDeps) {
+    const { min_ms, max_ms } = deps.config.backoff;
+    this.backoff = new Backoff({
+      minMs: min_ms,
+      maxMs: max_ms,
+      jitter: 'full',
+      ...(deps.random ? { random: deps.random } : {}),
+    });
+  }
+
+  live(): LiveLink | undefined {
+    return this.client && this.connected && !this.stopped
+      ? { client: this.client, gen: this.gen }
+      : undefined;
+  }
+
+  isCurrent(gen: number): boolean {
+    return gen === this.gen;
+  }
+
+  drop(why: string): void {
+    if (this.client) this.discard(this.client, why);
+  }
+
+  noteError(msg: string): void {
+    this.lastError = msg;
+    this.deps.log.debug({ err: msg }, 'uplink error');
+  }
+
+  countBytes(n: number): void {
+    this.bytesSent += n;
+  }
+
+  /** Makes a connection attempt now (and keeps reconnecting until `close`). */
+  connectNow(): void {
+    this.reconnectTimer = undefined;
+    if (this.stopped) return;
+    const gen = ++this.gen;
+    const cfg = this.deps.config;
+    let opts: IClientOptions;
+    try {
+      opts = uplinkClientOptions(
+        cfg,
+        this.deps.gatewayId,
+        this.deps.statusTopic,
+        this.deps.connectTimeoutMs ?? 15_000,
+      );
+    } catch (e) {
+      this.noteError(`cannot read TLS files: ${errorMessage(e)}`);
+      this.scheduleReconnect();
+      return;
+    }
+    let client: MqttClient;
+    try {
+      client = (this.deps.connect ?? mqtt.connect)(cfg.url, opts);
+    } catch (e) {
+      this.noteError(`cannot connect: ${errorMessage(e)}`);
+      this.scheduleReconnect();
+      return;
+    }
+    this.client = client;
+    client.on('connect', () => this.onConnect(client, gen));
+    client.on('message', (topic, payload) => this.deps.onMessage(topic, payload, gen));
+    client.on('error', (err) => {
+      if (gen === this.gen) this.noteError(err.message);
+    });
+    client.on('close', () => this.onClose(client, gen));
+  }
+
+  /**
+   * Stops reconnecting; when connected, publishes `offline()` on the status topic (retained, waiting
+   * until `deadline` but at least 300 ms for its PUBACK) and disconnects cleanly. Never rejects.
+   */
+  async close(deadline: number, offline: () => string): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const c = this.client;
+    this.client = undefined;
+    this.gen++;
+    if (!c) return;
+    if (this.connected) {
+      this.connected = false;
+      const left = Math.max(300, deadline - this.mono());
+      await withTimeout(
+        new Promise<void>((resolve) => {
+          c.publish(this.deps.statusTopic, offline(), { qos: 1, retain: true }, () => resolve());
+        }),
+        left,
+      );
+      await withTimeout(new Promise<void>((resolve) => c.end(false, {}, () => resolve())), 1000);
+    }
+    abandon(c);
+  }
+
+  private onConnect(client: MqttClient, gen: number): void {
+    if (gen !== this.gen || this.stopped) return;
+    this.connected = true;
+    this.connectedAtMono = this.mono();
+    if (this.everConnected) this.reconnects++;
+    this.everConnected = true;
+    this.deps.log.info({ url: this.deps.config.url, reconnects: this.reconnects }, 'uplink connected');
+    this.deps.onUp(client, gen);
+  }
+
+  private onClose(client: MqttClient, gen: number): void {
+    if (gen !== this.gen) return;
+    this.discard(client, 'connection closed');
+  }
+
+  /** Forgets the connection and everything in flight (it is resent later), then reconnects. */
+  private discard(client: MqttClient, why: string): void {
+    const wasConnected = this.connected;
+    this.gen++;
+    this.client = undefined;
+    this.connected = false;
+    this.deps.onDown();
+    abandon(client);
+    if (wasConnected) this.deps.log.warn({ why }, 'uplink disconnected');
+    if (wasConnected && this.mono() - this.connectedAtMono >= STABLE_MS && why !== 'stall')
+      this.backoff.reset();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    const delay = this.backoff.next();
+    this.deps.log.info({ delay_ms: delay, attempt: this.backoff.attempts }, 'uplink reconnect scheduled');
+    this.reconnectTimer = setTimeout(() => this.connectNow(), delay);
+  }
+}
+
+/** Ends a client we no longer listen to, at once; its late errors are swallowed. */
+function abandon(client: MqttClient): void {
+  client.removeAllListeners();
+  client.on('error', () => {});
+  client.end(true);
+}
