@@ -106,7 +106,16 @@ export async function startGateway(opts: GatewayOptions) {
     },
   });
   const events = new EventLog({ clock, log: log.child({ c: 'events' }), store: (e) => writer.addEvent(e) });
-  events.listen((event) => live({ kind: 'event', event }));
+  events.listen((event) => {
+    live({ kind: 'event', event });
+    // R4: while the disk refuses writes, alerts still go out, straight from memory.
+    if (writer.storageFailing && forwarder) {
+      forwarder.publishLive(event).then(
+        (sent) => sent && writer.markDeliveredLive(event.id),
+        (e: unknown) => log.warn({ err: String(e) }, 'could not send an event live'),
+      );
+    }
+  });
 
   // Local broker first: mqtt sirens need it for their safe-start OFF.
   const ingestRef: { current?: Ingest } = {};

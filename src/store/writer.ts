@@ -52,6 +52,8 @@ export class StoreWriter {
   private timerDue = Number.POSITIVE_INFINITY;
   /** A participant has state to write even if no reading is pending. */
   private extra = false;
+  /** Ids of pending events the uplink already delivered live while the disk refused writes. */
+  private readonly deliveredLive = new Set<string>();
   private failing = false;
   private closed = false;
   private readonly txn: () => void;
@@ -72,7 +74,8 @@ export class StoreWriter {
     this.txn = db.transaction(() => {
       for (const e of this.events) {
         const { lastInsertRowid } = insEvent.run(e.id, e.ts, e.kind, JSON.stringify(e.fields));
-        queueEvent.run(lastInsertRowid);
+        // Sent live (and PUBACKed) while the disk was full: stored, but not queued a second time.
+        if (!this.deliveredLive.has(e.id)) queueEvent.run(lastInsertRowid);
       }
       for (const r of this.readings) {
         const { lastInsertRowid } = insReading.run(
@@ -106,6 +109,14 @@ export class StoreWriter {
     if (node) this.dirtyNodes.set(node.node, node);
     if (this.readings.length >= this.deps.options.maxRows && !this.failing) this.flush();
     else this.schedule(this.deps.options.routineDelayMs ?? this.deps.options.maxDelayMs);
+  }
+
+  /**
+   * The uplink delivered a still-pending event live (the disk is full): when it is finally
+   * committed it goes to the events table only, not to the outbox again.
+   */
+  markDeliveredLive(id: string): void {
+    if (this.events.some((e) => e.id === id)) this.deliveredLive.add(id);
   }
 
   /** Another store has state waiting for the next commit. */
@@ -149,6 +160,7 @@ export class StoreWriter {
       return false;
     }
     const info: CommitInfo = { readings: this.readings, events: this.events };
+    for (const e of info.events) this.deliveredLive.delete(e.id);
     this.committedReadings += info.readings.length;
     this.readings = [];
     this.events = [];

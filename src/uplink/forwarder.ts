@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { UplinkConfig } from '../config/schema.js';
-import type { Clock, EventSink } from '../domain/index.js';
+import type { Clock, EventSink, GatewayEvent } from '../domain/index.js';
 import type { Outbox } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
 import { sleep } from '../util/wait.js';
@@ -10,6 +10,7 @@ import { type ConnectFn, UplinkConnection } from './connection.js';
 import { OutboxDrain } from './drain.js';
 import {
   type CommandResponse,
+  eventPayload,
   type NodePayloadInput,
   nodePayload,
   offlineStatusPayload,
@@ -137,6 +138,21 @@ export class Forwarder {
   /** Retained `nodes/<node>`; kept until PUBACKed, latest state wins while offline. */
   publishNode(n: NodePayloadInput): void {
     this.side.retained(this.topics.node(n.node), nodePayload(n));
+  }
+
+  /**
+   * An event that could not be stored (disk full, R4) goes out now, straight from memory, QoS 1.
+   * Resolves true once PUBACKed; false when not connected or refused. The store then keeps it
+   * out of the outbox, so the centre gets it once.
+   */
+  publishLive(e: GatewayEvent): Promise<boolean> {
+    const live = this.conn.live();
+    if (!live) return Promise.resolve(false);
+    const json = JSON.stringify(eventPayload(e, this.deps.villageCode));
+    this.conn.countBytes(Buffer.byteLength(json));
+    return new Promise((resolve) => {
+      live.client.publish(this.topics.events, json, { qos: 1 }, (err) => resolve(!err));
+    });
   }
 
   /** Daily summary on `.../summary` (QoS 1, not retained); kept in memory until PUBACKed. */

@@ -1,0 +1,79 @@
+import { Writable } from 'node:stream';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeSg1 } from '../../src/ingest/sg1.js';
+import { type Gateway, startGateway } from '../../src/main.js';
+import { silentLog, testConfig } from '../helpers/gateway.js';
+import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
+import { until } from '../helpers/wait.js';
+
+describe.skipIf(!mosquittoAvailable())('R4: the disk is full', () => {
+  let broker: Mosquitto;
+  let centre: MqttClient;
+  let gw: Gateway;
+  let siren = '';
+  const events: { id: string; kind: string; level?: string }[] = [];
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    centre = await mqtt.connectAsync(broker.url, { clientId: 'centre-r4', reconnectPeriod: 0 });
+    centre.on('message', (_t, p) => events.push(JSON.parse(p.toString())));
+    await centre.subscribeAsync('siaga/v1/gw/gw-test/events', { qos: 1 });
+    const config = testConfig(`uplink: {url: "${broker.url}", batch: {max_readings: 100, max_delay_ms: 20}}`);
+    const sirenOut = new Writable({
+      write(chunk, _e, cb) {
+        siren += String(chunk);
+        cb();
+      },
+    });
+    gw = await startGateway({ config, log: silentLog, noControl: true, sirenOut });
+    await until('uplink connected', () => gw.forwarder?.state().connected);
+  });
+
+  afterAll(async () => {
+    await gw?.stop();
+    await centre?.endAsync();
+    await broker?.close();
+  });
+
+  it('sirens still sound, alerts still go out live, storage_error in status; then it recovers and loses nothing', async () => {
+    const pages = gw.db.pragma('page_count', { simple: true }) as number;
+    gw.db.pragma(`max_page_count = ${pages}`); // no room to grow: SQLITE_FULL
+    let seq = 0;
+    const hb = () =>
+      gw.ingest.acceptLine(
+        encodeSg1({ node: 'pir-07', seq: ++seq, type: 'hb', v: { bat: 3.9, temp: 27.5 } }),
+        {
+          via: 'serial',
+          from: 't',
+        },
+      );
+    for (let i = 0; i < 3000; i++) hb();
+    gw.writer.flush();
+    expect(gw.writer.storageFailing).toBe(true);
+    expect(gw.status().storage.error).toMatch(/full/i);
+
+    gw.ingest.acceptLine(encodeSg1({ node: 'btn-pos1', seq: 1, type: 'btn', v: { p: 1 } }), {
+      via: 'serial',
+      from: 't',
+    });
+    expect(siren).toMatch(/SIREN s-1 ON/); // the siren does not wait for the disk
+    const awas = await until('the AWAS alert at the centre', () =>
+      events.find((e) => e.kind === 'level' && e.level === 'AWAS'),
+    );
+    expect(events.some((e) => e.kind === 'storage_error')).toBe(true);
+
+    gw.db.pragma('max_page_count = 1073741823'); // space returns
+    await until('storage recovered', () => !gw.writer.storageFailing && gw.writer.pending === 0, 10_000);
+    expect(gw.status().storage.error).toBeNull();
+    const stored = gw.db.prepare('SELECT count(*) AS n FROM readings').get() as { n: number };
+    expect(stored.n).toBe(3001);
+    await until('outbox drained', () => {
+      const b = gw.outbox.backlog();
+      return b.events === 0 && b.readings === 0;
+    });
+    // The alert that went out live is stored, and reached the centre exactly once.
+    expect(gw.db.prepare('SELECT id FROM events WHERE id = ?').get(awas.id)).toEqual({ id: awas.id });
+    expect(events.filter((e) => e.id === awas.id)).toHaveLength(1);
+  });
+});
