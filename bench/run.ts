@@ -19,6 +19,8 @@ const BENCHES: Record<string, Bench> = {
   P3: async () => (await import('./p3-latency.js')).benchP3(),
   P4: async () => asFigures(await (await import('./uplink.js')).benchP4()),
   P5: async () => asFigures((await import('./uplink.js')).benchP5()),
+  P6: async () => (await import('./p6-memory.js')).benchP6(),
+  P7: async () => (await import('./p7-idle.js')).benchP7(),
   P8: async () => (await import('./p8-startup.js')).benchP8(),
   P9: async () => (await import('./p9-disk.js')).benchP9(),
 };

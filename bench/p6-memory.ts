@@ -1,0 +1,484 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPtyPair, type PtyPair } from '../scripts/sim/pty.js';
+import type { ReadingType, Values } from '../src/domain/index.js';
+import { encodeSg1 } from '../src/ingest/sg1.js';
+import { openDb } from '../src/store/db.js';
+import { emptyNodeState, type NodeState } from '../src/store/node-state.js';
+import { StoreWriter } from '../src/store/writer.js';
+import { idFactory } from '../src/util/ids.js';
+import {
+  type BenchNode,
+  benchNodes,
+  benignValues,
+  type Figure,
+  median,
+  removeScratch,
+  round,
+  scratchDir,
+  silentLog,
+  sleep,
+} from './common.js';
+import type { ChildArgs, ChildSample } from './p67-child.js';
+
+/**
+ * P6: resident memory with 50 nodes at realistic rates and a 24 h backlog in the outbox. Each
+ * variant is a gateway in its own child process (bench/p67-child.ts), fed over a real serial port
+ * (a socat pty this process writes SG1 lines into); VmRSS is read from /proc/<pid>/status every
+ * 500 ms from the moment it is ready, through a 5 s warm-up and 30 s more. Variants side by side:
+ * - the 24 h backlog, uplink to an unreachable broker (mqtt://127.0.0.1:1, backoff 1–10 s): the
+ *   backlog stays and the forwarder keeps reconnecting;
+ * - the same backlog draining to a real Mosquitto (QoS 1) while sampled;
+ * - no backlog, no uplink, same feed: what the backlog and the uplink add;
+ * - the floor: the same modules loaded in a Node process, no gateway started.
+ *
+ * The rate ("realistic"): every node sends a heartbeat every 60 s (50 nodes spread evenly, one
+ * frame every 1.2 s), and each of the 40 sensor nodes also a quiet sensor frame every 2 minutes:
+ * 70 frames/min, 100,800 readings a day. The backlog is exactly that schedule over the 24 h before
+ * start, written with StoreWriter (readings + outbox + node_state, 1000 per commit), a third of the
+ * nodes with LoRa radio metadata, as if the uplink had been down for a day.
+ *
+ * This file also holds the harness P7 (p7-idle.ts) shares: the child, the pty feeder, Mosquitto
+ * and /proc readers.
+ */
+
+const CHILD = fileURLToPath(new URL('./p67-child.js', import.meta.url));
+const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
+
+// ------------------------------------------------------------------ /proc
+
+export interface ProcStatus {
+  /** kB */
+  vmRss: number;
+  vmHwm: number;
+  rssAnon: number;
+  rssFile: number;
+  threads: number;
+}
+
+function kb(text: string, key: string): number {
+  const m = new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+export function procStatus(pid: number): ProcStatus {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return {
+    vmRss: kb(s, 'VmRSS'),
+    vmHwm: kb(s, 'VmHWM'),
+    rssAnon: kb(s, 'RssAnon'),
+    rssFile: kb(s, 'RssFile'),
+    threads: kb(s, 'Threads'),
+  };
+}
+
+const CLK_TCK = 100;
+
+/** utime + stime of the whole process (all threads), in seconds. */
+export function procCpuS(pid: number): number {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  // f[0] is field 3 (state): utime is field 14, stime field 15.
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+/** Context switches a thread gave up the CPU for (sleeps, i.e. wake-ups): main thread and all. */
+export function procWakeups(pid: number): { main: number; all: number } {
+  let main = 0;
+  let all = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const n = kb(readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8'), 'voluntary_ctxt_switches');
+      all += n;
+      if (t === String(pid)) main = n;
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return { main, all };
+}
+
+const mb = (kB: number): number => round(kB / 1024, 1);
+
+// ------------------------------------------------------------------ the child
+
+const liveChildren = new Set<ChildProcess>();
+const liveBrokers = new Set<ChildProcess>();
+let exitHook = false;
+function killAllOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of liveChildren) c.kill('SIGKILL');
+    for (const c of liveBrokers) c.kill('SIGKILL');
+  });
+}
+
+export interface Child {
+  name: string;
+  pid: number;
+  ask(what?: 'sample' | 'final'): Promise<ChildSample>;
+  line(l: string): void;
+  stop(): Promise<void>;
+}
+
+export async function startChild(name: string, args: ChildArgs): Promise<Child> {
+  killAllOnExit();
+  const proc = fork(CHILD, [JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  liveChildren.add(proc);
+  const exited = new Promise<void>((r) =>
+    proc.once('exit', () => {
+      liveChildren.delete(proc);
+      r();
+    }),
+  );
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.send('stop');
+    const t = setTimeout(() => proc.kill('SIGKILL'), 8_000);
+    await exited;
+    clearTimeout(t);
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${name}: child did not start`)), 20_000);
+      proc.once('error', reject);
+      proc.once('exit', (c) => reject(new Error(`${name}: child exited (${c})`)));
+      proc.once('message', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+  return {
+    name,
+    pid: proc.pid!,
+    ask: (what = 'sample') =>
+      new Promise((resolve) => {
+        proc.once('message', (m: ChildSample) => resolve(m));
+        proc.send(what);
+      }),
+    line: (l) => proc.send({ line: l }),
+    stop,
+  };
+}
+
+// ------------------------------------------------------------------ mosquitto
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const p = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** A Mosquitto on a free port with a config in `dir`; resolves once it accepts connections. */
+export async function startMosquitto(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  killAllOnExit();
+  const port = await freePort();
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_queued_messages 0\nmax_inflight_messages 0\n`,
+  );
+  const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
+  liveBrokers.add(proc);
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.once('error', () => {});
+  const stop = async (): Promise<void> => {
+    liveBrokers.delete(proc);
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    const t = setTimeout(() => proc.kill('SIGKILL'), 3_000);
+    await exited;
+    clearTimeout(t);
+  };
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = createConnection({ port, host: '127.0.0.1' });
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
+      s.once('error', () => r(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline || proc.exitCode !== null) {
+      await stop();
+      throw new Error(`mosquitto did not start (${MOSQUITTO})`);
+    }
+    await sleep(30);
+  }
+  return { url: `mqtt://127.0.0.1:${port}`, stop };
+}
+
+// ------------------------------------------------------------------ frames
+
+export interface Frame {
+  node: string;
+  seq: number;
+  type: ReadingType;
+  v: Values;
+}
+
+/**
+ * The frames of the realistic schedule: tick i (one every 1.2 s) is node i % 50's heartbeat and,
+ * every other minute for a sensor node, its quiet sensor frame. `seqs` counts per node.
+ */
+export function realisticTick(nodes: BenchNode[], seqs: Map<string, number>, i: number): Frame[] {
+  const n = nodes[i % nodes.length]!;
+  const minute = Math.floor(i / nodes.length);
+  const next = () => {
+    const s = (seqs.get(n.id) ?? 0) + 1;
+    seqs.set(n.id, s);
+    return s;
+  };
+  const [, hb] = benignValues('hb', i);
+  const out: Frame[] = [{ node: n.id, seq: next(), type: 'hb', v: hb }];
+  if (n.type !== 'hb' && minute % 2 === 0) {
+    const [type, v] = benignValues(n.type, i);
+    out.push({ node: n.id, seq: next(), type, v });
+  }
+  return out;
+}
+
+/** One frame per node per minute (P7): tick i is node i % 50's own kind of quiet frame. */
+export function idleTick(nodes: BenchNode[], seqs: Map<string, number>, i: number): Frame[] {
+  const n = nodes[i % nodes.length]!;
+  const s = (seqs.get(n.id) ?? 0) + 1;
+  seqs.set(n.id, s);
+  const [type, v] = benignValues(n.type, i);
+  return [{ node: n.id, seq: s, type, v }];
+}
+
+export const TICK_MS = 60_000 / 50;
+
+/** Writes SG1 lines into the far end of a pty (the gateway has the near end open as its port). */
+export class PtyFeeder {
+  private readonly fd: number;
+  constructor(readonly pty: PtyPair) {
+    this.fd = openSync(pty.b, constants.O_WRONLY | constants.O_NOCTTY);
+  }
+  send(frames: Frame[]): void {
+    const text = frames.map((f) => `${encodeSg1(f)}\n`).join('');
+    writeSync(this.fd, text, null, 'latin1');
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Calls `tick(i)` every TICK_MS, i counting from `first`, until stopped. */
+export function every(tick: (i: number) => void, first = 0): { stop(): void } {
+  let i = first;
+  const t = setInterval(() => tick(i++), TICK_MS);
+  return { stop: () => clearInterval(t) };
+}
+
+// ------------------------------------------------------------------ the backlog
+
+/**
+ * Writes `hours` of the realistic schedule, ending now, into a fresh database at `path`: readings,
+ * their outbox rows and node_state, with StoreWriter, 1000 readings per commit. Returns the number
+ * of readings and, in `seqs`, each node's last seq (the live feed continues from there).
+ */
+export function buildBacklog(path: string, hours: number, seqs: Map<string, number>): number {
+  const nodes = benchNodes();
+  const db = openDb(path);
+  const writer = new StoreWriter({ db, log: silentLog, options: { maxRows: 1000, maxDelayMs: 60_000 } });
+  const id = idFactory();
+  const ticks = Math.round((hours * 3600_000) / TICK_MS);
+  const t0 = Date.now() - ticks * TICK_MS;
+  const states = new Map<string, NodeState>(nodes.map((n) => [n.id, emptyNodeState(n.id)]));
+  let count = 0;
+  for (let i = 0; i < ticks; i++) {
+    const k = i % nodes.length;
+    const lora = k % 3 === 0;
+    const ts = t0 + i * TICK_MS;
+    for (const [j, f] of realisticTick(nodes, seqs, i).entries()) {
+      const s = { ...states.get(f.node)! };
+      const bat = typeof f.v.bat === 'number' ? f.v.bat : s.bat;
+      const rssi = lora ? -80 - (i % 25) : null;
+      Object.assign(s, { seq: f.seq, frames: s.frames + 1, last_seen: ts + j, bat, rssi, online: true });
+      states.set(f.node, s);
+      writer.addReading(
+        {
+          id: id(ts + j),
+          node: f.node,
+          seq: f.seq,
+          type: f.type,
+          ts: ts + j,
+          via: lora ? 'lora' : 'serial',
+          v: f.v,
+          ...(lora ? { radio: { rssi: rssi!, snr: 7.5 + (i % 30) / 10, freq: 922.2, sf: 9 } } : {}),
+          clockOk: true,
+        },
+        s,
+      );
+      count++;
+    }
+  }
+  writer.flush();
+  writer.close();
+  db.close();
+  return count;
+}
+
+// ------------------------------------------------------------------ P6
+
+interface Variant {
+  name: string;
+  short: string;
+  backlog: boolean;
+  uplink?: 'unreachable' | 'mosquitto';
+  bare?: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { name: '24 h backlog, broker unreachable', short: 'unreachable', backlog: true, uplink: 'unreachable' },
+  { name: '24 h backlog draining to Mosquitto', short: 'drain', backlog: true, uplink: 'mosquitto' },
+  { name: 'no backlog, no uplink, same feed', short: 'no backlog', backlog: false },
+  { name: 'floor: Node + the modules, no gateway', short: 'floor', backlog: false, bare: true },
+];
+
+export async function benchP6(opts: { warmupS?: number; seconds?: number } = {}): Promise<Figure[]> {
+  const warmupS = opts.warmupS ?? 5;
+  const seconds = opts.seconds ?? 30;
+  const dir = scratchDir('p6');
+  const nodes = benchNodes();
+  const children: Child[] = [];
+  const ptys: PtyPair[] = [];
+  const feeders: PtyFeeder[] = [];
+  const withBacklog: PtyFeeder[] = [];
+  const without: PtyFeeder[] = [];
+  let broker: { url: string; stop(): Promise<void> } | undefined;
+  let feed: { stop(): void } | undefined;
+  try {
+    // The backlog, once, then copied for each variant that starts with it.
+    const seqs = new Map<string, number>();
+    const master = join(dir, 'backlog.db');
+    const t0 = Date.now();
+    const readings = buildBacklog(master, 24, seqs);
+    const buildS = (Date.now() - t0) / 1000;
+    broker = await startMosquitto(join(dir, 'mosq'));
+    for (const [k, v] of VARIANTS.entries()) {
+      const sub = join(dir, `v${k}`);
+      mkdirSync(sub, { recursive: true });
+      if (v.backlog) copyFileSync(master, join(sub, 'siaga.db'));
+      let serial: string | undefined;
+      if (!v.bare) {
+        const pty = await createPtyPair(sub);
+        ptys.push(pty);
+        const feeder = new PtyFeeder(pty);
+        feeders.push(feeder);
+        (v.backlog ? withBacklog : without).push(feeder);
+        serial = pty.a;
+      }
+      const uplinkYaml =
+        v.uplink === 'unreachable'
+          ? '{url: "mqtt://127.0.0.1:1", backoff: {min_ms: 1000, max_ms: 10000}}'
+          : v.uplink === 'mosquitto'
+            ? `{url: "${broker.url}"}`
+            : undefined;
+      children.push(
+        await startChild(`P6 ${v.short}`, {
+          dir: sub,
+          ...(serial ? { serial } : {}),
+          ...(uplinkYaml ? { uplinkYaml } : {}),
+          ...(v.bare ? { bare: true } : {}),
+        }),
+      );
+    }
+    // Variants without the backlog start their nodes' seq from 1; they all get the same frames.
+    const fresh = new Map<string, number>();
+    const ticksPerDay = Math.round((24 * 3600_000) / TICK_MS);
+    feed = every((i) => {
+      const frames = realisticTick(nodes, seqs, i);
+      const freshFrames = realisticTick(nodes, fresh, i);
+      for (const p of withBacklog) p.send(frames);
+      for (const p of without) p.send(freshFrames);
+    }, ticksPerDay);
+
+    const samples: { at: number; rss: number[] }[] = [];
+    const start = Date.now();
+    while (Date.now() - start < (warmupS + seconds) * 1000) {
+      samples.push({ at: (Date.now() - start) / 1000, rss: children.map((c) => procStatus(c.pid).vmRss) });
+      await sleep(500);
+    }
+    feed.stop();
+    const finals = await Promise.all(children.map((c) => c.ask('final')));
+    const statuses = children.map((c) => procStatus(c.pid));
+
+    const figures: Figure[] = [];
+    for (const [k, v] of VARIANTS.entries()) {
+      const all = samples.map((s) => s.rss[k]!);
+      const after = samples.filter((s) => s.at >= warmupS).map((s) => s.rss[k]!);
+      const last10 = after.slice(-20);
+      const first10 = after.slice(0, 20);
+      const peak = Math.max(...all);
+      const steady = median(last10);
+      const st = statuses[k]!;
+      const f = finals[k]!;
+      const heap = f.mem.heapUsed / 2 ** 20;
+      const ext = (f.mem.external + f.mem.arrayBuffers) / 2 ** 20;
+      const drift = mb(median(last10) - median(first10));
+      const uplinkNote =
+        v.uplink === 'mosquitto'
+          ? `; sent ${f.sentReadings ?? 0} readings, backlog left ${f.backlog?.readings ?? '?'}`
+          : v.uplink === 'unreachable'
+            ? `; ${f.connected ? 'connected?!' : 'not connected'}, backlog ${f.backlog?.readings ?? '?'}`
+            : '';
+      figures.push({
+        figure: k === 0 ? 'P6' : `P6 ${v.short}`,
+        value: mb(peak),
+        unit: 'MB RSS peak',
+        ...(v.backlog ? { target: '≤ 80', pass: mb(peak) <= 80 } : {}),
+        notes:
+          `${v.name}: steady ${mb(steady)} MB (median of the last 10 s; ${drift >= 0 ? '+' : ''}${drift} MB over ${seconds} s), ` +
+          `VmHWM ${mb(st.vmHwm)}, anon ${mb(st.rssAnon)} / file ${mb(st.rssFile)} MB, V8 heap used ${round(heap, 1)} MB, external ${round(ext, 1)} MB` +
+          (k === 0 ? `; backlog ${readings} readings (built in ${round(buildS, 1)} s)` : '') +
+          uplinkNote,
+        steadyMB: mb(steady),
+        peakMB: mb(peak),
+        vmHwmMB: mb(st.vmHwm),
+        rssAnonMB: mb(st.rssAnon),
+        rssFileMB: mb(st.rssFile),
+        heapUsedMB: round(heap, 1),
+        externalMB: round(ext, 1),
+        backlogReadings: v.backlog ? readings : 0,
+        rssSeriesMB: all.map(mb),
+      });
+    }
+    return figures;
+  } finally {
+    feed?.stop();
+    await Promise.all(children.map((c) => c.stop()));
+    for (const f of feeders) f.close();
+    await Promise.all(ptys.map((p) => p.close()));
+    await broker?.stop();
+    removeScratch(dir);
+  }
+}

@@ -1,0 +1,93 @@
+import { startGateway } from '../src/main.js';
+import { silentLog, sinkStream, siteConfig } from './common.js';
+import { nullSource } from './p1-serial.js';
+
+/**
+ * P6's and P7's gateway, alone in its own process so /proc/<pid>/status (VmRSS) and
+ * /proc/<pid>/stat (utime+stime) measure only it: `node dist/bench/p67-child.js '<json ChildArgs>'`.
+ * The bench site (50 nodes, 4 zones, 4 print sirens into a sink), silent log, no control socket,
+ * and the database already in `dir` (P6 puts a 24 h backlog there first). Frames come from
+ * outside: over a real serial port (a socat pty the parent writes to) or, with `ipcFeed`, as IPC
+ * messages handed to the serial callback of a port-less source (no liveness probe). With `bare`
+ * the modules are loaded but no gateway is started (the floor: Node and the code).
+ * IPC: sends {ready}; answers 'sample' (and 'final', with the uplink's state and the backlog) with
+ * memoryUsage/cpuUsage/counts; 'gc' runs a full GC when started with --expose-gc; {line} feeds one
+ * line; 'stop' stops the gateway and exits.
+ */
+
+export interface ChildArgs {
+  dir: string;
+  /** Path of a serial port (one end of a pty) for `serial:` in the config. */
+  serial?: string;
+  /** `uplink:` YAML (flow mapping), e.g. `{url: mqtt://127.0.0.1:1}`. */
+  uplinkYaml?: string;
+  /** Frames arrive as IPC messages instead of over a serial port. */
+  ipcFeed?: boolean;
+  /** Load the modules, start nothing. */
+  bare?: boolean;
+}
+
+export interface ChildSample {
+  mem: NodeJS.MemoryUsage;
+  /** process.cpuUsage(), µs. */
+  cpu: { user: number; system: number };
+  committed: number;
+  backlog?: { events: number; readings: number };
+  sentReadings?: number;
+  connected?: boolean;
+  reconnects?: number;
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
+if (!args.dir || !process.send) {
+  console.error('usage (from bench/p6-memory.js): p67-child.js \'{"dir": …}\'');
+  process.exit(2);
+}
+const send = process.send.bind(process);
+
+const extra = [
+  args.serial ? `serial: [{port: ${args.serial}, baud: 115200}]` : '',
+  args.uplinkYaml ? `uplink: ${args.uplinkYaml}` : '',
+].join('\n');
+
+let feed: ((port: string, chunk: Buffer) => void) | undefined;
+const gw = args.bare
+  ? undefined
+  : await startGateway({
+      config: siteConfig({ dir: args.dir, extra }),
+      log: silentLog,
+      noControl: true,
+      sirenOut: sinkStream(),
+      ...(args.ipcFeed
+        ? {
+            serialSources: (onData: (port: string, chunk: Buffer) => void) => {
+              feed = onData;
+              return [nullSource('/dev/bench-p67')];
+            },
+          }
+        : {}),
+    });
+
+process.on('message', (m: unknown) => {
+  if (m === 'sample' || m === 'final') {
+    // forwarder.state() counts the backlog, which touches the outbox's pages: only at the end.
+    const f = m === 'final' ? gw?.forwarder?.state() : undefined;
+    const s: ChildSample = {
+      mem: process.memoryUsage(),
+      cpu: process.cpuUsage(),
+      committed: gw?.writer.committedReadings ?? 0,
+      ...(m === 'final' && gw ? { backlog: gw.outbox.backlog() } : {}),
+      ...(f ? { sentReadings: f.sentReadings, connected: f.connected, reconnects: f.reconnects } : {}),
+    };
+    send(s);
+  } else if (m === 'gc') {
+    // Only with --expose-gc (investigations): is what the heap holds live or garbage?
+    (globalThis as { gc?: () => void }).gc?.();
+    send({ gc: typeof (globalThis as { gc?: unknown }).gc === 'function' });
+  } else if (m === 'stop') {
+    void (gw ? gw.stop() : Promise.resolve()).then(() => process.exit(0));
+  } else if (typeof m === 'object' && m !== null && 'line' in m) {
+    feed?.('/dev/bench-p67', Buffer.from(`${String((m as { line: unknown }).line)}\n`, 'latin1'));
+  }
+});
+send({ ready: true });
