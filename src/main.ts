@@ -1,9 +1,7 @@
 import { type ScheduledTask, schedule } from 'node-cron';
 import type { Logger } from 'pino';
-import { GwmpServer } from '../drivers/gwmp/server.js';
 import type { FrameSource } from '../drivers/serial/frame-source.js';
 import { createSirenDriver } from '../drivers/sirens/factory.js';
-import { LocalBroker } from './broker/server.js';
 import type { Config } from './config/schema.js';
 import { socketPathFor } from './control/protocol.js';
 import { ControlServer } from './control/server.js';
@@ -21,7 +19,6 @@ import { planReload, unchangedSirens, uplinkChanged } from './gateway/reload.js'
 import { SerialInputs } from './gateway/serial-inputs.js';
 import { commandServices, gatewayServices } from './gateway/services.js';
 import { gatewayStatus, levelsOf, uplinkStatusFields } from './gateway/status.js';
-import { LoraUplinkHandler } from './ingest/lora-uplink.js';
 import { SirenController } from './sirens/controller.js';
 import type { SirenDriver } from './sirens/driver.js';
 import { openDb } from './store/db.js';
@@ -120,7 +117,7 @@ export async function startGateway(opts: GatewayOptions) {
   // Local broker first: mqtt sirens need it for their safe-start OFF.
   const ingestRef: { current?: Ingest } = {};
   const broker = config.local_broker.enabled
-    ? new LocalBroker({
+    ? new (await import('./broker/server.js')).LocalBroker({
         config: { ...config.local_broker, port: opts.ports?.broker ?? config.local_broker.port },
         log: log.child({ c: 'broker' }),
         clock,
@@ -217,34 +214,45 @@ export async function startGateway(opts: GatewayOptions) {
   // FCnts are committed with their readings, not one commit per uplink (SD wear, P2).
   const loraState = new LoraStateStore(db, writer);
   participants.push(loraState);
-  const makeLora = (c: Config) =>
-    new LoraUplinkHandler({
-      devices: c.lora?.devices ?? [],
-      dedupS: c.lora?.dedup_s ?? 10,
-      fcnt: loraState,
-      clock,
-      count: counters.scoped('lora'),
-      onFrame: (frame, meta) =>
-        ingest.acceptFrame(frame, {
-          via: 'lora',
-          from: meta.gatewayEui,
-          radio: meta.radio,
-          seqChecked: true,
-        }),
-    });
-  let lora = makeLora(config);
-  const gwmp = config.lora
-    ? new GwmpServer({
-        host: config.lora.gwmp.host,
-        port: opts.ports?.gwmp ?? config.lora.gwmp.port,
-        maxDatagramBytes: config.lora.gwmp.max_datagram_bytes,
-        clock,
-        log: log.child({ c: 'gwmp' }),
-        count: counters.scoped('gwmp'),
-        onPush: (eui, body, rxTs) => lora.handlePush(eui, body, rxTs),
-        onStat: (eui, stat, ts) => loraState.recordStat(eui, stat, ts),
-      })
+  // The radio stack (and lora-packet's crypto) is loaded only on a gateway that has LoRa: the
+  // memory of a Pi is better spent elsewhere (P6).
+  const loraMods = config.lora
+    ? {
+        uplink: await import('./ingest/lora-uplink.js'),
+        gwmp: await import('../drivers/gwmp/server.js'),
+      }
     : undefined;
+  const makeLora = (c: Config) =>
+    loraMods
+      ? new loraMods.uplink.LoraUplinkHandler({
+          devices: c.lora?.devices ?? [],
+          dedupS: c.lora?.dedup_s ?? 10,
+          fcnt: loraState,
+          clock,
+          count: counters.scoped('lora'),
+          onFrame: (frame, meta) =>
+            ingest.acceptFrame(frame, {
+              via: 'lora',
+              from: meta.gatewayEui,
+              radio: meta.radio,
+              seqChecked: true,
+            }),
+        })
+      : undefined;
+  let lora = makeLora(config);
+  const gwmp =
+    config.lora && loraMods
+      ? new loraMods.gwmp.GwmpServer({
+          host: config.lora.gwmp.host,
+          port: opts.ports?.gwmp ?? config.lora.gwmp.port,
+          maxDatagramBytes: config.lora.gwmp.max_datagram_bytes,
+          clock,
+          log: log.child({ c: 'gwmp' }),
+          count: counters.scoped('gwmp'),
+          onPush: (eui, body, rxTs) => lora?.handlePush(eui, body, rxTs) ?? 0,
+          onStat: (eui, stat, ts) => loraState.recordStat(eui, stat, ts),
+        })
+      : undefined;
   await gwmp?.start();
 
   // Status, services, and the uplink that publishes them.
