@@ -9,7 +9,7 @@ import { DetectionEngine } from './detect/engine.js';
 import type { EngineOutput } from './detect/types.js';
 import { type Clock, type Level, systemClock } from './domain/index.js';
 import { ClockWatch } from './gateway/clock-watch.js';
-import { controlHandlers, controlStreams, type Live } from './gateway/control-api.js';
+import { controlHandlers, controlStreams, LiveFeed } from './gateway/control-api.js';
 import { Counters } from './gateway/counters.js';
 import { EventLog } from './gateway/event-log.js';
 import { Ingest } from './gateway/ingest.js';
@@ -63,16 +63,7 @@ export async function startGateway(opts: GatewayOptions) {
   const startedAt = clock.now();
   const minValidTime = Date.parse(config.gateway.min_valid_time);
   const counters = new Counters();
-  const liveListeners = new Set<(l: Live) => void>();
-  const subscribe = (f: (l: Live) => void) => {
-    liveListeners.add(f);
-    return () => {
-      liveListeners.delete(f);
-    };
-  };
-  const live = (l: Live) => {
-    for (const f of liveListeners) f(l);
-  };
+  const feed = new LiveFeed();
 
   // Storage: one writer commits readings, events, outbox rows and node state together.
   const db = openDb(config.storage.path);
@@ -104,7 +95,7 @@ export async function startGateway(opts: GatewayOptions) {
   });
   const events = new EventLog({ clock, log: log.child({ c: 'events' }), store: (e) => writer.addEvent(e) });
   events.listen((event) => {
-    live({ kind: 'event', event });
+    feed.publish({ kind: 'event', event });
     // R4: while the disk refuses writes, alerts still go out, straight from memory.
     if (writer.storageFailing && forwarder) {
       forwarder.publishLive(event).then(
@@ -195,7 +186,7 @@ export async function startGateway(opts: GatewayOptions) {
       const out = engine.onReading(r);
       if (out.evidence) writer.expedite();
       onEngine(out);
-      live({ kind: 'reading', reading: r });
+      feed.publish({ kind: 'reading', reading: r });
     },
   });
   ingestRef.current = ingest;
@@ -388,7 +379,7 @@ export async function startGateway(opts: GatewayOptions) {
         path: socketPathFor(config.storage.path, config.control.socket),
         log: log.child({ c: 'control' }),
         handlers: controlHandlers(services, reloadFromFile),
-        streams: controlStreams(subscribe),
+        streams: controlStreams(feed.subscribe),
       });
   await control?.start();
   log.info(
@@ -414,7 +405,7 @@ export async function startGateway(opts: GatewayOptions) {
     sirens,
     services,
     status,
-    onLive: subscribe,
+    onLive: feed.subscribe,
     reload,
     reloadFromFile,
     get forwarder() {

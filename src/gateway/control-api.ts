@@ -5,6 +5,23 @@ import type { GatewayServices } from './services.js';
 
 export type Live = { kind: 'reading'; reading: Reading } | { kind: 'event'; event: GatewayEvent };
 
+/** Readings and events as they happen, for `siaga tail` and the demo's live view. */
+export class LiveFeed {
+  private readonly listeners = new Set<(l: Live) => void>();
+
+  publish(l: Live): void {
+    for (const f of this.listeners) f(l);
+  }
+
+  /** Returns the function that stops the subscription. */
+  subscribe = (f: (l: Live) => void): (() => void) => {
+    this.listeners.add(f);
+    return () => {
+      this.listeners.delete(f);
+    };
+  };
+}
+
 function str(p: Record<string, unknown>, key: string): string {
   const v = p[key];
   if (typeof v !== 'string' || v === '') throw new UsageError(`${key} is required`);
