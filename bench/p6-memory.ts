@@ -1,4 +1,4 @@
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import {
   closeSync,
   constants,
@@ -7,10 +7,8 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPtyPair, type PtyPair } from '../scripts/sim/pty.js';
@@ -20,6 +18,7 @@ import { openDb } from '../src/store/db.js';
 import { emptyNodeState, type NodeState } from '../src/store/node-state.js';
 import { StoreWriter } from '../src/store/writer.js';
 import { idFactory } from '../src/util/ids.js';
+import { startBenchBroker } from './broker.js';
 import {
   type BenchNode,
   benchNodes,
@@ -56,7 +55,6 @@ import type { ChildArgs, ChildSample } from './p67-child.js';
  */
 
 const CHILD = fileURLToPath(new URL('./p67-child.js', import.meta.url));
-const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 
 // ------------------------------------------------------------------ /proc
 
@@ -116,14 +114,12 @@ const mb = (kB: number): number => round(kB / 1024, 1);
 // ------------------------------------------------------------------ the child
 
 const liveChildren = new Set<ChildProcess>();
-const liveBrokers = new Set<ChildProcess>();
 let exitHook = false;
 function killAllOnExit(): void {
   if (exitHook) return;
   exitHook = true;
   process.once('exit', () => {
     for (const c of liveChildren) c.kill('SIGKILL');
-    for (const c of liveBrokers) c.kill('SIGKILL');
   });
 }
 
@@ -177,62 +173,6 @@ export async function startChild(name: string, args: ChildArgs): Promise<Child> 
     line: (l) => proc.send({ line: l }),
     stop,
   };
-}
-
-// ------------------------------------------------------------------ mosquitto
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const p = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** A Mosquitto on a free port with a config in `dir`; resolves once it accepts connections. */
-export async function startMosquitto(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  killAllOnExit();
-  const port = await freePort();
-  mkdirSync(dir, { recursive: true });
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_queued_messages 0\nmax_inflight_messages 0\n`,
-  );
-  const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
-  liveBrokers.add(proc);
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  proc.once('error', () => {});
-  const stop = async (): Promise<void> => {
-    liveBrokers.delete(proc);
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    const t = setTimeout(() => proc.kill('SIGKILL'), 3_000);
-    await exited;
-    clearTimeout(t);
-  };
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = createConnection({ port, host: '127.0.0.1' });
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) break;
-    if (Date.now() > deadline || proc.exitCode !== null) {
-      await stop();
-      throw new Error(`mosquitto did not start (${MOSQUITTO})`);
-    }
-    await sleep(30);
-  }
-  return { url: `mqtt://127.0.0.1:${port}`, stop };
 }
 
 // ------------------------------------------------------------------ frames
@@ -383,7 +323,7 @@ export async function benchP6(opts: { warmupS?: number; seconds?: number } = {})
     const t0 = Date.now();
     const readings = buildBacklog(master, 24, seqs);
     const buildS = (Date.now() - t0) / 1000;
-    broker = await startMosquitto(join(dir, 'mosq'));
+    broker = await startBenchBroker(join(dir, 'mosq'));
     for (const [k, v] of VARIANTS.entries()) {
       const sub = join(dir, `v${k}`);
       mkdirSync(sub, { recursive: true });

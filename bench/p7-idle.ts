@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { PtyPair } from '../scripts/sim/pty.js';
 import { createPtyPair } from '../scripts/sim/pty.js';
 import { encodeSg1 } from '../src/ingest/sg1.js';
+import { startBenchBroker } from './broker.js';
 import { benchNodes, type Figure, removeScratch, round, scratchDir, sleep } from './common.js';
 import {
   type Child,
@@ -13,7 +14,6 @@ import {
   procCpuS,
   procWakeups,
   startChild,
-  startMosquitto,
 } from './p6-memory.js';
 
 /**
@@ -57,7 +57,7 @@ export async function benchP7(opts: { warmupS?: number; seconds?: number } = {})
   let feed: { stop(): void } | undefined;
   const feeders: PtyFeeder[] = [];
   try {
-    broker = await startMosquitto(join(dir, 'mosq'));
+    broker = await startBenchBroker(join(dir, 'mosq'));
     for (const [k, v] of VARIANTS.entries()) {
       const sub = join(dir, `v${k}`);
       mkdirSync(sub, { recursive: true });

@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +15,7 @@ import { Forwarder } from '../src/uplink/forwarder.js';
 import { readingJson, readingsBatchJson } from '../src/uplink/payloads.js';
 import { uplinkTopics } from '../src/uplink/topics.js';
 import { idFactory } from '../src/util/ids.js';
+import { startBenchBroker } from './broker.js';
 
 /**
  * P4 (drain a 500,000-reading backlog to a real Mosquitto, QoS 1, all PUBACKed, no loss, no
@@ -33,7 +32,6 @@ export interface Figure {
 }
 
 const GW = 'gw-bench-01';
-const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 
 // ------------------------------------------------------------------ realistic readings
 
@@ -129,54 +127,6 @@ export function realisticRows(n: number, t0 = 1_763_892_000_000): Row[] {
 
 // ------------------------------------------------------------------ mosquitto
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const p = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function startBroker(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'siaga-bench-mosq-'));
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_queued_messages 0\nmax_inflight_messages 0\n`,
-  );
-  const proc: ChildProcess = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = createConnection({ port, host: '127.0.0.1' });
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) break;
-    if (Date.now() > deadline || proc.exitCode !== null)
-      throw new Error(`mosquitto did not start (${MOSQUITTO})`);
-    await new Promise((r) => setTimeout(r, 30));
-  }
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    stop: async () => {
-      await new Promise<void>((r) => {
-        proc.once('exit', () => r());
-        proc.kill('SIGTERM');
-      });
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 // ------------------------------------------------------------------ P4
 
 export interface P4Options {
@@ -190,7 +140,7 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
   const batch = opts.batch ?? 200;
   const inflight = opts.maxInflight ?? 4;
   const dir = mkdtempSync(join(tmpdir(), 'siaga-bench-p4-'));
-  const broker = await startBroker();
+  const broker = await startBenchBroker(join(dir, 'mosq'));
   const db = openDb(join(dir, 'bench.db'));
   const topics = uplinkTopics(GW);
   try {
