@@ -1,5 +1,6 @@
 import { SirenError } from '../../src/domain/index.js';
 import type { SirenCheck, SirenDriver } from '../../src/sirens/driver.js';
+import { errorMessage } from '../../src/util/errors.js';
 import { type CommandRunner, commandFailure, execRunner } from './command.js';
 
 export interface GpioSirenOptions {
@@ -97,7 +98,7 @@ export class GpioSiren implements SirenDriver {
         throw commandFailure(this.id, `${this.bin} ${args.join(' ')}`, e, this.timeoutMs);
       }
     } catch (e) {
-      this.lastFault = e instanceof Error ? e.message : String(e);
+      this.lastFault = errorMessage(e);
       throw e;
     }
     this.lastFault = undefined;

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { isSiagaError } from '../domain/index.js';
+import { errorMessage } from '../util/errors.js';
 import { type ControlRequest, type ControlResponse, MAX_REQUEST_BYTES } from './protocol.js';
 
 export type Handler = (params: Record<string, unknown>) => unknown;
@@ -109,7 +110,7 @@ export class ControlServer {
     try {
       send({ id: req.id, ok: true, result: await handler(params) });
     } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
+      const error = errorMessage(e);
       this.deps.log.warn({ method: req.method, err: error }, 'control request failed');
       send(
         isSiagaError(e)

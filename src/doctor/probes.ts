@@ -14,6 +14,7 @@ import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { call } from '../control/client.js';
+import { errorMessage } from '../util/errors.js';
 import type { BindResult, ConnectResult, DbCheck, FileInfo, GatewayProbe, Probes } from './types.js';
 
 const ACCESS = {
@@ -42,7 +43,7 @@ function idNames(file: string): () => Map<number, string> {
 }
 
 function errCode(e: unknown): string {
-  return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+  return (e as NodeJS.ErrnoException).code ?? errorMessage(e);
 }
 
 /** The real machine: fs, sockets, SQLite, timedatectl and the control socket. */
@@ -161,7 +162,7 @@ export function realProbes(): Probes {
         const schemaVersion = db.pragma('user_version', { simple: true }) as number;
         return { quickCheck: rows.map((r) => r.quick_check), schemaVersion };
       } catch (e) {
-        return { error: e instanceof Error ? e.message : String(e) };
+        return { error: errorMessage(e) };
       } finally {
         db?.close();
       }
@@ -196,7 +197,7 @@ export function realProbes(): Probes {
         if (typeof broker === 'number') probe.brokerPort = broker;
         return probe;
       } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
+        const msg = errorMessage(e);
         // The client's messages end in advice that doctor gives as its fix; keep only the finding.
         const why = msg.includes('may not use')
           ? `you may not use ${socketPath} (sudo usermod -aG siaga $USER, then log in again)`

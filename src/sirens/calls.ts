@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { SirenError } from '../domain/index.js';
+import { errorMessage } from '../util/errors.js';
 import type { SirenCheck, SirenDriver } from './driver.js';
-import { errorText, type SirenRecords } from './records.js';
+import type { SirenRecords } from './records.js';
 import type { SirenSlot } from './state.js';
 import type { SirenTimers } from './types.js';
 
@@ -45,7 +46,7 @@ export class DriverCalls {
       return c;
     } catch (e) {
       this.fault(slot, 'check', e, null);
-      return { on: null, ok: false, fault: errorText(e) };
+      return { on: null, ok: false, fault: errorMessage(e) };
     }
   }
 
@@ -54,7 +55,7 @@ export class DriverCalls {
     try {
       await this.timeBox(d.close(), d.id, 'close()');
     } catch (e) {
-      this.log.warn({ siren: d.id, err: errorText(e) }, 'siren driver did not close cleanly');
+      this.log.warn({ siren: d.id, err: errorMessage(e) }, 'siren driver did not close cleanly');
     }
   }
 
@@ -78,7 +79,7 @@ export class DriverCalls {
   }
 
   private fault(slot: SirenSlot, op: string, e: unknown, zone: string | null): void {
-    const msg = errorText(e);
+    const msg = errorMessage(e);
     slot.faults++;
     this.log.warn({ siren: slot.id, op, err: msg }, 'siren driver failed');
     // One event per new fault, not one per pattern toggle of a siren that stays broken.

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventFields, EventKind, EventSink } from '../domain/index.js';
 import type { Silence } from '../store/silences.js';
+import { errorMessage } from '../util/errors.js';
 import type { Switch } from './state.js';
 import type { SirenStorePort } from './types.js';
 
@@ -19,7 +20,7 @@ export class SirenRecords {
     try {
       this.events.emit(kind, fields);
     } catch (e) {
-      this.log.error({ kind, err: errorText(e) }, 'cannot record siren event');
+      this.log.error({ kind, err: errorMessage(e) }, 'cannot record siren event');
     }
   }
 
@@ -28,7 +29,7 @@ export class SirenRecords {
     try {
       f();
     } catch (e) {
-      this.log.error({ err: errorText(e) }, `siren store: cannot ${what}; continuing from memory`);
+      this.log.error({ err: errorMessage(e) }, `siren store: cannot ${what}; continuing from memory`);
     }
   }
 
@@ -59,8 +60,4 @@ export class SirenRecords {
       this.tryStore('write siren_log', () => this.store.closeLog(id, now));
     }
   }
-}
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

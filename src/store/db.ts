@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageError } from '../domain/index.js';
+import { errorMessage } from '../util/errors.js';
 import { MIGRATIONS } from './schema.js';
 
 export type Db = Database.Database;
@@ -69,6 +70,6 @@ export function toStorageError(e: unknown, what: string): StorageError {
   if (e instanceof StorageError) return e;
   const code =
     typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = errorMessage(e);
   return new StorageError(`${what}: ${msg}`, code, { cause: e });
 }

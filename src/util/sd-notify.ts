@@ -1,4 +1,5 @@
 import { spawn as nodeSpawn } from 'node:child_process';
+import { errorMessage } from './errors.js';
 
 /**
  * systemd notifications (Type=notify, WatchdogSec) without a native module.
@@ -84,7 +85,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     try {
       child = spawn(program, [`--pid=${pid}`, ...assignments], env);
     } catch (e) {
-      report(`cannot run ${program}: ${e instanceof Error ? e.message : String(e)}`);
+      report(`cannot run ${program}: ${errorMessage(e)}`);
       done?.();
       return;
     }
