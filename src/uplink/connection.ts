@@ -79,8 +79,8 @@ export class UplinkConnection implements UplinkLink {
     this.deps.log.debug({ err: msg }, 'uplink error');
   }
 
-  countBytes(n: number): void {
-    this.bytesSent += n;
+  countBytes(payload: string | Uint8Array): void {
+    this.bytesSent += typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   }
 
   /** Makes a connection attempt now (and keeps reconnecting until `close`). */

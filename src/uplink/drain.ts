@@ -178,7 +178,7 @@ export class OutboxDrain {
     const unit = this.addUnit('events', rows, rows.length);
     for (const row of rows) {
       const json = eventRowJson(row, this.deps.villageCode);
-      this.deps.link.countBytes(Buffer.byteLength(json));
+      this.deps.link.countBytes(json);
       client.publish(this.deps.topics.events, json, { qos: 1 }, (err) => this.onPuback(unit, gen, err));
     }
   }
@@ -189,7 +189,7 @@ export class OutboxDrain {
     const deflate = this.deps.config.compress === 'deflate';
     const payload = deflate ? deflatePayload(json) : json;
     const unit = this.addUnit('readings', rows, 1);
-    this.deps.link.countBytes(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
+    this.deps.link.countBytes(payload);
     client.publish(deflate ? topics.readingsZ : topics.readings, payload, { qos: 1 }, (err) =>
       this.onPuback(unit, gen, err),
     );

@@ -149,7 +149,7 @@ export class Forwarder {
     const live = this.conn.live();
     if (!live) return Promise.resolve(false);
     const json = JSON.stringify(eventPayload(e, this.deps.villageCode));
-    this.conn.countBytes(Buffer.byteLength(json));
+    this.conn.countBytes(json);
     return new Promise((resolve) => {
       live.client.publish(this.topics.events, json, { qos: 1 }, (err) => resolve(!err));
     });
@@ -246,7 +246,7 @@ export class Forwarder {
   /** Publishes the retained status on `client`; a failure is noted unless `gen` is given and gone. */
   private sendStatus(client: MqttClient, gen?: number): void {
     const payload = this.statusJson();
-    this.conn.countBytes(payload.length);
+    this.conn.countBytes(payload);
     client.publish(this.topics.status, payload, { qos: 1, retain: true }, (err) => {
       if (err && (gen === undefined || this.conn.isCurrent(gen)))
         this.conn.noteError(`status publish failed: ${err.message}`);

@@ -20,8 +20,8 @@ export interface UplinkLink {
   drop(why: string): void;
   /** Keeps `msg` as the forwarder's last error. */
   noteError(msg: string): void;
-  /** Adds to the forwarder's count of bytes published. */
-  countBytes(n: number): void;
+  /** Adds a published payload to the forwarder's count of bytes sent (UTF-8 bytes, not characters). */
+  countBytes(payload: string | Uint8Array): void;
   /** Monotonic milliseconds. */
   mono(): number;
 }

@@ -51,7 +51,7 @@ export class SideChannel {
     payload: string,
     opts: IClientPublishOptions,
   ): void {
-    this.link.countBytes(payload.length);
+    this.link.countBytes(payload);
     client.publish(topic, payload, opts, (err) => {
       if (!err && this.link.isCurrent(gen) && pending.get(key) === payload) pending.delete(key);
     });
