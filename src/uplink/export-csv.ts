@@ -45,7 +45,7 @@ export const SUMMARY_CSV_COLUMNS = [
 ] as const;
 
 /**
- * When the gateway ran within its day, for people: `00:00–06:12, 08:30–24:00 WIB` (a span that
+ * When the gateway ran within its day, for people: `00:00–06:12; 08:30–24:00 WIB` (a span that
  * starts or ends on another day shows its date).
  */
 export function runningText(day: string, running: readonly RunSpan[], tz: string): string {
@@ -57,7 +57,7 @@ export function runningText(day: string, running: readonly RunSpan[], tz: string
     return `${date} ${time}`;
   };
   const parts = running.map((s) => `${hhmm(s.from, false)}–${hhmm(s.to, true)}`);
-  return `${parts.join(', ')} ${zoneLabel(running[0]!.from, tz)}`;
+  return `${parts.join('; ')} ${zoneLabel(running[0]!.from, tz)}`;
 }
 
 /** The daily summaries as CSV, one row per day, with the site metadata columns. */
