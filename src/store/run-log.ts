@@ -36,7 +36,7 @@ export class RunLog {
   private readonly put;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly monotonic: () => number = () => performance.now(),
   ) {
@@ -55,7 +55,10 @@ export class RunLog {
 
   /** Still running (a heartbeat); a stepped wall clock opens a new span. */
   tick(): void {
-    if (!this.row) return this.begin();
+    if (!this.row) {
+      this.begin();
+      return;
+    }
     const now = this.clock.now();
     const mono = this.monotonic();
     const expected = this.row.last + (mono - this.mono);
@@ -89,9 +92,9 @@ export class RunLog {
 
 /** The times the gateway was running within [from, to), merged and in order. */
 export function runSpans(db: Db, from: number, to: number): RunSpan[] {
-  const rows = db
-    .prepare("SELECT value FROM meta WHERE key >= 'run:' AND key < ?")
-    .all(runKey(to)) as { value: string }[];
+  const rows = db.prepare("SELECT value FROM meta WHERE key >= 'run:' AND key < ?").all(runKey(to)) as {
+    value: string;
+  }[];
   const spans: RunSpan[] = [];
   for (const { value } of rows) {
     let r: RunRow;

@@ -1,6 +1,6 @@
 import type { Db } from '../store/db.js';
-import type { RunSpan } from '../store/run-log.js';
 import type { StoredReading } from '../store/readings.js';
+import type { RunSpan } from '../store/run-log.js';
 import { DEFAULT_TZ, formatLocalTime, localDate, zoneLabel } from '../util/local-time.js';
 import type { DailySummary, SummarySite } from './summary.js';
 import { DETECTION_TYPES, LEVEL_NAMES } from './summary-sections.js';

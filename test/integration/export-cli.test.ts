@@ -8,10 +8,10 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Clock } from '../../src/domain/index.js';
 import { encodeSg1 } from '../../src/ingest/sg1.js';
 import { startGateway } from '../../src/main.js';
+import { formatLocalTime } from '../../src/util/local-time.js';
 import { silentLog, tmpDir } from '../helpers/gateway.js';
 import { CLI } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/mosquitto.js';
-import { formatLocalTime } from '../../src/util/local-time.js';
 import { until } from '../helpers/wait.js';
 
 const execFileAsync = promisify(execFile);
@@ -263,7 +263,10 @@ log: {level: silent}
     });
     // The gateway ran for seconds: the minutes at each level add up to that, not to 1,440.
     const uptime = Number(today!.gateway_uptime_s);
-    const minutes = ['normal', 'waspada', 'siaga', 'awas'].reduce((n, l) => n + Number(today![`minutes_${l}`]), 0);
+    const minutes = ['normal', 'waspada', 'siaga', 'awas'].reduce(
+      (n, l) => n + Number(today![`minutes_${l}`]),
+      0,
+    );
     expect(uptime).toBeGreaterThan(0);
     expect(uptime).toBeLessThan(3600);
     expect(minutes).toBeLessThan(60);

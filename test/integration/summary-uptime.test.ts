@@ -7,7 +7,13 @@ import { buildSummary, dayWindow, summaryCsv } from '../../src/uplink/summary.js
 import { tmpDir } from '../helpers/gateway.js';
 import { insertEvents, insertReadings } from '../helpers/outbox-fixtures.js';
 
-const SITE = { name: 'Braja Harjosari', village_code: '18.07.11.2005', park: 'TNWK', lat: -5.02, lon: 105.76 };
+const SITE = {
+  name: 'Braja Harjosari',
+  village_code: '18.07.11.2005',
+  park: 'TNWK',
+  lat: -5.02,
+  lon: 105.76,
+};
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = '2026-11-23';

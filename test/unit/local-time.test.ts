@@ -51,7 +51,14 @@ describe('local time for people', () => {
   });
 
   it('ISO, local day and wall-clock conversion agree for any instant and zone (property)', () => {
-    const zones = ['Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura', 'UTC', 'Europe/Berlin', 'America/New_York'];
+    const zones = [
+      'Asia/Jakarta',
+      'Asia/Makassar',
+      'Asia/Jayapura',
+      'UTC',
+      'Europe/Berlin',
+      'America/New_York',
+    ];
     fc.assert(
       fc.property(
         fc.integer({ min: Date.parse('2000-01-01'), max: Date.parse('2100-01-01') }),
@@ -95,6 +102,8 @@ describe('times typed on the command line are the site local time', () => {
   });
 
   it('refuses a date that does not exist with a sentence that shows the forms', () => {
-    expect(() => parseTime('2026-13-40', now, 'Asia/Jakarta')).toThrow(/is not a time; use e\.g\. 2026-11-20/);
+    expect(() => parseTime('2026-13-40', now, 'Asia/Jakarta')).toThrow(
+      /is not a time; use e\.g\. 2026-11-20/,
+    );
   });
 });
