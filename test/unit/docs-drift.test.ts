@@ -14,7 +14,7 @@ const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
  * Every key path of the schema: `a.b`, `a[].b` for arrays of objects; the options of a union
  * (the siren drivers) all count, wrappers (optional, default, refine…) are looked through.
  */
-export function schemaPaths(schema: z.ZodType, prefix = ''): string[] {
+function schemaPaths(schema: z.ZodType, prefix = ''): string[] {
   const def = (schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
   switch (def.type) {
     case 'object': {
@@ -101,7 +101,9 @@ describe('config/siaga.example.yaml documents every key of the schema', () => {
   it('every key the example sets exists in the schema (no stale documentation)', () => {
     const known = new Set(schemaPaths(configSchema));
     const stale = valuePaths(parse(EXAMPLE)).filter((p) => !known.has(p));
-    expect(stale, `keys in config/siaga.example.yaml the schema does not know:\n${stale.join('\n')}`).toEqual([]);
+    expect(stale, `keys in config/siaga.example.yaml the schema does not know:\n${stale.join('\n')}`).toEqual(
+      [],
+    );
   });
 
   it('says what a crash can lose: routine readings up to routine_delay_ms, evidence and events up to max_delay_ms', () => {
@@ -137,7 +139,9 @@ describe("README's list of event kinds is the code's", () => {
   it('every kind in the code is listed in the README, once', () => {
     const listed = readmeEventKinds(README);
     const unlisted = EVENT_KINDS.filter((k) => !listed.includes(k));
-    expect(unlisted, `event kinds missing from README.md "### Event kinds": ${unlisted.join(', ')}`).toEqual([]);
+    expect(unlisted, `event kinds missing from README.md "### Event kinds": ${unlisted.join(', ')}`).toEqual(
+      [],
+    );
     expect(listed.length).toBe(new Set(listed).size);
   });
 });
