@@ -130,7 +130,7 @@ export function statusSaver(d: Omit<JobDeps, 'events'>, status: () => Record<str
       d.writer.flush();
       save(JSON.stringify({ ...status(), saved_at: d.clock.now() }));
     } catch (e) {
-      d.log.warn({ err: String(e) }, 'could not save the status snapshot');
+      d.log.warn({ err: e }, 'could not save the status snapshot');
     }
   };
 }

@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/index.js';
+import { EventLog } from '../../src/gateway/event-log.js';
+import { runSummary } from '../../src/gateway/jobs.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { RunLog, runSpans } from '../../src/store/run-log.js';
-import { buildSummary, dayWindow, summaryCsv } from '../../src/uplink/summary.js';
-import { tmpDir } from '../helpers/gateway.js';
+import { StoreWriter } from '../../src/store/writer.js';
+import { buildSummary, dayWindow, loadSummaries, summaryCsv } from '../../src/uplink/summary.js';
+import { silentLog, testConfig, tmpDir } from '../helpers/gateway.js';
 import { insertEvents, insertReadings } from '../helpers/outbox-fixtures.js';
 
 const SITE = {
@@ -99,6 +102,23 @@ describe('the daily summary speaks only for the time the gateway ran', () => {
       { from: from + 10 * HOUR, to: from + 11 * HOUR },
     ]);
     expect(buildSummary(db, DAY, SITE, 'gw-1').gateway.uptime_s).toBe(3600);
+  });
+
+  it('the 00:05 job summarises the previous day of the site zone (here WIT, UTC+9) and stores it', () => {
+    const config = testConfig('', dir);
+    config.gateway.site.tz = 'Asia/Jayapura';
+    const wit = dayWindow(DAY, 'Asia/Jayapura');
+    const g = new Gateway(db, wit.from - HOUR);
+    g.run(25 * HOUR + 5 * MIN); // until 00:05 WIT the next day, when the job runs
+    insertReadings(db, [{ node: 'pir-07', seq: 1, type: 'pir', ts: wit.to - MIN, v: { n: 2 } }]);
+    const writer = new StoreWriter({ db, log: silentLog, options: { maxRows: 100, maxDelayMs: 1 } });
+    const events = new EventLog({ clock: g.clock, log: silentLog, store: (e) => writer.addEvent(e) });
+    const s = runSummary({ db, writer, clock: g.clock, events, log: silentLog, runLog: g.log }, config);
+    writer.close();
+    expect(s).toMatchObject({ day: DAY, tz: '+09:00', from: wit.from, to: wit.to });
+    expect(s.readings.received).toBe(1); // 23:59 WIT, which is still the 23rd there
+    expect(s.gateway.uptime_s).toBe(86_400);
+    expect(loadSummaries(db, DAY, DAY)).toEqual([s]);
   });
 
   it('a summary of today counts up to now, and readings on a day without a run log still show', () => {
