@@ -1,6 +1,7 @@
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { LEVELS, READING_TYPES } from '../domain/index.js';
+import { DEFAULT_TZ, isTimeZone } from '../util/local-time.js';
 
 /**
  * The one schema of the config file: the source of the TypeScript types and of the documented
@@ -27,6 +28,11 @@ const site = z.strictObject({
   park: z.string().default('TNWK'),
   lat: latitude,
   lon: longitude,
+  /** The site's IANA time zone: local days (summary, export, `today`) and every schedule use it. */
+  tz: z
+    .string()
+    .refine(isTimeZone, { message: 'is not a time zone; use an IANA name such as "Asia/Jakarta"' })
+    .default(DEFAULT_TZ),
 });
 
 const gateway = z.strictObject({

@@ -36,8 +36,8 @@ export function registerReadings(program: Command): void {
           const db = readDb(config);
           try {
             const rows = queryReadings(db, {
-              since: parseTime(o.since, now),
-              ...(o.until ? { until: parseTime(o.until, now) } : {}),
+              since: parseTime(o.since, now, config.gateway.site.tz),
+              ...(o.until ? { until: parseTime(o.until, now, config.gateway.site.tz) } : {}),
               ...(o.node ? { node: o.node } : {}),
               ...(o.type ? { type: o.type } : {}),
               limit,
