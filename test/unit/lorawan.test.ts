@@ -304,16 +304,76 @@ describe('LoraUplinkHandler', () => {
     expect(h.handlePush(GW, { stat: {} })).toBe(0);
   });
 
-  it('takes radio values from rsig[] (sx1302 forwarders) and FSK has sf 0', () => {
+  it('takes radio values from the strongest antenna of rsig[] (sx1302 forwarders), not antenna 0', () => {
     const phy = buildPhyPayload(PIR, pir(1), 1);
     push(
-      rxpk(phy, { rssi: undefined, lsnr: undefined, rsig: [{ ant: 0, chan: 0, rssic: -101, lsnr: -3.2 }] }),
+      rxpk(phy, {
+        rssi: undefined,
+        lsnr: undefined,
+        rsig: [
+          { ant: 0, chan: 5, rssic: -118, lsnr: -14.5, etime: 'e0' },
+          { ant: 1, chan: 5, rssic: -96, lsnr: 8.25 },
+          { ant: 2, chan: 5, rssic: -104, lsnr: 1 },
+        ],
+      }),
     );
-    push(rxpk(buildPhyPayload(PIR, pir(2), 2), { modu: 'FSK', datr: 50000 }));
+    push(
+      rxpk(buildPhyPayload(PIR, pir(2), 2), {
+        rssi: undefined,
+        lsnr: undefined,
+        rsig: [{ rssic: -101, lsnr: -3.2 }],
+      }),
+    );
     expect(frames.map((f) => f.meta.radio)).toEqual([
+      { rssi: -96, snr: 8.25, freq: 922.2, sf: 10 },
       { rssi: -101, snr: -3.2, freq: 922.2, sf: 10 },
-      { rssi: -97, snr: 7.5, freq: 922.2, sf: 0 },
     ]);
+    expect(reasons()).toEqual({});
+  });
+
+  it('accepts an FSK uplink (AS923 DR7) exactly as the Semtech forwarder sends it: numeric datr, no lsnr', () => {
+    const phy = buildPhyPayload(PIR, pir(1), 1);
+    // PROTOCOL.TXT's FSK rxpk: "datr" in bit/s, no "lsnr", no "codr".
+    const fsk = {
+      time: '2026-12-01T07:21:17.530974Z',
+      tmst: 3512348514,
+      chan: 8,
+      rfch: 1,
+      freq: 921.8,
+      stat: 1,
+      modu: 'FSK',
+      datr: 50000,
+      rssi: -75,
+      size: phy.length,
+      data: phy.toString('base64'),
+    };
+    push(fsk);
+    const fsk2 = buildPhyPayload(PIR, pir(2), 2);
+    push({
+      ...fsk,
+      size: fsk2.length,
+      data: fsk2.toString('base64'),
+      rssi: undefined,
+      rsig: [
+        { ant: 0, chan: 8, rssic: -112 },
+        { ant: 1, chan: 8, rssic: -88 },
+      ],
+    });
+    expect(reasons()).toEqual({});
+    expect(frames.map((f) => f.meta.radio)).toEqual([
+      { rssi: -75, freq: 921.8, modu: 'FSK', datr: 50000 },
+      { rssi: -88, freq: 921.8, modu: 'FSK', datr: 50000 },
+    ]);
+    expect(frames.map((f) => f.frame.seq)).toEqual([1, 2]);
+  });
+
+  it('refuses an FSK rxpk whose bit rate is not a number a concentrator could demodulate', () => {
+    const phy = buildPhyPayload(PIR, pir(1), 1);
+    for (const datr of ['SF7BW125', 0, 50000.5, 1e9, undefined]) {
+      push(rxpk(phy, { modu: 'FSK', datr, lsnr: undefined, codr: undefined }));
+    }
+    expect(reasons()).toEqual({ bad_rxpk: 5 });
+    expect(frames).toEqual([]);
   });
 
   it('counts a bad payload but still spends the counter', () => {
