@@ -28,7 +28,7 @@ import { NonceStore } from './store/nonces.js';
 import { Outbox } from './store/outbox.js';
 import { readingsSince } from './store/readings.js';
 import { SirenStore } from './store/silences.js';
-import { StoreWriter } from './store/writer.js';
+import { type CommitParticipant, StoreWriter } from './store/writer.js';
 import { CommandHandler } from './uplink/commands.js';
 import { Forwarder } from './uplink/forwarder.js';
 import { createLogger } from './util/log.js';
@@ -70,7 +70,7 @@ export async function startGateway(opts: GatewayOptions) {
   const outbox = new Outbox(db);
   let storageError: string | undefined;
   let forwarder: Forwarder | undefined;
-  const participants: { writeDirty(): void }[] = [];
+  const participants: CommitParticipant[] = [];
   const writer = new StoreWriter({
     db,
     participants,

@@ -113,9 +113,18 @@ export class LoraStateStore implements FcntStore {
     }
   }
 
-  /** Writes the FCnts set since the last call; runs inside the group-commit transaction. */
+  /**
+   * Writes the FCnts set since the last successful commit; runs inside the group-commit
+   * transaction. They stay pending until `committed`: a commit that fails (SQLITE_FULL comes at
+   * COMMIT, after these rows) must not lose a counter whose reading is committed on the retry, or
+   * a replay of that frame would be accepted after a restart.
+   */
   writeDirty(): void {
     for (const [key, d] of this.dirty) this.putFcnt.run(key, d.fcnt, d.ts);
+  }
+
+  /** The transaction that ran `writeDirty` committed. Nothing runs in between (it is synchronous). */
+  committed(): void {
     this.dirty.clear();
   }
 

@@ -10,6 +10,8 @@ import { LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
 import type { Db } from '../../src/store/db.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
+import { StoreWriter } from '../../src/store/writer.js';
+import { silentLog } from '../helpers/gateway.js';
 
 const DEVICE: LoraDeviceConfig = {
   node: 'beam-11',
@@ -117,5 +119,80 @@ describe('LoraStateStore on a real SQLite file', () => {
     expect(err).toBeInstanceOf(StorageError);
     expect((err as StorageError).diskFull).toBe(true);
     expect(s.get('260b0001')).toBe(6);
+  });
+
+  it('keeps an FCnt pending through a failed commit, so a restart still refuses the replay of that frame', () => {
+    const clock = new ManualClock(1_763_892_000_000);
+    const gw = 'aa555a0000000101';
+    const session = (db: Db) => {
+      const participants: ConstructorParameters<typeof StoreWriter>[0]['participants'] = [];
+      const writer = new StoreWriter({
+        db,
+        log: silentLog,
+        // Only this test flushes: no timer may retry behind its back.
+        options: { maxRows: 1000, maxDelayMs: 600_000, retryMs: 600_000 },
+        participants,
+      });
+      const store = new LoraStateStore(db, writer);
+      // The disk fills between the FCnt rows and COMMIT, as SQLITE_FULL does on a real card.
+      let refuseOnce = false;
+      participants.push(store, {
+        writeDirty() {
+          if (!refuseOnce) return;
+          refuseOnce = false;
+          throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        },
+      });
+      const counts: string[] = [];
+      const h = new LoraUplinkHandler({
+        devices: [DEVICE],
+        dedupS: 10,
+        fcnt: store,
+        clock,
+        onFrame: (f) =>
+          writer.addReading({
+            id: `r-${f.seq}-${counts.length}`,
+            ts: clock.now(),
+            via: 'lora',
+            clockOk: true,
+            ...f,
+          }),
+        count: (r) => counts.push(r),
+      });
+      const send = (phy: Buffer) =>
+        h.handlePush(gw, {
+          rxpk: [{ freq: 922, datr: 'SF12BW125', rssi: -110, lsnr: -12.5, data: phy.toString('base64') }],
+        });
+      return { writer, counts, send, failNextCommit: () => (refuseOnce = true) };
+    };
+    const stored = (db: Db) =>
+      db.prepare("SELECT seq FROM readings WHERE node = 'beam-11' ORDER BY seq").pluck().all() as number[];
+
+    const db1 = openDb(path);
+    open.push(db1);
+    const a = session(db1);
+    a.send(buildPhyPayload(DEVICE, beam(41), 41));
+    expect(a.writer.flush()).toBe(true);
+    a.failNextCommit();
+    const f42 = buildPhyPayload(DEVICE, beam(42), 42);
+    a.send(f42);
+    expect(a.writer.flush()).toBe(false);
+    expect(a.writer.storageFailing).toBe(true);
+    // The disk has room again: the retry commits reading 42, and its counter with it.
+    expect(a.writer.flush()).toBe(true);
+    expect(stored(db1)).toEqual([41, 42]);
+    a.writer.close();
+    db1.close();
+
+    // A restart: the dedup window and the FCnt cache are gone, only SQLite remembers.
+    const db2 = openDb(path);
+    open.push(db2);
+    const b = session(db2);
+    b.send(f42);
+    b.send(buildPhyPayload(DEVICE, beam(43), 43));
+    b.writer.flush();
+    expect(b.counts).toEqual(['replay']);
+    expect(stored(db2)).toEqual([41, 42, 43]);
+    b.writer.close();
   });
 });
