@@ -242,6 +242,7 @@ export async function startGateway(opts: GatewayOptions) {
           count: counters.scoped('gwmp'),
           onPush: (eui, body, rxTs) => lora?.handlePush(eui, body, rxTs) ?? 0,
           onStat: (eui, stat, ts) => loraState.recordStat(eui, stat, ts),
+          gateways: config.lora.gateways,
         })
       : undefined;
   await gwmp?.start();
@@ -355,6 +356,7 @@ export async function startGateway(opts: GatewayOptions) {
     drivers = nextDrivers;
     broker?.reconfigure(next.local_broker);
     lora = makeLora(next);
+    gwmp?.setGateways(next.lora?.gateways);
     await serial.reconfigure(next.serial);
     if (uplinkChanged(prev, next)) {
       await forwarder?.stop(2000);

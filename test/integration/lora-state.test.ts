@@ -9,7 +9,7 @@ import { ManualClock, StorageError } from '../../src/domain/index.js';
 import { LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
 import type { Db } from '../../src/store/db.js';
 import { openDb } from '../../src/store/db.js';
-import { LoraStateStore } from '../../src/store/lora-state.js';
+import { LoraStateStore, MAX_STAT_ROWS, STAT_RETENTION_MS } from '../../src/store/lora-state.js';
 import { StoreWriter } from '../../src/store/writer.js';
 import { silentLog } from '../helpers/gateway.js';
 
@@ -103,6 +103,38 @@ describe('LoraStateStore on a real SQLite file', () => {
         lastSeen: 20,
       },
     ]);
+  });
+
+  it('keeps only the numeric stat fields and a bounded number of recent forwarders', () => {
+    const s = reopen();
+    const junk = { desc: 'x'.repeat(60_000), nested: { a: [1, 2, 3] }, time: '2026-12-01 07:00:00 GMT' };
+    const t0 = 1_763_892_000_000;
+    for (let i = 0; i < 500; i++) {
+      const eui = i.toString(16).padStart(16, '0');
+      s.recordStat(
+        eui,
+        { ...junk, rxnb: 1, rxok: 1, ackr: 100.0, lati: -5.02, long: 'east', temp: Number.NaN },
+        t0 + i,
+      );
+    }
+    const rows = reopen().stats();
+    expect(rows).toHaveLength(MAX_STAT_ROWS);
+    // The most recently heard are kept.
+    expect(rows.map((r) => r.lastSeen).sort()).toEqual(
+      Array.from({ length: MAX_STAT_ROWS }, (_, i) => t0 + 500 - MAX_STAT_ROWS + i),
+    );
+    expect(rows[0]!.lastStat).toEqual({ rxnb: 1, rxok: 1, ackr: 100, lati: -5.02 });
+    const n = open[0]!.prepare('SELECT count(*) FROM gwmp_stats').pluck().get() as number;
+    expect(n).toBe(MAX_STAT_ROWS);
+    const bytes = open[0]!.prepare('SELECT sum(length(last_stat)) FROM gwmp_stats').pluck().get() as number;
+    expect(bytes).toBeLessThan(MAX_STAT_ROWS * 200);
+    // A forwarder silent for longer than the retention loses its row at the next report of another.
+    s.recordStat('aaaaaaaaaaaaaaaa', { rxnb: 1 }, t0 + 500 + STAT_RETENTION_MS);
+    expect(
+      reopen()
+        .stats()
+        .map((r) => r.gatewayEui),
+    ).toEqual(['aaaaaaaaaaaaaaaa']);
   });
 
   it('keeps the counter in memory when the disk refuses the write', () => {
