@@ -10,6 +10,7 @@ import { MAX_UNLISTED_GATEWAYS } from '../../drivers/gwmp/admission.js';
 import { decodeGwmp, encodePullData, encodePushData } from '../../drivers/gwmp/packet.js';
 import { buildPhyPayload } from '../../scripts/sim/lora.js';
 import type { LoraDeviceConfig } from '../../src/config/schema.js';
+import { fskRxpk } from '../fixtures/semtech-rxpk.js';
 import { tmpDir } from '../helpers/gateway.js';
 import { GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/mosquitto.js';
@@ -107,23 +108,14 @@ describe('a running gateway (siaga run) on real UDP', () => {
 
   it('accepts an FSK uplink as the Semtech forwarder sends it, with the strongest antenna', async () => {
     const phy = buildPhyPayload(DEVICE, { node: 'pir-07', seq: 1, type: 'pir', v: { n: 2, bat: 3.7 } }, 1);
-    // PROTOCOL.TXT's FSK rxpk: datr in bit/s, no lsnr, no codr; two antennas in rsig.
-    const rxpk = {
-      time: '2026-12-01T07:21:17.530974Z',
-      tmst: 3512348514,
-      chan: 8,
-      rfch: 1,
-      freq: 921.8,
-      stat: 1,
-      modu: 'FSK',
-      datr: 50000,
-      size: phy.length,
-      data: phy.toString('base64'),
+    // Two antennas in rsig, and no top-level rssi, as an sx1302 forwarder reports them.
+    const rxpk = fskRxpk(phy, {
+      rssi: undefined,
       rsig: [
         { ant: 0, chan: 8, rssic: -117 },
         { ant: 1, chan: 8, rssic: -84 },
       ],
-    };
+    });
     await fwd.send(encodePushData(1, EUI, { rxpk: [rxpk] }));
     const db = () => new Database(join(dir, 'siaga.db'), { readonly: true, fileMustExist: true });
     const row = await until('the FSK reading in SQLite', () => {

@@ -15,6 +15,7 @@ import {
   openUplink,
   sessionFromConfig,
 } from '../../src/ingest/lorawan.js';
+import { fskRxpk } from '../fixtures/semtech-rxpk.js';
 
 // Fixed test keys: the vectors below are made by lora-packet with them.
 const PIR: LoraDeviceConfig = {
@@ -333,32 +334,17 @@ describe('LoraUplinkHandler', () => {
 
   it('accepts an FSK uplink (AS923 DR7) exactly as the Semtech forwarder sends it: numeric datr, no lsnr', () => {
     const phy = buildPhyPayload(PIR, pir(1), 1);
-    // PROTOCOL.TXT's FSK rxpk: "datr" in bit/s, no "lsnr", no "codr".
-    const fsk = {
-      time: '2026-12-01T07:21:17.530974Z',
-      tmst: 3512348514,
-      chan: 8,
-      rfch: 1,
-      freq: 921.8,
-      stat: 1,
-      modu: 'FSK',
-      datr: 50000,
-      rssi: -75,
-      size: phy.length,
-      data: phy.toString('base64'),
-    };
-    push(fsk);
+    push(fskRxpk(phy));
     const fsk2 = buildPhyPayload(PIR, pir(2), 2);
-    push({
-      ...fsk,
-      size: fsk2.length,
-      data: fsk2.toString('base64'),
-      rssi: undefined,
-      rsig: [
-        { ant: 0, chan: 8, rssic: -112 },
-        { ant: 1, chan: 8, rssic: -88 },
-      ],
-    });
+    push(
+      fskRxpk(fsk2, {
+        rssi: undefined,
+        rsig: [
+          { ant: 0, chan: 8, rssic: -112 },
+          { ant: 1, chan: 8, rssic: -88 },
+        ],
+      }),
+    );
     expect(reasons()).toEqual({});
     expect(frames.map((f) => f.meta.radio)).toEqual([
       { rssi: -75, freq: 921.8, modu: 'FSK', datr: 50000 },
