@@ -29,7 +29,7 @@ import { Outbox } from './store/outbox.js';
 import { readingsSince } from './store/readings.js';
 import { RunLog } from './store/run-log.js';
 import { SirenStore } from './store/silences.js';
-import { StoreWriter } from './store/writer.js';
+import { type CommitParticipant, StoreWriter } from './store/writer.js';
 import { CommandHandler } from './uplink/commands.js';
 import { Forwarder } from './uplink/forwarder.js';
 import { createLogger } from './util/log.js';
@@ -73,7 +73,7 @@ export async function startGateway(opts: GatewayOptions) {
   const outbox = new Outbox(db);
   let storageError: string | undefined;
   let forwarder: Forwarder | undefined;
-  const participants: { writeDirty(): void }[] = [];
+  const participants: CommitParticipant[] = [];
   const writer = new StoreWriter({
     db,
     participants,
@@ -245,6 +245,7 @@ export async function startGateway(opts: GatewayOptions) {
           count: counters.scoped('gwmp'),
           onPush: (eui, body, rxTs) => lora?.handlePush(eui, body, rxTs) ?? 0,
           onStat: (eui, stat, ts) => loraState.recordStat(eui, stat, ts),
+          gateways: config.lora.gateways,
         })
       : undefined;
   await gwmp?.start();
@@ -374,6 +375,7 @@ export async function startGateway(opts: GatewayOptions) {
     drivers = nextDrivers;
     broker?.reconfigure(next.local_broker);
     lora = makeLora(next);
+    gwmp?.setGateways(next.lora?.gateways);
     await serial.reconfigure(next.serial);
     if (uplinkChanged(prev, next)) {
       await forwarder?.stop(2000);

@@ -151,6 +151,17 @@ const lora = z
       })
       .prefault({}),
     dedup_s: z.number().int().min(0).max(600).default(10),
+    /** Packet forwarder EUIs (gateway_ID) served; absent, the first 4 heard are (drivers/gwmp/admission.ts). */
+    gateways: z
+      .array(
+        z
+          .string()
+          .regex(/^[0-9a-fA-F]{16}$/, 'must be 16 hex digits (gateway_ID in global_conf.json)')
+          .transform((s) => s.toLowerCase()),
+      )
+      .min(1)
+      .max(32)
+      .optional(),
     devices: z.array(loraDevice).default([]),
   })
   .optional();

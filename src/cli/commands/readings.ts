@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isReadingType, UsageError } from '../../domain/index.js';
+import { isReadingType, radioRate, UsageError } from '../../domain/index.js';
 import { queryReadings } from '../../store/readings.js';
 import { cliConfig, type GlobalOpts, readDb } from '../context.js';
 import { parseTime } from '../duration.js';
@@ -53,7 +53,7 @@ export function registerReadings(program: Command): void {
                   r.node,
                   r.type,
                   r.seq,
-                  r.via + (r.radio ? ` ${r.radio.rssi}dBm SF${r.radio.sf}` : ''),
+                  r.via + (r.radio ? ` ${r.radio.rssi}dBm ${radioRate(r.radio)}` : ''),
                   Object.entries(r.v)
                     .map(([k, v]) => `${k}=${v}`)
                     .join(' '),
