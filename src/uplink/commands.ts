@@ -57,7 +57,13 @@ export type CommandRefusal =
  * Refusals only a key holder can cause (the command was signed, fresh and new): always answered
  * and recorded. Every other refusal may be a stranger's junk and goes through the refusal limiter.
  */
-const AUTHENTIC_REFUSALS: ReadonlySet<string> = new Set(['unknown_cmd', 'invalid_args', 'unavailable', 'failed']);
+const AUTHENTIC_REFUSALS: ReadonlySet<string> = new Set([
+  'rate_limited',
+  'unknown_cmd',
+  'invalid_args',
+  'unavailable',
+  'failed',
+]);
 
 export const SIRENS_UNAVAILABLE = 'sirens are not available on this gateway yet';
 

@@ -8,6 +8,7 @@ import { sleep } from '../util/wait.js';
 import { CommandIntake } from './command-intake.js';
 import { type ConnectFn, UplinkConnection } from './connection.js';
 import { OutboxDrain } from './drain.js';
+import { plaintextRemoteHost, plaintextWarning } from './plaintext.js';
 import {
   type CommandResponse,
   eventPayload,
@@ -118,6 +119,8 @@ export class Forwarder {
   start(): void {
     if (this.started) return;
     this.started = true;
+    const plainHost = plaintextRemoteHost(this.deps.config.url);
+    if (plainHost !== undefined) this.deps.log.warn({ host: plainHost }, plaintextWarning(plainHost));
     const stallMs = this.deps.config.stall_s * 1000;
     this.watchdog = setInterval(() => this.checkStall(), Math.max(50, Math.min(1000, stallMs / 4)));
     this.watchdog.unref();
