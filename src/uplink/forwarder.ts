@@ -8,7 +8,6 @@ import { sleep } from '../util/wait.js';
 import { CommandIntake } from './command-intake.js';
 import { type ConnectFn, UplinkConnection } from './connection.js';
 import { OutboxDrain } from './drain.js';
-import { plaintextRemoteHost, plaintextWarning } from './plaintext.js';
 import {
   type CommandResponse,
   eventPayload,
@@ -18,6 +17,7 @@ import {
   type StatusFields,
   statusPayload,
 } from './payloads.js';
+import { plaintextRemoteHost, plaintextWarning } from './plaintext.js';
 import { SideChannel } from './side-channel.js';
 import { type UplinkTopics, uplinkTopics } from './topics.js';
 
@@ -104,7 +104,7 @@ export class Forwarder {
       ...(deps.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.connectTimeoutMs } : {}),
     });
     const link = this.conn;
-    this.drain = new OutboxDrain({ config, gatewayId, villageCode, outbox, clock, topics, link });
+    this.drain = new OutboxDrain({ config, gatewayId, villageCode, outbox, clock, topics, link, log });
     this.side = new SideChannel(link, topics.summary);
     this.commands = new CommandIntake({
       link,

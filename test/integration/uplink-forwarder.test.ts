@@ -44,7 +44,7 @@ function cfg(url: string, over: Partial<UplinkConfig> = {}): UplinkConfig {
     url,
     protocol_version: 4,
     keepalive_s: 30,
-    batch: { max_readings: 200, max_delay_ms: 30 },
+    batch: { max_readings: 200, max_delay_ms: 30, max_bytes: 256 * 1024 },
     max_inflight: 4,
     compress: 'none',
     stall_s: 60,
