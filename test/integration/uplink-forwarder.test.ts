@@ -6,13 +6,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UplinkConfig } from '../../src/config/schema.js';
-import {
-  type EventFields,
-  type EventKind,
-  type EventSink,
-  type GatewayEvent,
-  systemClock,
-} from '../../src/domain/index.js';
+import { type GatewayEvent, systemClock } from '../../src/domain/index.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { NonceStore } from '../../src/store/nonces.js';
 import { Outbox } from '../../src/store/outbox.js';
@@ -26,88 +20,21 @@ import {
   mosquittoAvailable,
   startMosquitto,
 } from '../helpers/mosquitto.js';
-import { insertEvents, insertReadings, mixReadings, newId } from '../helpers/outbox-fixtures.js';
+import { insertEvents, insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
+import {
+  cfg,
+  consumer,
+  dbSink,
+  eventsOf,
+  GW,
+  PREFIX,
+  readingIdsOf,
+  status,
+  VILLAGE,
+  waitFor,
+} from '../helpers/uplink-centre.js';
 
-const GW = 'gw-test-01';
-const VILLAGE = '18.07.11.2005';
-const PREFIX = `siaga/v1/gw/${GW}`;
 const log = pino({ level: 'silent' });
-
-interface Msg {
-  topic: string;
-  payload: Buffer;
-  retain: boolean;
-}
-
-function cfg(url: string, over: Partial<UplinkConfig> = {}): UplinkConfig {
-  return {
-    url,
-    protocol_version: 4,
-    keepalive_s: 30,
-    batch: { max_readings: 200, max_delay_ms: 30, max_bytes: 256 * 1024 },
-    max_inflight: 4,
-    compress: 'none',
-    stall_s: 60,
-    backoff: { min_ms: 100, max_ms: 400 },
-    ...over,
-  };
-}
-
-async function waitFor(cond: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** The centre: a subscriber to everything the gateway sends, recording arrival order. */
-async function consumer(
-  url: string,
-  opts: IClientOptions = {},
-): Promise<{ client: MqttClient; msgs: Msg[] }> {
-  const client = await mqtt.connectAsync(url, { reconnectPeriod: 100, connectTimeout: 2000, ...opts });
-  const msgs: Msg[] = [];
-  client.on('message', (topic, payload, packet) => msgs.push({ topic, payload, retain: packet.retain }));
-  await client.subscribeAsync(`${PREFIX}/#`, { qos: 1 });
-  return { client, msgs };
-}
-
-function readingIdsOf(msgs: Msg[]): string[] {
-  const ids: string[] = [];
-  for (const m of msgs) {
-    if (m.topic === `${PREFIX}/readings`) {
-      for (const r of JSON.parse(m.payload.toString()).readings as { id: string }[]) ids.push(r.id);
-    } else if (m.topic === `${PREFIX}/readings/z`) {
-      for (const r of JSON.parse(inflatePayload(m.payload)).readings as { id: string }[]) ids.push(r.id);
-    }
-  }
-  return ids;
-}
-
-function eventsOf(msgs: Msg[]): Record<string, unknown>[] {
-  return msgs.filter((m) => m.topic === `${PREFIX}/events`).map((m) => JSON.parse(m.payload.toString()));
-}
-
-/** An EventSink over the same database, like the gateway's (stores + queues the event). */
-function dbSink(db: Db, raised: GatewayEvent[]): EventSink {
-  return {
-    emit(kind: EventKind, fields: EventFields = {}): GatewayEvent {
-      const e: GatewayEvent = { id: newId(), ts: Date.now(), kind, fields };
-      insertEvents(db, [{ id: e.id, ts: e.ts, kind, fields }]);
-      raised.push(e);
-      return e;
-    },
-  };
-}
-
-const status = () => ({
-  version: '0.1.0-test',
-  uptime_s: 12,
-  clock_ok: true,
-  levels: { 'z-braja': 'NORMAL' },
-  nodes: { total: 4, offline: 0 },
-});
 
 describe.skipIf(!mosquittoAvailable())(
   `uplink forwarder against a real Mosquitto${mosquittoAvailable() ? '' : ` — SKIPPED: ${MOSQUITTO_MISSING}`}`,

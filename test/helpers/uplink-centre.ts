@@ -1,0 +1,105 @@
+import { Writable } from 'node:stream';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { type Logger, pino } from 'pino';
+import type { UplinkConfig } from '../../src/config/schema.js';
+import type { EventFields, EventKind, EventSink, GatewayEvent } from '../../src/domain/index.js';
+import type { Db } from '../../src/store/db.js';
+import { inflatePayload } from '../../src/uplink/payloads.js';
+import { insertEvents, newId } from './outbox-fixtures.js';
+
+/** The gateway the uplink tests forward for, and the central broker's side of it. */
+export const GW = 'gw-test-01';
+export const VILLAGE = '18.07.11.2005';
+export const PREFIX = `siaga/v1/gw/${GW}`;
+
+export interface Msg {
+  topic: string;
+  payload: Buffer;
+  retain: boolean;
+}
+
+export function cfg(url: string, over: Partial<UplinkConfig> = {}): UplinkConfig {
+  return {
+    url,
+    protocol_version: 4,
+    keepalive_s: 30,
+    batch: { max_readings: 200, max_delay_ms: 30, max_bytes: 256 * 1024 },
+    max_inflight: 4,
+    compress: 'none',
+    stall_s: 60,
+    backoff: { min_ms: 100, max_ms: 400 },
+    ...over,
+  };
+}
+
+/** The centre: a subscriber to everything the gateway sends, recording arrival order. */
+export async function consumer(
+  url: string,
+  opts: IClientOptions = {},
+): Promise<{ client: MqttClient; msgs: Msg[] }> {
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 100, connectTimeout: 2000, ...opts });
+  const msgs: Msg[] = [];
+  client.on('message', (topic, payload, packet) => msgs.push({ topic, payload, retain: packet.retain }));
+  await client.subscribeAsync(`${PREFIX}/#`, { qos: 1 });
+  return { client, msgs };
+}
+
+/** Reading ids per batch, in arrival order (plain and deflated batches). */
+export function batchesOf(msgs: Msg[]): string[][] {
+  const batches: string[][] = [];
+  for (const m of msgs) {
+    let json: string | undefined;
+    if (m.topic === `${PREFIX}/readings`) json = m.payload.toString();
+    else if (m.topic === `${PREFIX}/readings/z`) json = inflatePayload(m.payload);
+    if (json !== undefined) batches.push((JSON.parse(json).readings as { id: string }[]).map((r) => r.id));
+  }
+  return batches;
+}
+
+export function readingIdsOf(msgs: Msg[]): string[] {
+  return batchesOf(msgs).flat();
+}
+
+export function eventsOf(msgs: Msg[]): Record<string, unknown>[] {
+  return msgs.filter((m) => m.topic === `${PREFIX}/events`).map((m) => JSON.parse(m.payload.toString()));
+}
+
+/** An EventSink over the same database, like the gateway's (stores + queues the event). */
+export function dbSink(db: Db, raised: GatewayEvent[]): EventSink {
+  return {
+    emit(kind: EventKind, fields: EventFields = {}): GatewayEvent {
+      const e: GatewayEvent = { id: newId(), ts: Date.now(), kind, fields };
+      insertEvents(db, [{ id: e.id, ts: e.ts, kind, fields }]);
+      raised.push(e);
+      return e;
+    },
+  };
+}
+
+export const status = () => ({
+  version: '0.1.0-test',
+  uptime_s: 12,
+  clock_ok: true,
+  levels: { 'z-braja': 'NORMAL' },
+  nodes: { total: 4, offline: 0 },
+});
+
+/** A pino logger whose JSON lines the test can read back. */
+export function capturingLogger(level = 'debug'): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { log: pino({ level }, sink), lines };
+}
+
+export async function waitFor(cond: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
