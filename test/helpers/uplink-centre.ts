@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { type Logger, pino } from 'pino';
@@ -102,4 +105,22 @@ export async function waitFor(cond: () => boolean, ms = 15_000, what = 'conditio
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** `mosquitto_passwd` ships with the mosquitto package; without it, write Mosquitto 2's `$7$` (PBKDF2-SHA512) lines. */
+export function writePasswordFile(file: string, users: Record<string, string>): void {
+  const bin = ['/usr/bin/mosquitto_passwd', '/usr/sbin/mosquitto_passwd'].find((b) => existsSync(b));
+  const entries = Object.entries(users);
+  if (bin) {
+    entries.forEach(([user, pw], i) => {
+      execFileSync(bin, [...(i === 0 ? ['-c'] : []), '-b', file, user, pw], { stdio: 'pipe' });
+    });
+    return;
+  }
+  const lines = entries.map(([user, pw]) => {
+    const salt = randomBytes(12);
+    const hash = pbkdf2Sync(pw, salt, 101, 64, 'sha512');
+    return `${user}:$7$101$${salt.toString('base64')}$${hash.toString('base64')}`;
+  });
+  writeFileSync(file, `${lines.join('\n')}\n`);
 }
