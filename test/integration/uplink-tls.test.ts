@@ -119,6 +119,8 @@ control: {socket: ${join(dir, 'siaga.sock')}}
     }
 
     const uplinkErrors = (logs: string[]) => logs.filter((l) => l.includes('"msg":"uplink error"')).length;
+    const failedWarning = (logs: string[]) =>
+      logs.find((l) => l.includes('"level":40') && l.includes('"msg":"uplink connection failed"'));
     const messages = (topic: string) =>
       got.filter((m) => m.topic === topic).map((m) => JSON.parse(m.payload));
 
@@ -183,6 +185,8 @@ control: {socket: ${join(dir, 'siaga.sock')}}
       const st = gw.status();
       expect(st.uplink).toMatchObject({ connected: false, sentReadings: 0, backlog: { readings: 1 } });
       expect(st.uplink?.lastError).toMatch(/not authori[sz]ed/i);
+      // The journal alone tells the technician why: the cause is in the warning line.
+      expect(failedWarning(logs)).toMatch(/"cause":"auth_refused"/);
       expect(got.filter((m) => m.topic.startsWith('siaga/v1/gw/gw-tls-badpw/'))).toEqual([]);
       expect(JSON.stringify(st)).not.toContain(WRONG_PASSWORD);
       expect(logs.length).toBeGreaterThan(5);
@@ -202,6 +206,7 @@ control: {socket: ${join(dir, 'siaga.sock')}}
       const st = gw.status();
       expect(st.uplink).toMatchObject({ connected: false, sentReadings: 0, backlog: { readings: 1 } });
       expect(st.uplink?.lastError).toMatch(/certificate/i);
+      expect(failedWarning(logs)).toMatch(/"cause":"tls:[A-Z_]+"/);
       expect(got.filter((m) => m.topic.startsWith('siaga/v1/gw/gw-tls-badca/'))).toEqual([]);
       expect(logs.join('')).not.toContain(GW_PASSWORD);
     });
