@@ -1,13 +1,25 @@
 import { execFileSync } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { type Logger, pino } from 'pino';
+import { afterEach, beforeEach } from 'vitest';
 import type { UplinkConfig } from '../../src/config/schema.js';
-import type { EventFields, EventKind, EventSink, GatewayEvent } from '../../src/domain/index.js';
-import type { Db } from '../../src/store/db.js';
+import {
+  type EventFields,
+  type EventKind,
+  type EventSink,
+  type GatewayEvent,
+  systemClock,
+} from '../../src/domain/index.js';
+import { type Db, openDb } from '../../src/store/db.js';
+import { Outbox } from '../../src/store/outbox.js';
+import { Forwarder, type ForwarderDeps } from '../../src/uplink/forwarder.js';
 import { inflatePayload } from '../../src/uplink/payloads.js';
+import { type Mosquitto, type MosquittoOptions, startMosquitto } from './mosquitto.js';
 import { insertEvents, newId } from './outbox-fixtures.js';
 
 /** The gateway the uplink tests forward for, and the central broker's side of it. */
@@ -123,4 +135,63 @@ export function writePasswordFile(file: string, users: Record<string, string>): 
     return `${user}:$7$101$${salt.toString('base64')}$${hash.toString('base64')}`;
   });
   writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** Per test: a fresh SQLite outbox, and brokers, centres and forwarders that are closed afterwards. */
+export interface UplinkHarness {
+  db: Db;
+  outbox: Outbox;
+  /** Pushes `fn` to run after the test (in reverse order). */
+  cleanup(fn: () => Promise<void> | void): void;
+  broker(opts?: MosquittoOptions): Promise<Mosquitto>;
+  centre(url: string, opts?: IClientOptions): Promise<{ client: MqttClient; msgs: Msg[] }>;
+  forwarder(config: UplinkConfig, extra?: Partial<ForwarderDeps>): Forwarder;
+}
+
+/** Registers the harness's beforeEach/afterEach in the calling describe block. */
+export function uplinkHarness(log: Logger = pino({ level: 'silent' })): UplinkHarness {
+  let dir = '';
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const h = {
+    cleanup: (fn: () => Promise<void> | void) => {
+      cleanups.push(fn);
+    },
+    async broker(opts: MosquittoOptions = {}) {
+      const b = await startMosquitto(opts);
+      cleanups.push(() => b.close());
+      return b;
+    },
+    async centre(url: string, opts: IClientOptions = {}) {
+      const c = await consumer(url, opts);
+      cleanups.push(() => c.client.endAsync(true));
+      return c;
+    },
+    forwarder(config: UplinkConfig, extra: Partial<ForwarderDeps> = {}) {
+      const f = new Forwarder({
+        config,
+        gatewayId: GW,
+        villageCode: VILLAGE,
+        outbox: h.outbox,
+        clock: systemClock,
+        log,
+        status,
+        connectTimeoutMs: 2000,
+        ...extra,
+      });
+      cleanups.push(() => f.stop(500));
+      return f;
+    },
+  } as UplinkHarness;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'siaga-uplink-'));
+    h.db = openDb(join(dir, 'siaga.db'));
+    h.outbox = new Outbox(h.db);
+  });
+  afterEach(async () => {
+    for (const c of cleanups.reverse()) await c();
+    cleanups.length = 0;
+    h.db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return h;
 }

@@ -47,7 +47,9 @@ const PLAINTEXT = /not encrypted \(mqtt:\/\/\)/;
 
 describe('credentials in uplink.url and plaintext to a remote centre', () => {
   const dirs: string[] = [];
-  afterAll(() => {
+  const stops: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
   const configFor = (uplink: string) => {
@@ -116,6 +118,10 @@ describe('credentials in uplink.url and plaintext to a remote centre', () => {
         dirs.push(pwDir);
         const passwd = join(pwDir, 'mosquitto.passwd');
         writePasswordFile(passwd, { 'gw-cred': URL_PASSWORD });
+        stops.push(async () => {
+          await gw?.stop();
+          await broker?.close();
+        });
         broker = await startMosquitto({ extraConfig: [`password_file ${passwd}`, 'allow_anonymous false'] });
         const file = configFor(`mqtt://gw-cred:${URL_PASSWORD}@127.0.0.1:${broker.port}`);
         const cap = capturingLogger('debug');
@@ -126,11 +132,6 @@ describe('credentials in uplink.url and plaintext to a remote centre', () => {
           noControl: true,
           sirenOut: new Writable({ write: (_c, _e, cb) => cb() }),
         });
-      });
-
-      afterAll(async () => {
-        await gw?.stop();
-        await broker?.close();
       });
 
       it('connects with it, and neither logs, status nor config.get show it', async () => {

@@ -1,35 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UplinkConfig } from '../../src/config/schema.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type GatewayEvent, systemClock } from '../../src/domain/index.js';
-import { type Db, openDb } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { NonceStore } from '../../src/store/nonces.js';
-import { Outbox } from '../../src/store/outbox.js';
+import type { Outbox } from '../../src/store/outbox.js';
 import { CommandHandler } from '../../src/uplink/commands.js';
-import { Forwarder, type ForwarderDeps } from '../../src/uplink/forwarder.js';
 import { signCommand } from '../../src/uplink/hmac.js';
 import { inflatePayload } from '../../src/uplink/payloads.js';
-import {
-  MOSQUITTO_MISSING,
-  type Mosquitto,
-  mosquittoAvailable,
-  startMosquitto,
-} from '../helpers/mosquitto.js';
+import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
 import { insertEvents, insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
 import {
   cfg,
-  consumer,
   dbSink,
   eventsOf,
   GW,
   PREFIX,
   readingIdsOf,
-  status,
+  uplinkHarness,
   VILLAGE,
   waitFor,
 } from '../helpers/uplink-centre.js';
@@ -39,51 +28,14 @@ const log = pino({ level: 'silent' });
 describe.skipIf(!mosquittoAvailable())(
   `uplink forwarder against a real Mosquitto${mosquittoAvailable() ? '' : ` — SKIPPED: ${MOSQUITTO_MISSING}`}`,
   () => {
-    let dir: string;
+    const h = uplinkHarness(log);
+    const { broker, forwarder } = h;
+    const centre = (url: string, opts: IClientOptions = {}) => h.centre(url, opts);
     let db: Db;
     let outbox: Outbox;
-    const cleanups: (() => Promise<void> | void)[] = [];
-
     beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'siaga-uplink-'));
-      db = openDb(join(dir, 'siaga.db'));
-      outbox = new Outbox(db);
+      ({ db, outbox } = h);
     });
-
-    afterEach(async () => {
-      for (const c of cleanups.reverse()) await c();
-      cleanups.length = 0;
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-
-    async function broker(persistence = false): Promise<Mosquitto> {
-      const b = await startMosquitto({ persistence });
-      cleanups.push(() => b.close());
-      return b;
-    }
-
-    async function centre(url: string, opts: IClientOptions = {}) {
-      const c = await consumer(url, opts);
-      cleanups.push(() => c.client.endAsync(true));
-      return c;
-    }
-
-    function forwarder(config: UplinkConfig, extra: Partial<ForwarderDeps> = {}): Forwarder {
-      const f = new Forwarder({
-        config,
-        gatewayId: GW,
-        villageCode: VILLAGE,
-        outbox,
-        clock: systemClock,
-        log,
-        status,
-        connectTimeoutMs: 2000,
-        ...extra,
-      });
-      cleanups.push(() => f.stop(500));
-      return f;
-    }
 
     it('delivers queued readings and events with their ids, events first, and empties the outbox', async () => {
       const b = await broker();
@@ -150,7 +102,7 @@ describe.skipIf(!mosquittoAvailable())(
     });
 
     it('R2: broker down while 10 minutes of traffic queue up → all delivered once, events first, oldest first, live events overtake the backlog', async () => {
-      const b = await broker(true);
+      const b = await broker({ persistence: true });
       // The centre keeps a persistent session, so it misses nothing across the broker restart.
       const c = await centre(b.url, { clientId: 'centre-r2', clean: false });
       const f = forwarder(cfg(b.url, { backoff: { min_ms: 200, max_ms: 800 } }));
@@ -303,7 +255,7 @@ describe.skipIf(!mosquittoAvailable())(
     });
 
     it('subscribes to cmd/req again after a broker restart that lost the session, and answers on cmd/res', async () => {
-      const b = await broker(false);
+      const b = await broker();
       const raised: GatewayEvent[] = [];
       const secret = 'a-secret-of-at-least-16-chars';
       const handler = new CommandHandler({
@@ -344,7 +296,7 @@ describe.skipIf(!mosquittoAvailable())(
     it('acks nothing without a PUBACK; a stalled link is dropped after stall_s, raising uplink_stall, and the rows go out again', async () => {
       const b = await broker();
       const proxy = await pausableProxy(b.port);
-      cleanups.push(() => proxy.close());
+      h.cleanup(() => proxy.close());
       const raised: GatewayEvent[] = [];
       let stalls = 0;
       const f = forwarder(cfg(`mqtt://127.0.0.1:${proxy.port}`, { stall_s: 1 }), {

@@ -1,36 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UplinkConfig } from '../../src/config/schema.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type GatewayEvent, systemClock } from '../../src/domain/index.js';
-import { type Db, openDb } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { NonceStore } from '../../src/store/nonces.js';
-import { Outbox } from '../../src/store/outbox.js';
+import type { Outbox } from '../../src/store/outbox.js';
 import { CommandHandler } from '../../src/uplink/commands.js';
-import { Forwarder, type ForwarderDeps } from '../../src/uplink/forwarder.js';
 import { signCommand } from '../../src/uplink/hmac.js';
-import {
-  freePort,
-  MOSQUITTO_MISSING,
-  type Mosquitto,
-  type MosquittoOptions,
-  mosquittoAvailable,
-  startMosquitto,
-} from '../helpers/mosquitto.js';
+import { freePort, MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
 import { type FixtureReading, insertReadings } from '../helpers/outbox-fixtures.js';
 import {
   batchesOf,
   capturingLogger,
   cfg,
-  consumer,
   dbSink,
-  GW,
   PREFIX,
   readingIdsOf,
-  status,
-  VILLAGE,
+  uplinkHarness,
   waitFor,
 } from '../helpers/uplink-centre.js';
 
@@ -52,51 +37,13 @@ function bigReadings(n: number, bytes: number, t0 = 1_763_892_000_000): FixtureR
 describe.skipIf(!mosquittoAvailable())(
   `uplink hardening against a real Mosquitto${mosquittoAvailable() ? '' : ` — SKIPPED: ${MOSQUITTO_MISSING}`}`,
   () => {
-    let dir: string;
+    const h = uplinkHarness();
+    const { broker, centre, forwarder } = h;
     let db: Db;
     let outbox: Outbox;
-    const cleanups: (() => Promise<void> | void)[] = [];
-
     beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'siaga-uplink-hard-'));
-      db = openDb(join(dir, 'siaga.db'));
-      outbox = new Outbox(db);
+      ({ db, outbox } = h);
     });
-
-    afterEach(async () => {
-      for (const c of cleanups.reverse()) await c();
-      cleanups.length = 0;
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-
-    async function broker(opts: MosquittoOptions = {}): Promise<Mosquitto> {
-      const b = await startMosquitto(opts);
-      cleanups.push(() => b.close());
-      return b;
-    }
-
-    async function centre(url: string) {
-      const c = await consumer(url);
-      cleanups.push(() => c.client.endAsync(true));
-      return c;
-    }
-
-    function forwarder(config: UplinkConfig, extra: Partial<ForwarderDeps> = {}): Forwarder {
-      const f = new Forwarder({
-        config,
-        gatewayId: GW,
-        villageCode: VILLAGE,
-        outbox,
-        clock: systemClock,
-        log: silent,
-        status,
-        connectTimeoutMs: 2000,
-        ...extra,
-      });
-      cleanups.push(() => f.stop(500));
-      return f;
-    }
 
     it('20 junk messages on cmd/req, then a correctly signed command: it is run and answered', async () => {
       const b = await broker();
@@ -109,7 +56,7 @@ describe.skipIf(!mosquittoAvailable())(
         services: { status: () => ({ ok: 1 }), nodes: () => [], resend: () => 0, configGet: () => ({}) },
         log: silent,
       });
-      cleanups.push(() => handler.close());
+      h.cleanup(() => handler.close());
       const f = forwarder(cfg(b.url), { onCommand: (p) => handler.handle(p) });
       f.start();
       await waitFor(() => f.state().connected, 5000, 'connected');
