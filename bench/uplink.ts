@@ -197,7 +197,7 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
       url: broker.url,
       protocol_version: 4,
       keepalive_s: 60,
-      batch: { max_readings: batch, max_delay_ms: 1000 },
+      batch: { max_readings: batch, max_delay_ms: 1000, max_bytes: 256 * 1024 },
       max_inflight: inflight,
       compress: 'none',
       stall_s: 60,

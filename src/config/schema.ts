@@ -75,6 +75,13 @@ const uplink = z
       .strictObject({
         max_readings: z.number().int().min(1).max(5000).default(200),
         max_delay_ms: z.number().int().min(0).max(60_000).default(1000),
+        /** Keep ≤ the central broker's message_size_limit: Mosquitto 3.1.1 PUBACKs and drops a bigger one. */
+        max_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(256 * 1024 * 1024)
+          .default(256 * 1024),
       })
       .prefault({}),
     max_inflight: z.number().int().min(1).max(64).default(4),

@@ -52,9 +52,40 @@ export function resolveSecretFiles(raw: unknown, baseDir: string): ConfigIssue[]
   return issues;
 }
 
+/** `scheme://user:password@` at the start of a URL: the part a URL may carry a secret in. */
+const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/i;
+
+/**
+ * The URL with the password of its user info replaced (`mqtt://gw:[redacted]@host`). MQTT.js takes
+ * credentials from the URL, so a technician may put them there; it must never reach a log line,
+ * `status` or `config.get`. Any other string is returned as it is.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(URL_USERINFO, (_all, scheme: string, info: string) => {
+    const colon = info.indexOf(':');
+    return colon < 0 ? `${scheme}${info}@` : `${scheme}${info.slice(0, colon)}:${REDACTED}@`;
+  });
+}
+
+/** The password in a URL's user info, raw and percent-decoded; [] when there is none. */
+function urlPasswords(url: string): string[] {
+  const info = URL_USERINFO.exec(url)?.[2];
+  const colon = info?.indexOf(':') ?? -1;
+  if (info === undefined || colon < 0 || colon === info.length - 1) return [];
+  const raw = info.slice(colon + 1);
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // not valid percent-encoding: the raw form is what would leak
+  }
+  return decoded === raw ? [raw] : [raw, decoded];
+}
+
 /** A deep copy with every secret value replaced, for `config.get`, status and logs. */
 export function redact<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v) => redact(v)) as T;
+  if (typeof value === 'string') return redactUrl(value) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
@@ -74,7 +105,7 @@ export function secretValues(value: unknown): string[] {
           found.push(x);
         else walk(x);
       }
-    }
+    } else if (typeof v === 'string') found.push(...urlPasswords(v));
   };
   walk(value);
   return found;

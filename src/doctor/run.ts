@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import type { Config } from '../config/schema.js';
+import { redactUrl } from '../config/secrets.js';
 import { socketPathFor } from '../control/protocol.js';
 import type { ConfigError } from '../domain/index.js';
 import { checkListenPort } from './ports.js';
@@ -26,7 +27,7 @@ export function configSummary(config: Config): string {
     `${config.zones.length} zone(s); ${sirens}; serial ${config.serial.length}; ` +
     `lora ${config.lora ? `udp ${config.lora.gwmp.port}` : 'off'}; ` +
     `local broker ${config.local_broker.enabled ? `tcp ${config.local_broker.port}` : 'off'}; ` +
-    `uplink ${config.uplink ? config.uplink.url : 'none'}`
+    `uplink ${config.uplink ? redactUrl(config.uplink.url) : 'none'}`
   );
 }
 

@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { UplinkConfig } from '../config/schema.js';
-import { type CheckResult, fail, ok, type Probes } from './types.js';
+import { redactUrl } from '../config/secrets.js';
+import { plaintextRemoteHost, plaintextWarning } from '../uplink/plaintext.js';
+import { type CheckResult, fail, ok, type Probes, warn } from './types.js';
 
 export const UPLINK_TIMEOUT_MS = 5000;
 
@@ -35,7 +37,11 @@ export async function checkUplink(
   const target = uplinkTarget(uplink.url);
   if (!target) {
     results.push(
-      fail('uplink', `cannot read host and port from ${uplink.url}`, 'uplink.url: mqtts://host:8883'),
+      fail(
+        'uplink',
+        `cannot read host and port from ${redactUrl(uplink.url)}`,
+        'uplink.url: mqtts://host:8883',
+      ),
     );
   } else {
     const { host, port } = target;
@@ -53,6 +59,16 @@ export async function checkUplink(
         ),
       );
     }
+  }
+  const plainHost = plaintextRemoteHost(uplink.url);
+  if (plainHost !== undefined) {
+    results.push(
+      warn(
+        'uplink encryption',
+        plaintextWarning(plainHost),
+        `uplink.url: mqtts://${plainHost}:8883 and uplink.ca_file: /etc/siaga/ca.pem`,
+      ),
+    );
   }
   const files = (['ca_file', 'cert_file', 'key_file'] as const).flatMap((k) => {
     const v = uplink[k];

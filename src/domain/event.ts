@@ -13,6 +13,7 @@ export const EVENT_KINDS = [
   'seq_gap',
   'clock',
   'cmd',
+  'cmd_rejected',
   'serial_lost',
   'serial_back',
   'storage_error',

@@ -4,6 +4,7 @@ import type { CommandsConfig } from '../config/schema.js';
 import { type Clock, CommandError, type EventSink } from '../domain/index.js';
 import type { NonceStore } from '../store/nonces.js';
 import { errorMessage } from '../util/errors.js';
+import { CommandBudget, REFUSAL_WINDOW_MS, RefusalLimiter } from './command-limits.js';
 import { verifyCommand } from './hmac.js';
 import type { CommandResponse } from './payloads.js';
 
@@ -49,7 +50,20 @@ export type CommandRefusal =
   | 'unknown_cmd'
   | 'invalid_args'
   | 'unavailable'
-  | 'failed';
+  | 'failed'
+  | 'rate_limited';
+
+/**
+ * Refusals only a key holder can cause (the command was signed, fresh and new): always answered
+ * and recorded. Every other refusal may be a stranger's junk and goes through the refusal limiter.
+ */
+const AUTHENTIC_REFUSALS: ReadonlySet<string> = new Set([
+  'rate_limited',
+  'unknown_cmd',
+  'invalid_args',
+  'unavailable',
+  'failed',
+]);
 
 export const SIRENS_UNAVAILABLE = 'sirens are not available on this gateway yet';
 
@@ -96,10 +110,17 @@ function isCommandName(s: string): s is CommandName {
  * arguments. Every command, accepted or refused, becomes a `cmd` event with
  * `{cmd_id, cmd, key_id, ok, reason?}` (`cmd_id` because `id` is the event's own id on the wire);
  * never the signature nor a secret.
+ *
+ * Verification comes before any rate limit, so a flood of junk cannot crowd out a signed command:
+ * authentic commands have their own budget (`command-limits.ts`), and refusals beyond a few per
+ * minute are neither answered nor recorded one by one but summed up in one `cmd_rejected` event.
  */
 export class CommandHandler {
   private readonly secrets: Map<string, string>;
   private readonly maxBytes: number;
+  private readonly budget = new CommandBudget();
+  private readonly refusals = new RefusalLimiter();
+  private summaryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: CommandHandlerDeps) {
     this.secrets = new Map();
@@ -107,8 +128,11 @@ export class CommandHandler {
     this.maxBytes = deps.maxPayloadBytes ?? 16_384;
   }
 
-  /** Handles one `cmd/req` payload; the answer goes to `cmd/res`. Never throws. */
-  async handle(payload: Uint8Array | string): Promise<CommandResponse> {
+  /**
+   * Handles one `cmd/req` payload; the answer goes to `cmd/res`. Undefined: a refusal beyond the
+   * refusal limit, left unanswered (it is counted in the next `cmd_rejected`). Never throws.
+   */
+  async handle(payload: Uint8Array | string): Promise<CommandResponse | undefined> {
     const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
     let id = '';
     let cmd = '';
@@ -146,6 +170,8 @@ export class CommandHandler {
       if (!this.deps.nonces.remember(c.nonce, c.key_id, now + 2 * skewS * 1000)) {
         throw new CommandError('replay', 'nonce already used');
       }
+      if (!this.budget.take(now))
+        throw new CommandError('rate_limited', 'too many commands; send again in a few seconds');
       if (!isCommandName(c.cmd))
         throw new CommandError('unknown_cmd', `unknown command "${c.cmd.slice(0, 64)}"`);
       const parsed = argSchemas[c.cmd].safeParse(args);
@@ -157,10 +183,39 @@ export class CommandHandler {
       return { id: c.id, ok: true, result: result ?? null };
     } catch (e) {
       const err = e instanceof CommandError ? e : new CommandError('failed', errorMessage(e));
+      if (!AUTHENTIC_REFUSALS.has(err.reason) && !this.refusals.admit(err.reason, this.deps.clock.now())) {
+        this.armSummary();
+        return undefined;
+      }
       this.record(id, cmd, keyId, false, err.reason);
       this.deps.log.warn({ cmd_id: id, cmd, key_id: keyId, reason: err.reason }, 'command refused');
       return { id, ok: false, error: err.message };
     }
+  }
+
+  /** Raises `cmd_rejected` with the refusals not reported one by one, once per refusal window. */
+  reportRefusals(): void {
+    if (this.summaryTimer) clearTimeout(this.summaryTimer);
+    this.summaryTimer = undefined;
+    const summary = this.refusals.takeSummary();
+    if (!summary) return;
+    this.deps.log.warn(summary, 'commands refused without answer (too many refusals)');
+    try {
+      this.deps.events.emit('cmd_rejected', { ...summary });
+    } catch (e) {
+      this.deps.log.error({ err: errorMessage(e) }, 'cannot record cmd_rejected event');
+    }
+  }
+
+  /** Stops the pending summary timer; what was counted is reported now. */
+  close(): void {
+    this.reportRefusals();
+  }
+
+  private armSummary(): void {
+    if (this.summaryTimer) return;
+    this.summaryTimer = setTimeout(() => this.reportRefusals(), REFUSAL_WINDOW_MS);
+    this.summaryTimer.unref();
   }
 
   private async run(cmd: CommandName, a: Record<string, unknown>, by: string): Promise<unknown> {

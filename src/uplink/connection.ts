@@ -2,10 +2,12 @@ import { performance } from 'node:perf_hooks';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { UplinkConfig } from '../config/schema.js';
+import { redactUrl } from '../config/secrets.js';
 import { errorMessage } from '../util/errors.js';
 import { withTimeout } from '../util/wait.js';
 import { Backoff } from './backoff.js';
 import { uplinkClientOptions } from './client-options.js';
+import { failureCause } from './failure-cause.js';
 import type { LiveLink, UplinkLink } from './link.js';
 
 /** A connection that lived this long resets the backoff; a flapping one keeps growing it. */
@@ -46,6 +48,8 @@ export class UplinkConnection implements UplinkLink {
   connected = false;
   stopped = false;
   lastError: string | null = null;
+  /** `failureCause` of the last error of the current attempt, for the warning when it ends. */
+  private lastCause: string | null = null;
   /** Successful connections after the first one. */
   reconnects = 0;
   bytesSent = 0;
@@ -74,9 +78,10 @@ export class UplinkConnection implements UplinkLink {
     if (this.client) this.discard(this.client, why);
   }
 
-  noteError(msg: string): void {
+  noteError(msg: string, cause = 'error'): void {
     this.lastError = msg;
-    this.deps.log.debug({ err: msg }, 'uplink error');
+    this.lastCause = cause;
+    this.deps.log.debug({ err: msg, cause }, 'uplink error');
   }
 
   countBytes(payload: string | Uint8Array): void {
@@ -88,6 +93,7 @@ export class UplinkConnection implements UplinkLink {
     this.reconnectTimer = undefined;
     if (this.stopped) return;
     const gen = ++this.gen;
+    this.lastCause = null;
     const cfg = this.deps.config;
     let opts: IClientOptions;
     try {
@@ -98,7 +104,8 @@ export class UplinkConnection implements UplinkLink {
         this.deps.connectTimeoutMs ?? 15_000,
       );
     } catch (e) {
-      this.noteError(`cannot read TLS files: ${errorMessage(e)}`);
+      this.noteError(`cannot read TLS files: ${errorMessage(e)}`, 'tls_files');
+      this.warnFailed();
       this.scheduleReconnect();
       return;
     }
@@ -106,7 +113,8 @@ export class UplinkConnection implements UplinkLink {
     try {
       client = (this.deps.connect ?? mqtt.connect)(cfg.url, opts);
     } catch (e) {
-      this.noteError(`cannot connect: ${errorMessage(e)}`);
+      this.noteError(`cannot connect: ${errorMessage(e)}`, failureCause(e));
+      this.warnFailed();
       this.scheduleReconnect();
       return;
     }
@@ -114,7 +122,7 @@ export class UplinkConnection implements UplinkLink {
     client.on('connect', () => this.onConnect(client, gen));
     client.on('message', (topic, payload) => this.deps.onMessage(topic, payload, gen));
     client.on('error', (err) => {
-      if (gen === this.gen) this.noteError(err.message);
+      if (gen === this.gen) this.noteError(err.message, failureCause(err));
     });
     client.on('close', () => this.onClose(client, gen));
   }
@@ -151,7 +159,10 @@ export class UplinkConnection implements UplinkLink {
     this.connectedAtMono = this.mono();
     if (this.everConnected) this.reconnects++;
     this.everConnected = true;
-    this.deps.log.info({ url: this.deps.config.url, reconnects: this.reconnects }, 'uplink connected');
+    this.deps.log.info(
+      { url: redactUrl(this.deps.config.url), reconnects: this.reconnects },
+      'uplink connected',
+    );
     this.deps.onUp(client, gen);
   }
 
@@ -168,10 +179,23 @@ export class UplinkConnection implements UplinkLink {
     this.connected = false;
     this.deps.onDown();
     abandon(client);
-    if (wasConnected) this.deps.log.warn({ why }, 'uplink disconnected');
+    // The cause goes into the warning itself: a technician reading the journal must not need
+    // `siaga status` to learn whether it is the network, TLS or the credentials.
+    if (wasConnected) {
+      const err = this.lastCause ? this.lastError : null;
+      this.deps.log.warn({ why, err, cause: this.lastCause ?? why }, 'uplink disconnected');
+    } else this.warnFailed();
     if (wasConnected && this.mono() - this.connectedAtMono >= STABLE_MS && why !== 'stall')
       this.backoff.reset();
     this.scheduleReconnect();
+  }
+
+  /** One warning per failed attempt (the backoff bounds how many), naming the cause. */
+  private warnFailed(): void {
+    this.deps.log.warn(
+      { err: this.lastError, cause: this.lastCause ?? 'closed', attempt: this.backoff.attempts + 1 },
+      'uplink connection failed',
+    );
   }
 
   private scheduleReconnect(): void {

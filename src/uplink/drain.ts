@@ -1,10 +1,11 @@
+import type { Logger } from 'pino';
 import { monotonicFactory } from 'ulid';
 import type { UplinkConfig } from '../config/schema.js';
 import type { Clock } from '../domain/index.js';
 import type { Outbox, OutboxEventRow, OutboxReadingRow } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
 import type { LiveLink, UplinkLink } from './link.js';
-import { deflatePayload, eventRowJson, readingsBatchJson } from './payloads.js';
+import { deflatePayload, eventRowJson, readingsBatchWithin } from './payloads.js';
 import type { UplinkTopics } from './topics.js';
 
 /** A batch of readings or a group of events, published and waiting for its PUBACKs. */
@@ -27,6 +28,7 @@ export interface OutboxDrainDeps {
   clock: Clock;
   topics: UplinkTopics;
   link: UplinkLink;
+  log: Logger;
 }
 
 /**
@@ -132,8 +134,10 @@ export class OutboxDrain {
         }
         const rows = outbox.nextReadings(max_readings, after);
         if (rows.length === 0) continue; // only pruned orphans, now cleaned
-        if (rows.length < max_readings) this.partialSinceMono = undefined;
-        this.sendReadings(live, rows);
+        const batch = readingsBatchWithin(this.deps.gatewayId, this.ulid(), rows, config.batch.max_bytes);
+        // Cut short by bytes: the rest has waited already and goes next, at once.
+        if (rows.length < max_readings && batch.count === rows.length) this.partialSinceMono = undefined;
+        this.sendReadings(live, rows.slice(0, batch.count), batch.json);
       }
     } catch (e) {
       // Storage trouble (disk, lock): try again shortly; nothing in flight is lost.
@@ -183,9 +187,15 @@ export class OutboxDrain {
     }
   }
 
-  private sendReadings({ client, gen }: LiveLink, rows: OutboxReadingRow[]): void {
+  private sendReadings({ client, gen }: LiveLink, rows: OutboxReadingRow[], json: string): void {
     const { topics } = this.deps;
-    const json = readingsBatchJson(this.deps.gatewayId, this.ulid(), rows);
+    if (rows.length === 1 && Buffer.byteLength(json) > this.deps.config.batch.max_bytes) {
+      // Never stuck behind it: it goes alone. A broker whose limit is smaller still drops it.
+      this.deps.log.warn(
+        { id: rows[0]!.id, bytes: Buffer.byteLength(json), max_bytes: this.deps.config.batch.max_bytes },
+        'a reading larger than uplink.batch.max_bytes goes alone',
+      );
+    }
     const deflate = this.deps.config.compress === 'deflate';
     const payload = deflate ? deflatePayload(json) : json;
     const unit = this.addUnit('readings', rows, 1);

@@ -17,6 +17,7 @@ import {
   type StatusFields,
   statusPayload,
 } from './payloads.js';
+import { plaintextRemoteHost, plaintextWarning } from './plaintext.js';
 import { SideChannel } from './side-channel.js';
 import { type UplinkTopics, uplinkTopics } from './topics.js';
 
@@ -103,7 +104,7 @@ export class Forwarder {
       ...(deps.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.connectTimeoutMs } : {}),
     });
     const link = this.conn;
-    this.drain = new OutboxDrain({ config, gatewayId, villageCode, outbox, clock, topics, link });
+    this.drain = new OutboxDrain({ config, gatewayId, villageCode, outbox, clock, topics, link, log });
     this.side = new SideChannel(link, topics.summary);
     this.commands = new CommandIntake({
       link,
@@ -118,6 +119,8 @@ export class Forwarder {
   start(): void {
     if (this.started) return;
     this.started = true;
+    const plainHost = plaintextRemoteHost(this.deps.config.url);
+    if (plainHost !== undefined) this.deps.log.warn({ host: plainHost }, plaintextWarning(plainHost));
     const stallMs = this.deps.config.stall_s * 1000;
     this.watchdog = setInterval(() => this.checkStall(), Math.max(50, Math.min(1000, stallMs / 4)));
     this.watchdog.unref();

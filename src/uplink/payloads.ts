@@ -36,12 +36,34 @@ export function readingsBatchJson(
   batchId: string,
   rows: readonly OutboxReadingRow[],
 ): string {
-  let s = '{"gw":' + JSON.stringify(gatewayId) + ',"batch":' + JSON.stringify(batchId) + ',"readings":[';
-  for (let i = 0; i < rows.length; i++) {
-    if (i > 0) s += ',';
-    s += readingJson(rows[i]!);
+  return readingsBatchWithin(gatewayId, batchId, rows, Number.POSITIVE_INFINITY).json;
+}
+
+/**
+ * The longest prefix of `rows` whose batch JSON stays within `maxBytes` (UTF-8), and that JSON. At
+ * least one row, even when that one alone is larger: it then goes alone rather than block the
+ * outbox forever behind it. Measured before deflate, so a compressed batch is smaller still.
+ */
+export function readingsBatchWithin(
+  gatewayId: string,
+  batchId: string,
+  rows: readonly OutboxReadingRow[],
+  maxBytes: number,
+): { json: string; count: number } {
+  const head = '{"gw":' + JSON.stringify(gatewayId) + ',"batch":' + JSON.stringify(batchId) + ',"readings":[';
+  const tail = ']}';
+  let s = head;
+  let bytes = Buffer.byteLength(head) + tail.length;
+  let count = 0;
+  for (const row of rows) {
+    const r = readingJson(row);
+    const add = Buffer.byteLength(r) + (count > 0 ? 1 : 0);
+    if (count > 0 && bytes + add > maxBytes) break;
+    s += count > 0 ? ',' + r : r;
+    bytes += add;
+    count++;
   }
-  return s + ']}';
+  return { json: s + tail, count };
 }
 
 /** Raw deflate of the same JSON, for `.../readings/z`. */

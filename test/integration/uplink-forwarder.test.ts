@@ -1,162 +1,41 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UplinkConfig } from '../../src/config/schema.js';
-import {
-  type EventFields,
-  type EventKind,
-  type EventSink,
-  type GatewayEvent,
-  systemClock,
-} from '../../src/domain/index.js';
-import { type Db, openDb } from '../../src/store/db.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type GatewayEvent, systemClock } from '../../src/domain/index.js';
+import type { Db } from '../../src/store/db.js';
 import { NonceStore } from '../../src/store/nonces.js';
-import { Outbox } from '../../src/store/outbox.js';
+import type { Outbox } from '../../src/store/outbox.js';
 import { CommandHandler } from '../../src/uplink/commands.js';
-import { Forwarder, type ForwarderDeps } from '../../src/uplink/forwarder.js';
 import { signCommand } from '../../src/uplink/hmac.js';
 import { inflatePayload } from '../../src/uplink/payloads.js';
+import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
+import { insertEvents, insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
 import {
-  MOSQUITTO_MISSING,
-  type Mosquitto,
-  mosquittoAvailable,
-  startMosquitto,
-} from '../helpers/mosquitto.js';
-import { insertEvents, insertReadings, mixReadings, newId } from '../helpers/outbox-fixtures.js';
+  cfg,
+  dbSink,
+  eventsOf,
+  GW,
+  PREFIX,
+  readingIdsOf,
+  uplinkHarness,
+  VILLAGE,
+  waitFor,
+} from '../helpers/uplink-centre.js';
 
-const GW = 'gw-test-01';
-const VILLAGE = '18.07.11.2005';
-const PREFIX = `siaga/v1/gw/${GW}`;
 const log = pino({ level: 'silent' });
-
-interface Msg {
-  topic: string;
-  payload: Buffer;
-  retain: boolean;
-}
-
-function cfg(url: string, over: Partial<UplinkConfig> = {}): UplinkConfig {
-  return {
-    url,
-    protocol_version: 4,
-    keepalive_s: 30,
-    batch: { max_readings: 200, max_delay_ms: 30 },
-    max_inflight: 4,
-    compress: 'none',
-    stall_s: 60,
-    backoff: { min_ms: 100, max_ms: 400 },
-    ...over,
-  };
-}
-
-async function waitFor(cond: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** The centre: a subscriber to everything the gateway sends, recording arrival order. */
-async function consumer(
-  url: string,
-  opts: IClientOptions = {},
-): Promise<{ client: MqttClient; msgs: Msg[] }> {
-  const client = await mqtt.connectAsync(url, { reconnectPeriod: 100, connectTimeout: 2000, ...opts });
-  const msgs: Msg[] = [];
-  client.on('message', (topic, payload, packet) => msgs.push({ topic, payload, retain: packet.retain }));
-  await client.subscribeAsync(`${PREFIX}/#`, { qos: 1 });
-  return { client, msgs };
-}
-
-function readingIdsOf(msgs: Msg[]): string[] {
-  const ids: string[] = [];
-  for (const m of msgs) {
-    if (m.topic === `${PREFIX}/readings`) {
-      for (const r of JSON.parse(m.payload.toString()).readings as { id: string }[]) ids.push(r.id);
-    } else if (m.topic === `${PREFIX}/readings/z`) {
-      for (const r of JSON.parse(inflatePayload(m.payload)).readings as { id: string }[]) ids.push(r.id);
-    }
-  }
-  return ids;
-}
-
-function eventsOf(msgs: Msg[]): Record<string, unknown>[] {
-  return msgs.filter((m) => m.topic === `${PREFIX}/events`).map((m) => JSON.parse(m.payload.toString()));
-}
-
-/** An EventSink over the same database, like the gateway's (stores + queues the event). */
-function dbSink(db: Db, raised: GatewayEvent[]): EventSink {
-  return {
-    emit(kind: EventKind, fields: EventFields = {}): GatewayEvent {
-      const e: GatewayEvent = { id: newId(), ts: Date.now(), kind, fields };
-      insertEvents(db, [{ id: e.id, ts: e.ts, kind, fields }]);
-      raised.push(e);
-      return e;
-    },
-  };
-}
-
-const status = () => ({
-  version: '0.1.0-test',
-  uptime_s: 12,
-  clock_ok: true,
-  levels: { 'z-braja': 'NORMAL' },
-  nodes: { total: 4, offline: 0 },
-});
 
 describe.skipIf(!mosquittoAvailable())(
   `uplink forwarder against a real Mosquitto${mosquittoAvailable() ? '' : ` — SKIPPED: ${MOSQUITTO_MISSING}`}`,
   () => {
-    let dir: string;
+    const h = uplinkHarness(log);
+    const { broker, forwarder } = h;
+    const centre = (url: string, opts: IClientOptions = {}) => h.centre(url, opts);
     let db: Db;
     let outbox: Outbox;
-    const cleanups: (() => Promise<void> | void)[] = [];
-
     beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'siaga-uplink-'));
-      db = openDb(join(dir, 'siaga.db'));
-      outbox = new Outbox(db);
+      ({ db, outbox } = h);
     });
-
-    afterEach(async () => {
-      for (const c of cleanups.reverse()) await c();
-      cleanups.length = 0;
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-
-    async function broker(persistence = false): Promise<Mosquitto> {
-      const b = await startMosquitto({ persistence });
-      cleanups.push(() => b.close());
-      return b;
-    }
-
-    async function centre(url: string, opts: IClientOptions = {}) {
-      const c = await consumer(url, opts);
-      cleanups.push(() => c.client.endAsync(true));
-      return c;
-    }
-
-    function forwarder(config: UplinkConfig, extra: Partial<ForwarderDeps> = {}): Forwarder {
-      const f = new Forwarder({
-        config,
-        gatewayId: GW,
-        villageCode: VILLAGE,
-        outbox,
-        clock: systemClock,
-        log,
-        status,
-        connectTimeoutMs: 2000,
-        ...extra,
-      });
-      cleanups.push(() => f.stop(500));
-      return f;
-    }
 
     it('delivers queued readings and events with their ids, events first, and empties the outbox', async () => {
       const b = await broker();
@@ -223,7 +102,7 @@ describe.skipIf(!mosquittoAvailable())(
     });
 
     it('R2: broker down while 10 minutes of traffic queue up → all delivered once, events first, oldest first, live events overtake the backlog', async () => {
-      const b = await broker(true);
+      const b = await broker({ persistence: true });
       // The centre keeps a persistent session, so it misses nothing across the broker restart.
       const c = await centre(b.url, { clientId: 'centre-r2', clean: false });
       const f = forwarder(cfg(b.url, { backoff: { min_ms: 200, max_ms: 800 } }));
@@ -376,7 +255,7 @@ describe.skipIf(!mosquittoAvailable())(
     });
 
     it('subscribes to cmd/req again after a broker restart that lost the session, and answers on cmd/res', async () => {
-      const b = await broker(false);
+      const b = await broker();
       const raised: GatewayEvent[] = [];
       const secret = 'a-secret-of-at-least-16-chars';
       const handler = new CommandHandler({
@@ -417,7 +296,7 @@ describe.skipIf(!mosquittoAvailable())(
     it('acks nothing without a PUBACK; a stalled link is dropped after stall_s, raising uplink_stall, and the rows go out again', async () => {
       const b = await broker();
       const proxy = await pausableProxy(b.port);
-      cleanups.push(() => proxy.close());
+      h.cleanup(() => proxy.close());
       const raised: GatewayEvent[] = [];
       let stalls = 0;
       const f = forwarder(cfg(`mqtt://127.0.0.1:${proxy.port}`, { stall_s: 1 }), {

@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -12,29 +10,12 @@ import { type Gateway, startGateway } from '../../src/main.js';
 import { tmpDir } from '../helpers/gateway.js';
 import { freePort, type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
 import { makeTestPki, type TestPki } from '../helpers/tls-cert.js';
+import { writePasswordFile } from '../helpers/uplink-centre.js';
 import { until } from '../helpers/wait.js';
 
 const GW_PASSWORD = 'gw-tls-pw-never-shown-7c1e';
 const WRONG_PASSWORD = 'wrong-pw-also-never-shown-52d0';
 const CENTRE_PASSWORD = 'centre-pw-4b9a';
-
-/** `mosquitto_passwd` ships with the mosquitto package; without it, write Mosquitto 2's `$7$` (PBKDF2-SHA512) lines. */
-function writePasswordFile(file: string, users: Record<string, string>): void {
-  const bin = ['/usr/bin/mosquitto_passwd', '/usr/sbin/mosquitto_passwd'].find((b) => existsSync(b));
-  const entries = Object.entries(users);
-  if (bin) {
-    entries.forEach(([user, pw], i) => {
-      execFileSync(bin, [...(i === 0 ? ['-c'] : []), '-b', file, user, pw], { stdio: 'pipe' });
-    });
-    return;
-  }
-  const lines = entries.map(([user, pw]) => {
-    const salt = randomBytes(12);
-    const hash = pbkdf2Sync(pw, salt, 101, 64, 'sha512');
-    return `${user}:$7$101$${salt.toString('base64')}$${hash.toString('base64')}`;
-  });
-  writeFileSync(file, `${lines.join('\n')}\n`);
-}
 
 describe.skipIf(!mosquittoAvailable())(
   'uplink over TLS with a CA file and a password file (real Mosquitto)',
@@ -138,6 +119,8 @@ control: {socket: ${join(dir, 'siaga.sock')}}
     }
 
     const uplinkErrors = (logs: string[]) => logs.filter((l) => l.includes('"msg":"uplink error"')).length;
+    const failedWarning = (logs: string[]) =>
+      logs.find((l) => l.includes('"level":40') && l.includes('"msg":"uplink connection failed"'));
     const messages = (topic: string) =>
       got.filter((m) => m.topic === topic).map((m) => JSON.parse(m.payload));
 
@@ -202,6 +185,8 @@ control: {socket: ${join(dir, 'siaga.sock')}}
       const st = gw.status();
       expect(st.uplink).toMatchObject({ connected: false, sentReadings: 0, backlog: { readings: 1 } });
       expect(st.uplink?.lastError).toMatch(/not authori[sz]ed/i);
+      // The journal alone tells the technician why: the cause is in the warning line.
+      expect(failedWarning(logs)).toMatch(/"cause":"auth_refused"/);
       expect(got.filter((m) => m.topic.startsWith('siaga/v1/gw/gw-tls-badpw/'))).toEqual([]);
       expect(JSON.stringify(st)).not.toContain(WRONG_PASSWORD);
       expect(logs.length).toBeGreaterThan(5);
@@ -221,6 +206,7 @@ control: {socket: ${join(dir, 'siaga.sock')}}
       const st = gw.status();
       expect(st.uplink).toMatchObject({ connected: false, sentReadings: 0, backlog: { readings: 1 } });
       expect(st.uplink?.lastError).toMatch(/certificate/i);
+      expect(failedWarning(logs)).toMatch(/"cause":"tls:[A-Z_]+"/);
       expect(got.filter((m) => m.topic.startsWith('siaga/v1/gw/gw-tls-badca/'))).toEqual([]);
       expect(logs.join('')).not.toContain(GW_PASSWORD);
     });

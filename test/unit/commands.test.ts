@@ -85,7 +85,7 @@ describe('signed commands', () => {
 
   async function refused(payload: unknown, reason: string, h = handler()) {
     const res = await h.handle(typeof payload === 'string' ? payload : JSON.stringify(payload));
-    expect(res.ok).toBe(false);
+    expect(res?.ok).toBe(false);
     const ev = events.at(-1)!;
     expect(ev.kind).toBe('cmd');
     expect(ev.fields).toMatchObject({ ok: false, reason });
@@ -143,7 +143,7 @@ describe('signed commands', () => {
         }),
       ),
     );
-    expect(iso.ok).toBe(true);
+    expect(iso?.ok).toBe(true);
   });
 
   it('refuses a bad signature (signed with another secret, or args changed after signing)', async () => {
@@ -164,13 +164,13 @@ describe('signed commands', () => {
   it('refuses a stale timestamp in both directions, accepts at the edge', async () => {
     await refused(signed({ ts: NOW - 61_000 }), 'stale');
     await refused(signed({ ts: NOW + 61_000 }), 'stale');
-    expect((await handler().handle(JSON.stringify(signed({ ts: NOW - 60_000 })))).ok).toBe(true);
-    expect((await handler().handle(JSON.stringify(signed({ ts: NOW + 60_000 })))).ok).toBe(true);
+    expect((await handler().handle(JSON.stringify(signed({ ts: NOW - 60_000 }))))?.ok).toBe(true);
+    expect((await handler().handle(JSON.stringify(signed({ ts: NOW + 60_000 }))))?.ok).toBe(true);
   });
 
   it('refuses a replayed nonce, also after the database is reopened (restart)', async () => {
     const c = signed();
-    expect((await handler().handle(JSON.stringify(c))).ok).toBe(true);
+    expect((await handler().handle(JSON.stringify(c)))?.ok).toBe(true);
     await refused(c, 'replay');
     // same nonce, new id and fresh signature: still a replay
     await refused(signed({ nonce: c.nonce }), 'replay');
@@ -212,7 +212,7 @@ describe('signed commands', () => {
     await refused('not json', 'malformed');
     await refused({ id: 'c-x', cmd: 'status' }, 'malformed');
     const res = await refused({ ...signed(), pad: 'x'.repeat(20_000) }, 'too_large');
-    expect(res.ok).toBe(false);
+    expect(res?.ok).toBe(false);
   });
 
   it('siren commands: refused while no sirens are wired, dispatched when they are', async () => {
@@ -291,5 +291,45 @@ describe('signed commands', () => {
     expect(events).toHaveLength(cases.length);
     for (const e of events)
       expect(Object.keys(e.fields).sort()).toEqual(expect.arrayContaining(['cmd', 'cmd_id', 'key_id', 'ok']));
+  });
+
+  it('20 junk messages, then a correctly signed command: the command runs and is answered', async () => {
+    const h = handler();
+    for (let i = 0; i < 20; i++) await h.handle(i % 2 ? 'junk' : JSON.stringify(signed({}, OTHER_SECRET)));
+    const c = signed();
+    expect(await h.handle(JSON.stringify(c))).toEqual({
+      id: c.id,
+      ok: true,
+      result: { levels: { 'z-braja': 'NORMAL' } },
+    });
+  });
+
+  it('a junk flood: 5 refusals answered and recorded, the rest summed up in one cmd_rejected event', async () => {
+    const h = handler();
+    const answers = [];
+    for (let i = 0; i < 200; i++) answers.push(await h.handle(i % 2 ? 'junk' : '{"id":"x"}'));
+    expect(answers.filter((a) => a !== undefined)).toHaveLength(5);
+    expect(events.filter((e) => e.kind === 'cmd')).toHaveLength(5);
+    h.reportRefusals();
+    const summaries = events.filter((e) => e.kind === 'cmd_rejected');
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]!.fields).toEqual({ since_last: 195, by_reason: { malformed: 195 } });
+    h.reportRefusals(); // nothing new: no empty summary
+    expect(events.filter((e) => e.kind === 'cmd_rejected')).toHaveLength(1);
+    // a minute later refusals are answered again
+    clock.advance(60_000);
+    expect(await h.handle('junk')).toMatchObject({ ok: false });
+  });
+
+  it('signed commands have their own budget: 20 per 10 s, then rate_limited (answered), junk does not count', async () => {
+    const h = handler();
+    for (let i = 0; i < 50; i++) await h.handle('junk');
+    for (let i = 0; i < 20; i++) expect(await h.handle(JSON.stringify(signed()))).toMatchObject({ ok: true });
+    expect(await h.handle(JSON.stringify(signed()))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/too many/),
+    });
+    clock.advance(10_000);
+    expect(await h.handle(JSON.stringify(signed({ ts: NOW + 10_000 })))).toMatchObject({ ok: true });
   });
 });

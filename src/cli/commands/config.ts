@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
+import { redactUrl } from '../../config/secrets.js';
+import { plaintextRemoteHost, plaintextWarning } from '../../uplink/plaintext.js';
 import { cliConfig, type GlobalOpts } from '../context.js';
 import { action, json, out } from '../io.js';
 
@@ -27,10 +29,17 @@ export function summary(config: Config, file: string): string {
     `local broker: ${config.local_broker.enabled ? `${config.local_broker.host}:${config.local_broker.port}, ${config.local_broker.users.length} users` : 'off'}`,
   );
   lines.push(
-    `uplink: ${config.uplink ? `${config.uplink.url}, compress ${config.uplink.compress}` : 'none (local only)'}`,
+    `uplink: ${config.uplink ? `${redactUrl(config.uplink.url)}, compress ${config.uplink.compress}` : 'none (local only)'}`,
   );
   lines.push(`sirens sound at ${config.siren_policy.sound_at}; command keys: ${config.commands.keys.length}`);
+  for (const w of configWarnings(config)) lines.push(`WARNING: ${w}`);
   return lines.join('\n');
+}
+
+/** What is valid but unsafe: the config is accepted (exit 0), the technician is told why and how to fix it. */
+export function configWarnings(config: Config): string[] {
+  const host = config.uplink ? plaintextRemoteHost(config.uplink.url) : undefined;
+  return host === undefined ? [] : [plaintextWarning(host)];
 }
 
 export function registerConfig(program: Command): void {
@@ -45,6 +54,7 @@ export function registerConfig(program: Command): void {
         if (o.json) {
           const { redact } = await import('../../config/secrets.js');
           json(redact(config));
+          for (const w of configWarnings(config)) process.stderr.write(`siaga: WARNING: ${w}\n`);
         } else out(summary(config, file));
       }),
     );
