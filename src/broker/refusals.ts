@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 export type BrokerRefusal =
   | 'auth_failed'
   | 'auth_blocked'
+  | 'auth_throttled'
+  | 'connect_timeout'
+  | 'too_many_pending'
   | 'client_id_in_use'
   | 'too_many_connections'
   | 'too_large'
