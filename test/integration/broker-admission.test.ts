@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/broker/password.js';
 import { LocalBroker } from '../../src/broker/server.js';
-import type { BrokerUser, LocalBrokerConfig } from '../../src/config/schema.js';
+import { type BrokerUser, configSchema, type LocalBrokerConfig } from '../../src/config/schema.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { until } from '../helpers/wait.js';
 
@@ -38,19 +38,9 @@ interface Harness {
 async function startBroker(overrides: Partial<LocalBrokerConfig>): Promise<Harness> {
   const payloads: Harness['payloads'] = [];
   const broker = new LocalBroker({
-    config: {
-      enabled: true,
-      host: '127.0.0.1',
-      port: 0,
-      max_connections: 50,
-      max_payload_bytes: 1024,
-      auth_fail_limit: 5,
-      connect_timeout_s: 3,
-      max_pending_per_address: 8,
-      max_pending_share: 0.25,
-      users,
-      ...overrides,
-    },
+    // The shipped defaults, so these tests also vouch for them; overrides are what a test is about.
+    // port 0 (any free port) is for tests only, so it is set after validation.
+    config: { ...configSchema.shape.local_broker.parse({ enabled: true, users, ...overrides }), port: 0 },
     log: pino({ level: 'silent' }),
     clock: new ManualClock(Date.parse('2026-11-20T20:00:00Z')),
     onNodePayload: (node, payload) => payloads.push({ node, payload: payload.toString() }),
@@ -180,7 +170,7 @@ describe('local broker admission: login throttle', () => {
   });
 
   it('a node behind the same address as a brute-forcer still gets in', async () => {
-    const h = await startBroker({ auth_fail_limit: 5 });
+    const h = await startBroker({});
     let hammering = true;
     const hammer = (async () => {
       while (hammering) {
