@@ -44,6 +44,14 @@ export function maxPendingTotal(
 }
 
 /**
+ * Pending sockets allowed per address: `max_pending_per_address`, but never more than half the
+ * total, or one address could fill the total cap and keep every other address out.
+ */
+export function maxPendingPerAddress(limits: AdmissionLimits): number {
+  return Math.max(1, Math.min(limits.max_pending_per_address, Math.floor(maxPendingTotal(limits) / 2)));
+}
+
+/**
  * The broker's open sockets. Admission (blocked address, connection cap, pending caps) happens on
  * the raw TCP socket, before any TLS handshake or MQTT parsing is spent on it; an admitted socket
  * is handed to aedes behind a guard that cuts off packets larger than the payload limit allows.
@@ -113,12 +121,13 @@ export class Connections implements Iterable<Conn> {
     }
     const ofAddress = this.pendingByAddress.get(address) ?? 0;
     const maxTotal = maxPendingTotal(limits);
-    if (ofAddress >= limits.max_pending_per_address || this.pendingTotal >= maxTotal) {
+    const maxOfAddress = maxPendingPerAddress(limits);
+    if (ofAddress >= maxOfAddress || this.pendingTotal >= maxTotal) {
       this.deps.refuse('too_many_pending', {
         address,
         ofAddress,
         total: this.pendingTotal,
-        max: ofAddress >= limits.max_pending_per_address ? limits.max_pending_per_address : maxTotal,
+        max: ofAddress >= maxOfAddress ? maxOfAddress : maxTotal,
       });
       socket.destroy();
       return;
