@@ -72,7 +72,11 @@ export class LocalBroker implements LocalBus {
     this.config = deps.config;
     this.log = deps.log;
     this.bus = new InternalBus(deps.log);
-    this.refusals = new Refusals(deps.log, (reason) => deps.count(reason));
+    this.refusals = new Refusals(
+      deps.log,
+      (reason) => deps.count(reason),
+      () => deps.clock.now(),
+    );
     const refuse = (reason: BrokerRefusal, fields: Record<string, unknown>) =>
       this.refusals.refuse(reason, fields);
     this.logins = new Logins({
