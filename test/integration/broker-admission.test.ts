@@ -141,7 +141,8 @@ describe('local broker admission: sockets that never log in', () => {
   });
 
   it('caps sockets not yet logged in over all addresses at a share of max_connections', async () => {
-    const h = await startBroker({ max_connections: 20, max_pending_share: 0.25 });
+    // The longest deadline, so no pending socket times out while the counts are read.
+    const h = await startBroker({ max_connections: 20, max_pending_share: 0.25, connect_timeout_s: 10 });
     const node = await connectFrom(h, NEIGHBOUR, 'pir-07', PW.node);
     expect(node.ok).toBe(true);
     for (let i = 10; i < 18; i++) silentSockets(h, `127.0.0.${i}`, 1);
