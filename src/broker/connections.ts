@@ -10,6 +10,18 @@ export interface Conn {
   client?: Client;
   /** Set once the client authenticated. */
   username?: string;
+  /** Not yet logged in: counts against the pending caps. */
+  pending: boolean;
+  /** Closes the socket unless a login begins in time. */
+  deadline?: NodeJS.Timeout;
+}
+
+export interface AdmissionLimits {
+  max_connections: number;
+  max_payload_bytes: number;
+  connect_timeout_s: number;
+  max_pending_per_address: number;
+  max_pending_share: number;
 }
 
 export interface ConnectionsDeps {
@@ -18,23 +30,51 @@ export interface ConnectionsDeps {
   /** Whether the address is refused after too many auth failures. */
   isBlocked(address: string): boolean;
   /** The current limits (they follow a config reload). */
-  limits(): { max_connections: number; max_payload_bytes: number };
+  limits(): AdmissionLimits;
   refuse(reason: BrokerRefusal, fields: Record<string, unknown>): void;
+  /** A socket of `address` was closed for not beginning to log in within `connect_timeout_s`. */
+  timedOut(address: string): void;
+}
+
+/** Pending sockets allowed over all addresses: a share of max_connections, at least one. */
+export function maxPendingTotal(
+  limits: Pick<AdmissionLimits, 'max_connections' | 'max_pending_share'>,
+): number {
+  return Math.max(1, Math.floor(limits.max_connections * limits.max_pending_share));
 }
 
 /**
- * The broker's open sockets. Admission (blocked address, connection cap) happens on the raw TCP
- * socket, before any TLS handshake or MQTT parsing is spent on it; an admitted socket is handed to
- * aedes behind a guard that cuts off packets larger than the payload limit allows.
+ * Pending sockets allowed per address: `max_pending_per_address`, but never more than half the
+ * total, or one address could fill the total cap and keep every other address out.
+ */
+export function maxPendingPerAddress(limits: AdmissionLimits): number {
+  return Math.max(1, Math.min(limits.max_pending_per_address, Math.floor(maxPendingTotal(limits) / 2)));
+}
+
+/**
+ * The broker's open sockets. Admission (blocked address, connection cap, pending caps) happens on
+ * the raw TCP socket, before any TLS handshake or MQTT parsing is spent on it; an admitted socket
+ * is handed to aedes behind a guard that cuts off packets larger than the payload limit allows.
+ *
+ * Sockets not yet logged in are capped per address and in total, and must begin to log in within
+ * `connect_timeout_s` (TLS handshake included): silent sockets, reopened as they close, would
+ * otherwise fill `max_connections` and keep every node out.
  */
 export class Connections implements Iterable<Conn> {
   private readonly conns = new Set<Conn>();
   private readonly byClient = new WeakMap<Client, Conn>();
+  private readonly pendingByAddress = new Map<string, number>();
+  private pendingTotal = 0;
 
   constructor(private readonly deps: ConnectionsDeps) {}
 
   get size(): number {
     return this.conns.size;
+  }
+
+  /** Sockets not yet logged in. */
+  get pending(): number {
+    return this.pendingTotal;
   }
 
   [Symbol.iterator](): Iterator<Conn> {
@@ -47,8 +87,22 @@ export class Connections implements Iterable<Conn> {
 
   /** Destroys every socket and forgets them. */
   destroyAll(): void {
-    for (const conn of this.conns) conn.socket.destroy();
+    for (const conn of [...this.conns]) {
+      this.settle(conn);
+      conn.socket.destroy();
+    }
     this.conns.clear();
+  }
+
+  /** A CONNECT arrived and its login begins: the socket is no longer silent. */
+  loginBegins(conn: Conn): void {
+    clearTimeout(conn.deadline);
+    delete conn.deadline;
+  }
+
+  /** The login succeeded: the socket leaves the pending caps. */
+  loggedIn(conn: Conn): void {
+    this.settle(conn);
   }
 
   /** A new TCP connection: refused, or recorded (and handed to aedes now unless TLS comes first). */
@@ -59,15 +113,40 @@ export class Connections implements Iterable<Conn> {
       socket.destroy();
       return;
     }
-    const { max_connections } = this.deps.limits();
-    if (this.conns.size >= max_connections) {
-      this.deps.refuse('too_many_connections', { address, max: max_connections });
+    const limits = this.deps.limits();
+    if (this.conns.size >= limits.max_connections) {
+      this.deps.refuse('too_many_connections', { address, max: limits.max_connections });
       socket.destroy();
       return;
     }
-    const conn: Conn = { socket, address };
+    const ofAddress = this.pendingByAddress.get(address) ?? 0;
+    const maxTotal = maxPendingTotal(limits);
+    const maxOfAddress = maxPendingPerAddress(limits);
+    if (ofAddress >= maxOfAddress || this.pendingTotal >= maxTotal) {
+      this.deps.refuse('too_many_pending', {
+        address,
+        ofAddress,
+        total: this.pendingTotal,
+        max: ofAddress >= maxOfAddress ? maxOfAddress : maxTotal,
+      });
+      socket.destroy();
+      return;
+    }
+    const conn: Conn = { socket, address, pending: true };
     this.conns.add(conn);
-    socket.once('close', () => this.conns.delete(conn));
+    this.pendingByAddress.set(address, ofAddress + 1);
+    this.pendingTotal++;
+    conn.deadline = setTimeout(() => {
+      delete conn.deadline;
+      if (!conn.pending || socket.destroyed) return;
+      this.deps.refuse('connect_timeout', { address, s: limits.connect_timeout_s });
+      this.deps.timedOut(address);
+      socket.destroy();
+    }, limits.connect_timeout_s * 1000);
+    socket.once('close', () => {
+      this.settle(conn);
+      this.conns.delete(conn);
+    });
     socket.on('error', () => {}); // reported through aedes or simply a closed socket
     if (handleNow) this.attach(socket, conn);
   }
@@ -99,5 +178,17 @@ export class Connections implements Iterable<Conn> {
         socket.destroy();
       }
     });
+  }
+
+  /** Takes `conn` out of the pending caps and stops its deadline (once). */
+  private settle(conn: Conn): void {
+    clearTimeout(conn.deadline);
+    delete conn.deadline;
+    if (!conn.pending) return;
+    conn.pending = false;
+    this.pendingTotal--;
+    const left = (this.pendingByAddress.get(conn.address) ?? 1) - 1;
+    if (left <= 0) this.pendingByAddress.delete(conn.address);
+    else this.pendingByAddress.set(conn.address, left);
   }
 }

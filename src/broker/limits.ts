@@ -1,5 +1,10 @@
-/** A CONNECT must arrive this soon after the TCP connection, or the socket is closed. */
-export const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * aedes's own CONNECT deadline, a backstop only: connections.ts closes a socket that has not begun
+ * to log in after `local_broker.connect_timeout_s` (at most 10 s), counting it like a failed login.
+ */
+export const CONNECT_TIMEOUT_MS = 15_000;
+/** Logins of one address whose password is checked at the same time; more wait their turn. */
+export const LOGINS_PER_ADDRESS = 2;
 /** Room for topic, ids and credentials on top of the payload limit, for the frame-size guard. */
 export const FRAME_OVERHEAD_BYTES = 2048;
 

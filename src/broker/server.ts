@@ -6,13 +6,13 @@ import type { Logger } from 'pino';
 import type { BrokerUser, LocalBrokerConfig } from '../config/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { canPublish, canSubscribe, nodeIdOfUpTopic } from './acl.js';
-import { AUTH_BLOCK_MS, AuthThrottle, authError, DUMMY_HASH } from './auth.js';
+import { authError } from './auth.js';
 import type { LocalBus } from './bus.js';
 import { Connections } from './connections.js';
 import { createAedes } from './hooks.js';
 import { InternalBus } from './internal-bus.js';
 import { normalizeAddress } from './limits.js';
-import { verifyPassword } from './password.js';
+import { Logins } from './login.js';
 import { payloadBuffer, payloadBytes } from './payload.js';
 import { type BrokerRefusal, Refusals, Refused } from './refusals.js';
 
@@ -37,9 +37,15 @@ export interface LocalBrokerStats {
   clients: Record<BrokerRole, number>;
   /** Open sockets, including ones not yet authenticated. */
   connections: number;
+  /** Open sockets not yet logged in. */
+  pending: number;
   authFailures: number;
-  /** Addresses currently refused after too many auth failures. */
+  /** Passwords checked (scrypt runs) since start: throttled logins are refused before one. */
+  passwordChecks: number;
+  /** Addresses refused at admission after too many logins without a user name (or silent sockets). */
   blockedAddresses: number;
+  /** (address, user) pairs refused after too many failed logins. */
+  throttledLogins: number;
   refused: Partial<Record<BrokerRefusal, number>>;
 }
 
@@ -59,19 +65,33 @@ export class LocalBroker implements LocalBus {
   private server: Server | undefined;
   private readonly conns: Connections;
   private readonly bus: InternalBus;
-  private readonly throttle = new AuthThrottle();
+  private readonly logins: Logins;
   private readonly refusals: Refusals;
 
   constructor(private readonly deps: LocalBrokerDeps) {
     this.config = deps.config;
     this.log = deps.log;
     this.bus = new InternalBus(deps.log);
-    this.refusals = new Refusals(deps.log, (reason) => deps.count(reason));
+    this.refusals = new Refusals(
+      deps.log,
+      (reason) => deps.count(reason),
+      () => deps.clock.now(),
+    );
+    const refuse = (reason: BrokerRefusal, fields: Record<string, unknown>) =>
+      this.refusals.refuse(reason, fields);
+    this.logins = new Logins({
+      log: deps.log,
+      clock: deps.clock,
+      failLimit: () => this.config.auth_fail_limit,
+      users: () => this.users,
+      refuse,
+    });
     this.conns = new Connections({
       broker: () => this.broker,
-      isBlocked: (address) => this.throttle.isBlocked(address, this.deps.clock.now()),
+      isBlocked: (address) => this.logins.isAddressBlocked(address),
       limits: () => this.config,
-      refuse: (reason, fields) => this.refusals.refuse(reason, fields),
+      refuse,
+      timedOut: (address) => this.logins.timedOut(address),
     });
     this.setUsers(deps.config.users);
   }
@@ -181,12 +201,15 @@ export class LocalBroker implements LocalBus {
       const user = conn.username === undefined ? undefined : this.users.get(conn.username);
       if (user && conn.client?.connected) clients[user.role]++;
     }
-    const blockedAddresses = this.throttle.blocked(this.deps.clock.now());
+    const blocked = this.logins.blocked();
     return {
       clients,
       connections: this.conns.size,
-      authFailures: this.throttle.total,
-      blockedAddresses,
+      pending: this.conns.pending,
+      authFailures: this.logins.failures,
+      passwordChecks: this.logins.passwordChecks,
+      blockedAddresses: blocked.addresses,
+      throttledLogins: blocked.logins,
       refused: this.refusals.snapshot(),
     };
   }
@@ -213,13 +236,10 @@ export class LocalBroker implements LocalBus {
     password: Buffer | undefined,
   ): Promise<void> {
     const conn = this.conns.of(client);
-    const address = conn?.address ?? 'unknown';
-    const user = username === undefined ? undefined : this.users.get(username);
-    const ok = await verifyPassword(password ?? Buffer.alloc(0), user?.password_hash ?? DUMMY_HASH);
-    if (!user || !ok || password === undefined || !conn) {
-      this.authFailed(address, username);
-      throw authError(username === undefined ? 5 : 4, 'bad user name or password');
-    }
+    if (!conn) throw authError(5, 'unknown connection');
+    const address = conn.address;
+    this.conns.loginBegins(conn);
+    const user = await this.logins.check(address, username, password, () => !conn.socket.destroyed);
     // A client id identifies a session: refuse taking over one that belongs to another user
     // (a viewer must not be able to kick a siren off by reusing its id).
     for (const other of this.conns) {
@@ -231,18 +251,11 @@ export class LocalBroker implements LocalBus {
       }
     }
     conn.username = user.username;
+    this.conns.loggedIn(conn);
     this.log.info(
       { user: user.username, role: user.role, address, client: client.id },
       'client authenticated',
     );
-  }
-
-  private authFailed(address: string, username: string | undefined): void {
-    const now = this.deps.clock.now();
-    this.throttle.total++;
-    this.refusals.refuse('auth_failed', { address, user: username ?? null });
-    if (this.throttle.record(address, now, this.config.auth_fail_limit))
-      this.log.warn({ address, minutes: AUTH_BLOCK_MS / 60_000 }, 'too many auth failures: address blocked');
   }
 
   private userOf(client: Client | null): BrokerUser | undefined {

@@ -128,6 +128,9 @@ const localBroker = z
     max_connections: z.number().int().min(1).max(10_000).default(200),
     max_payload_bytes: z.number().int().min(64).max(262_144).default(16_384),
     auth_fail_limit: z.number().int().min(1).default(5),
+    connect_timeout_s: z.number().min(0.5).max(10).default(3),
+    max_pending_per_address: z.number().int().min(1).default(8),
+    max_pending_share: z.number().gt(0).max(1).default(0.25),
     users: z.array(brokerUser).default([]),
   })
   .prefault({});

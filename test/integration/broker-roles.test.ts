@@ -25,6 +25,8 @@ const OTHER_STATE = 'siaga/local/sirens/s-test/state';
 const OTHER_SET = 'siaga/local/sirens/s-test/set';
 
 let users: BrokerUser[] = [];
+/** The schema's defaults for the admission keys this file does not exercise. */
+const ADMISSION = { connect_timeout_s: 3, max_pending_per_address: 8, max_pending_share: 0.25 };
 
 beforeAll(async () => {
   const [node, node2, siren, viewer, admin] = await Promise.all([
@@ -88,6 +90,7 @@ async function startBroker(overrides: Partial<LocalBrokerConfig> = {}, scheme = 
     max_connections: 50,
     max_payload_bytes: 1024,
     auth_fail_limit: 5,
+    ...ADMISSION,
     users,
     ...overrides,
   };
@@ -198,13 +201,27 @@ describe('local broker: authentication', () => {
     expect(right.ok).toBe(true);
   });
 
-  it('blocks an address after auth_fail_limit failures within a minute, then lets it in again', async () => {
+  it('refuses a user at an address after auth_fail_limit failures within a minute, then lets it in again', async () => {
     const h = await startBroker({ auth_fail_limit: 3 });
     for (let i = 0; i < 3; i++) expect(await h.connect('ops', 'guess')).toMatchObject({ ok: false, code: 4 });
-    // even the right password is refused now, before any MQTT is parsed
-    const blocked = await h.connect('ops', PW.admin);
-    expect(blocked.ok).toBe(false);
-    expect(h.counts).toContain('auth_blocked');
+    // even the right password is refused now, without checking it
+    const checks = h.broker.stats().passwordChecks;
+    expect(await h.connect('ops', PW.admin)).toMatchObject({ ok: false, code: 5 });
+    expect(h.broker.stats().passwordChecks).toBe(checks);
+    expect(h.counts).toContain('auth_throttled');
+    expect(h.broker.stats().refused.auth_throttled).toBe(1);
+    expect(h.broker.stats().throttledLogins).toBe(1);
+    expect(h.broker.stats().blockedAddresses).toBe(0);
+    h.clock.advance(AUTH_BLOCK_MS + 1);
+    expect((await h.connect('ops', PW.admin)).ok).toBe(true);
+    expect(h.broker.stats().throttledLogins).toBe(0);
+  });
+
+  it('blocks an address at admission after auth_fail_limit logins without a user name', async () => {
+    const h = await startBroker({ auth_fail_limit: 3 });
+    for (let i = 0; i < 3; i++)
+      expect(await h.connect(undefined, undefined)).toMatchObject({ ok: false, code: 5 });
+    expect((await h.connect('ops', PW.admin)).ok).toBe(false);
     expect(h.broker.stats().refused.auth_blocked).toBe(1);
     expect(h.broker.stats().blockedAddresses).toBe(1);
     h.clock.advance(AUTH_BLOCK_MS + 1);
@@ -391,6 +408,7 @@ describe('local broker: reconfigure', () => {
       max_connections: 50,
       max_payload_bytes: 1024,
       auth_fail_limit: 5,
+      ...ADMISSION,
       users: next,
     });
     await viewerClosed;
@@ -440,6 +458,7 @@ describe('local broker: gateway bus', () => {
         max_connections: 5,
         max_payload_bytes: 1024,
         auth_fail_limit: 5,
+        ...ADMISSION,
         users,
       },
       log: pino({ level: 'silent' }),
