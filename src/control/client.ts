@@ -51,7 +51,7 @@ export async function call<T = unknown>(
       clearTimeout(timer);
       sock.destroy();
       const res = JSON.parse(buf.slice(0, nl)) as ControlResponse;
-      if ('stream' in res) reject(new RemoteError('unexpected stream'));
+      if ('stream' in res || 'missed' in res) reject(new RemoteError('unexpected stream'));
       else if (res.ok) resolve(res.result as T);
       else reject(new RemoteError(res.error, res.code));
     });

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { isSiagaError } from '../domain/index.js';
+import { isSiagaError, StartupError } from '../domain/index.js';
 import { errorMessage } from '../util/errors.js';
 import {
   type ControlRequest,
@@ -50,7 +50,9 @@ export class ControlServer {
     const { path } = this.deps;
     if (existsSync(path)) {
       if (await isLive(path))
-        throw new Error(`another siaga gateway is already running (control socket ${path} answers)`);
+        throw new StartupError(
+          `another siaga gateway is already running (control socket ${path} answers); stop it first (sudo systemctl stop siaga)`,
+        );
       unlinkSync(path);
     }
     const server = createServer((sock) => this.onClient(sock));
