@@ -66,7 +66,7 @@ const QUIET_KEYS = new Set(['level', 'time', 'msg', 'svc', 'c', 'pid', 'hostname
 function show(v: unknown): string {
   if (typeof v === 'string') return /\s/.test(v) || v === '' ? JSON.stringify(v) : v;
   if (v && typeof v === 'object' && 'message' in v && typeof v.message === 'string') {
-    const code = 'code' in v && typeof v.code === 'string' ? `${v.code} ` : '';
+    const code = 'code' in v && typeof v.code === 'string' && /^E[A-Z]+$/.test(v.code) ? `${v.code} ` : '';
     return JSON.stringify(`${code}${v.message}`);
   }
   return JSON.stringify(v);

@@ -1,6 +1,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { follow } from '../../src/control/client.js';
 import { MAX_STREAM_BUFFER_BYTES } from '../../src/control/protocol.js';
 import { ControlServer } from '../../src/control/server.js';
 import { silentLog, tmpDir } from '../helpers/gateway.js';
@@ -134,5 +135,45 @@ describe('control socket', () => {
     expect(lines[at]).toMatchObject({ id: 3 });
     expect(lines.slice(at + 1).every((l) => 'stream' in l || 'missed' in l)).toBe(true);
     sock.destroy();
+  });
+
+  it('siaga tail (the client) hears how many items it missed', { timeout: 90_000 }, async () => {
+    const path = join(tmpDir(), 'siaga.sock');
+    let push: ((item: unknown) => void) | undefined;
+    server = new ControlServer({
+      path,
+      log: silentLog,
+      handlers: {},
+      streams: {
+        tail: (_p, send) => {
+          push = send;
+          return () => undefined;
+        },
+      },
+    });
+    await server.start();
+    const ac = new AbortController();
+    let items = 0;
+    let missed = 0;
+    const following = follow(
+      path,
+      'tail',
+      {},
+      () => items++,
+      ac.signal,
+      (n) => {
+        missed += n;
+      },
+    );
+    await until('the stream to start', () => push !== undefined);
+    // One synchronous burst: the client cannot read while it lasts, like a paused terminal.
+    const total = 100_000;
+    for (let i = 0; i < total; i++) push!({ kind: 'reading', i, pad: 'y'.repeat(100) });
+    await until('the missed notice', () => missed > 0, 30_000);
+    push!({ kind: 'reading', i: total });
+    await until('every item or its count', () => items + missed === total + 1, 30_000);
+    ac.abort();
+    await following;
+    expect(missed).toBeGreaterThan(0);
   });
 });
