@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseLogFormat, prettyLine, syslogPriority } from '../../src/util/log.js';
+import { runUntilExit, writeGatewayConfig } from '../helpers/cli-exit.js';
 import { tmpDir } from '../helpers/gateway.js';
-import { CLI } from '../helpers/gateway-process.js';
 
 /**
  * A gateway whose start fails quickly and predictably (its control socket directory is missing):
@@ -12,53 +11,10 @@ import { CLI } from '../helpers/gateway-process.js';
  * checked on a real `siaga run` without waiting for traffic.
  */
 function failingConfig(dir: string): string {
-  const file = join(dir, 'siaga.yaml');
-  writeFileSync(
-    file,
-    `
-gateway: {id: gw-logs, site: {name: Desa, village_code: "18.07.11.2005", lat: -5.02, lon: 105.76}}
-storage: {path: ${join(dir, 'siaga.db')}}
-nodes:
-  - {id: pir-07, type: pir, zone: z-braja}
-zones: [{id: z-braja, name: Braja, sirens: [s-1]}]
-sirens: [{id: s-1, driver: print}]
-control: {socket: ${join(dir, 'missing', 'siaga.sock')}}
-log: {level: info}
-`,
-  );
-  return file;
+  return writeGatewayConfig(dir, `control: {socket: ${join(dir, 'missing', 'siaga.sock')}}`);
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], opts: { env?: NodeJS.ProcessEnv; stdoutFd?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['ignore', opts.stdoutFd ?? 'pipe', 'pipe'],
-      env: { ...process.env, JOURNAL_STREAM: '', ...opts.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`siaga run did not exit; stderr: ${stderr}`));
-    }, 20_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = runUntilExit;
 
 /** The log lines of stdout (the print siren's lines are not JSON and not logs). */
 function logLines(stdout: string): string[] {

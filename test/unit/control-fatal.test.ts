@@ -42,7 +42,7 @@ describe('process-level fatal handlers of siaga run', () => {
     expect(h.order).toEqual(['sirens off', 'exit']);
     const fatal = h.lines.find((l) => l.level === 60);
     expect(fatal?.msg).toMatch(/uncaught exception: sirens off/);
-    expect((fatal?.err as { message?: string }).message).toBe('boom in a timer');
+    expect((fatal?.err as { message?: string } | undefined)?.message).toBe('boom in a timer');
   });
 
   it('an unhandled rejection does the same, and a second failure while dying does not exit twice', async () => {

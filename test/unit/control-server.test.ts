@@ -1,36 +1,35 @@
-import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { follow } from '../../src/control/client.js';
 import { MAX_STREAM_BUFFER_BYTES } from '../../src/control/protocol.js';
 import { ControlServer } from '../../src/control/server.js';
+import { rawControlClient } from '../helpers/cli-exit.js';
 import { silentLog, tmpDir } from '../helpers/gateway.js';
 import { until } from '../helpers/wait.js';
 
-type Line = Record<string, unknown>;
-
-/** A raw client: writes request lines, collects the parsed response lines. */
-function rawClient(path: string): Promise<{ sock: Socket; lines: Line[] }> {
-  return new Promise((resolve, reject) => {
-    const sock = createConnection(path);
-    const lines: Line[] = [];
-    let buf = '';
-    sock.setEncoding('utf8');
-    sock.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl = buf.indexOf('\n');
-      while (nl >= 0) {
-        lines.push(JSON.parse(buf.slice(0, nl)) as Line);
-        buf = buf.slice(nl + 1);
-        nl = buf.indexOf('\n');
-      }
-    });
-    sock.once('connect', () => resolve({ sock, lines }));
-    sock.once('error', reject);
-  });
-}
+const rawClient = rawControlClient;
 
 let server: ControlServer | undefined;
+
+/** A server whose `tail` stream the test feeds by hand through `push`. */
+async function tailServer(): Promise<{ path: string; push?: (item: unknown) => void }> {
+  const t: { path: string; push?: (item: unknown) => void } = { path: join(tmpDir(), 'siaga.sock') };
+  server = new ControlServer({
+    path: t.path,
+    log: silentLog,
+    handlers: {},
+    streams: {
+      tail: (_p, send) => {
+        t.push = send;
+        return () => {
+          delete t.push;
+        };
+      },
+    },
+  });
+  await server.start();
+  return t;
+}
 afterEach(async () => {
   await server?.stop();
   server = undefined;
@@ -89,34 +88,19 @@ describe('control socket', () => {
   it('drops items for a paused tail client, bounded, and tells it how many it missed', {
     timeout: 90_000,
   }, async () => {
-    const path = join(tmpDir(), 'siaga.sock');
-    let push: ((item: unknown) => void) | undefined;
-    server = new ControlServer({
-      path,
-      log: silentLog,
-      handlers: {},
-      streams: {
-        tail: (_p, send) => {
-          push = send;
-          return () => {
-            push = undefined;
-          };
-        },
-      },
-    });
-    await server.start();
-    const { sock, lines } = await rawClient(path);
+    const t = await tailServer();
+    const { sock, lines } = await rawClient(t.path);
     sock.write(`${JSON.stringify({ id: 3, method: 'tail' })}\n`);
-    await until('the gateway to answer', () => push !== undefined, 10_000);
+    await until('the gateway to answer', () => t.push !== undefined, 10_000);
     sock.pause();
     // 200k readings of ~150 B: 30 MB the gateway used to hold for one paused terminal.
     const total = 200_000;
     const pad = 'x'.repeat(120);
-    for (let i = 0; i < total; i++) push!({ kind: 'reading', i, pad });
+    for (let i = 0; i < total; i++) t.push!({ kind: 'reading', i, pad });
     sock.resume();
     // Once the client has caught up the notice arrives; then one more item marks the end.
     await until('the gateway to answer', () => lines.some((l) => 'missed' in l), 30_000);
-    push!({ kind: 'reading', i: total, pad });
+    t.push!({ kind: 'reading', i: total, pad });
     await until(
       'the gateway to answer',
       () => lines.some((l) => (l.stream as { i?: number } | undefined)?.i === total),
@@ -138,25 +122,12 @@ describe('control socket', () => {
   });
 
   it('siaga tail (the client) hears how many items it missed', { timeout: 90_000 }, async () => {
-    const path = join(tmpDir(), 'siaga.sock');
-    let push: ((item: unknown) => void) | undefined;
-    server = new ControlServer({
-      path,
-      log: silentLog,
-      handlers: {},
-      streams: {
-        tail: (_p, send) => {
-          push = send;
-          return () => undefined;
-        },
-      },
-    });
-    await server.start();
+    const t = await tailServer();
     const ac = new AbortController();
     let items = 0;
     let missed = 0;
     const following = follow(
-      path,
+      t.path,
       'tail',
       {},
       () => items++,
@@ -165,12 +136,12 @@ describe('control socket', () => {
         missed += n;
       },
     );
-    await until('the stream to start', () => push !== undefined);
+    await until('the stream to start', () => t.push !== undefined);
     // One synchronous burst: the client cannot read while it lasts, like a paused terminal.
     const total = 100_000;
-    for (let i = 0; i < total; i++) push!({ kind: 'reading', i, pad: 'y'.repeat(100) });
+    for (let i = 0; i < total; i++) t.push!({ kind: 'reading', i, pad: 'y'.repeat(100) });
     await until('the missed notice', () => missed > 0, 30_000);
-    push!({ kind: 'reading', i: total });
+    t.push!({ kind: 'reading', i: total });
     await until('every item or its count', () => items + missed === total + 1, 30_000);
     ac.abort();
     await following;
