@@ -18,6 +18,7 @@ import { NodeTracker } from './gateway/node-tracker.js';
 import { planReload, unchangedSirens, uplinkChanged } from './gateway/reload.js';
 import { SerialInputs } from './gateway/serial-inputs.js';
 import { commandServices, gatewayServices } from './gateway/services.js';
+import { Rollback } from './gateway/startup.js';
 import { gatewayStatus, levelsOf, uplinkStatusFields } from './gateway/status.js';
 import { SirenController } from './sirens/controller.js';
 import type { SirenDriver } from './sirens/driver.js';
@@ -54,13 +55,30 @@ export interface GatewayOptions {
 }
 
 /**
+ * Starts the gateway. A start that fails (a port taken, a directory missing) undoes what had
+ * started, newest first (sirens OFF among it), and throws: the process can then exit instead of
+ * running half a gateway.
+ */
+export async function startGateway(opts: GatewayOptions) {
+  const log = opts.log ?? createLogger(opts.config.log.level);
+  const rollback = new Rollback();
+  try {
+    return await buildGateway({ ...opts, log }, rollback);
+  } catch (e) {
+    log.debug({ err: e }, 'start-up failed; rolling back what had started');
+    await rollback.run(log);
+    throw e;
+  }
+}
+
+/**
  * The composition root: builds every part from the config and wires them. Nothing else wires.
  * Data flows one way: sources → ingest → store (+ detect → sirens); store → uplink.
  */
-export async function startGateway(opts: GatewayOptions) {
+async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Rollback) {
   let config = opts.config;
   const clock = opts.clock ?? systemClock;
-  const log = opts.log ?? createLogger(config.log.level);
+  const log = opts.log;
   const startedAt = clock.now();
   const minValidTime = Date.parse(config.gateway.min_valid_time);
   const counters = new Counters();
@@ -96,6 +114,10 @@ export async function startGateway(opts: GatewayOptions) {
       events.emit('storage_error', { failing, error: error ?? null });
     },
   });
+  rollback.add('store', () => {
+    writer.close();
+    db.close();
+  });
   const events = new EventLog({ clock, log: log.child({ c: 'events' }), store: (e) => writer.addEvent(e) });
   events.listen((event) => {
     feed.publish({ kind: 'event', event });
@@ -122,7 +144,13 @@ export async function startGateway(opts: GatewayOptions) {
         },
       })
     : undefined;
-  await broker?.start();
+  if (broker)
+    await rollback.listen(
+      brokerListener(config, opts),
+      () => broker.start(),
+      'local broker',
+      () => broker.stop(),
+    );
 
   // Sirens: every siren is commanded OFF before anything else happens (safe start).
   const relayBoards = new Map();
@@ -146,6 +174,7 @@ export async function startGateway(opts: GatewayOptions) {
     store: new SirenStore(db),
     log: log.child({ c: 'sirens' }),
   });
+  rollback.add('sirens', () => sirens.stop());
   await sirens.start();
 
   // Detection: rebuilt from the evidence still inside the window, then the sirens re-evaluate.
@@ -202,6 +231,7 @@ export async function startGateway(opts: GatewayOptions) {
     onTooLong: (_port, n) => counters.count('serial', 'too_long', n),
     ...(opts.serialSources ? { override: opts.serialSources } : {}),
   });
+  rollback.add('serial', () => serial.stop());
   await serial.start(config.serial);
 
   // LoRa: GWMP datagrams → LoRaWAN checks (MIC, FCnt) → codec → ingest.
@@ -248,7 +278,13 @@ export async function startGateway(opts: GatewayOptions) {
           gateways: config.lora.gateways,
         })
       : undefined;
-  await gwmp?.start();
+  if (gwmp)
+    await rollback.listen(
+      gwmpListener(config, opts),
+      () => gwmp.start(),
+      'gwmp',
+      () => gwmp.stop(),
+    );
 
   // Status, services, and the uplink that publishes them.
   const clockWatch = new ClockWatch({ clock, events, minValidTime });
@@ -307,6 +343,7 @@ export async function startGateway(opts: GatewayOptions) {
     return f;
   };
   forwarder = makeForwarder(config);
+  rollback.add('uplink', () => forwarder?.stop(1000));
 
   // Timers: engine tick and clock watch every second; the rest on their cron.
   const ticker = setInterval(() => {
@@ -314,6 +351,7 @@ export async function startGateway(opts: GatewayOptions) {
     onEngine(engine.tick());
   }, 1000);
   ticker.unref();
+  rollback.add('ticker', () => clearInterval(ticker));
   const jobDeps = { db, writer, clock, events, log, runLog };
   const saveStatus = statusSaver(jobDeps, status);
   const reportLoraRejected = loraRejectedReporter(counters, events);
@@ -352,6 +390,9 @@ export async function startGateway(opts: GatewayOptions) {
       log.child({ c: 'jobs' }),
     );
   let tasks = makeTasks(config);
+  rollback.add('schedules', async () => {
+    for (const t of tasks) await t.stop();
+  });
 
   /**
    * SIGHUP (R6): a valid new config is applied part by part without dropping readings or
@@ -402,7 +443,15 @@ export async function startGateway(opts: GatewayOptions) {
         handlers: controlHandlers(services, reloadFromFile),
         streams: controlStreams(feed.subscribe),
       });
-  await control?.start();
+  if (control) {
+    const path = socketPathFor(config.storage.path, config.control.socket);
+    await rollback.listen(
+      { proto: 'unix', key: 'control.socket', path },
+      () => control.start(),
+      'control',
+      () => control.stop(),
+    );
+  }
   log.info(
     { gateway: config.gateway.id, version: VERSION, startup_ms: clock.now() - startedAt },
     'gateway ready',
@@ -456,3 +505,21 @@ export async function startGateway(opts: GatewayOptions) {
 }
 
 export type Gateway = Awaited<ReturnType<typeof startGateway>>;
+
+function gwmpListener(c: Config, opts: GatewayOptions) {
+  return {
+    proto: 'udp' as const,
+    key: 'lora.gwmp.port',
+    port: opts.ports?.gwmp ?? c.lora?.gwmp.port ?? 0,
+    ...(c.lora ? { host: c.lora.gwmp.host } : {}),
+  };
+}
+
+function brokerListener(c: Config, opts: GatewayOptions) {
+  return {
+    proto: 'tcp' as const,
+    key: 'local_broker.port',
+    port: opts.ports?.broker ?? c.local_broker.port,
+    host: c.local_broker.host,
+  };
+}

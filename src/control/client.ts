@@ -51,7 +51,7 @@ export async function call<T = unknown>(
       clearTimeout(timer);
       sock.destroy();
       const res = JSON.parse(buf.slice(0, nl)) as ControlResponse;
-      if ('stream' in res) reject(new RemoteError('unexpected stream'));
+      if ('stream' in res || 'missed' in res) reject(new RemoteError('unexpected stream'));
       else if (res.ok) resolve(res.result as T);
       else reject(new RemoteError(res.error, res.code));
     });
@@ -63,13 +63,17 @@ export async function call<T = unknown>(
   });
 }
 
-/** Follows a stream (tail) until the gateway stops or `signal` aborts. */
+/**
+ * Follows a stream (tail) until the gateway stops or `signal` aborts. `onMissed` hears how many
+ * items the gateway dropped because this client read too slowly.
+ */
 export async function follow(
   path: string,
   method: string,
   params: Record<string, unknown>,
   onItem: (item: unknown) => void,
   signal?: AbortSignal,
+  onMissed?: (n: number) => void,
 ): Promise<void> {
   const sock = await connect(path);
   await new Promise<void>((resolve) => {
@@ -83,6 +87,7 @@ export async function follow(
         const res = JSON.parse(buf.slice(0, nl)) as ControlResponse;
         buf = buf.slice(nl + 1);
         if ('stream' in res) onItem(res.stream);
+        else if ('missed' in res) onMissed?.(res.missed);
         nl = buf.indexOf('\n');
       }
     });

@@ -1,9 +1,14 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { isSiagaError } from '../domain/index.js';
+import { isSiagaError, StartupError } from '../domain/index.js';
 import { errorMessage } from '../util/errors.js';
-import { type ControlRequest, type ControlResponse, MAX_REQUEST_BYTES } from './protocol.js';
+import {
+  type ControlRequest,
+  type ControlResponse,
+  MAX_REQUEST_BYTES,
+  MAX_STREAM_BUFFER_BYTES,
+} from './protocol.js';
 
 export type Handler = (params: Record<string, unknown>) => unknown;
 /** Starts a stream for one client; returns the function that stops it. */
@@ -14,6 +19,20 @@ export interface ControlServerDeps {
   log: Logger;
   handlers: Record<string, Handler>;
   streams: Record<string, StreamHandler>;
+  /** Bytes a stream client may have queued before items are dropped for it. */
+  maxStreamBufferBytes?: number;
+}
+
+/**
+ * Own keys only: a method named `__proto__`, `constructor` or `toString` must be an unknown
+ * method, not whatever Object.prototype holds under that name (which crashed the gateway).
+ */
+function lookup<T>(table: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+function isParams(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -31,7 +50,9 @@ export class ControlServer {
     const { path } = this.deps;
     if (existsSync(path)) {
       if (await isLive(path))
-        throw new Error(`another siaga gateway is already running (control socket ${path} answers)`);
+        throw new StartupError(
+          `another siaga gateway is already running (control socket ${path} answers); stop it first (sudo systemctl stop siaga)`,
+        );
       unlinkSync(path);
     }
     const server = createServer((sock) => this.onClient(sock));
@@ -60,6 +81,27 @@ export class ControlServer {
     const send = (msg: ControlResponse) => {
       if (!sock.destroyed) sock.write(`${JSON.stringify(msg)}\n`);
     };
+    const limit = this.deps.maxStreamBufferBytes ?? MAX_STREAM_BUFFER_BYTES;
+    // Per stream id: items dropped since the client last kept up.
+    const missed = new Map<number, number>();
+    const sendMissed = () => {
+      for (const [id, n] of missed) send({ id, missed: n });
+      missed.clear();
+    };
+    // A slow or paused client (`siaga tail` in a stopped terminal) gets items dropped and
+    // counted instead of the gateway buffering them all; it is told how many once it reads again.
+    const sendItem = (id: number, item: unknown) => {
+      if (sock.destroyed) return;
+      if (sock.writableLength >= limit) {
+        missed.set(id, (missed.get(id) ?? 0) + 1);
+        return;
+      }
+      if (missed.size > 0) sendMissed();
+      send({ id, stream: item });
+    };
+    sock.on('drain', () => {
+      if (missed.size > 0) sendMissed();
+    });
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => {
       buf += chunk;
@@ -71,7 +113,11 @@ export class ControlServer {
       while (nl >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        if (line.trim()) void this.onRequest(line, send, stops);
+        if (line.trim())
+          this.onRequest(line, send, sendItem, stops).catch((err: unknown) => {
+            // Never a crash from one request: log it and answer what we can.
+            this.deps.log.warn({ err }, 'control request failed');
+          });
         nl = buf.indexOf('\n');
       }
     });
@@ -86,37 +132,41 @@ export class ControlServer {
   private async onRequest(
     line: string,
     send: (m: ControlResponse) => void,
+    sendItem: (id: number, item: unknown) => void,
     stops: (() => void)[],
   ): Promise<void> {
     let req: ControlRequest;
     try {
       req = JSON.parse(line) as ControlRequest;
-      if (typeof req.id !== 'number' || typeof req.method !== 'string') throw new Error('bad request');
+      if (
+        !isParams(req) ||
+        typeof req.id !== 'number' ||
+        typeof req.method !== 'string' ||
+        (req.params !== undefined && !isParams(req.params))
+      )
+        throw new Error('bad request');
     } catch {
       send({ id: -1, ok: false, error: 'malformed request' });
       return;
     }
+    const { id, method } = req;
     const params = req.params ?? {};
-    const stream = this.deps.streams[req.method];
-    if (stream) {
-      stops.push(stream(params, (item) => send({ id: req.id, stream: item })));
-      return;
-    }
-    const handler = this.deps.handlers[req.method];
-    if (!handler) {
-      send({ id: req.id, ok: false, error: `unknown method ${req.method}` });
-      return;
-    }
     try {
-      send({ id: req.id, ok: true, result: await handler(params) });
+      const stream = lookup(this.deps.streams, method);
+      if (stream) {
+        stops.push(stream(params, (item) => sendItem(id, item)));
+        return;
+      }
+      const handler = lookup(this.deps.handlers, method);
+      if (!handler) {
+        send({ id, ok: false, error: `unknown method ${method.slice(0, 64)}` });
+        return;
+      }
+      send({ id, ok: true, result: await handler(params) });
     } catch (e) {
       const error = errorMessage(e);
-      this.deps.log.warn({ method: req.method, err: error }, 'control request failed');
-      send(
-        isSiagaError(e)
-          ? { id: req.id, ok: false, error, code: e.exitCode }
-          : { id: req.id, ok: false, error },
-      );
+      this.deps.log.warn({ method, err: e }, 'control request failed');
+      send(isSiagaError(e) ? { id, ok: false, error, code: e.exitCode } : { id, ok: false, error });
     }
   }
 }

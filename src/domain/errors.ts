@@ -100,6 +100,15 @@ export class UsageError extends SiagaError {
   }
 }
 
+/** The gateway could not start (a port taken, a directory missing); what had started was rolled back. */
+export class StartupError extends SiagaError {
+  readonly code = 'startup';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
 export function isSiagaError(e: unknown): e is SiagaError {
   return e instanceof SiagaError;
 }

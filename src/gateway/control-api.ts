@@ -34,7 +34,7 @@ export function controlHandlers(s: GatewayServices, reload: () => Promise<unknow
     status: () => s.status(),
     nodes: () => s.nodes(),
     reload: () => reload(),
-    'readings.resend': (p) => ({ queued: s.resend(Number(p.from), Number(p.to)) }),
+    'readings.resend': async (p) => ({ queued: await s.resend(Number(p.from), Number(p.to)) }),
     'siren.test': (p) => s.siren.test(str(p, 'siren'), typeof p.seconds === 'number' ? p.seconds : undefined),
     'siren.off': (p) => s.siren.off(str(p, 'siren')),
     'siren.silence': (p) => s.siren.silence(str(p, 'zone'), Number(p.minutes), str(p, 'by')),

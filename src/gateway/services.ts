@@ -13,7 +13,8 @@ import { type NodeRow, nodeRow } from './status.js';
 export interface GatewayServices {
   status(): Record<string, unknown>;
   nodes(): NodeRow[];
-  resend(from: number, to: number): number;
+  /** Re-queues in chunks, letting the event loop run between them; resolves with the rows queued. */
+  resend(from: number, to: number): Promise<number>;
   configGet(): unknown;
   siren: {
     test(siren: string, seconds?: number): Promise<unknown>;
@@ -39,9 +40,14 @@ export function gatewayServices(p: ServiceParts): GatewayServices {
   return {
     status: p.status,
     nodes: () => p.tracker.all().map((n) => nodeRow(n.config, n.state)),
-    resend: (from, to) => {
+    resend: async (from, to) => {
       p.flush();
-      const n = p.outbox.requeue(from, to);
+      let n = 0;
+      for (const queued of p.outbox.requeueChunks(from, to)) {
+        n += queued;
+        // Ingest, sirens and the watchdog keepalive run between chunks.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       p.wakeUplink();
       return n;
     },

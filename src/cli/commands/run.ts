@@ -1,23 +1,62 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { configPath, loadConfig } from '../../config/load.js';
-import { ConfigError } from '../../domain/index.js';
+import type { Config } from '../../config/schema.js';
+import { ConfigError, isSiagaError } from '../../domain/index.js';
 import { type Gateway, startGateway } from '../../main.js';
-import { createLogger } from '../../util/log.js';
+import { errorMessage } from '../../util/errors.js';
+import { createLogger, LOG_FORMATS, type LogFormat } from '../../util/log.js';
 import { createNotifier } from '../../util/sd-notify.js';
 import type { GlobalOpts } from '../context.js';
+import { installFatalHandlers } from '../fatal.js';
 import { action } from '../io.js';
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type Level = (typeof LEVELS)[number];
+
+interface RunOpts {
+  logLevel?: Level;
+  verbose?: number;
+  logFormat?: LogFormat | 'auto';
+}
+
+/** `--log-level` wins, then `-v` (debug) / `-vv` (trace), then the file's `log.level`. */
+export function levelFrom(o: RunOpts): Level | undefined {
+  if (o.logLevel) return o.logLevel;
+  if (o.verbose && o.verbose >= 2) return 'trace';
+  if (o.verbose) return 'debug';
+  return undefined;
+}
 
 export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run the gateway in the foreground (systemd runs exactly this); SIGHUP reloads the config')
+    .addOption(new Option('--log-level <level>', 'log level, over the config file').choices(LEVELS))
+    .option('-v, --verbose', 'log at debug (-vv: trace)', (_v: string, n: number) => n + 1, 0)
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'auto: journald priorities under systemd, readable lines on a terminal, else JSON',
+      )
+        .choices(LOG_FORMATS)
+        .default('auto'),
+    )
     .action(
-      action(async () => {
+      action(async (o: RunOpts) => {
         const file = configPath(program.opts<GlobalOpts>().config);
-        const { config } = loadConfig(file);
-        const log = createLogger(config.log.level);
+        const level = levelFrom(o);
+        // The command line outlives a reload: SIGHUP must not drop `-v` back to the file's level.
+        const withLevel = (c: Config): Config => (level ? { ...c, log: { ...c.log, level } } : c);
+        const config = withLevel(loadConfig(file).config);
+        const log = createLogger(config.log.level, undefined, { format: o.logFormat ?? 'auto' });
         // Installed before start so a SIGHUP during start-up cannot kill the process (its default action).
         let gw: Gateway | undefined;
+        installFatalHandlers({
+          proc: process,
+          log,
+          sirensOff: () => gw?.sirens.stop(),
+          exit: (code) => process.exit(code),
+        });
         process.on('SIGHUP', () => {
           if (!gw) {
             log.warn('SIGHUP during start-up ignored; send it again once the gateway is ready');
@@ -37,7 +76,25 @@ export function registerRun(program: Command): void {
           env: process.env,
           onError: (m) => log.warn({ err: m }, 'sd_notify failed'),
         });
-        const started = await startGateway({ config, log, reloadConfig: () => loadConfig(file).config });
+        let started: Gateway;
+        try {
+          started = await startGateway({
+            config,
+            log,
+            reloadConfig: () => withLevel(loadConfig(file).config),
+          });
+        } catch (e) {
+          // What had started is rolled back already; end now, whatever handle a library still
+          // holds, so systemd sees the failure (and the technician one sentence, not a stack).
+          log.error({ err: e }, 'start-up failed');
+          log.flush();
+          process.stderr.write(
+            isSiagaError(e)
+              ? `siaga: ${e.message}\n`
+              : `siaga: the gateway could not start: ${errorMessage(e)}; see the log above (journalctl -u siaga)\n`,
+          );
+          process.exit(isSiagaError(e) ? e.exitCode : 1);
+        }
         gw = started;
         // systemd: READY once sirens are confirmed OFF and ports are open; keepalives from this
         // event loop, so a blocked loop stops them and systemd restarts the gateway.
@@ -50,10 +107,12 @@ export function registerRun(program: Command): void {
             started.stop().then(
               () => {
                 notify.stop();
+                log.flush();
                 resolve();
               },
               (e: unknown) => {
-                log.error({ err: String(e) }, 'error while stopping');
+                log.error({ err: e }, 'error while stopping');
+                log.flush();
                 process.exitCode = 1;
                 resolve();
               },

@@ -195,6 +195,12 @@ export function registerStatus(program: Command): void {
             out(formatLive(l));
           },
           ac.signal,
+          (n) => {
+            // stderr, so `tail --json | jq` stays valid JSON; a person still sees the gap.
+            process.stderr.write(
+              `siaga: ${n} readings/events skipped here because this terminal read too slowly (the gateway keeps them all)\n`,
+            );
+          },
         );
       }),
     );
