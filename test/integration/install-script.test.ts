@@ -1,11 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 const script = join(root, 'scripts', 'install-pi.sh');
 const unitFile = join(root, 'scripts', 'siaga.service');
+/** Stands in for /run/systemd/system, which exists only where systemd is PID 1. */
+const withSystemd = { ...process.env, SIAGA_SYSTEMD_RUN_DIR: mkdtempSync(join(tmpdir(), 'siaga-systemd-')) };
+const withoutSystemd = { ...process.env, SIAGA_SYSTEMD_RUN_DIR: join(tmpdir(), 'siaga-no-systemd-here') };
 
 /** systemd unit → section → key → values (a key may repeat). Comments and blank lines dropped. */
 function parseUnit(text: string): Map<string, Map<string, string[]>> {
@@ -38,9 +42,14 @@ describe('scripts/install-pi.sh', () => {
   });
 
   it('--dry-run exits 0, changes nothing, and names the user, data dir, unit and wrapper', () => {
-    const r = spawnSync('bash', [script, '--dry-run'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('bash', [script, '--dry-run'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: withSystemd,
+    });
     expect(r.status, r.stderr).toBe(0);
     const o = r.stdout;
+    expect(r.stderr).not.toContain('systemd is not running');
     expect(o).toContain('dry run: nothing is changed');
     expect(o).toMatch(/user siaga/);
     expect(o).toMatch(/useradd .*siaga|user siaga exists/);
@@ -62,6 +71,30 @@ describe('scripts/install-pi.sh', () => {
     expect(o).toMatch(/config check[\s\S]*only if that passes/);
     expect(o).toContain('Next steps');
     expect(o).not.toMatch(/curl|wget/);
+  });
+
+  it('without systemd (a container) says so first, finishes everything else and says how to run siaga', () => {
+    const r = spawnSync('bash', [script, '--dry-run'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: withoutSystemd,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const o = r.stdout;
+    expect(r.stderr).toMatch(
+      /systemd is not running here .*siaga will be installed, but not enabled or started/,
+    );
+    // The steps that work without systemd still run: user, program, config, wrapper, unit file, config check.
+    expect(o).toContain('install -d -m 0750 -o siaga -g siaga /var/lib/siaga');
+    expect(o).toContain('mv /opt/siaga.new /opt/siaga');
+    expect(o).toContain('/usr/local/bin/siaga');
+    expect(o).toMatch(/config check -c \/etc\/siaga\/siaga\.yaml/);
+    // systemctl is never called, so its own error cannot end the install.
+    expect(o).not.toMatch(/would run: systemctl/);
+    expect(o).toContain('would not start it: no systemd');
+    expect(o).toContain('Next steps');
+    expect(o).toContain('sudo -u siaga /usr/local/bin/siaga run -c /etc/siaga/siaga.yaml');
+    expect(o).toMatch(/installed but not started as a service/);
   });
 
   it('refuses unknown options with exit 64', () => {
