@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/gateway-process.js';
+
+/** A misspelt key (line 3), an unknown zone (line 5) and a missing key file (line 9). */
+const threeProblems = join(import.meta.dirname, '..', 'fixtures', 'config-three-problems.yaml');
 
 /** `siaga …` as a person runs it, in a given language; LC_ALL and LC_MESSAGES cleared. */
 function siaga(args: string[], LANG = 'C.UTF-8', input?: string) {
@@ -42,18 +45,7 @@ describe('siaga --help', () => {
 });
 
 describe('siaga config check', () => {
-  const bad = [
-    'gateway: {id: gw-1, site: {name: D, village_code: "18.07.11.2005", lat: -5, lon: 105}}',
-    'storage:',
-    '  retention_day: 30',
-    'nodes:',
-    '  - {id: pir-07, type: pir, zone: z-x}',
-    'zones: [{id: z-a, name: A}]',
-    'commands:',
-    '  keys:',
-    '    - {id: ops-1, secret_file: missing.key}',
-    '',
-  ].join('\n');
+  const bad = readFileSync(threeProblems, 'utf8');
 
   it('lists the typo, the unknown zone and the missing key file in one run, as file:line:col', () => {
     const dir = mkdtempSync(join(tmpdir(), 'siaga-check-'));
@@ -67,10 +59,10 @@ describe('siaga config check', () => {
     );
     expect(lines.slice(1)).toEqual([
       `  ${file}:3:3: storage.retention_day: unknown key "retention_day"; did you mean "retention_days"?`,
-      `  ${file}:5:35: nodes[0].zone: unknown zone "z-x"`,
+      `  ${file}:5:36: nodes[0].zone: unknown zone "z-x"`,
       expect.stringMatching(
         new RegExp(
-          `^  ${file}:9:32: commands\\.keys\\[0\\]\\.secret_file: cannot read .*missing\\.key \\(ENOENT\\)`,
+          `^  ${file}:9:33: commands\\.keys\\[0\\]\\.secret_file: cannot read .*missing\\.key \\(ENOENT\\)`,
         ),
       ),
     ]);

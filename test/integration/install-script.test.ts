@@ -11,6 +11,13 @@ const unitFile = join(root, 'scripts', 'siaga.service');
 const withSystemd = { ...process.env, SIAGA_SYSTEMD_RUN_DIR: mkdtempSync(join(tmpdir(), 'siaga-systemd-')) };
 const withoutSystemd = { ...process.env, SIAGA_SYSTEMD_RUN_DIR: join(tmpdir(), 'siaga-no-systemd-here') };
 
+/** `install-pi.sh --dry-run`, which must succeed; `o` is what it printed on stdout. */
+function dryRun(env: NodeJS.ProcessEnv) {
+  const r = spawnSync('bash', [script, '--dry-run'], { encoding: 'utf8', timeout: 60_000, env });
+  expect(r.status, r.stderr).toBe(0);
+  return { r, o: r.stdout };
+}
+
 /** systemd unit → section → key → values (a key may repeat). Comments and blank lines dropped. */
 function parseUnit(text: string): Map<string, Map<string, string[]>> {
   const sections = new Map<string, Map<string, string[]>>();
@@ -42,13 +49,7 @@ describe('scripts/install-pi.sh', () => {
   });
 
   it('--dry-run exits 0, changes nothing, and names the user, data dir, unit and wrapper', () => {
-    const r = spawnSync('bash', [script, '--dry-run'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: withSystemd,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const o = r.stdout;
+    const { r, o } = dryRun(withSystemd);
     expect(r.stderr).not.toContain('systemd is not running');
     expect(o).toContain('dry run: nothing is changed');
     expect(o).toMatch(/user siaga/);
@@ -74,13 +75,7 @@ describe('scripts/install-pi.sh', () => {
   });
 
   it('without systemd (a container) says so first, finishes everything else and says how to run siaga', () => {
-    const r = spawnSync('bash', [script, '--dry-run'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: withoutSystemd,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const o = r.stdout;
+    const { r, o } = dryRun(withoutSystemd);
     expect(r.stderr).toMatch(
       /systemd is not running here .*siaga will be installed, but not enabled or started/,
     );

@@ -7,6 +7,8 @@ import { redact, secretValues } from '../../src/config/secrets.js';
 import { ConfigError } from '../../src/domain/index.js';
 
 const root = new URL('../../', import.meta.url).pathname;
+/** A misspelt key (line 3), an unknown zone (line 5) and a missing key file (line 9). */
+const threeProblems = join(root, 'test/fixtures/config-three-problems.yaml');
 const minimal = `
 gateway: {id: gw-1, site: {name: Desa, village_code: "18.07.11.2005", lat: -5, lon: 105.7}}
 storage: {path: ./x.db}
@@ -169,18 +171,7 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
 
   it('reports a typo, an unknown zone and a missing key file in one run, each at its line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'siaga-cfg-'));
-    const text = [
-      'gateway: {id: gw-1, site: {name: D, village_code: "18.07.11.2005", lat: -5, lon: 105}}',
-      'storage:',
-      '  retention_day: 30',
-      'nodes:',
-      '  - {id: pir-07, type: pir, zone: z-x}',
-      'zones: [{id: z-a, name: A}]',
-      'commands:',
-      '  keys:',
-      '    - {id: ops-1, secret_file: missing.key}',
-      '',
-    ].join('\n');
+    const text = readFileSync(threeProblems, 'utf8');
     let err: ConfigError | undefined;
     try {
       parseConfig(text, dir);
@@ -194,8 +185,8 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
       line: 3,
       col: 3,
     });
-    expect(byPath.get('nodes[0].zone')).toMatchObject({ message: 'unknown zone "z-x"', line: 5, col: 35 });
-    expect(byPath.get('commands.keys[0].secret_file')).toMatchObject({ line: 9, col: 32 });
+    expect(byPath.get('nodes[0].zone')).toMatchObject({ message: 'unknown zone "z-x"', line: 5, col: 36 });
+    expect(byPath.get('commands.keys[0].secret_file')).toMatchObject({ line: 9, col: 33 });
     expect(byPath.get('commands.keys[0].secret_file')?.message).toMatch(
       /cannot read .*missing\.key \(ENOENT\)/,
     );
