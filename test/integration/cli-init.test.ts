@@ -53,6 +53,7 @@ describe('siaga init', () => {
     expect(check.stdout).toContain('gateway gw-braja-harjosari at Braja Harjosari (18.07.11.2005, TNWK)');
 
     const yaml = readFileSync(file, 'utf8');
+    expect(yaml).toContain('village_code: "18.07.11.2005"');
     const c = parse(yaml);
     expect(c.gateway.site).toMatchObject({ lat: -5.02, lon: 105.76, village_code: '18.07.11.2005' });
     expect(c.uplink).toMatchObject({

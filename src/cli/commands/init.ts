@@ -11,7 +11,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { type Command, Option } from 'commander';
-import { stringify } from 'yaml';
+import { Document, isScalar } from 'yaml';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.js';
 import { READING_TYPES, UsageError } from '../../domain/index.js';
 import type { MessageId, Vars } from '../../i18n/index.js';
@@ -264,7 +264,11 @@ export function registerInit(program: Command): void {
         if (answers.centre && answers.password) secret(UPLINK_PASSWORD_FILE, answers.password);
         if (answers.centre) secret(COMMAND_KEY_FILE, randomBytes(32).toString('hex'));
         const header = `# siaga config written by \`siaga init\`; every key is explained in config/siaga.example.yaml\n`;
-        writeFileSync(file, header + stringify(initConfig(answers)), { mode: 0o640 });
+        const doc = new Document(initConfig(answers));
+        // Quoted as in the example: unquoted, a code such as 18.07 would read as a number.
+        const code = doc.getIn(['gateway', 'site', 'village_code'], true);
+        if (isScalar(code)) code.type = 'QUOTE_DOUBLE';
+        writeFileSync(file, header + doc.toString(), { mode: 0o640 });
         if (owner) chownSync(file, 0, owner.gid);
         // What was written must pass the same check as the gateway's; a failure here is a bug.
         loadConfig(file);
