@@ -9,11 +9,13 @@
 # Downloads only from the apt repositories already configured and the npm registry.
 set -euo pipefail
 
-PREFIX=/opt/siaga
-ETC=/etc/siaga
-DATA=/var/lib/siaga
-UNIT=/etc/systemd/system/siaga.service
-WRAPPER=/usr/local/bin/siaga
+# Empty on a real machine; the test installs into a scratch tree to run this script for real.
+ROOT="${SIAGA_INSTALL_ROOT:-}"
+PREFIX="$ROOT/opt/siaga"
+ETC="$ROOT/etc/siaga"
+DATA="$ROOT/var/lib/siaga"
+UNIT="$ROOT/etc/systemd/system/siaga.service"
+WRAPPER="$ROOT/usr/local/bin/siaga"
 SVC_USER=siaga
 # systemd creates this directory when it is PID 1; a container or chroot has none. Overridable so
 # the test can show both cases.

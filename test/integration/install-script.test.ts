@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +98,61 @@ describe('scripts/install-pi.sh', () => {
     expect(o).toContain('Next steps');
     expect(o).toContain('sudo -u siaga /usr/local/bin/siaga run -c /etc/siaga/siaga.yaml');
     expect(o).toMatch(/installed but not started as a service/);
+  });
+
+  it('without systemd, a real install completes: program, wrapper, unit and config in place, the check run', () => {
+    // A scratch root and stand-ins for what needs root or the network (users, ownership, apt,
+    // npm); systemctl fails as it does in a container, and records that it was called.
+    const sandbox = mkdtempSync(join(tmpdir(), 'siaga-install-'));
+    const fsRoot = join(sandbox, 'root');
+    const bin = join(sandbox, 'bin');
+    for (const d of ['etc/systemd/system', 'usr/local/bin', 'opt', 'var/lib', 'bin'])
+      mkdirSync(join(d === 'bin' ? sandbox : fsRoot, d), { recursive: true });
+    const stub = (name: string, body: string) => {
+      writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
+      chmodSync(join(bin, name), 0o755);
+    };
+    stub(
+      'systemctl',
+      `echo "$*" >> ${join(sandbox, 'systemctl-called')}; echo "System has not been booted with systemd as init system (PID 1). Can't operate." >&2; exit 1`,
+    );
+    stub('dpkg-query', "printf 'install ok installed'");
+    stub('apt-get', 'exit 1');
+    stub('id', '[ "$*" = -u ] && echo 0; exit 0');
+    for (const n of ['useradd', 'usermod', 'groupadd', 'getent', 'chown']) stub(n, 'exit 0');
+    stub('runuser', 'while [ "$1" != -- ]; do shift; done; shift; exec "$@"');
+    // install without -o/-g, which need the user siaga.
+    stub(
+      'install',
+      'a=(); while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) a+=("$1"); shift ;; esac; done; exec /usr/bin/install "${a[@]}"',
+    );
+    // npm: the already built dist/ and the shared node_modules instead of a download and a build.
+    stub(
+      'npm',
+      `p="$2"; case "$*" in *"run build"*) cp -r ${join(root, 'dist')} "$p/dist" ;; *" ci "*) ln -s ${join(root, 'node_modules')} "$p/node_modules" ;; esac`,
+    );
+    const r = spawnSync('bash', [script], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...withoutSystemd, SIAGA_INSTALL_ROOT: fsRoot, PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(sandbox, 'systemctl-called'))).toBe(false);
+    expect(r.stderr).toMatch(/systemd is not running here/);
+    const wrapper = join(fsRoot, 'usr/local/bin/siaga');
+    expect(statSync(wrapper).mode & 0o111).not.toBe(0);
+    expect(existsSync(join(fsRoot, 'etc/systemd/system/siaga.service'))).toBe(true);
+    expect(existsSync(join(fsRoot, 'etc/siaga/siaga.yaml'))).toBe(true);
+    expect(existsSync(join(fsRoot, 'opt/siaga.new'))).toBe(false);
+    // The config check really ran: the example config names secret files that are not there yet.
+    expect(r.stdout).toContain('config check');
+    expect(r.stderr).toMatch(/uplink\.password_file: cannot read/);
+    expect(r.stderr).toContain('the config is not valid yet (fix it, then run siaga by hand as below)');
+    expect(r.stdout).toContain('Next steps');
+    expect(r.stdout).toContain(`${wrapper} run -c ${join(fsRoot, 'etc/siaga/siaga.yaml')}`);
+    // The installed command works.
+    const v = spawnSync(wrapper, ['--version'], { encoding: 'utf8' });
+    expect(v.status, v.stderr).toBe(0);
   });
 
   it('refuses unknown options with exit 64', () => {
