@@ -124,6 +124,7 @@ describe('scripts/install-pi.sh', () => {
     // install without -o/-g, which need the user siaga.
     stub(
       'install',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's array expansion, not a JS template
       'a=(); while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) a+=("$1"); shift ;; esac; done; exec /usr/bin/install "${a[@]}"',
     );
     // npm: the already built dist/ and the shared node_modules instead of a download and a build.
