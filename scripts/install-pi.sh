@@ -9,12 +9,17 @@
 # Downloads only from the apt repositories already configured and the npm registry.
 set -euo pipefail
 
-PREFIX=/opt/siaga
-ETC=/etc/siaga
-DATA=/var/lib/siaga
-UNIT=/etc/systemd/system/siaga.service
-WRAPPER=/usr/local/bin/siaga
+# Empty on a real machine; the test installs into a scratch tree to run this script for real.
+ROOT="${SIAGA_INSTALL_ROOT:-}"
+PREFIX="$ROOT/opt/siaga"
+ETC="$ROOT/etc/siaga"
+DATA="$ROOT/var/lib/siaga"
+UNIT="$ROOT/etc/systemd/system/siaga.service"
+WRAPPER="$ROOT/usr/local/bin/siaga"
 SVC_USER=siaga
+# systemd creates this directory when it is PID 1; a container or chroot has none. Overridable so
+# the test can show both cases.
+SYSTEMD_RUN_DIR="${SIAGA_SYSTEMD_RUN_DIR:-/run/systemd/system}"
 MIN_NODE_MAJOR=20
 APT_PACKAGES=(build-essential python3 gpiod sqlite3 ca-certificates)
 
@@ -59,6 +64,15 @@ if [ "$DRY_RUN" = 1 ]; then
   say "dry run: nothing is changed (source: $SRC)"
 elif [ "$(id -u)" -ne 0 ]; then
   die "run as root: sudo bash $0"
+fi
+
+# Known before anything changes, so a container install completes and says how to start siaga
+# instead of ending on systemctl's own error.
+if [ -d "$SYSTEMD_RUN_DIR" ]; then
+  HAVE_SYSTEMD=1
+else
+  HAVE_SYSTEMD=0
+  warn "systemd is not running here (a container or chroot?): siaga will be installed, but not enabled or started as a service; the steps at the end say how to run it"
 fi
 
 # --- 1. Node.js ≥ 20 ----------------------------------------------------------------------------
@@ -204,39 +218,60 @@ EOF
   chmod 0644 "$UNIT.tmp"
   mv "$UNIT.tmp" "$UNIT"
 fi
-run systemctl daemon-reload
-run systemctl enable siaga.service
+if [ "$HAVE_SYSTEMD" = 1 ]; then
+  run systemctl daemon-reload
+  run systemctl enable siaga.service
+else
+  echo "    no systemd: $UNIT written for later, systemctl daemon-reload and enable skipped"
+fi
 
 # --- 8. start only with a valid config ----------------------------------------------------------
 say "config check (as user $SVC_USER)"
 if [ "$DRY_RUN" = 1 ]; then
   echo "    would run: runuser -u $SVC_USER -- $WRAPPER config check -c $ETC/siaga.yaml"
-  echo "    would (re)start siaga.service only if that passes"
+  if [ "$HAVE_SYSTEMD" = 1 ]; then
+    echo "    would (re)start siaga.service only if that passes"
+  else
+    echo "    would not start it: no systemd"
+  fi
   started=dry
 elif runuser -u "$SVC_USER" -- "$WRAPPER" config check -c "$ETC/siaga.yaml"; then
-  if systemctl is-active --quiet siaga.service; then
+  if [ "$HAVE_SYSTEMD" = 0 ]; then
+    echo "    config valid; not started: no systemd here"
+    started=manual
+  elif systemctl is-active --quiet siaga.service; then
     run systemctl restart siaga.service
   else
     run systemctl start siaga.service
   fi
   started=yes
 else
-  warn "the config is not valid yet: siaga is enabled but NOT started"
+  if [ "$HAVE_SYSTEMD" = 1 ]; then
+    warn "the config is not valid yet: siaga is enabled but NOT started"
+  else
+    warn "the config is not valid yet (fix it, then run siaga by hand as below)"
+  fi
   started=no
 fi
 run rm -rf "$PREFIX.old"
 
+if [ "$HAVE_SYSTEMD" = 1 ]; then
+  start_step="sudo systemctl restart siaga && journalctl -u siaga -f"
+else
+  start_step="sudo -u $SVC_USER $WRAPPER run -c $ETC/siaga.yaml   (no systemd here: in the foreground, or from your container's init)"
+fi
 cat <<EOF
 
-siaga is installed in $PREFIX (service siaga.service, user $SVC_USER).
+siaga is installed in $PREFIX (command $WRAPPER, user $SVC_USER).
 Next steps:
-  1. Edit the config:            sudo nano $ETC/siaga.yaml
+  1. Edit the config:            sudo nano $ETC/siaga.yaml   (or write one: sudo siaga init -o $ETC/siaga.yaml --force)
      secrets as files, e.g.:     sudo install -m 0640 -o root -g $SVC_USER /dev/null $ETC/uplink.pass
      broker user passwords:      siaga passwd
   2. Check it:                   siaga config check
   3. Check the machine:          sudo -u $SVC_USER siaga doctor
-  4. Start and watch:            sudo systemctl restart siaga && journalctl -u siaga -f
+  4. Start and watch:            $start_step
   5. Is it working?              siaga status
 EOF
 [ "$started" = yes ] && echo "(the gateway was started; siaga status shows it)"
+[ "$HAVE_SYSTEMD" = 0 ] && echo "(systemd is not running here, so siaga was installed but not started as a service; $UNIT is ready for a machine that has it)"
 exit 0

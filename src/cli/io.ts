@@ -1,4 +1,20 @@
 import { ConfigError, isSiagaError } from '../domain/index.js';
+import { lang, translator } from '../i18n/index.js';
+
+/** The CLI's messages in the user's language (LANG=id_ID.UTF-8: Bahasa Indonesia). */
+export const t = translator(lang(process.env));
+
+/** Every problem on its own line as `file:line:col: path: message`, which editors can jump to. */
+export function configErrorText(e: ConfigError): string {
+  const file = e.file ?? 'config';
+  const lines = e.issues.map((i) => {
+    const problem = i.path ? `${i.path}: ${i.message}` : i.message;
+    return i.line !== undefined
+      ? t('config.issue.at', { file, line: i.line, col: i.col ?? 1, problem })
+      : t('config.issue.plain', { file, problem });
+  });
+  return [t('config.invalid', { file, count: e.issues.length }), ...lines.map((l) => `  ${l}`)].join('\n');
+}
 
 /** CLI output for people and scripts; the only place that writes to stdout besides pino. */
 export function out(text: string): void {
@@ -21,17 +37,14 @@ export function action<A extends unknown[]>(
       await fn(...args);
     } catch (e) {
       if (e instanceof ConfigError) {
-        process.stderr.write(
-          `siaga: config ${e.file ?? ''} is invalid; fix these and run siaga config check again:\n${e.message}\n`,
-        );
+        process.stderr.write(`siaga: ${configErrorText(e)}\n`);
         process.exitCode = e.exitCode;
       } else if (isSiagaError(e)) {
         process.stderr.write(`siaga: ${e.message}\n`);
         process.exitCode = e.exitCode;
       } else {
-        process.stderr.write(
-          `siaga: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-        );
+        const error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+        process.stderr.write(`siaga: ${t('cli.unexpected', { error })}\n`);
         process.exitCode = 1;
       }
     }

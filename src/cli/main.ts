@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerExport } from './commands/export.js';
+import { registerInit } from './commands/init.js';
 import { registerNodes } from './commands/nodes.js';
 import { registerPasswd } from './commands/passwd.js';
 import { registerReadings } from './commands/readings.js';
@@ -12,14 +14,29 @@ import { registerRun } from './commands/run.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerSiren } from './commands/siren.js';
 import { registerStatus } from './commands/status.js';
+import { t } from './io.js';
+
+/** commander's own headings, in the user's language; set before any command so all inherit it. */
+const TITLES: Record<string, Parameters<typeof t>[0]> = {
+  'Usage:': 'help.title.usage',
+  'Options:': 'help.title.options',
+  'Commands:': 'help.title.commands',
+  'Arguments:': 'help.title.arguments',
+  'Global Options:': 'help.title.global',
+};
 
 const program = new Command('siaga')
-  .description('siaga: elephant early-warning gateway for the villages at the edge of Way Kambas')
-  .version(VERSION)
-  .option('-c, --config <file>', 'config file (default: $SIAGA_CONFIG or /etc/siaga/siaga.yaml)')
-  .showHelpAfterError('(run siaga --help for the commands)')
+  .description(t('cli.description'))
+  .configureHelp({ styleTitle: (title) => (TITLES[title] ? t(TITLES[title]) : title) })
+  .helpOption('-h, --help', t('cli.opt.help'))
+  .helpCommand('help [command]', t('cli.cmd.help'))
+  .version(VERSION, '-V, --version', t('cli.opt.version'))
+  .option('-c, --config <file>', t('cli.opt.config'))
+  .showHelpAfterError(t('cli.help_after_error'))
+  .addHelpText('after', `\n${t('help.examples')}\n\n${t('help.exit_codes')}\n\n${t('help.language')}`)
   .exitOverride();
 
+registerInit(program);
 registerRun(program);
 registerConfig(program);
 registerStatus(program);
@@ -31,6 +48,7 @@ registerSimulate(program);
 registerExport(program);
 registerDoctor(program);
 registerPasswd(program);
+registerCompletion(program);
 
 try {
   await program.parseAsync(process.argv);

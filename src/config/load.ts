@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../domain/index.js';
+import { locate, parsePath } from './locate.js';
 import { checkRefs } from './refs.js';
 import { type Config, configSchema } from './schema.js';
 import { resolveSecretFiles } from './secrets.js';
+import { allowedKeys, nearest } from './suggest.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/siaga/siaga.yaml';
 
@@ -33,15 +35,21 @@ export function loadConfig(file: string): LoadedConfig {
   return { config: parseConfig(text, dirname(resolve(file)), file), file };
 }
 
-/** Validates config text; `baseDir` resolves relative `*_file` paths and a relative storage path. */
+/**
+ * Validates config text; `baseDir` resolves relative `*_file` paths and a relative storage path.
+ * Every problem is reported in one go (schema, cross-references and secret files together), each
+ * with its line and column, so a technician with a slow SSH link fixes the file in one round.
+ */
 export function parseConfig(text: string, baseDir: string, file?: string): Config {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
+    // The tree after a syntax error is a guess; checking it would report problems that are not there.
     throw new ConfigError(
-      doc.errors.map((e) => ({
-        path: '',
-        message: `YAML ${e.linePos?.[0] ? `line ${e.linePos[0].line}: ` : ''}${firstLine(e.message)}`,
-      })),
+      doc.errors.map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        return { path: '', message: `YAML syntax: ${firstLine(e.message)}`, line, col };
+      }),
       file,
     );
   }
@@ -56,9 +64,16 @@ export function parseConfig(text: string, baseDir: string, file?: string): Confi
   const parsed = configSchema.safeParse(raw, {
     error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'is required' : undefined),
   });
-  if (!parsed.success) throw new ConfigError([...secretIssues, ...zodIssues(parsed.error)], file);
-  const issues = [...secretIssues, ...checkRefs(parsed.data)];
-  if (issues.length > 0) throw new ConfigError(issues, file);
+  const schemaIssues = parsed.success ? [] : zodIssues(parsed.error, raw);
+  const issues = [
+    ...secretIssues.map((i) => ({ ...i, ...locate(doc, lines, parsePath(i.path)) })),
+    ...schemaIssues.map(({ segments, key, ...i }) => ({ ...i, ...locate(doc, lines, segments, { key }) })),
+    ...checkRefs(parsed.success ? parsed.data : raw).map((i) => ({
+      ...i,
+      ...locate(doc, lines, parsePath(i.path)),
+    })),
+  ];
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(inFileOrder(issues), file);
   const config = parsed.data;
   // Every file the config names is relative to the config file, wherever the gateway runs from
   // (systemd starts it in /var/lib/siaga), as the *_file secrets already are.
@@ -79,8 +94,41 @@ export function parseConfig(text: string, baseDir: string, file?: string): Confi
   return config;
 }
 
-function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+interface SchemaIssue extends ConfigIssue {
+  segments: PropertyKey[];
+  /** Points at the key rather than its value (an unknown key). */
+  key: boolean;
+}
+
+/** One issue per unknown key (with the nearest allowed key), the others as zod words them. */
+function zodIssues(error: z.ZodError, raw: unknown): SchemaIssue[] {
+  return error.issues.flatMap((i): SchemaIssue[] => {
+    if (i.code !== 'unrecognized_keys')
+      return [{ path: formatPath(i.path), message: i.message, segments: [...i.path], key: false }];
+    const allowed = allowedKeys(configSchema, i.path, raw);
+    return i.keys.map((k) => {
+      const guess = nearest(k, allowed);
+      return {
+        path: formatPath([...i.path, k]),
+        message: guess
+          ? `unknown key "${k}"; did you mean "${guess}"?`
+          : `unknown key "${k}"${allowed.length > 0 ? ` (allowed here: ${allowed.join(', ')})` : ''}`,
+        segments: [...i.path, k],
+        key: true,
+      };
+    });
+  });
+}
+
+/** Top of the file first, as the technician scrolls; problems without a place keep their order. */
+function inFileOrder(issues: ConfigIssue[]): ConfigIssue[] {
+  return issues
+    .map((issue, n) => ({ issue, n }))
+    .sort(
+      (a, b) =>
+        (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.col ?? 0) - (b.issue.col ?? 0) || a.n - b.n,
+    )
+    .map((x) => x.issue);
 }
 
 /** `['zones', 1, 'sirens', 0]` → `zones[1].sirens[0]` */

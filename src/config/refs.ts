@@ -1,21 +1,47 @@
 import type { ConfigIssue } from '../domain/index.js';
-import type { Config } from './schema.js';
+
+type Obj = Record<string, unknown>;
+/** A mapping, or an empty one: the schema reports what is wrong with the value itself. */
+const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+/** A list of mappings, keeping indices so paths stay right. */
+const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
  * Cross-reference checks the schema cannot express: every id unique, node → zone, zone → siren,
  * lora device → node, broker user → node/siren, role bindings. Each problem names its path.
+ * Takes the raw file as well as a validated config, so a file with schema errors still gets its
+ * reference problems reported in the same run; a value of the wrong type is skipped here.
  */
-export function checkRefs(c: Config): ConfigIssue[] {
+export function checkRefs(config: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (path: string, message: string) => issues.push({ path, message });
+  const c = {
+    nodes: list(obj(config).nodes),
+    zones: list(obj(config).zones),
+    sirens: list(obj(config).sirens),
+    serial: list(obj(config).serial),
+    lora: obj(config).lora === undefined ? undefined : { devices: list(obj(obj(config).lora).devices) },
+    local_broker: obj(obj(config).local_broker),
+    commands: { keys: list(obj(obj(config).commands).keys) },
+    uplink: obj(config).uplink === undefined ? undefined : obj(obj(config).uplink),
+  };
+  const broker = {
+    enabled: c.local_broker.enabled === true,
+    host: str(c.local_broker.host) ?? '127.0.0.1',
+    tls: c.local_broker.tls,
+    users: list(c.local_broker.users),
+  };
 
-  const unique = (items: { id: string }[], section: string) => {
+  const unique = (items: Obj[], section: string) => {
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
-      const first = seen.get(item.id);
+      const itemId = str(item.id);
+      if (itemId === undefined) return;
+      const first = seen.get(itemId);
       if (first !== undefined)
-        add(`${section}[${i}].id`, `duplicate id "${item.id}" (also ${section}[${first}])`);
-      else seen.set(item.id, i);
+        add(`${section}[${i}].id`, `duplicate id "${itemId}" (also ${section}[${first}])`);
+      else seen.set(itemId, i);
     });
     return seen;
   };
@@ -25,22 +51,25 @@ export function checkRefs(c: Config): ConfigIssue[] {
   const nodes = unique(c.nodes, 'nodes');
 
   c.nodes.forEach((n, i) => {
-    if (!zones.has(n.zone)) add(`nodes[${i}].zone`, `unknown zone "${n.zone}"`);
+    if (typeof n.zone === 'string' && !zones.has(n.zone)) add(`nodes[${i}].zone`, `unknown zone "${n.zone}"`);
   });
 
   const sirenZone = new Map<string, string>();
   c.zones.forEach((z, i) => {
-    z.sirens.forEach((s, j) => {
+    const zoneId = str(z.id);
+    (Array.isArray(z.sirens) ? z.sirens : []).forEach((s: unknown, j) => {
+      if (typeof s !== 'string') return;
       if (!sirens.has(s)) add(`zones[${i}].sirens[${j}]`, `unknown siren "${s}"`);
       const other = sirenZone.get(s);
-      if (other !== undefined && other !== z.id)
+      if (other !== undefined && other !== zoneId)
         add(`zones[${i}].sirens[${j}]`, `siren "${s}" already belongs to zone "${other}"`);
-      sirenZone.set(s, z.id);
+      if (zoneId !== undefined) sirenZone.set(s, zoneId);
     });
   });
 
   c.sirens.forEach((s, i) => {
-    if (s.driver === 'lora' && !nodes.has(s.node)) add(`sirens[${i}].node`, `unknown node "${s.node}"`);
+    if (s.driver === 'lora' && typeof s.node === 'string' && !nodes.has(s.node))
+      add(`sirens[${i}].node`, `unknown node "${s.node}"`);
     // The file format is settled; the downlink driver behind it is not built yet.
     if (s.driver === 'lora') {
       add(`sirens[${i}].driver`, 'lora sirens are not available yet; use relay, gpio, mqtt or command');
@@ -50,67 +79,75 @@ export function checkRefs(c: Config): ConfigIssue[] {
   const devAddrs = new Map<string, number>();
   const loraNodes = new Map<string, number>();
   c.lora?.devices.forEach((d, i) => {
-    if (!nodes.has(d.node)) add(`lora.devices[${i}].node`, `unknown node "${d.node}"`);
-    const addr = d.dev_addr.toLowerCase();
-    const prev = devAddrs.get(addr);
+    const node = str(d.node);
+    if (node !== undefined && !nodes.has(node)) add(`lora.devices[${i}].node`, `unknown node "${node}"`);
+    const addr = str(d.dev_addr)?.toLowerCase();
+    const prev = addr === undefined ? undefined : devAddrs.get(addr);
     if (prev !== undefined)
       add(`lora.devices[${i}].dev_addr`, `duplicate dev_addr "${d.dev_addr}" (also lora.devices[${prev}])`);
-    else devAddrs.set(addr, i);
-    const prevNode = loraNodes.get(d.node);
+    else if (addr !== undefined) devAddrs.set(addr, i);
+    const prevNode = node === undefined ? undefined : loraNodes.get(node);
     if (prevNode !== undefined)
-      add(
-        `lora.devices[${i}].node`,
-        `node "${d.node}" already has a LoRa device (lora.devices[${prevNode}])`,
-      );
-    else loraNodes.set(d.node, i);
-    if (!d.nwk_s_key) add(`lora.devices[${i}].nwk_s_key`, 'required (inline or as nwk_s_key_file)');
-    if (!d.app_s_key) add(`lora.devices[${i}].app_s_key`, 'required (inline or as app_s_key_file)');
+      add(`lora.devices[${i}].node`, `node "${node}" already has a LoRa device (lora.devices[${prevNode}])`);
+    else if (node !== undefined) loraNodes.set(node, i);
+    // A `_file` that could not be read is reported once, by the secret-file check.
+    if (!d.nwk_s_key && d.nwk_s_key_file === undefined)
+      add(`lora.devices[${i}].nwk_s_key`, 'required (inline or as nwk_s_key_file)');
+    if (!d.app_s_key && d.app_s_key_file === undefined)
+      add(`lora.devices[${i}].app_s_key`, 'required (inline or as app_s_key_file)');
   });
 
   const ports = new Map<string, number>();
   c.serial.forEach((s, i) => {
-    const prev = ports.get(s.port);
-    if (prev !== undefined)
-      add(`serial[${i}].port`, `port "${s.port}" is listed twice (also serial[${prev}])`);
-    else ports.set(s.port, i);
+    const port = str(s.port);
+    if (port === undefined) return;
+    const prev = ports.get(port);
+    if (prev !== undefined) add(`serial[${i}].port`, `port "${port}" is listed twice (also serial[${prev}])`);
+    else ports.set(port, i);
   });
 
   const usernames = new Set<string>();
-  c.local_broker.users.forEach((u, i) => {
+  broker.users.forEach((u, i) => {
     const p = `local_broker.users[${i}]`;
-    if (usernames.has(u.username)) add(`${p}.username`, `duplicate username "${u.username}"`);
-    usernames.add(u.username);
+    const username = str(u.username);
+    if (username !== undefined && usernames.has(username))
+      add(`${p}.username`, `duplicate username "${username}"`);
+    if (username !== undefined) usernames.add(username);
     if (u.role === 'node') {
       if (!u.node) add(`${p}.node`, 'a node user must name its node');
-      else if (!nodes.has(u.node)) add(`${p}.node`, `unknown node "${u.node}"`);
+      else if (typeof u.node === 'string' && !nodes.has(u.node)) add(`${p}.node`, `unknown node "${u.node}"`);
     }
     if (u.role === 'siren') {
       if (!u.siren) add(`${p}.siren`, 'a siren user must name its siren');
-      else if (!sirens.has(u.siren)) add(`${p}.siren`, `unknown siren "${u.siren}"`);
+      else if (typeof u.siren === 'string' && !sirens.has(u.siren))
+        add(`${p}.siren`, `unknown siren "${u.siren}"`);
     }
   });
-  if (c.local_broker.enabled && c.local_broker.users.length === 0) {
+  if (broker.enabled && broker.users.length === 0) {
     add('local_broker.users', 'the local broker admits no anonymous clients: add at least one user');
   }
-  if (c.local_broker.enabled && !isLoopback(c.local_broker.host) && !c.local_broker.tls) {
-    add(
-      'local_broker.tls',
-      `binding to ${c.local_broker.host} beyond this machine needs TLS (cert_file, key_file)`,
-    );
+  if (broker.enabled && !isLoopback(broker.host) && !broker.tls) {
+    add('local_broker.tls', `binding to ${broker.host} beyond this machine needs TLS (cert_file, key_file)`);
   }
   c.sirens.forEach((s, i) => {
-    if (s.driver === 'mqtt' && !c.local_broker.enabled)
+    if (s.driver === 'mqtt' && !broker.enabled)
       add(`sirens[${i}].driver`, 'mqtt sirens need local_broker.enabled: true');
   });
 
   const keyIds = new Set<string>();
   c.commands.keys.forEach((k, i) => {
-    if (keyIds.has(k.id)) add(`commands.keys[${i}].id`, `duplicate key id "${k.id}"`);
-    keyIds.add(k.id);
-    if (!k.secret) add(`commands.keys[${i}].secret`, 'required (inline or as secret_file)');
+    const keyId = str(k.id);
+    if (keyId !== undefined && keyIds.has(keyId))
+      add(`commands.keys[${i}].id`, `duplicate key id "${keyId}"`);
+    if (keyId !== undefined) keyIds.add(keyId);
+    if (!k.secret && k.secret_file === undefined)
+      add(`commands.keys[${i}].secret`, 'required (inline or as secret_file)');
   });
 
-  if (c.uplink && c.uplink.backoff.min_ms > c.uplink.backoff.max_ms) {
+  const backoff = obj(c.uplink?.backoff);
+  const minMs = typeof backoff.min_ms === 'number' ? backoff.min_ms : 1000;
+  const maxMs = typeof backoff.max_ms === 'number' ? backoff.max_ms : 60_000;
+  if (c.uplink && minMs > maxMs) {
     add('uplink.backoff.min_ms', 'must not exceed uplink.backoff.max_ms');
   }
   return issues;

@@ -12,6 +12,15 @@ export interface ConfigIssue {
   /** e.g. `zones[1].sirens[0]` */
   path: string;
   message: string;
+  /** Where in the file, 1-based, when the problem is at a place in it. */
+  line?: number;
+  col?: number;
+}
+
+/** `zones[1].sirens[0]: unknown siren "s-x" (line 12, col 14)`: the key path first, as the spec shows. */
+export function formatIssue(i: ConfigIssue): string {
+  const at = i.line !== undefined ? ` (line ${i.line}, col ${i.col ?? 1})` : '';
+  return `${i.path ? `${i.path}: ` : ''}${i.message}${at}`;
 }
 
 /** The config file is missing, unreadable or invalid. Exit 78 (EX_CONFIG). */
@@ -22,7 +31,7 @@ export class ConfigError extends SiagaError {
     readonly issues: ConfigIssue[],
     readonly file?: string,
   ) {
-    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n'));
+    super(issues.map(formatIssue).join('\n'));
     this.name = 'ConfigError';
   }
 }

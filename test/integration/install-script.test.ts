@@ -1,11 +1,30 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 const script = join(root, 'scripts', 'install-pi.sh');
 const unitFile = join(root, 'scripts', 'siaga.service');
+/** Stands in for /run/systemd/system, which exists only where systemd is PID 1. */
+const withSystemd = { ...process.env, SIAGA_SYSTEMD_RUN_DIR: mkdtempSync(join(tmpdir(), 'siaga-systemd-')) };
+const withoutSystemd = { ...process.env, SIAGA_SYSTEMD_RUN_DIR: join(tmpdir(), 'siaga-no-systemd-here') };
+
+/** `install-pi.sh --dry-run`, which must succeed; `o` is what it printed on stdout. */
+function dryRun(env: NodeJS.ProcessEnv) {
+  const r = spawnSync('bash', [script, '--dry-run'], { encoding: 'utf8', timeout: 60_000, env });
+  expect(r.status, r.stderr).toBe(0);
+  return { r, o: r.stdout };
+}
 
 /** systemd unit → section → key → values (a key may repeat). Comments and blank lines dropped. */
 function parseUnit(text: string): Map<string, Map<string, string[]>> {
@@ -38,9 +57,8 @@ describe('scripts/install-pi.sh', () => {
   });
 
   it('--dry-run exits 0, changes nothing, and names the user, data dir, unit and wrapper', () => {
-    const r = spawnSync('bash', [script, '--dry-run'], { encoding: 'utf8', timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(0);
-    const o = r.stdout;
+    const { r, o } = dryRun(withSystemd);
+    expect(r.stderr).not.toContain('systemd is not running');
     expect(o).toContain('dry run: nothing is changed');
     expect(o).toMatch(/user siaga/);
     expect(o).toMatch(/useradd .*siaga|user siaga exists/);
@@ -62,6 +80,80 @@ describe('scripts/install-pi.sh', () => {
     expect(o).toMatch(/config check[\s\S]*only if that passes/);
     expect(o).toContain('Next steps');
     expect(o).not.toMatch(/curl|wget/);
+  });
+
+  it('without systemd (a container) says so first, finishes everything else and says how to run siaga', () => {
+    const { r, o } = dryRun(withoutSystemd);
+    expect(r.stderr).toMatch(
+      /systemd is not running here .*siaga will be installed, but not enabled or started/,
+    );
+    // The steps that work without systemd still run: user, program, config, wrapper, unit file, config check.
+    expect(o).toContain('install -d -m 0750 -o siaga -g siaga /var/lib/siaga');
+    expect(o).toContain('mv /opt/siaga.new /opt/siaga');
+    expect(o).toContain('/usr/local/bin/siaga');
+    expect(o).toMatch(/config check -c \/etc\/siaga\/siaga\.yaml/);
+    // systemctl is never called, so its own error cannot end the install.
+    expect(o).not.toMatch(/would run: systemctl/);
+    expect(o).toContain('would not start it: no systemd');
+    expect(o).toContain('Next steps');
+    expect(o).toContain('sudo -u siaga /usr/local/bin/siaga run -c /etc/siaga/siaga.yaml');
+    expect(o).toMatch(/installed but not started as a service/);
+  });
+
+  it('without systemd, a real install completes: program, wrapper, unit and config in place, the check run', () => {
+    // A scratch root and stand-ins for what needs root or the network (users, ownership, apt,
+    // npm); systemctl fails as it does in a container, and records that it was called.
+    const sandbox = mkdtempSync(join(tmpdir(), 'siaga-install-'));
+    const fsRoot = join(sandbox, 'root');
+    const bin = join(sandbox, 'bin');
+    for (const d of ['etc/systemd/system', 'usr/local/bin', 'opt', 'var/lib', 'bin'])
+      mkdirSync(join(d === 'bin' ? sandbox : fsRoot, d), { recursive: true });
+    const stub = (name: string, body: string) => {
+      writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
+      chmodSync(join(bin, name), 0o755);
+    };
+    stub(
+      'systemctl',
+      `echo "$*" >> ${join(sandbox, 'systemctl-called')}; echo "System has not been booted with systemd as init system (PID 1). Can't operate." >&2; exit 1`,
+    );
+    stub('dpkg-query', "printf 'install ok installed'");
+    stub('apt-get', 'exit 1');
+    stub('id', '[ "$*" = -u ] && echo 0; exit 0');
+    for (const n of ['useradd', 'usermod', 'groupadd', 'getent', 'chown']) stub(n, 'exit 0');
+    stub('runuser', 'while [ "$1" != -- ]; do shift; done; shift; exec "$@"');
+    // install without -o/-g, which need the user siaga.
+    stub(
+      'install',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's array expansion, not a JS template
+      'a=(); while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) a+=("$1"); shift ;; esac; done; exec /usr/bin/install "${a[@]}"',
+    );
+    // npm: the already built dist/ and the shared node_modules instead of a download and a build.
+    stub(
+      'npm',
+      `p="$2"; case "$*" in *"run build"*) cp -r ${join(root, 'dist')} "$p/dist" ;; *" ci "*) ln -s ${join(root, 'node_modules')} "$p/node_modules" ;; esac`,
+    );
+    const r = spawnSync('bash', [script], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...withoutSystemd, SIAGA_INSTALL_ROOT: fsRoot, PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(sandbox, 'systemctl-called'))).toBe(false);
+    expect(r.stderr).toMatch(/systemd is not running here/);
+    const wrapper = join(fsRoot, 'usr/local/bin/siaga');
+    expect(statSync(wrapper).mode & 0o111).not.toBe(0);
+    expect(existsSync(join(fsRoot, 'etc/systemd/system/siaga.service'))).toBe(true);
+    expect(existsSync(join(fsRoot, 'etc/siaga/siaga.yaml'))).toBe(true);
+    expect(existsSync(join(fsRoot, 'opt/siaga.new'))).toBe(false);
+    // The config check really ran: the example config names secret files that are not there yet.
+    expect(r.stdout).toContain('config check');
+    expect(r.stderr).toMatch(/uplink\.password_file: cannot read/);
+    expect(r.stderr).toContain('the config is not valid yet (fix it, then run siaga by hand as below)');
+    expect(r.stdout).toContain('Next steps');
+    expect(r.stdout).toContain(`${wrapper} run -c ${join(fsRoot, 'etc/siaga/siaga.yaml')}`);
+    // The installed command works.
+    const v = spawnSync(wrapper, ['--version'], { encoding: 'utf8' });
+    expect(v.status, v.stderr).toBe(0);
   });
 
   it('refuses unknown options with exit 64', () => {

@@ -7,6 +7,8 @@ import { redact, secretValues } from '../../src/config/secrets.js';
 import { ConfigError } from '../../src/domain/index.js';
 
 const root = new URL('../../', import.meta.url).pathname;
+/** A misspelt key (line 3), an unknown zone (line 5) and a missing key file (line 9). */
+const threeProblems = join(root, 'test/fixtures/config-three-problems.yaml');
 const minimal = `
 gateway: {id: gw-1, site: {name: Desa, village_code: "18.07.11.2005", lat: -5, lon: 105.7}}
 storage: {path: ./x.db}
@@ -19,7 +21,9 @@ function issuesOf(text: string, dir = tmpdir()): string[] {
   try {
     parseConfig(text, dir);
   } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
+    // Path and message only: where each sits in the file is tested on its own below.
+    if (e instanceof ConfigError)
+      return e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
     throw e;
   }
   return [];
@@ -163,6 +167,86 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).exitCode).toBe(78);
     expect((err as ConfigError).message).toMatch(/not found; pass -c <file> or set SIAGA_CONFIG/);
+  });
+
+  it('reports a typo, an unknown zone and a missing key file in one run, each at its line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'siaga-cfg-'));
+    const text = readFileSync(threeProblems, 'utf8');
+    let err: ConfigError | undefined;
+    try {
+      parseConfig(text, dir);
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const byPath = new Map(err!.issues.map((i) => [i.path, i]));
+    expect(byPath.get('storage.retention_day')).toMatchObject({
+      message: 'unknown key "retention_day"; did you mean "retention_days"?',
+      line: 3,
+      col: 3,
+    });
+    expect(byPath.get('nodes[0].zone')).toMatchObject({ message: 'unknown zone "z-x"', line: 5, col: 36 });
+    expect(byPath.get('commands.keys[0].secret_file')).toMatchObject({ line: 9, col: 33 });
+    expect(byPath.get('commands.keys[0].secret_file')?.message).toMatch(
+      /cannot read .*missing\.key \(ENOENT\)/,
+    );
+    // Nothing else, and in the order of the file.
+    expect(err!.issues.map((i) => i.line)).toEqual([3, 5, 9]);
+    expect(err!.message.split('\n')[0]).toBe(
+      'storage.retention_day: unknown key "retention_day"; did you mean "retention_days"? (line 3, col 3)',
+    );
+  });
+
+  it('suggests the nearest key allowed at that place, also inside a siren of one driver', () => {
+    const issues = (text: string) => {
+      try {
+        parseConfig(text, tmpdir());
+      } catch (e) {
+        return (e as ConfigError).issues.map((i) => i.message);
+      }
+      return [];
+    };
+    expect(issues(minimal.replace('village_code', 'vilalge_code'))).toContain(
+      'unknown key "vilalge_code"; did you mean "village_code"?',
+    );
+    expect(
+      issues(
+        minimal.replace('{id: s-1, driver: print}', '{id: s-1, driver: relay, port: /dev/x, chanel: 2}'),
+      ),
+    ).toEqual(['unknown key "chanel"; did you mean "channel"?']);
+    // Nothing near: the allowed keys are listed instead of a wild guess.
+    expect(issues(`${minimal}bogus: 1\n`)[0]).toMatch(
+      /^unknown key "bogus" \(allowed here: gateway, storage, /,
+    );
+  });
+
+  it('gives YAML syntax errors and duplicate keys their line and column', () => {
+    let err: ConfigError | undefined;
+    try {
+      parseConfig('gateway:\n  id: gw-1\n  id: gw-2\n', tmpdir());
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.issues[0]).toMatchObject({ line: 3, col: 3 });
+    expect(err?.message).toMatch(/^YAML syntax: .*\(line 3, col 3\)$/);
+  });
+
+  it('finds the place of any node in the file, and of a missing key at its parent', () => {
+    const c = `${minimal}lora:\n  devices:\n    - node: seis-9\n`;
+    let err: ConfigError | undefined;
+    try {
+      parseConfig(c, tmpdir());
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    // dev_addr is missing: pointed at the device it belongs in.
+    const missing = err?.issues.find((i) => i.path === 'lora.devices[0].dev_addr');
+    expect(missing).toMatchObject({ message: 'is required', line: 9, col: 7 });
+    expect(err?.issues.find((i) => i.path === 'lora.devices[0].node')).toMatchObject({
+      message: 'unknown node "seis-9"',
+      line: 9,
+      col: 13,
+    });
   });
 
   it('formats zod paths the way technicians read them', () => {

@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema.js';
 import { redactUrl } from '../../config/secrets.js';
 import { plaintextRemoteHost, plaintextWarning } from '../../uplink/plaintext.js';
 import { cliConfig, type GlobalOpts } from '../context.js';
-import { action, json, out } from '../io.js';
+import { action, json, out, t } from '../io.js';
 
 export function summary(config: Config, file: string): string {
   const lines = [
@@ -43,11 +43,11 @@ export function configWarnings(config: Config): string[] {
 }
 
 export function registerConfig(program: Command): void {
-  const cmd = program.command('config').description('check the config file');
+  const cmd = program.command('config').description(t('config.cmd'));
   cmd
     .command('check')
-    .description('validate the config file and print a one-screen summary (exit 0, or 78 with every problem)')
-    .option('--json', 'print the validated config (secrets redacted) as JSON')
+    .description(t('config.check.cmd'))
+    .option('--json', t('config.check.opt.json'))
     .action(
       action(async (o: { json?: boolean }) => {
         const { config, file } = cliConfig(program.opts<GlobalOpts>());
