@@ -108,7 +108,13 @@ export class Ingest {
   }
 
   /** The node's ts, or undefined (use the gateway's time) when its clock cannot be right; counted. */
-  private clamp(node: string, nodeTs: number, now: number, clockOk: boolean, meta: FrameMeta): number | undefined {
+  private clamp(
+    node: string,
+    nodeTs: number,
+    now: number,
+    clockOk: boolean,
+    meta: FrameMeta,
+  ): number | undefined {
     const verdict = clampNodeTs({
       nodeTs,
       now,
@@ -118,7 +124,12 @@ export class Ingest {
     });
     if (!verdict.clamped) return nodeTs;
     this.deps.counters.count('ts_clamped', meta.via);
-    this.warnOnce(`${node}\0ts_clamped`, now, { node, node_ts: nodeTs, used_ts: now, why: verdict.clamped }, 'node clock wrong: reading stored under the gateway time');
+    this.warnOnce(
+      `${node}\0ts_clamped`,
+      now,
+      { node, node_ts: nodeTs, used_ts: now, why: verdict.clamped },
+      'node clock wrong: reading stored under the gateway time',
+    );
     return undefined;
   }
 

@@ -16,7 +16,11 @@ function rig() {
   const db = openDb(config.storage.path);
   const clock = new ManualClock(NOW);
   const counters = new Counters();
-  const writer = new StoreWriter({ db, log: silentLog, options: { maxRows: 100, maxDelayMs: 2, routineDelayMs: 60_000 } });
+  const writer = new StoreWriter({
+    db,
+    log: silentLog,
+    options: { maxRows: 100, maxDelayMs: 2, routineDelayMs: 60_000 },
+  });
   const events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
   const tracker = new NodeTracker({ nodes: config.nodes, states: new Map(), events, startedAt: NOW });
   const ingest = new Ingest({
@@ -30,10 +34,9 @@ function rig() {
     onReading: () => {},
   });
   const storedTs = () =>
-    (db.prepare('SELECT seq, ts FROM readings ORDER BY seq').all() as { seq: number; ts: number }[]).map((r) => [
-      r.seq,
-      r.ts,
-    ]);
+    (db.prepare('SELECT seq, ts FROM readings ORDER BY seq').all() as { seq: number; ts: number }[]).map(
+      (r) => [r.seq, r.ts],
+    );
   return { db, writer, ingest, counters, storedTs };
 }
 
@@ -58,7 +61,10 @@ describe('ingest and its commit (real SQLite)', () => {
   it('a node clock a year ahead, or jumping back past retention, is stored under the gateway time and counted', () => {
     const r = rig();
     const frame = (seq: number, ts: number) =>
-      r.ingest.acceptFrame({ node: 'seis-03', seq, type: 'hb', v: { bat: 3.9 }, ts }, { via: 'serial', from: 't' });
+      r.ingest.acceptFrame(
+        { node: 'seis-03', seq, type: 'hb', v: { bat: 3.9 }, ts },
+        { via: 'serial', from: 't' },
+      );
     frame(1, NOW - 1000); // believed
     frame(2, NOW + 365 * DAY); // future
     frame(3, NOW - 20 * DAY); // 20 days behind the previous reading, retention is 10

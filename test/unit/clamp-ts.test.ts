@@ -21,7 +21,10 @@ describe('clampNodeTs: a bad node clock cannot get fresh data pruned (issue 11.1
   });
 
   it('behind its previous reading by more than retention: the gateway time, flagged', () => {
-    expect(clampNodeTs({ ...base, previousTs: NOW, nodeTs: NOW - RET - 1 })).toEqual({ ts: NOW, clamped: 'past' });
+    expect(clampNodeTs({ ...base, previousTs: NOW, nodeTs: NOW - RET - 1 })).toEqual({
+      ts: NOW,
+      clamped: 'past',
+    });
     // the first reading of a node has nothing to compare with
     expect(clampNodeTs({ ...base, previousTs: undefined, nodeTs: NOW - RET - 1 })).toEqual({
       ts: NOW - RET - 1,
