@@ -67,7 +67,11 @@ describe('pruning (real SQLite)', () => {
     expect(usedBytes(db)).toBeLessThanOrEqual(16 * 1024 * 1024);
     const lo = (db.prepare('SELECT min(seq) AS lo FROM readings').get() as { lo: number }).lo;
     expect(lo).toBe(res.unforwardedForSpace);
-    expect(res.unforwarded).toEqual({ count: res.unforwardedForSpace, oldestTs: NOW - DAY, newestTs: NOW - DAY });
+    expect(res.unforwarded).toEqual({
+      count: res.unforwardedForSpace,
+      oldestTs: NOW - DAY,
+      newestTs: NOW - DAY,
+    });
     expect(
       count(
         db,
@@ -95,7 +99,12 @@ describe('pruning reports what the centre never got (issue 11.10)', () => {
     expect(count(db, 'SELECT count(*) AS n FROM readings')).toBe(600);
     const pruned = emitted.filter((e) => e.kind === 'pruned_unforwarded');
     expect(pruned).toHaveLength(1);
-    expect(pruned[0]!.fields).toMatchObject({ count: 300, oldest_ts: ts(100), newest_ts: ts(399), expired: 300 });
+    expect(pruned[0]!.fields).toMatchObject({
+      count: 300,
+      oldest_ts: ts(100),
+      newest_ts: ts(399),
+      expired: 300,
+    });
     // It goes to the centre like any event: stored and queued in the outbox.
     writer.flush();
     const queued = db
@@ -121,7 +130,12 @@ describe('pruning reports what the centre never got (issue 11.10)', () => {
   it('forwarded events go after events_retention_days; queued and recent ones stay', () => {
     const db = openDb(testConfig().storage.path);
     const w = new StoreWriter({ db, log: silentLog, options: { maxRows: 100, maxDelayMs: 5 } });
-    const ev = (id: string, ts: number): GatewayEvent => ({ id, ts, kind: 'lora_rejected', fields: { since_last: 1 } });
+    const ev = (id: string, ts: number): GatewayEvent => ({
+      id,
+      ts,
+      kind: 'lora_rejected',
+      fields: { since_last: 1 },
+    });
     w.addEvent(ev('old-forwarded', NOW - 400 * DAY));
     w.addEvent(ev('old-queued', NOW - 400 * DAY));
     w.addEvent(ev('recent-forwarded', NOW - 10 * DAY));
