@@ -82,22 +82,28 @@ describe('pruning (real SQLite)', () => {
   });
 });
 
+/** Runs the prune job as the gateway does (real writer and event log); returns the events it emitted. */
+function runPruneJob(db: ReturnType<typeof openDb>, config: ReturnType<typeof testConfig>) {
+  const writer = new StoreWriter({ db, log: silentLog, options: { maxRows: 100, maxDelayMs: 5 } });
+  const clock = new ManualClock(NOW);
+  const emitted: GatewayEvent[] = [];
+  const events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
+  events.listen((e) => emitted.push(e));
+  runPrune({ db, writer, clock, events, log: silentLog }, config);
+  writer.flush();
+  return emitted.filter((e) => e.kind === 'pruned_unforwarded');
+}
+
 describe('pruning reports what the centre never got (issue 11.10)', () => {
   it('expired unforwarded readings are counted and sent as one pruned_unforwarded event; forwarded ones silently go', () => {
     const config = testConfig();
     const ts = (i: number) => (i < 400 ? NOW - 40 * DAY + i * 1000 : NOW - DAY);
     const db = fill(config.storage.path, 1000, ts);
     db.prepare('DELETE FROM outbox_readings WHERE rid <= 100').run(); // the first 100 reached the centre
-    const writer = new StoreWriter({ db, log: silentLog, options: { maxRows: 100, maxDelayMs: 5 } });
-    const clock = new ManualClock(NOW);
-    const emitted: GatewayEvent[] = [];
-    const events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
-    events.listen((e) => emitted.push(e));
 
-    runPrune({ db, writer, clock, events, log: silentLog }, config);
+    const pruned = runPruneJob(db, config);
 
     expect(count(db, 'SELECT count(*) AS n FROM readings')).toBe(600);
-    const pruned = emitted.filter((e) => e.kind === 'pruned_unforwarded');
     expect(pruned).toHaveLength(1);
     expect(pruned[0]!.fields).toMatchObject({
       count: 300,
@@ -106,7 +112,6 @@ describe('pruning reports what the centre never got (issue 11.10)', () => {
       expired: 300,
     });
     // It goes to the centre like any event: stored and queued in the outbox.
-    writer.flush();
     const queued = db
       .prepare('SELECT e.kind AS kind FROM outbox_events o JOIN events e ON e.eid = o.eid')
       .all() as { kind: string }[];
@@ -117,14 +122,8 @@ describe('pruning reports what the centre never got (issue 11.10)', () => {
     const config = testConfig();
     const db = fill(config.storage.path, 100, (i) => NOW - 40 * DAY + i);
     db.prepare('DELETE FROM outbox_readings').run();
-    const writer = new StoreWriter({ db, log: silentLog, options: { maxRows: 100, maxDelayMs: 5 } });
-    const clock = new ManualClock(NOW);
-    const emitted: GatewayEvent[] = [];
-    const events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
-    events.listen((e) => emitted.push(e));
-    runPrune({ db, writer, clock, events, log: silentLog }, config);
+    expect(runPruneJob(db, config)).toEqual([]);
     expect(count(db, 'SELECT count(*) AS n FROM readings')).toBe(0);
-    expect(emitted.filter((e) => e.kind === 'pruned_unforwarded')).toEqual([]);
   });
 
   it('forwarded events go after events_retention_days; queued and recent ones stay', () => {
