@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import type { FrameSource } from '../drivers/serial/frame-source.js';
 import { parseConfig } from '../src/config/load.js';
-import type { Config } from '../src/config/schema.js';
+import type { Config, LoraDeviceConfig } from '../src/config/schema.js';
 import type { ReadingType, Values } from '../src/domain/index.js';
 
 /**
@@ -223,4 +224,37 @@ export function fmtNum(x: number): string {
   if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
   if (Math.abs(x) >= 10) return (Math.round(x * 10) / 10).toString();
   return (Math.round(x * 1000) / 1000).toString();
+}
+
+/** A FrameSource that does nothing: the bench pushes bytes through the gateway's onData itself. */
+export function nullSource(path: string): FrameSource {
+  const t = Date.now();
+  return {
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    state: () => ({ path, open: true, since: t, reconnects: 0, bytes: 0 }),
+  };
+}
+
+/** The 50 bench nodes as ABP devices: LPP codec, one in ten the SG1 body codec. */
+export function loraDevices(): LoraDeviceConfig[] {
+  return benchNodes().map((n, i) => {
+    const h = i.toString(16).padStart(2, '0');
+    return {
+      node: n.id,
+      dev_addr: `260d00${h}`,
+      nwk_s_key: `${h}`.repeat(16),
+      app_s_key: `b${h.slice(1)}`.repeat(16),
+      codec: i % 10 === 9 ? 'sg1' : 'lpp',
+    };
+  });
+}
+
+export function loraYaml(devs: LoraDeviceConfig[]): string {
+  return `lora:
+  gwmp: {host: 127.0.0.1, port: 1700}
+  dedup_s: 10
+  devices:
+${devs.map((d) => `    - {node: ${d.node}, dev_addr: "${d.dev_addr}", nwk_s_key: "${d.nwk_s_key}", app_s_key: "${d.app_s_key}", codec: ${d.codec}}`).join('\n')}
+`;
 }

@@ -107,3 +107,19 @@ export async function benchLoraParse(n: number): Promise<{ perSecond: number }> 
   }
   return { perSecond: n / seconds };
 }
+
+/** P2's packet-forwarder worker (bench/p2-sender.ts): what it is given and what it reports. */
+export interface SenderInput {
+  host: string;
+  port: number;
+  datagrams: Uint8Array[];
+  window: number;
+  stallMs: number;
+}
+
+export interface SenderResult {
+  sent: number;
+  acked: number;
+  dropped: number;
+  seconds: number;
+}

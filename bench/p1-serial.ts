@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { monotonicFactory } from 'ulid';
-import type { FrameSource } from '../drivers/serial/frame-source.js';
 import { parseLine } from '../src/ingest/line.js';
 import { encodeSg1 } from '../src/ingest/sg1.js';
 import { startGateway } from '../src/main.js';
@@ -11,6 +10,7 @@ import {
   type Figure,
   median,
   now,
+  nullSource,
   removeScratch,
   scratchDir,
   silentLog,
@@ -33,16 +33,6 @@ export interface P1Options {
   reps?: number;
   /** Lines per chunk handed to the serial callback (a serial read returns a few KiB). */
   linesPerChunk?: number;
-}
-
-/** A FrameSource that does nothing: the bench pushes bytes through the gateway's onData itself. */
-export function nullSource(path: string): FrameSource {
-  const t = Date.now();
-  return {
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-    state: () => ({ path, open: true, since: t, reconnects: 0, bytes: 0 }),
-  };
 }
 
 /** `n` SG1 lines round-robin over the 50 bench nodes, with each node's seq counting from 1. */

@@ -6,6 +6,8 @@ import {
   benchNodes,
   benignValues,
   type Figure,
+  loraDevices,
+  loraYaml,
   now,
   removeScratch,
   scratchDir,
@@ -13,8 +15,8 @@ import {
   sinkStream,
   siteConfig,
 } from './common.js';
+import type { SenderInput, SenderResult } from './lora.js';
 import { benchLoraParse } from './lora.js';
-import type { SenderInput, SenderResult } from './p2-sender.js';
 
 /**
  * P2: LoRaWAN uplinks as real GWMP datagrams over UDP on 127.0.0.1 to a gateway built by
@@ -27,29 +29,6 @@ import type { SenderInput, SenderResult } from './p2-sender.js';
 export interface P2Options {
   uplinks?: number;
   window?: number;
-}
-
-/** The 50 bench nodes as ABP devices: LPP codec, one in ten the SG1 body codec. */
-export function loraDevices(): LoraDeviceConfig[] {
-  return benchNodes().map((n, i) => {
-    const h = i.toString(16).padStart(2, '0');
-    return {
-      node: n.id,
-      dev_addr: `260d00${h}`,
-      nwk_s_key: `${h}`.repeat(16),
-      app_s_key: `b${h.slice(1)}`.repeat(16),
-      codec: i % 10 === 9 ? 'sg1' : 'lpp',
-    };
-  });
-}
-
-export function loraYaml(devs: LoraDeviceConfig[]): string {
-  return `lora:
-  gwmp: {host: 127.0.0.1, port: 1700}
-  dedup_s: 10
-  devices:
-${devs.map((d) => `    - {node: ${d.node}, dev_addr: "${d.dev_addr}", nwk_s_key: "${d.nwk_s_key}", app_s_key: "${d.app_s_key}", codec: ${d.codec}}`).join('\n')}
-`;
 }
 
 /** `n` datagrams round-robin over the devices, FCnt counting from `fcnt0` per device. */

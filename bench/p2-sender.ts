@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { SenderInput, SenderResult } from './lora.js';
 
 /**
  * P2's packet forwarder, in a worker thread so the gateway thread is measured alone: sends the
@@ -8,21 +9,6 @@ import { parentPort, workerData } from 'node:worker_threads';
  * buffers never overflow and falsify the figure). A datagram whose ACK has not come within
  * `stallMs` of the last ACK is counted as dropped and its window slot freed.
  */
-
-export interface SenderInput {
-  host: string;
-  port: number;
-  datagrams: Uint8Array[];
-  window: number;
-  stallMs: number;
-}
-
-export interface SenderResult {
-  sent: number;
-  acked: number;
-  dropped: number;
-  seconds: number;
-}
 
 function run(input: SenderInput): Promise<SenderResult> {
   const sock = createSocket('udp4');

@@ -6,6 +6,7 @@ import {
   benchNodes,
   benignValues,
   type Figure,
+  nullSource,
   percentile,
   removeScratch,
   scratchDir,
@@ -15,7 +16,6 @@ import {
   sleep,
   ZONES,
 } from './common.js';
-import { nullSource } from './p1-serial.js';
 
 /**
  * P3: reading → level change → siren driver called, under 1,000 readings/s of background.

@@ -1,28 +1,14 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import {
-  closeSync,
-  constants,
-  copyFileSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  writeSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createPtyPair, type PtyPair } from '../scripts/sim/pty.js';
-import type { ReadingType, Values } from '../src/domain/index.js';
-import { encodeSg1 } from '../src/ingest/sg1.js';
 import { openDb } from '../src/store/db.js';
 import { emptyNodeState, type NodeState } from '../src/store/node-state.js';
 import { StoreWriter } from '../src/store/writer.js';
 import { idFactory } from '../src/util/ids.js';
 import { startBenchBroker } from './broker.js';
+import { type Child, every, mb, PtyFeeder, procStatus, realisticTick, startChild, TICK_MS } from './child.js';
 import {
-  type BenchNode,
   benchNodes,
-  benignValues,
   type Figure,
   median,
   removeScratch,
@@ -31,7 +17,6 @@ import {
   silentLog,
   sleep,
 } from './common.js';
-import type { ChildArgs, ChildSample } from './p67-child.js';
 
 /**
  * P6: resident memory with 50 nodes at realistic rates and a 24 h backlog in the outbox. Each
@@ -49,194 +34,7 @@ import type { ChildArgs, ChildSample } from './p67-child.js';
  * 70 frames/min, 100,800 readings a day. The backlog is exactly that schedule over the 24 h before
  * start, written with StoreWriter (readings + outbox + node_state, 1000 per commit), a third of the
  * nodes with LoRa radio metadata, as if the uplink had been down for a day.
- *
- * This file also holds the harness P7 (p7-idle.ts) shares: the child, the pty feeder, Mosquitto
- * and /proc readers.
  */
-
-const CHILD = fileURLToPath(new URL('./p67-child.js', import.meta.url));
-
-// ------------------------------------------------------------------ /proc
-
-export interface ProcStatus {
-  /** kB */
-  vmRss: number;
-  vmHwm: number;
-  rssAnon: number;
-  rssFile: number;
-  threads: number;
-}
-
-function kb(text: string, key: string): number {
-  const m = new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : Number.NaN;
-}
-
-export function procStatus(pid: number): ProcStatus {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return {
-    vmRss: kb(s, 'VmRSS'),
-    vmHwm: kb(s, 'VmHWM'),
-    rssAnon: kb(s, 'RssAnon'),
-    rssFile: kb(s, 'RssFile'),
-    threads: kb(s, 'Threads'),
-  };
-}
-
-const CLK_TCK = 100;
-
-/** utime + stime of the whole process (all threads), in seconds. */
-export function procCpuS(pid: number): number {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  // f[0] is field 3 (state): utime is field 14, stime field 15.
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
-
-/** Context switches a thread gave up the CPU for (sleeps, i.e. wake-ups): main thread and all. */
-export function procWakeups(pid: number): { main: number; all: number } {
-  let main = 0;
-  let all = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const n = kb(readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8'), 'voluntary_ctxt_switches');
-      all += n;
-      if (t === String(pid)) main = n;
-    } catch {
-      // a thread that ended meanwhile
-    }
-  }
-  return { main, all };
-}
-
-const mb = (kB: number): number => round(kB / 1024, 1);
-
-// ------------------------------------------------------------------ the child
-
-const liveChildren = new Set<ChildProcess>();
-let exitHook = false;
-function killAllOnExit(): void {
-  if (exitHook) return;
-  exitHook = true;
-  process.once('exit', () => {
-    for (const c of liveChildren) c.kill('SIGKILL');
-  });
-}
-
-export interface Child {
-  name: string;
-  pid: number;
-  ask(what?: 'sample' | 'final'): Promise<ChildSample>;
-  line(l: string): void;
-  stop(): Promise<void>;
-}
-
-export async function startChild(name: string, args: ChildArgs): Promise<Child> {
-  killAllOnExit();
-  const proc = fork(CHILD, [JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  liveChildren.add(proc);
-  const exited = new Promise<void>((r) =>
-    proc.once('exit', () => {
-      liveChildren.delete(proc);
-      r();
-    }),
-  );
-  const stop = async (): Promise<void> => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.send('stop');
-    const t = setTimeout(() => proc.kill('SIGKILL'), 8_000);
-    await exited;
-    clearTimeout(t);
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${name}: child did not start`)), 20_000);
-      proc.once('error', reject);
-      proc.once('exit', (c) => reject(new Error(`${name}: child exited (${c})`)));
-      proc.once('message', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
-  } catch (e) {
-    proc.kill('SIGKILL');
-    throw e;
-  }
-  return {
-    name,
-    pid: proc.pid!,
-    ask: (what = 'sample') =>
-      new Promise((resolve) => {
-        proc.once('message', (m: ChildSample) => resolve(m));
-        proc.send(what);
-      }),
-    line: (l) => proc.send({ line: l }),
-    stop,
-  };
-}
-
-// ------------------------------------------------------------------ frames
-
-export interface Frame {
-  node: string;
-  seq: number;
-  type: ReadingType;
-  v: Values;
-}
-
-/**
- * The frames of the realistic schedule: tick i (one every 1.2 s) is node i % 50's heartbeat and,
- * every other minute for a sensor node, its quiet sensor frame. `seqs` counts per node.
- */
-export function realisticTick(nodes: BenchNode[], seqs: Map<string, number>, i: number): Frame[] {
-  const n = nodes[i % nodes.length]!;
-  const minute = Math.floor(i / nodes.length);
-  const next = () => {
-    const s = (seqs.get(n.id) ?? 0) + 1;
-    seqs.set(n.id, s);
-    return s;
-  };
-  const [, hb] = benignValues('hb', i);
-  const out: Frame[] = [{ node: n.id, seq: next(), type: 'hb', v: hb }];
-  if (n.type !== 'hb' && minute % 2 === 0) {
-    const [type, v] = benignValues(n.type, i);
-    out.push({ node: n.id, seq: next(), type, v });
-  }
-  return out;
-}
-
-/** One frame per node per minute (P7): tick i is node i % 50's own kind of quiet frame. */
-export function idleTick(nodes: BenchNode[], seqs: Map<string, number>, i: number): Frame[] {
-  const n = nodes[i % nodes.length]!;
-  const s = (seqs.get(n.id) ?? 0) + 1;
-  seqs.set(n.id, s);
-  const [type, v] = benignValues(n.type, i);
-  return [{ node: n.id, seq: s, type, v }];
-}
-
-export const TICK_MS = 60_000 / 50;
-
-/** Writes SG1 lines into the far end of a pty (the gateway has the near end open as its port). */
-export class PtyFeeder {
-  private readonly fd: number;
-  constructor(readonly pty: PtyPair) {
-    this.fd = openSync(pty.b, constants.O_WRONLY | constants.O_NOCTTY);
-  }
-  send(frames: Frame[]): void {
-    const text = frames.map((f) => `${encodeSg1(f)}\n`).join('');
-    writeSync(this.fd, text, null, 'latin1');
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
-
-/** Calls `tick(i)` every TICK_MS, i counting from `first`, until stopped. */
-export function every(tick: (i: number) => void, first = 0): { stop(): void } {
-  let i = first;
-  const t = setInterval(() => tick(i++), TICK_MS);
-  return { stop: () => clearInterval(t) };
-}
 
 // ------------------------------------------------------------------ the backlog
 

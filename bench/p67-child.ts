@@ -1,10 +1,10 @@
 import { startGateway } from '../src/main.js';
-import { silentLog, sinkStream, siteConfig } from './common.js';
-import { nullSource } from './p1-serial.js';
+import type { ChildArgs, ChildSample } from './child.js';
+import { nullSource, silentLog, sinkStream, siteConfig } from './common.js';
 
 /**
  * P6's and P7's gateway, alone in its own process so /proc/<pid>/status (VmRSS) and
- * /proc/<pid>/stat (utime+stime) measure only it: `node dist/bench/p67-child.js '<json ChildArgs>'`.
+ * /proc/<pid>/stat (utime+stime) measure only it: `node dist-bench/bench/p67-child.js '<json ChildArgs>'`.
  * The bench site (50 nodes, 4 zones, 4 print sirens into a sink), silent log, no control socket,
  * and the database already in `dir` (P6 puts a 24 h backlog there first). Frames come from
  * outside: over a real serial port (a socat pty the parent writes to) or, with `ipcFeed`, as IPC
@@ -14,29 +14,6 @@ import { nullSource } from './p1-serial.js';
  * memoryUsage/cpuUsage/counts; 'gc' runs a full GC when started with --expose-gc; {line} feeds one
  * line; 'stop' stops the gateway and exits.
  */
-
-export interface ChildArgs {
-  dir: string;
-  /** Path of a serial port (one end of a pty) for `serial:` in the config. */
-  serial?: string;
-  /** `uplink:` YAML (flow mapping), e.g. `{url: mqtt://127.0.0.1:1}`. */
-  uplinkYaml?: string;
-  /** Frames arrive as IPC messages instead of over a serial port. */
-  ipcFeed?: boolean;
-  /** Load the modules, start nothing. */
-  bare?: boolean;
-}
-
-export interface ChildSample {
-  mem: NodeJS.MemoryUsage;
-  /** process.cpuUsage(), µs. */
-  cpu: { user: number; system: number };
-  committed: number;
-  backlog?: { events: number; readings: number };
-  sentReadings?: number;
-  connected?: boolean;
-  reconnects?: number;
-}
 
 const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
 if (!args.dir || !process.send) {

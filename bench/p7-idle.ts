@@ -4,7 +4,6 @@ import type { PtyPair } from '../scripts/sim/pty.js';
 import { createPtyPair } from '../scripts/sim/pty.js';
 import { encodeSg1 } from '../src/ingest/sg1.js';
 import { startBenchBroker } from './broker.js';
-import { benchNodes, type Figure, removeScratch, round, scratchDir, sleep } from './common.js';
 import {
   type Child,
   every,
@@ -14,7 +13,8 @@ import {
   procCpuS,
   procWakeups,
   startChild,
-} from './p6-memory.js';
+} from './child.js';
+import { benchNodes, type Figure, removeScratch, round, scratchDir, sleep } from './common.js';
 
 /**
  * P7: idle CPU with 50 nodes sending 1 frame/min each, spread evenly (one frame every 1.2 s).

@@ -9,6 +9,7 @@ import { parseConfig } from '../src/config/load.js';
 import { startGateway } from '../src/main.js';
 import {
   type Figure,
+  loraDevices,
   median,
   now,
   removeScratch,
@@ -17,7 +18,6 @@ import {
   sinkStream,
   siteYaml,
 } from './common.js';
-import { loraDevices } from './p2-lora.js';
 
 /**
  * P8: start to ready (sirens OFF confirmed, ports open). The site: 50 nodes, 4 zones, 4 print

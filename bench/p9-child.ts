@@ -2,13 +2,21 @@ import { createSocket } from 'node:dgram';
 import { buildUplinkDatagram } from '../scripts/sim/lora.js';
 import { encodeSg1 } from '../src/ingest/sg1.js';
 import { startGateway } from '../src/main.js';
-import { benchNodes, benignValues, evidenceValues, silentLog, sinkStream, siteConfig } from './common.js';
-import { nullSource } from './p1-serial.js';
-import { loraDevices, loraYaml } from './p2-lora.js';
+import {
+  benchNodes,
+  benignValues,
+  evidenceValues,
+  loraDevices,
+  loraYaml,
+  nullSource,
+  silentLog,
+  sinkStream,
+  siteConfig,
+} from './common.js';
 
 /**
  * P9's gateway, alone in its own process so /proc/<pid>/io counts only its writes:
- * `node dist/bench/p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s>`.
+ * `node dist-bench/bench/p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s>`.
  * Feeds itself `readings/s` readings (SG1 lines through the serial callback, or GWMP datagrams
  * over UDP to its own LoRa port): quiet ones that score nothing, or evidence on every frame.
  * Talks to the parent over IPC: sends {ready} once started, answers 'sample' with the committed

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type Figure, fmtNum } from './common.js';
 
 /**
- * `npm run bench` (or `node dist/bench/run.js P1 P3`): runs every figure of quality.md that has a
+ * `npm run bench` (or `node dist-bench/bench/run.js P1 P3`): runs every figure of quality.md that has a
  * bench, prints one table and writes bench/results/latest.json. Each bench cleans up its own
  * scratch directories and child processes; a failing bench is reported as an error row and the
  * others still run.
@@ -17,20 +17,15 @@ const BENCHES: Record<string, Bench> = {
   P1: async () => (await import('./p1-serial.js')).benchP1(),
   P2: async () => (await import('./p2-lora.js')).benchP2(),
   P3: async () => (await import('./p3-latency.js')).benchP3(),
-  P4: async () => asFigures(await (await import('./uplink.js')).benchP4()),
-  P5: async () => asFigures((await import('./uplink.js')).benchP5()),
+  P4: async () => (await import('./uplink.js')).benchP4(),
+  P5: async () => (await import('./uplink.js')).benchP5(),
   P6: async () => (await import('./p6-memory.js')).benchP6(),
   P7: async () => (await import('./p7-idle.js')).benchP7(),
   P8: async () => (await import('./p8-startup.js')).benchP8(),
   P9: async () => (await import('./p9-disk.js')).benchP9(),
 };
 
-/** The uplink bench's figures have the same shape; keep their fields, fill the table's. */
-function asFigures(xs: { figure: string; value: number; unit: string; target?: string }[]): Figure[] {
-  return xs.map((x) => ({ ...x }));
-}
-
-/** Where the repo's bench/ is: dist/bench/run.js → ../../bench. */
+/** Where the repo's bench/ is: dist-bench/bench/run.js → ../../bench. */
 function resultsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [join(here, '..', '..', 'bench', 'results'), join(here, 'results')];

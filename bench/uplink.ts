@@ -7,29 +7,23 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { monotonicFactory } from 'ulid';
 import type { UplinkConfig } from '../src/config/schema.js';
-import { systemClock } from '../src/domain/index.js';
+import { type Radio, type ReadingType, systemClock, type Values, type Via } from '../src/domain/index.js';
 import { openDb } from '../src/store/db.js';
 import { Outbox, type OutboxReadingRow } from '../src/store/outbox.js';
 import type { StoredReading } from '../src/store/readings.js';
+import { StoreWriter } from '../src/store/writer.js';
 import { Forwarder } from '../src/uplink/forwarder.js';
 import { readingJson, readingsBatchJson } from '../src/uplink/payloads.js';
 import { uplinkTopics } from '../src/uplink/topics.js';
 import { idFactory } from '../src/util/ids.js';
 import { startBenchBroker } from './broker.js';
+import type { Figure } from './common.js';
 
 /**
  * P4 (drain a 500,000-reading backlog to a real Mosquitto, QoS 1, all PUBACKed, no loss, no
  * duplicate ids at a consumer) and P5 (bytes per reading on the wire), with their same-run
  * baselines: MQTT.js alone publishing the same batches, and one message per reading.
  */
-
-export interface Figure {
-  figure: string;
-  value: number;
-  unit: string;
-  target?: string;
-  [k: string]: unknown;
-}
 
 const GW = 'gw-bench-01';
 
@@ -146,26 +140,26 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
   try {
     // the backlog (not timed)
     const rows = realisticRows(n);
-    const ins = db.prepare(
-      'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const out = db.prepare('INSERT INTO outbox_readings (rid) VALUES (?)');
-    db.transaction(() => {
-      for (const r of rows) {
-        const { lastInsertRowid } = ins.run(
-          r.id,
-          r.node,
-          r.seq,
-          r.type,
-          r.ts,
-          r.via,
-          r.v,
-          r.radio,
-          r.clock_ok,
-        );
-        out.run(lastInsertRowid);
-      }
-    })();
+    // Written by the gateway's own StoreWriter (readings + outbox rows), 1000 per commit.
+    const writer = new StoreWriter({
+      db,
+      log: pino({ level: 'silent' }),
+      options: { maxRows: 1000, maxDelayMs: 60_000 },
+    });
+    for (const r of rows) {
+      writer.addReading({
+        id: r.id,
+        node: r.node,
+        seq: r.seq,
+        type: r.type as ReadingType,
+        ts: r.ts,
+        via: r.via as Via,
+        v: JSON.parse(r.v) as Values,
+        ...(r.radio ? { radio: JSON.parse(r.radio) as Radio } : {}),
+        clockOk: r.clock_ok === 1,
+      });
+    }
+    writer.close();
 
     // baseline: MQTT.js alone, the same batches prebuilt, QoS 1, all PUBACKed
     const payloads: string[] = [];

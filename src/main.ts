@@ -1,4 +1,4 @@
-import { type ScheduledTask, schedule } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { FrameSource } from '../drivers/serial/frame-source.js';
 import { createSirenDriver } from '../drivers/sirens/factory.js';
@@ -13,7 +13,7 @@ import { controlHandlers, controlStreams, LiveFeed } from './gateway/control-api
 import { Counters } from './gateway/counters.js';
 import { EventLog } from './gateway/event-log.js';
 import { Ingest } from './gateway/ingest.js';
-import { loraRejectedReporter, runPrune, runSummary, statusSaver } from './gateway/jobs.js';
+import { loraRejectedReporter, runPrune, runSummary, scheduleJobs, statusSaver } from './gateway/jobs.js';
 import { NodeTracker } from './gateway/node-tracker.js';
 import { planReload, unchangedSirens, uplinkChanged } from './gateway/reload.js';
 import { SerialInputs } from './gateway/serial-inputs.js';
@@ -27,8 +27,9 @@ import { loadNodeStates } from './store/node-state.js';
 import { NonceStore } from './store/nonces.js';
 import { Outbox } from './store/outbox.js';
 import { readingsSince } from './store/readings.js';
+import { RunLog } from './store/run-log.js';
 import { SirenStore } from './store/silences.js';
-import { StoreWriter } from './store/writer.js';
+import { type CommitParticipant, StoreWriter } from './store/writer.js';
 import { CommandHandler } from './uplink/commands.js';
 import { Forwarder } from './uplink/forwarder.js';
 import { createLogger } from './util/log.js';
@@ -67,10 +68,12 @@ export async function startGateway(opts: GatewayOptions) {
 
   // Storage: one writer commits readings, events, outbox rows and node state together.
   const db = openDb(config.storage.path);
+  const runLog = new RunLog(db, clock);
+  runLog.begin();
   const outbox = new Outbox(db);
   let storageError: string | undefined;
   let forwarder: Forwarder | undefined;
-  const participants: { writeDirty(): void }[] = [];
+  const participants: CommitParticipant[] = [];
   const writer = new StoreWriter({
     db,
     participants,
@@ -249,6 +252,7 @@ export async function startGateway(opts: GatewayOptions) {
           count: counters.scoped('gwmp'),
           onPush: (eui, body, rxTs) => lora?.handlePush(eui, body, rxTs) ?? 0,
           onStat: (eui, stat, ts) => loraState.recordStat(eui, stat, ts),
+          gateways: config.lora.gateways,
         })
       : undefined;
   await gwmp?.start();
@@ -320,27 +324,43 @@ export async function startGateway(opts: GatewayOptions) {
     onEngine(engine.tick());
   }, 1000);
   ticker.unref();
-  const jobDeps = { db, writer, clock, events, log };
+  const jobDeps = { db, writer, clock, events, log, runLog };
   const saveStatus = statusSaver(jobDeps, status);
   const reportLoraRejected = loraRejectedReporter(counters, events);
-  const makeTasks = (c: Config): ScheduledTask[] => [
-    schedule(c.schedules.node_check, () => {
-      for (const s of tracker.checkOffline(clock.now())) writer.touchNode(s);
-    }),
-    schedule(c.schedules.heartbeat, () => {
-      forwarder?.publishStatus();
-      saveStatus();
-      reportLoraRejected();
-    }),
-    schedule(c.schedules.self_test, () => {
-      sirens.selfTest().catch((e: unknown) => log.error({ err: String(e) }, 'siren self-test failed'));
-    }),
-    schedule(c.schedules.summary, () => {
-      const s = runSummary(jobDeps, c, startedAt);
-      forwarder?.publishSummary(s as unknown as { day: string } & Record<string, unknown>);
-    }),
-    schedule(c.schedules.prune, () => runPrune(jobDeps, c)),
-  ];
+  // Every schedule runs in the site's time zone, not the system's (most Pi images run in UTC).
+  const makeTasks = (c: Config): ScheduledTask[] =>
+    scheduleJobs(
+      [
+        {
+          name: 'node_check',
+          cron: c.schedules.node_check,
+          run: () => {
+            for (const s of tracker.checkOffline(clock.now())) writer.touchNode(s);
+          },
+        },
+        {
+          name: 'heartbeat',
+          cron: c.schedules.heartbeat,
+          run: () => {
+            forwarder?.publishStatus();
+            saveStatus();
+            reportLoraRejected();
+          },
+        },
+        { name: 'self_test', cron: c.schedules.self_test, run: () => sirens.selfTest() },
+        {
+          name: 'summary',
+          cron: c.schedules.summary,
+          run: () => {
+            const s = runSummary(jobDeps, c);
+            forwarder?.publishSummary(s as unknown as { day: string } & Record<string, unknown>);
+          },
+        },
+        { name: 'prune', cron: c.schedules.prune, run: () => runPrune(jobDeps, c) },
+      ],
+      c.gateway.site.tz,
+      log.child({ c: 'jobs' }),
+    );
   let tasks = makeTasks(config);
 
   /**
@@ -365,6 +385,7 @@ export async function startGateway(opts: GatewayOptions) {
     drivers = nextDrivers;
     broker?.reconfigure(next.local_broker);
     lora = makeLora(next);
+    gwmp?.setGateways(next.lora?.gateways);
     await serial.reconfigure(next.serial);
     if (uplinkChanged(prev, next)) {
       await forwarder?.stop(2000);
@@ -431,6 +452,7 @@ export async function startGateway(opts: GatewayOptions) {
       await control?.stop();
       // Saved while every part can still answer (sirens already OFF): what `siaga status` shows next.
       saveStatus();
+      runLog.finish();
       await serial.stop();
       await gwmp?.stop();
       await broker?.stop();

@@ -3,6 +3,7 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { Clock } from '../../src/domain/index.js';
+import { admit } from './admission.js';
 import type { PushBody, Txpk } from './packet.js';
 import { decodeGwmp, decodeHeader, encodePullAck, encodePullResp, encodePushAck, GwmpId } from './packet.js';
 
@@ -31,6 +32,8 @@ export interface GwmpServerDeps {
   count(reason: string): void;
   /** How long a PULL_RESP waits for its TX_ACK. Default 3000 ms. */
   txAckTimeoutMs?: number;
+  /** `lora.gateways`: the only forwarder EUIs served; absent, the first few heard are (admission.ts). */
+  gateways?: readonly string[] | undefined;
 }
 
 /** Per-gateway traffic seen by this process (since start). */
@@ -63,8 +66,20 @@ export class GwmpServer {
   private socket: Socket | undefined;
   private readonly traffic = new Map<string, GatewayTraffic>();
   private readonly pending = new Map<number, Pending>();
+  private allow: ReadonlySet<string> | undefined;
+  /** When a refused forwarder was last logged: one warning per 10 minutes, the rest are counted. */
+  private refusalLoggedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly deps: GwmpServerDeps) {}
+  constructor(private readonly deps: GwmpServerDeps) {
+    this.setGateways(deps.gateways);
+  }
+
+  /** Applies a new `lora.gateways` (SIGHUP): forwarders no longer listed are forgotten at once. */
+  setGateways(list: readonly string[] | undefined): void {
+    this.allow = list === undefined ? undefined : new Set(list.map((e) => e.toLowerCase()));
+    if (this.allow === undefined) return;
+    for (const eui of this.traffic.keys()) if (!this.allow.has(eui)) this.traffic.delete(eui);
+  }
 
   /** Binds the socket; resolves when it listens, rejects when the bind fails (port in use…). */
   start(): Promise<void> {
@@ -182,7 +197,8 @@ export class GwmpServer {
       this.reject(head.reason, rinfo, head.detail);
       return;
     }
-    const { id, token } = head.value;
+    const { id, token, gatewayEui } = head.value;
+    if (gatewayEui !== undefined && !this.admitted(gatewayEui, rxTs, rinfo)) return;
     // Acknowledge before looking at the JSON: the forwarder's link statistics count our ACKs, and
     // a body we cannot read is our problem to count, not a reason for it to think we are gone.
     if (id === GwmpId.PUSH_DATA) this.reply(encodePushAck(token), rinfo);
@@ -245,6 +261,29 @@ export class GwmpServer {
     }
   }
 
+  /**
+   * A refused forwarder gets no ACK (its own log then says the server is not answering, which is
+   * the truth) and no state here: only a counter.
+   */
+  private admitted(eui: string, now: number, rinfo: RemoteInfo): boolean {
+    const a = admit(eui, this.traffic, this.allow, now);
+    if (a.ok) {
+      if (a.evict !== undefined) this.traffic.delete(a.evict);
+      return true;
+    }
+    this.reject('unknown_gateway', rinfo, eui);
+    if (now - this.refusalLoggedAt >= 10 * 60_000) {
+      this.refusalLoggedAt = now;
+      this.deps.log.warn(
+        { gatewayEui: eui, from: `${rinfo.address}:${rinfo.port}`, listed: this.allow !== undefined },
+        this.allow
+          ? 'gwmp: refusing a packet forwarder not in lora.gateways'
+          : 'gwmp: refusing another packet forwarder; list yours in lora.gateways',
+      );
+    }
+    return false;
+  }
+
   /** A failing consumer (storage error…) is counted and logged; it must not take the socket down. */
   private guard(fn: () => void): void {
     try {
@@ -273,4 +312,5 @@ export const GWMP_REASONS = [
   'unknown_token',
   'send_failed',
   'handler_error',
+  'unknown_gateway',
 ] as const;

@@ -1,4 +1,5 @@
 import { UsageError } from '../domain/index.js';
+import { DEFAULT_TZ, localDate, zonedTimeToUtc } from '../util/local-time.js';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -9,14 +10,26 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * UNITS[m[2]!]!;
 }
 
-/** An ISO date/time, `today`, or a duration back from now (`1h` = one hour ago) → epoch ms. */
-export function parseTime(text: string, now: number): number {
+const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+
+/**
+ * An ISO date/time, `today`, or a duration back from now (`1h` = one hour ago) → epoch ms.
+ * `today`, a date and a date-time without an offset are the site's local time (`tz`), not the
+ * system's: a technician in Lampung means WIB whatever zone the Pi runs in.
+ */
+export function parseTime(text: string, now: number, tz = DEFAULT_TZ): number {
   if (/^\d+(?:\.\d+)?\s*[smhdw]$/.test(text.trim())) return now - parseDuration(text);
   if (text === 'now') return now;
   if (text === 'today') {
-    const d = new Date(now);
-    d.setHours(0, 0, 0, 0);
-    return d.getTime();
+    const [y, m, d] = localDate(now, tz).split('-').map(Number) as [number, number, number];
+    return zonedTimeToUtc(tz, y, m, d);
+  }
+  const local = LOCAL_RE.exec(text.trim());
+  if (local) {
+    const [y, mo, d, h, mi, s] = local.slice(1).map((x) => Number(x ?? 0)) as number[];
+    const t = zonedTimeToUtc(tz, y!, mo!, d!, h, mi, s);
+    if (Number.isFinite(t) && mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h! < 24 && mi! < 60 && s! < 60)
+      return t;
   }
   const t = Date.parse(text);
   if (Number.isNaN(t))

@@ -1,6 +1,7 @@
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { LEVELS, READING_TYPES } from '../domain/index.js';
+import { DEFAULT_TZ, isTimeZone } from '../util/local-time.js';
 
 /**
  * The one schema of the config file: the source of the TypeScript types and of the documented
@@ -27,6 +28,11 @@ const site = z.strictObject({
   park: z.string().default('TNWK'),
   lat: latitude,
   lon: longitude,
+  /** The site's IANA time zone: local days (summary, export, `today`) and every schedule use it. */
+  tz: z
+    .string()
+    .refine(isTimeZone, { message: 'is not a time zone; use an IANA name such as "Asia/Jakarta"' })
+    .default(DEFAULT_TZ),
 });
 
 const gateway = z.strictObject({
@@ -150,6 +156,17 @@ const lora = z
       })
       .prefault({}),
     dedup_s: z.number().int().min(0).max(600).default(10),
+    /** Packet forwarder EUIs (gateway_ID) served; absent, the first 4 heard are (drivers/gwmp/admission.ts). */
+    gateways: z
+      .array(
+        z
+          .string()
+          .regex(/^[0-9a-fA-F]{16}$/, 'must be 16 hex digits (gateway_ID in global_conf.json)')
+          .transform((s) => s.toLowerCase()),
+      )
+      .min(1)
+      .max(32)
+      .optional(),
     devices: z.array(loraDevice).default([]),
   })
   .optional();

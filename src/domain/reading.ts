@@ -12,10 +12,22 @@ export type Via = 'serial' | 'lora' | 'mqtt';
 /** Radio metadata of a LoRa reading (from the packet forwarder's rxpk). */
 export interface Radio {
   rssi: number;
-  snr: number;
+  /** dB; LoRa only (an FSK demodulator reports none). */
+  snr?: number;
   /** MHz */
   freq: number;
-  sf: number;
+  /** LoRa spreading factor; absent for FSK, which has none. */
+  sf?: number;
+  /** Only for FSK (AS923 DR7); LoRa, by far the usual case, is implied. */
+  modu?: 'FSK';
+  /** FSK data rate in bit/s (the forwarder's numeric `datr`). */
+  datr?: number;
+}
+
+/** "SF10" or "FSK 50 kbit/s", for the CLI's one-line views of a reading. */
+export function radioRate(r: Radio): string {
+  if (r.modu === 'FSK') return `FSK ${(r.datr ?? 0) / 1000} kbit/s`;
+  return `SF${r.sf}`;
 }
 
 /** Field values: numbers, except text fields such as cam `label`. */

@@ -1,8 +1,10 @@
+import { type Logger as CronLogger, type ScheduledTask, schedule } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Clock, EventSink } from '../domain/index.js';
 import type { Db } from '../store/db.js';
 import { prune } from '../store/prune.js';
+import type { RunLog } from '../store/run-log.js';
 import type { StoreWriter } from '../store/writer.js';
 import { buildSummary, type DailySummary, previousDay, storeSummary } from '../uplink/summary.js';
 import type { Counters } from './counters.js';
@@ -17,6 +19,48 @@ export interface JobDeps {
   clock: Clock;
   events: EventSink;
   log: Logger;
+  /** When the gateway was running; the summary's uptime comes from it. */
+  runLog?: RunLog;
+}
+
+/** One line of the cron table: a name for the log, when (cron, in the site's zone), what. */
+export interface Job {
+  name: string;
+  cron: string;
+  run: () => unknown;
+}
+
+/** node-cron's own messages (missed runs, overlaps) go to our log, not to its coloured console lines. */
+function cronLogger(log: Logger): CronLogger {
+  const text = (m: string | Error) => (m instanceof Error ? m.message : m);
+  return {
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+    error: (m, err) => log.warn({ err: m instanceof Error ? m : err }, text(m)),
+    debug: (m, err) => log.debug({ err: m instanceof Error ? m : err }, text(m)),
+  };
+}
+
+/**
+ * Starts the jobs on their cron in the site's time zone `tz` (most Pi images run in UTC: without
+ * it the 00:05 summary would run at 07:05 WIB and cover the wrong day). A job that throws or
+ * rejects is logged with its error and runs again at its next time.
+ */
+export function scheduleJobs(jobs: readonly Job[], tz: string, log: Logger): ScheduledTask[] {
+  const logger = cronLogger(log);
+  return jobs.map((j) =>
+    schedule(
+      j.cron,
+      async () => {
+        try {
+          await j.run();
+        } catch (err) {
+          log.warn({ err, job: j.name }, `scheduled job ${j.name} failed; it runs again at its next time`);
+        }
+      },
+      { name: j.name, timezone: tz, logger },
+    ),
+  );
 }
 
 /**
@@ -46,11 +90,14 @@ export function runPrune(d: JobDeps, c: Config): void {
 }
 
 /** Yesterday's Satu Data summary for the village, stored (for `siaga export`) and returned to publish. */
-export function runSummary(d: JobDeps, c: Config, startedAt: number): DailySummary {
+export function runSummary(d: JobDeps, c: Config): DailySummary {
   d.writer.flush();
+  // The run up to this moment counts, whatever the heartbeat schedule is.
+  d.runLog?.tick();
   const now = d.clock.now();
-  const s = buildSummary(d.db, previousDay(now), c.gateway.site, c.gateway.id, {
-    uptimeS: Math.round((now - startedAt) / 1000),
+  const tz = c.gateway.site.tz;
+  const s = buildSummary(d.db, previousDay(now, tz), c.gateway.site, c.gateway.id, {
+    tz,
     zones: c.zones.map((z) => z.id),
     nodes: c.nodes.map((n) => n.id),
     fenceMinKv: c.detection.fence_min_kv,
@@ -74,17 +121,24 @@ export function loraRejectedReporter(counters: Counters, events: EventSink): () 
   };
 }
 
-/** Keeps the last status in SQLite so `siaga status` can still say something when the gateway is down. */
+/**
+ * Keeps the last status in SQLite so `siaga status` can still say something when the gateway is
+ * down, and marks the gateway as running up to now in the run log, in the same commit.
+ */
 export function statusSaver(d: Omit<JobDeps, 'events'>, status: () => Record<string, unknown>): () => void {
   const put = d.db.prepare(
     "INSERT INTO meta (key, value) VALUES ('status', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
   );
+  const save = d.db.transaction((snapshot: string) => {
+    put.run(snapshot);
+    d.runLog?.tick();
+  });
   return () => {
     try {
       d.writer.flush();
-      put.run(JSON.stringify({ ...status(), saved_at: d.clock.now() }));
+      save(JSON.stringify({ ...status(), saved_at: d.clock.now() }));
     } catch (e) {
-      d.log.warn({ err: String(e) }, 'could not save the status snapshot');
+      d.log.warn({ err: e }, 'could not save the status snapshot');
     }
   };
 }

@@ -46,29 +46,49 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
+/** FSK bit rates a LoRa concentrator can demodulate (SX1301/SX1302: 500 bit/s to 250 kbit/s). */
+const FSK_MIN_BPS = 500;
+const FSK_MAX_BPS = 250_000;
+
 /**
- * Reads the radio metadata of one rxpk. Reason `bad_rxpk` when a field we report is missing.
- * sx1302 forwarders may put per-antenna values in `rsig[]` instead of top-level rssi/lsnr.
+ * The antenna that heard the frame best. A concentrator with several antennas (sx1302 `rsig[]`)
+ * reports each one; antenna 0 may be the one facing away from the forest edge, and a link budget
+ * judged by it would send a technician up the wrong pole.
+ */
+function strongestAntenna(rsig: unknown): { rssi: number; snr: number | undefined } | undefined {
+  if (!Array.isArray(rsig)) return undefined;
+  let best: { rssi: number; snr: number | undefined } | undefined;
+  for (const a of rsig) {
+    if (typeof a !== 'object' || a === null) continue;
+    const { rssic, lsnr } = a as Record<string, unknown>;
+    if (!isNum(rssic)) continue;
+    if (best === undefined || rssic > best.rssi) best = { rssi: rssic, snr: isNum(lsnr) ? lsnr : undefined };
+  }
+  return best;
+}
+
+/**
+ * Reads the radio metadata of one rxpk (PROTOCOL.TXT §4). Reason `bad_rxpk` when a field we
+ * report is missing. LoRa needs `datr` "SFxBWy" and an SNR; FSK (AS923 DR7) carries `datr` as a
+ * number in bit/s and no `lsnr` at all, because an FSK demodulator has no SNR to give.
  */
 function radioOf(rx: Record<string, unknown>): Radio | string {
-  const rsig = Array.isArray(rx.rsig) ? (rx.rsig[0] as Record<string, unknown> | undefined) : undefined;
-  const rssi = isNum(rx.rssi) ? rx.rssi : isNum(rsig?.rssic) ? rsig.rssic : undefined;
-  const snr = isNum(rx.lsnr) ? rx.lsnr : isNum(rsig?.lsnr) ? rsig.lsnr : undefined;
+  const antenna = strongestAntenna(rx.rsig);
+  const rssi = antenna?.rssi ?? (isNum(rx.rssi) ? rx.rssi : undefined);
   if (rssi === undefined) return 'no rssi';
-  if (snr === undefined) return 'no lsnr';
   if (!isNum(rx.freq) || rx.freq <= 0) return 'no freq';
-  let sf: number;
-  if (typeof rx.datr === 'string') {
-    const m = DATR.exec(rx.datr);
-    if (m === null) return `datr ${rx.datr.slice(0, 16)}`;
-    sf = Number(m[1]);
-    if (sf < 5 || sf > 12) return `datr ${rx.datr}`;
-  } else if (isNum(rx.datr) && rx.modu === 'FSK') {
-    // FSK (AS923 DR7) has no spreading factor; 0 marks it without inventing one.
-    sf = 0;
-  } else {
-    return 'no datr';
+  if (rx.modu === 'FSK') {
+    const bps = rx.datr;
+    if (!isNum(bps) || !Number.isInteger(bps) || bps < FSK_MIN_BPS || bps > FSK_MAX_BPS) return 'fsk datr';
+    return { rssi, freq: rx.freq, modu: 'FSK', datr: bps };
   }
+  const snr = antenna?.snr ?? (isNum(rx.lsnr) ? rx.lsnr : undefined);
+  if (snr === undefined) return 'no lsnr';
+  if (typeof rx.datr !== 'string') return 'no datr';
+  const m = DATR.exec(rx.datr);
+  if (m === null) return `datr ${rx.datr.slice(0, 16)}`;
+  const sf = Number(m[1]);
+  if (sf < 5 || sf > 12) return `datr ${rx.datr}`;
   return { rssi, snr, freq: rx.freq, sf };
 }
 

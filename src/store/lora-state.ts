@@ -10,8 +10,8 @@ export interface GatewayStats {
   rxPackets: number;
   /** Sum of the forwarder's `txnb` (packets emitted per report interval). */
   txPackets: number;
-  /** The last `stat` object as received, or null when none has come yet. */
-  lastStat: Record<string, unknown> | null;
+  /** The numeric fields of the last `stat` (STAT_FIELDS), or null when none has come yet. */
+  lastStat: Record<string, number> | null;
   lastSeen: number;
 }
 
@@ -33,6 +33,39 @@ const countOf = (x: unknown): number =>
   typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= MAX_PER_REPORT ? x : 0;
 
 /**
+ * The `stat` fields worth keeping (PROTOCOL.TXT §4, plus the sx1302 forwarder's `temp`): position,
+ * packet counts, ACK ratio. Everything else in a stat object, and any field that is not a finite
+ * number, is dropped: a hostile forwarder's 60 KB stat must not reach the table, the status or the
+ * snapshot written to the SD card every minute.
+ */
+export const STAT_FIELDS = [
+  'rxnb',
+  'rxok',
+  'rxfw',
+  'ackr',
+  'dwnb',
+  'txnb',
+  'lati',
+  'long',
+  'alti',
+  'temp',
+] as const;
+
+/** At most this many forwarders keep a `gwmp_stats` row (the most recently heard). */
+export const MAX_STAT_ROWS = 32;
+/** A forwarder silent this long loses its row. */
+export const STAT_RETENTION_MS = 7 * 24 * 3600_000;
+
+export function numericStat(stat: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of STAT_FIELDS) {
+    const v = stat[k];
+    if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  }
+  return out;
+}
+
+/**
  * LoRaWAN device counters and packet forwarder statistics in SQLite (tables `lora_state` and
  * `gwmp_stats`). The FCnt lives in a cache in front of the table because every uplink reads it;
  * the write goes straight to SQLite so an accepted counter survives a crash (replay protection).
@@ -43,7 +76,9 @@ export class LoraStateStore implements FcntStore {
   private readonly getFcnt: Statement<[string], { fcnt: number }>;
   private readonly putFcnt: Statement<[string, number, number]>;
   private readonly putStat: Statement<[string, number, number, string, number]>;
-  private readonly allStats: Statement<[], StatRow>;
+  private readonly allStats: Statement<[number], StatRow>;
+  private readonly pruneStats: Statement<[number, number]>;
+  private readonly recordStatTxn: (gatewayEui: string, stat: Record<string, number>, ts: number) => void;
   /** With a group-commit writer: FCnts waiting to be written inside its next transaction. */
   private readonly dirty = new Map<string, { fcnt: number; ts: number }>();
 
@@ -71,9 +106,22 @@ export class LoraStateStore implements FcntStore {
            last_stat = excluded.last_stat,
            last_seen = excluded.last_seen`,
       );
+      // Newest first, then by EUI: rows from before the bound (or a slow prune) never flood the status.
       this.allStats = db.prepare(
-        'SELECT gateway_eui, rx_packets, tx_packets, last_stat, last_seen FROM gwmp_stats ORDER BY gateway_eui',
+        `SELECT * FROM (
+           SELECT gateway_eui, rx_packets, tx_packets, last_stat, last_seen FROM gwmp_stats
+           ORDER BY last_seen DESC LIMIT ?
+         ) ORDER BY gateway_eui`,
       );
+      this.pruneStats = db.prepare(
+        `DELETE FROM gwmp_stats WHERE last_seen < ? OR gateway_eui NOT IN (
+           SELECT gateway_eui FROM gwmp_stats ORDER BY last_seen DESC LIMIT ?
+         )`,
+      );
+      this.recordStatTxn = db.transaction((eui: string, stat: Record<string, number>, ts: number) => {
+        this.putStat.run(eui, countOf(stat.rxnb), countOf(stat.txnb), JSON.stringify(stat), ts);
+        this.pruneStats.run(ts - STAT_RETENTION_MS, MAX_STAT_ROWS);
+      });
     } catch (e) {
       throw toStorageError(e, 'cannot prepare lora state statements');
     }
@@ -113,16 +161,29 @@ export class LoraStateStore implements FcntStore {
     }
   }
 
-  /** Writes the FCnts set since the last call; runs inside the group-commit transaction. */
+  /**
+   * Writes the FCnts set since the last successful commit; runs inside the group-commit
+   * transaction. They stay pending until `committed`: a commit that fails (SQLITE_FULL comes at
+   * COMMIT, after these rows) must not lose a counter whose reading is committed on the retry, or
+   * a replay of that frame would be accepted after a restart.
+   */
   writeDirty(): void {
     for (const [key, d] of this.dirty) this.putFcnt.run(key, d.fcnt, d.ts);
+  }
+
+  /** The transaction that ran `writeDirty` committed. Nothing runs in between (it is synchronous). */
+  committed(): void {
     this.dirty.clear();
   }
 
-  /** Adds one forwarder `stat` report (GWMP PUSH_DATA) to the gateway's totals. */
+  /**
+   * Adds one forwarder `stat` report (GWMP PUSH_DATA) to the gateway's totals, keeping only its
+   * numeric STAT_FIELDS, and in the same commit drops rows of forwarders long silent or beyond
+   * MAX_STAT_ROWS, so the table stays bounded whatever arrives.
+   */
   recordStat(gatewayEui: string, stat: Record<string, unknown>, ts: number): void {
     try {
-      this.putStat.run(gatewayEui, countOf(stat.rxnb), countOf(stat.txnb), JSON.stringify(stat), ts);
+      this.recordStatTxn(gatewayEui, numericStat(stat), ts);
     } catch (e) {
       throw toStorageError(e, 'cannot store gwmp stats');
     }
@@ -131,7 +192,7 @@ export class LoraStateStore implements FcntStore {
   stats(): GatewayStats[] {
     let rows: StatRow[];
     try {
-      rows = this.allStats.all();
+      rows = this.allStats.all(MAX_STAT_ROWS);
     } catch (e) {
       throw toStorageError(e, 'cannot read gwmp stats');
     }
@@ -145,10 +206,13 @@ export class LoraStateStore implements FcntStore {
   }
 }
 
-function parseStat(text: string): Record<string, unknown> | null {
+/** Re-filtered on the way out too: a row written before the bound may hold anything. */
+function parseStat(text: string): Record<string, number> | null {
   try {
     const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? numericStat(v as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }

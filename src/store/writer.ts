@@ -38,7 +38,17 @@ export interface WriterDeps {
   /** Called once when writes start failing and once when they work again. */
   onStorageState?: (failing: boolean, error?: string) => void;
   /** Other state written inside every commit (the LoRa FCnts), so it is durable with its readings. */
-  participants?: { writeDirty(): void }[];
+  participants?: CommitParticipant[];
+}
+
+/**
+ * State written inside the group-commit transaction. `writeDirty` may run in a transaction that
+ * then fails (a full disk fails at COMMIT, after every row was written); only `committed` says the
+ * rows are durable, so a participant keeps them pending until then and writes them again.
+ */
+export interface CommitParticipant {
+  writeDirty(): void;
+  committed?(): void;
 }
 
 /** What a reading held in memory costs, roughly: its JSON plus the object and its ULID/node strings. */
@@ -215,6 +225,7 @@ export class StoreWriter {
       this.settle(false);
       return false;
     }
+    for (const p of this.deps.participants ?? []) p.committed?.();
     const info: CommitInfo = { readings: this.readings, events: this.events };
     for (const e of info.events) this.deliveredLive.delete(e.id);
     this.committedReadings += info.readings.length;

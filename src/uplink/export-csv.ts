@@ -1,5 +1,7 @@
 import type { Db } from '../store/db.js';
 import type { StoredReading } from '../store/readings.js';
+import type { RunSpan } from '../store/run-log.js';
+import { DEFAULT_TZ, formatLocalTime, localDate, zoneLabel } from '../util/local-time.js';
 import type { DailySummary, SummarySite } from './summary.js';
 import { DETECTION_TYPES, LEVEL_NAMES } from './summary-sections.js';
 
@@ -39,10 +41,27 @@ export const SUMMARY_CSV_COLUMNS = [
   'nodes_total',
   'nodes_online_pct',
   'gateway_uptime_s',
+  'gateway_running',
 ] as const;
 
+/**
+ * When the gateway ran within its day, for people: `00:00–06:12; 08:30–24:00 WIB` (a span that
+ * starts or ends on another day shows its date).
+ */
+export function runningText(day: string, running: readonly RunSpan[], tz: string): string {
+  if (running.length === 0) return '';
+  const hhmm = (t: number, end: boolean) => {
+    const [date, time] = formatLocalTime(t, tz).split(' ') as [string, string];
+    if (date === day) return time;
+    if (end && localDate(t - 1, tz) === day && time === '00:00') return '24:00';
+    return `${date} ${time}`;
+  };
+  const parts = running.map((s) => `${hhmm(s.from, false)}–${hhmm(s.to, true)}`);
+  return `${parts.join('; ')} ${zoneLabel(running[0]!.from, tz)}`;
+}
+
 /** The daily summaries as CSV, one row per day, with the site metadata columns. */
-export function summaryCsv(summaries: readonly DailySummary[]): string {
+export function summaryCsv(summaries: readonly DailySummary[], tz = DEFAULT_TZ): string {
   let out = csvLine(SUMMARY_CSV_COLUMNS);
   for (const s of summaries) {
     out += csvLine([
@@ -64,6 +83,7 @@ export function summaryCsv(summaries: readonly DailySummary[]): string {
       s.nodes.total,
       s.nodes.online_pct,
       s.gateway.uptime_s,
+      runningText(s.day, s.gateway.running ?? [], tz),
     ]);
   }
   return out;
@@ -82,6 +102,7 @@ export const READINGS_CSV_COLUMNS = [
   'type',
   'ts',
   'time_utc',
+  'time_local',
   'via',
   'clock_ok',
   'values',
@@ -102,6 +123,7 @@ export function* readingsCsv(
   site: SummarySite,
   gatewayId: string,
 ): Generator<string, void, undefined> {
+  const tz = site.tz ?? DEFAULT_TZ;
   yield csvLine(READINGS_CSV_COLUMNS);
   const meta = [gatewayId, site.village_code, site.name, site.park, site.lat, site.lon];
   const rows = db
@@ -126,6 +148,7 @@ export function* readingsCsv(
       r.type,
       r.ts,
       new Date(r.ts).toISOString(),
+      formatLocalTime(r.ts, tz, { seconds: true }),
       r.via,
       r.clock_ok === 1,
       r.v,

@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.js';
+import { coveredMs, type RunSpan } from '../store/run-log.js';
 
 /**
  * The SQL aggregation behind each section of the daily summary, over [from, to) in epoch ms.
@@ -70,13 +71,15 @@ export function readingCounts(db: Db, from: number, to: number, fenceMinKv: numb
 
 /**
  * Minutes at each level per zone and for the village (the worst zone at each moment), from
- * `level` events. A zone starts at its last level before `from` (NORMAL if none).
+ * `level` events, counted only while the gateway was running (`running`). A zone starts at its
+ * last level before `from` (NORMAL if none).
  */
 export function levelMinutes(
   db: Db,
   from: number,
   to: number,
   configuredZones: readonly string[],
+  running: readonly RunSpan[],
 ): { village: Record<LevelName, number>; zones: Record<string, Record<LevelName, number>> } {
   const zoneLevel = new Map<string, string>();
   for (const z of configuredZones) zoneLevel.set(z, 'NORMAL');
@@ -102,7 +105,7 @@ export function levelMinutes(
     return LEVEL_NAMES[w]!;
   };
   const accrue = (until: number, since: number) => {
-    const dt = until - since;
+    const dt = coveredMs(running, since, until);
     if (dt <= 0) return;
     for (const [z, l] of zoneLevel) {
       const acc = zonesMs.get(z) ?? emptyLevels();
@@ -139,17 +142,19 @@ export function sirenUsage(db: Db, from: number, to: number): { activations: num
 }
 
 /**
- * Nodes known (configured, in node_state, or in events) and their online share of [from, to),
- * from node_offline/node_online events; a node is online at `from` unless its last event before
- * was node_offline. `onlinePct` is null with no nodes or an empty window.
+ * Nodes known (configured, in node_state, or in events) and their online share of the time the
+ * gateway was running in [from, to) (`running`), from node_offline/node_online events; a node is
+ * online at `from` unless its last event before was node_offline. `onlinePct` is null with no
+ * nodes or no running time: a gateway that was off cannot say its nodes were online.
  */
 export function nodeUptime(
   db: Db,
   from: number,
   to: number,
   configuredNodes: readonly string[],
+  running: readonly RunSpan[],
 ): { total: number; onlinePct: number | null } {
-  const span = to - from;
+  const span = coveredMs(running, from, to);
   const nodeOnline = new Map<string, boolean>();
   for (const n of configuredNodes) nodeOnline.set(n, true);
   for (const r of db.prepare('SELECT node FROM node_state').all() as { node: string }[]) {
@@ -180,11 +185,11 @@ export function nodeUptime(
       if (!offlineSince.has(e.node)) offlineSince.set(e.node, e.ts);
     } else {
       const since = offlineSince.get(e.node);
-      if (since !== undefined) offlineMs += e.ts - since;
+      if (since !== undefined) offlineMs += coveredMs(running, since, e.ts);
       offlineSince.delete(e.node);
     }
   }
-  for (const since of offlineSince.values()) offlineMs += to - since;
+  for (const since of offlineSince.values()) offlineMs += coveredMs(running, since, to);
   const total = nodeOnline.size;
   const onlinePct =
     total === 0 || span === 0 ? null : round1((100 * (total * span - offlineMs)) / (total * span));

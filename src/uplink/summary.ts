@@ -1,5 +1,7 @@
 import type { Db } from '../store/db.js';
-import { dayWindow, tzLabel } from './local-day.js';
+import { type RunSpan, runSpans } from '../store/run-log.js';
+import { DEFAULT_TZ } from '../util/local-time.js';
+import { dayOffsetLabel, dayWindow } from './local-day.js';
 import type { SiteInfo } from './payloads.js';
 import { type LevelName, levelMinutes, nodeUptime, readingCounts, sirenUsage } from './summary-sections.js';
 
@@ -11,17 +13,15 @@ export {
   SUMMARY_CSV_COLUMNS,
   summaryCsv,
 } from './export-csv.js';
-export { dayWindow, localDay, previousDay } from './local-day.js';
+export { dayWindow, localDay, nextDay, previousDay } from './local-day.js';
 export { DETECTION_TYPES, LEVEL_NAMES } from './summary-sections.js';
 
-/** The site the summary speaks for: the same fields the retained status carries. */
-export type SummarySite = SiteInfo;
+/** The site the summary speaks for: the fields the retained status carries, and its time zone. */
+export type SummarySite = SiteInfo & { tz?: string };
 
 export interface SummaryOptions {
-  /** Minutes east of UTC of the gateway's local day; default 420 (WIB). */
-  tzOffsetMin?: number;
-  /** Process uptime at summary time, seconds. */
-  uptimeS?: number;
+  /** IANA zone of the site's local day (`gateway.site.tz`); default Asia/Jakarta (WIB). */
+  tz?: string;
   /** Configured zones/nodes, so idle ones still count (e.g. 0 minutes at AWAS, a node never heard). */
   zones?: readonly string[];
   nodes?: readonly string[];
@@ -46,13 +46,16 @@ export interface DailySummary {
   zones: Record<string, Record<LevelName, number>>;
   sirens: { activations: number; seconds_on: number };
   nodes: { total: number; online_pct: number | null };
-  gateway: { uptime_s: number | null };
+  /** Seconds of the day the gateway was running, and when (epoch ms spans). */
+  gateway: { uptime_s: number; running: RunSpan[] };
 }
 
 /**
  * The daily per-village summary (behaviour.md, Daily summary / Satu Data), computed from SQLite
- * for one local day of the gateway. Indonesia has no DST; the gateway's local time is WIB
- * (UTC+7) unless `tzOffsetMin` says otherwise (WITA +480, WIT +540).
+ * for one local day of the site (`gateway.site.tz`, WIB unless configured otherwise).
+ *
+ * It speaks only for the time the gateway was running (the run log, `store/run-log.ts`): a day
+ * it never saw has `uptime_s` 0, no minutes at any level and no online %, never "all quiet".
  *
  * Definitions (so the centre can compare villages):
  * - readings.received: readings stored with ts in the day; by_type: the same per type.
@@ -63,10 +66,13 @@ export interface DailySummary {
  * - elephant_detections: cam readings with label "elephant" (any confidence).
  * - minutes_at_level: the village's level (the worst zone at each moment), from `level` events;
  *   zones: the same per zone. A zone starts the day at its last level before midnight (NORMAL if none).
+ *   Only running time counts, so the minutes add up to uptime_s / 60, not to 1,440.
  * - sirens: activations that started in the day; seconds on within the day (from siren_log).
- * - nodes.online_pct: online node-time / (nodes × day), from node_offline/node_online events;
- *   a node is online at the start of the day unless its last event before was node_offline.
- * - gateway.uptime_s: the process uptime the caller passes (null when unknown).
+ * - nodes.online_pct: online node-time / (nodes × running time), from node_offline/node_online
+ *   events; a node is online at the start of the day unless its last event before was
+ *   node_offline. Null when the gateway did not run that day.
+ * - gateway.uptime_s / running: the part of the day covered by a run of the gateway: from its
+ *   start to its last heartbeat (or clean stop). A crash loses at most one heartbeat interval.
  */
 export function buildSummary(
   db: Db,
@@ -75,16 +81,18 @@ export function buildSummary(
   gatewayId: string,
   opts: SummaryOptions = {},
 ): DailySummary {
-  const tz = opts.tzOffsetMin ?? 420;
+  const tz = opts.tz ?? site.tz ?? DEFAULT_TZ;
   const { from, to: dayEnd } = dayWindow(day, tz);
   const to = opts.now !== undefined ? Math.max(from, Math.min(dayEnd, opts.now)) : dayEnd;
+  const running = runSpans(db, from, to);
+  const uptimeMs = running.reduce((n, s) => n + (s.to - s.from), 0);
   const r = readingCounts(db, from, to, opts.fenceMinKv ?? 4.0);
-  const levels = levelMinutes(db, from, to, opts.zones ?? []);
+  const levels = levelMinutes(db, from, to, opts.zones ?? [], running);
   const sirens = sirenUsage(db, from, to);
-  const nodes = nodeUptime(db, from, to, opts.nodes ?? []);
+  const nodes = nodeUptime(db, from, to, opts.nodes ?? [], running);
   return {
     day,
-    tz: tzLabel(tz),
+    tz: dayOffsetLabel(day, tz),
     from,
     to,
     gw: gatewayId,
@@ -97,7 +105,7 @@ export function buildSummary(
     zones: levels.zones,
     sirens: { activations: sirens.activations, seconds_on: Math.round(sirens.ms / 1000) },
     nodes: { total: nodes.total, online_pct: nodes.onlinePct },
-    gateway: { uptime_s: opts.uptimeS ?? null },
+    gateway: { uptime_s: Math.round(uptimeMs / 1000), running },
   };
 }
 

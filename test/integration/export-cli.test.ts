@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Clock } from '../../src/domain/index.js';
 import { encodeSg1 } from '../../src/ingest/sg1.js';
 import { startGateway } from '../../src/main.js';
+import { formatLocalTime } from '../../src/util/local-time.js';
 import { silentLog, tmpDir } from '../helpers/gateway.js';
 import { CLI } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/mosquitto.js';
@@ -80,11 +81,13 @@ function records(text: string): Record<string, string>[] {
 }
 
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
+const wibDay = (t: number) => isoDay(t + 7 * 3_600_000);
 
 describe('siaga export, run as a user runs it', () => {
   let dir: string;
   let configFile: string;
   const now = Date.now();
+  let ranAt = 0;
 
   beforeAll(async () => {
     dir = tmpDir('siaga-export-');
@@ -112,6 +115,7 @@ log: {level: silent}
     // The gateway's wall clock; one reading arrives while it is unsynced (after a power cut, R7).
     let offset = 0;
     const clock: Clock = { now: () => Date.now() + offset };
+    const startedAt = Date.now();
     const gw = await startGateway({
       config: loadConfig(configFile).config,
       log: silentLog,
@@ -150,6 +154,9 @@ log: {level: silent}
       offset = 0;
       gw.ingest.acceptLine(encodeSg1({ node: 'btn-pos1', seq: 5, type: 'btn', v: { p: 1 } }), serial);
       await until('the panic button raised AWAS', () => gw.status().levels['z-braja'] === 'AWAS');
+      ranAt = Date.now();
+      // Long enough that its uptime is whole seconds, not rounded to 0.
+      await until('the gateway ran a few seconds', () => Date.now() - startedAt >= 3000);
     } finally {
       await gw.stop();
     }
@@ -231,49 +238,53 @@ log: {level: silent}
     }
   });
 
-  it('--summary writes one row per day with the village code; no secret in it', async () => {
-    const from = isoDay(now - DAY_MS);
-    const to = isoDay(now + 2 * DAY_MS);
-    const r = await siaga(
-      dir,
-      '-c',
-      configFile,
-      'export',
-      '--summary',
-      '--from',
-      from,
-      '--to',
-      to,
-      '-o',
-      'summary.csv',
-    );
+  it('--summary on a database created today writes today only: days the gateway never ran are not "all quiet"', async () => {
+    const r = await siaga(dir, '-c', configFile, 'export', '--summary', '--from', '4d', '-o', 'summary.csv');
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toMatch(/wrote 3 day\(s\) to summary\.csv/);
+    // The range it covered, in the site's local time.
+    expect(r.stdout).toMatch(
+      /wrote 1 day\(s\) to summary\.csv \(\d{4}-\d{2}-\d{2} \d{2}:\d{2} WIB – \d{4}-\d{2}-\d{2} \d{2}:\d{2} WIB\)/,
+    );
     const text = readFileSync(join(dir, 'summary.csv'), 'utf8');
     const rows = records(text);
-    expect(rows).toHaveLength(3);
-    expect(new Set(rows.map((x) => x.day)).size).toBe(3);
-    for (const row of rows) {
-      expect(row).toMatchObject({
-        village_code: '18.07.11.2005',
-        site_name: SITE_NAME,
-        gateway_id: 'gw-export',
-      });
-    }
-    // The four readings of today (the 1970 one is not in range) are on one of the days.
-    const total = rows.reduce((n, x) => n + Number(x.readings_received), 0);
-    expect(total).toBe(4);
-    const busy = rows.find((x) => Number(x.readings_received) > 0)!;
-    expect(busy).toMatchObject({
+    expect(rows).toHaveLength(1);
+    const [today] = rows;
+    expect(today).toMatchObject({
+      day: wibDay(ranAt),
+      tz: '+07:00',
+      village_code: '18.07.11.2005',
+      site_name: SITE_NAME,
+      gateway_id: 'gw-export',
+      readings_received: '4',
       detections_btn: '1',
       detections_cam: '1',
       detections_seis: '1',
       elephant_detections: '1',
     });
+    // The gateway ran for seconds: the minutes at each level add up to that, not to 1,440.
+    const uptime = Number(today!.gateway_uptime_s);
+    const minutes = ['normal', 'waspada', 'siaga', 'awas'].reduce(
+      (n, l) => n + Number(today![`minutes_${l}`]),
+      0,
+    );
+    expect(uptime).toBeGreaterThan(0);
+    expect(uptime).toBeLessThan(3600);
+    expect(minutes).toBeLessThan(60);
+    expect(today!.gateway_running).toMatch(/^\d{2}:\d{2}–\d{2}:\d{2} WIB$/);
     for (const s of [UPLINK_PASSWORD, CMD_SECRET]) {
       expect(text).not.toContain(s);
       expect(r.stdout).not.toContain(s);
     }
+  });
+
+  it('readings carry their time in the site zone beside UTC', async () => {
+    const r = await siaga(dir, '-c', configFile, 'export', '--from', 'today', '-o', 'today.csv');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const rows = records(readFileSync(join(dir, 'today.csv'), 'utf8'));
+    const btn = rows.find((x) => x.type === 'btn')!;
+    const ts = Date.parse(btn.time_utc!);
+    expect(btn.time_local).toBe(formatLocalTime(ts, 'Asia/Jakarta', { seconds: true }));
+    expect(btn.time_local).toMatch(/ WIB$/);
   });
 
   it('--from after --to is a usage error (exit 64) that says so', async () => {

@@ -2,6 +2,7 @@ import type { Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_UNLISTED_GATEWAYS } from '../../drivers/gwmp/admission.js';
 import type { PushBody, Txpk } from '../../drivers/gwmp/packet.js';
 import { decodeGwmp, encodePullData, encodePushData, encodeTxAck } from '../../drivers/gwmp/packet.js';
 import { GwmpServer } from '../../drivers/gwmp/server.js';
@@ -13,6 +14,7 @@ import type { FcntStore } from '../../src/ingest/lora-uplink.js';
 import { LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
+import { until } from '../helpers/wait.js';
 
 const EUI = 'aa555a0000000101';
 const log = pino({ level: 'silent' });
@@ -194,6 +196,26 @@ describe('GwmpServer over real UDP', () => {
     await tick();
     expect(counts).toEqual(['handler_error', 'handler_error']);
     await s2.stop();
+  });
+
+  it('serves a bounded number of forwarders: strangers get no ACK and no state, only a count', async () => {
+    const strangers = Array.from({ length: 200 }, (_, i) => `ee${i.toString(16).padStart(14, '0')}`);
+    for (const [i, eui] of strangers.entries()) fwd.send(encodePushData(i, eui, { stat: { rxnb: 1 } }), port);
+    await until('all 200 handled', () => stats.length + counts.length >= 200);
+    expect(stats).toHaveLength(MAX_UNLISTED_GATEWAYS);
+    expect(counts).toEqual(Array(200 - MAX_UNLISTED_GATEWAYS).fill('unknown_gateway'));
+    expect(server.stats()).toHaveLength(MAX_UNLISTED_GATEWAYS);
+    await tick();
+    expect(fwd.inbox).toHaveLength(MAX_UNLISTED_GATEWAYS); // ACKs only for those served
+
+    // An allow-list (SIGHUP) forgets the others at once and serves the listed one.
+    server.setGateways([EUI.toUpperCase()]);
+    expect(server.stats()).toEqual([]);
+    fwd.send(encodePullData(7, EUI), port);
+    fwd.send(encodePullData(8, strangers[0]!), port);
+    await until('listed one served', () => server.stats().length === 1);
+    await until('stranger counted', () => counts.length === 200 - MAX_UNLISTED_GATEWAYS + 1);
+    expect(server.stats().map((t) => t.gatewayEui)).toEqual([EUI]);
   });
 });
 

@@ -9,7 +9,9 @@ import { ManualClock, StorageError } from '../../src/domain/index.js';
 import { LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
 import type { Db } from '../../src/store/db.js';
 import { openDb } from '../../src/store/db.js';
-import { LoraStateStore } from '../../src/store/lora-state.js';
+import { LoraStateStore, MAX_STAT_ROWS, STAT_RETENTION_MS } from '../../src/store/lora-state.js';
+import { StoreWriter } from '../../src/store/writer.js';
+import { silentLog } from '../helpers/gateway.js';
 
 const DEVICE: LoraDeviceConfig = {
   node: 'beam-11',
@@ -103,6 +105,38 @@ describe('LoraStateStore on a real SQLite file', () => {
     ]);
   });
 
+  it('keeps only the numeric stat fields and a bounded number of recent forwarders', () => {
+    const s = reopen();
+    const junk = { desc: 'x'.repeat(60_000), nested: { a: [1, 2, 3] }, time: '2026-12-01 07:00:00 GMT' };
+    const t0 = 1_763_892_000_000;
+    for (let i = 0; i < 500; i++) {
+      const eui = i.toString(16).padStart(16, '0');
+      s.recordStat(
+        eui,
+        { ...junk, rxnb: 1, rxok: 1, ackr: 100.0, lati: -5.02, long: 'east', temp: Number.NaN },
+        t0 + i,
+      );
+    }
+    const rows = reopen().stats();
+    expect(rows).toHaveLength(MAX_STAT_ROWS);
+    // The most recently heard are kept.
+    expect(rows.map((r) => r.lastSeen).sort()).toEqual(
+      Array.from({ length: MAX_STAT_ROWS }, (_, i) => t0 + 500 - MAX_STAT_ROWS + i),
+    );
+    expect(rows[0]!.lastStat).toEqual({ rxnb: 1, rxok: 1, ackr: 100, lati: -5.02 });
+    const n = open[0]!.prepare('SELECT count(*) FROM gwmp_stats').pluck().get() as number;
+    expect(n).toBe(MAX_STAT_ROWS);
+    const bytes = open[0]!.prepare('SELECT sum(length(last_stat)) FROM gwmp_stats').pluck().get() as number;
+    expect(bytes).toBeLessThan(MAX_STAT_ROWS * 200);
+    // A forwarder silent for longer than the retention loses its row at the next report of another.
+    s.recordStat('aaaaaaaaaaaaaaaa', { rxnb: 1 }, t0 + 500 + STAT_RETENTION_MS);
+    expect(
+      reopen()
+        .stats()
+        .map((r) => r.gatewayEui),
+    ).toEqual(['aaaaaaaaaaaaaaaa']);
+  });
+
   it('keeps the counter in memory when the disk refuses the write', () => {
     reopen().set('260b0001', 5, 1);
     const db = openDb(path, { readonly: true });
@@ -117,5 +151,80 @@ describe('LoraStateStore on a real SQLite file', () => {
     expect(err).toBeInstanceOf(StorageError);
     expect((err as StorageError).diskFull).toBe(true);
     expect(s.get('260b0001')).toBe(6);
+  });
+
+  it('keeps an FCnt pending through a failed commit, so a restart still refuses the replay of that frame', () => {
+    const clock = new ManualClock(1_763_892_000_000);
+    const gw = 'aa555a0000000101';
+    const session = (db: Db) => {
+      const participants: ConstructorParameters<typeof StoreWriter>[0]['participants'] = [];
+      const writer = new StoreWriter({
+        db,
+        log: silentLog,
+        // Only this test flushes: no timer may retry behind its back.
+        options: { maxRows: 1000, maxDelayMs: 600_000, retryMs: 600_000 },
+        participants,
+      });
+      const store = new LoraStateStore(db, writer);
+      // The disk fills between the FCnt rows and COMMIT, as SQLITE_FULL does on a real card.
+      let refuseOnce = false;
+      participants.push(store, {
+        writeDirty() {
+          if (!refuseOnce) return;
+          refuseOnce = false;
+          throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        },
+      });
+      const counts: string[] = [];
+      const h = new LoraUplinkHandler({
+        devices: [DEVICE],
+        dedupS: 10,
+        fcnt: store,
+        clock,
+        onFrame: (f) =>
+          writer.addReading({
+            id: `r-${f.seq}-${counts.length}`,
+            ts: clock.now(),
+            via: 'lora',
+            clockOk: true,
+            ...f,
+          }),
+        count: (r) => counts.push(r),
+      });
+      const send = (phy: Buffer) =>
+        h.handlePush(gw, {
+          rxpk: [{ freq: 922, datr: 'SF12BW125', rssi: -110, lsnr: -12.5, data: phy.toString('base64') }],
+        });
+      return { writer, counts, send, failNextCommit: () => (refuseOnce = true) };
+    };
+    const stored = (db: Db) =>
+      db.prepare("SELECT seq FROM readings WHERE node = 'beam-11' ORDER BY seq").pluck().all() as number[];
+
+    const db1 = openDb(path);
+    open.push(db1);
+    const a = session(db1);
+    a.send(buildPhyPayload(DEVICE, beam(41), 41));
+    expect(a.writer.flush()).toBe(true);
+    a.failNextCommit();
+    const f42 = buildPhyPayload(DEVICE, beam(42), 42);
+    a.send(f42);
+    expect(a.writer.flush()).toBe(false);
+    expect(a.writer.storageFailing).toBe(true);
+    // The disk has room again: the retry commits reading 42, and its counter with it.
+    expect(a.writer.flush()).toBe(true);
+    expect(stored(db1)).toEqual([41, 42]);
+    a.writer.close();
+    db1.close();
+
+    // A restart: the dedup window and the FCnt cache are gone, only SQLite remembers.
+    const db2 = openDb(path);
+    open.push(db2);
+    const b = session(db2);
+    b.send(f42);
+    b.send(buildPhyPayload(DEVICE, beam(43), 43));
+    b.writer.flush();
+    expect(b.counts).toEqual(['replay']);
+    expect(stored(db2)).toEqual([41, 42, 43]);
+    b.writer.close();
   });
 });

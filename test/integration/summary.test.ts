@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/domain/index.js';
 import { type Db, openDb } from '../../src/store/db.js';
+import { RunLog } from '../../src/store/run-log.js';
 import {
   buildSummary,
   csvField,
@@ -27,6 +29,23 @@ const GW = 'gw-tnwk-01';
 const DAY = '2025-11-23';
 const MIN = 60_000;
 const SECRET = 'cmd-secret-should-never-appear';
+
+/** A gateway process that ran from `start` to `end`, beating every minute (the real run log). */
+function ranFrom(db: Db, start: number, end: number, opts: { clean?: boolean } = {}): void {
+  const clock = new ManualClock(start);
+  let mono = 0;
+  const log = new RunLog(db, clock, () => mono);
+  log.begin();
+  while (clock.now() + MIN <= end) {
+    clock.advance(MIN);
+    mono += MIN;
+    log.tick();
+  }
+  const rest = end - clock.now();
+  clock.advance(rest);
+  mono += rest;
+  if (opts.clean ?? true) log.finish();
+}
 
 /** Minimal RFC 4180 parser, to prove the CSV reads back. */
 function parseCsv(text: string): string[][] {
@@ -61,7 +80,7 @@ function parseCsv(text: string): string[][] {
 describe('daily summary and CSV export', () => {
   let dir: string;
   let db: Db;
-  const { from, to } = dayWindow(DAY, 420);
+  const { from, to } = dayWindow(DAY, 'Asia/Jakarta');
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'siaga-summary-'));
@@ -116,6 +135,9 @@ describe('daily summary and CSV export', () => {
     for (const n of ['pir-1', 'cam-1', 'hb-1', 'fence-1']) ns.run(n);
   });
 
+  /** The gateway ran the whole day (started the evening before, still running the next morning). */
+  const ranAllDay = () => ranFrom(db, from - 3 * 60 * MIN, to + 60 * MIN);
+
   afterEach(() => {
     db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -129,8 +151,8 @@ describe('daily summary and CSV export', () => {
   });
 
   it('computes the expected numbers for a known day', () => {
+    ranAllDay();
     const s = buildSummary(db, DAY, SITE, GW, {
-      uptimeS: 86_000,
       zones: ['z-a', 'z-b', 'z-c'],
       nodes: ['beam-1'],
     });
@@ -152,12 +174,13 @@ describe('daily summary and CSV export', () => {
       sirens: { activations: 2, seconds_on: 270 },
       // 5 nodes × 24 h; fence-1 offline all day, pir-1 for 6 h → 90 of 120 node-hours
       nodes: { total: 5, online_pct: 75 },
-      gateway: { uptime_s: 86_000 },
+      gateway: { uptime_s: 86_400, running: [{ from, to }] },
     });
   });
 
   it('stores summaries in meta and exports them as CSV with the site columns, escaped right', () => {
-    const s = buildSummary(db, DAY, SITE, GW, { uptimeS: 86_000 });
+    ranAllDay();
+    const s = buildSummary(db, DAY, SITE, GW);
     storeSummary(db, s);
     storeSummary(db, s); // idempotent
     const loaded = loadSummaries(db, '2025-11-01', '2025-11-30');
@@ -180,7 +203,8 @@ describe('daily summary and CSV export', () => {
       elephant_detections: '1',
       minutes_awas: '30',
       siren_seconds_on: '270',
-      gateway_uptime_s: '86000',
+      gateway_uptime_s: '86400',
+      gateway_running: '00:00–24:00 WIB',
     });
     expect(csv).toContain('"Braja ""Harjo"", Sari"');
     expect(csv).not.toContain(SECRET);
@@ -200,6 +224,7 @@ describe('daily summary and CSV export', () => {
       via: 'lora',
       rssi: '-97',
       sf: '10',
+      time_local: '2025-11-23 01:01:00 WIB',
     });
     expect(JSON.parse(cam.values!)).toEqual({ label: 'elephant', conf: 0.91 });
     const human = recs.find((r) => r.node === 'cam-1' && r.seq === '2')!;

@@ -15,6 +15,7 @@ import {
   openUplink,
   sessionFromConfig,
 } from '../../src/ingest/lorawan.js';
+import { fskRxpk } from '../fixtures/semtech-rxpk.js';
 
 // Fixed test keys: the vectors below are made by lora-packet with them.
 const PIR: LoraDeviceConfig = {
@@ -304,16 +305,61 @@ describe('LoraUplinkHandler', () => {
     expect(h.handlePush(GW, { stat: {} })).toBe(0);
   });
 
-  it('takes radio values from rsig[] (sx1302 forwarders) and FSK has sf 0', () => {
+  it('takes radio values from the strongest antenna of rsig[] (sx1302 forwarders), not antenna 0', () => {
     const phy = buildPhyPayload(PIR, pir(1), 1);
     push(
-      rxpk(phy, { rssi: undefined, lsnr: undefined, rsig: [{ ant: 0, chan: 0, rssic: -101, lsnr: -3.2 }] }),
+      rxpk(phy, {
+        rssi: undefined,
+        lsnr: undefined,
+        rsig: [
+          { ant: 0, chan: 5, rssic: -118, lsnr: -14.5, etime: 'e0' },
+          { ant: 1, chan: 5, rssic: -96, lsnr: 8.25 },
+          { ant: 2, chan: 5, rssic: -104, lsnr: 1 },
+        ],
+      }),
     );
-    push(rxpk(buildPhyPayload(PIR, pir(2), 2), { modu: 'FSK', datr: 50000 }));
+    push(
+      rxpk(buildPhyPayload(PIR, pir(2), 2), {
+        rssi: undefined,
+        lsnr: undefined,
+        rsig: [{ rssic: -101, lsnr: -3.2 }],
+      }),
+    );
     expect(frames.map((f) => f.meta.radio)).toEqual([
+      { rssi: -96, snr: 8.25, freq: 922.2, sf: 10 },
       { rssi: -101, snr: -3.2, freq: 922.2, sf: 10 },
-      { rssi: -97, snr: 7.5, freq: 922.2, sf: 0 },
     ]);
+    expect(reasons()).toEqual({});
+  });
+
+  it('accepts an FSK uplink (AS923 DR7) exactly as the Semtech forwarder sends it: numeric datr, no lsnr', () => {
+    const phy = buildPhyPayload(PIR, pir(1), 1);
+    push(fskRxpk(phy));
+    const fsk2 = buildPhyPayload(PIR, pir(2), 2);
+    push(
+      fskRxpk(fsk2, {
+        rssi: undefined,
+        rsig: [
+          { ant: 0, chan: 8, rssic: -112 },
+          { ant: 1, chan: 8, rssic: -88 },
+        ],
+      }),
+    );
+    expect(reasons()).toEqual({});
+    expect(frames.map((f) => f.meta.radio)).toEqual([
+      { rssi: -75, freq: 921.8, modu: 'FSK', datr: 50000 },
+      { rssi: -88, freq: 921.8, modu: 'FSK', datr: 50000 },
+    ]);
+    expect(frames.map((f) => f.frame.seq)).toEqual([1, 2]);
+  });
+
+  it('refuses an FSK rxpk whose bit rate is not a number a concentrator could demodulate', () => {
+    const phy = buildPhyPayload(PIR, pir(1), 1);
+    for (const datr of ['SF7BW125', 0, 50000.5, 1e9, undefined]) {
+      push(rxpk(phy, { modu: 'FSK', datr, lsnr: undefined, codr: undefined }));
+    }
+    expect(reasons()).toEqual({ bad_rxpk: 5 });
+    expect(frames).toEqual([]);
   });
 
   it('counts a bad payload but still spends the counter', () => {

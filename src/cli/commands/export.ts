@@ -6,14 +6,17 @@ import {
   type DailySummary,
   loadSummaries,
   localDay,
+  nextDay,
   readingsCsv,
   summaryCsv,
 } from '../../uplink/summary.js';
+import { formatLocalTime } from '../../util/local-time.js';
 import { cliConfig, type GlobalOpts, readDb } from '../context.js';
 import { parseTime } from '../duration.js';
 import { action, out } from '../io.js';
 
-const DAY_MS = 86_400_000;
+/** A day the gateway never ran and that holds no reading says nothing: it is left out, not "quiet". */
+const sawSomething = (s: DailySummary) => s.gateway.uptime_s !== 0 || s.readings.received > 0;
 
 export function registerExport(program: Command): void {
   program
@@ -21,37 +24,43 @@ export function registerExport(program: Command): void {
     .description(
       'CSV of stored readings, or of the daily summaries, with the site columns (village code, park, coordinates)',
     )
-    .requiredOption('--from <time>', 'start: a date (2026-11-01), a date-time, or a duration back (7d)')
+    .requiredOption(
+      '--from <time>',
+      "start: a date (2026-11-01, the site's local day), a date-time, today, or a duration back (7d)",
+    )
     .option('--to <time>', 'end (default now)', 'now')
     .option('--summary', 'one row per day (Satu Data daily summary) instead of one row per reading')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(
       action(async (o: { from: string; to: string; summary?: boolean; output?: string }) => {
         const now = Date.now();
-        const from = parseTime(o.from, now);
-        const to = parseTime(o.to, now);
-        if (!(from < to)) throw new UsageError('--from must be before --to');
         const { config } = cliConfig(program.opts<GlobalOpts>());
+        const tz = config.gateway.site.tz;
+        const from = parseTime(o.from, now, tz);
+        const to = parseTime(o.to, now, tz);
+        if (!(from < to)) throw new UsageError('--from must be before --to');
         const db = readDb(config);
         const sink = o.output ? createWriteStream(o.output) : process.stdout;
         let rows = 0;
         try {
           if (o.summary) {
-            const stored = new Map(loadSummaries(db, localDay(from), localDay(to)).map((s) => [s.day, s]));
+            const first = localDay(from, tz);
+            const last = localDay(to - 1, tz);
+            const stored = new Map(loadSummaries(db, first, last).map((s) => [s.day, s]));
             const days: DailySummary[] = [];
-            for (let t = from; t < to; t += DAY_MS) {
-              const day = localDay(t);
-              days.push(
+            for (let day = first; day <= last; day = nextDay(day, tz)) {
+              const s =
                 stored.get(day) ??
-                  buildSummary(db, day, config.gateway.site, config.gateway.id, {
-                    zones: config.zones.map((z) => z.id),
-                    nodes: config.nodes.map((n) => n.id),
-                    fenceMinKv: config.detection.fence_min_kv,
-                    now,
-                  }),
-              );
+                buildSummary(db, day, config.gateway.site, config.gateway.id, {
+                  tz,
+                  zones: config.zones.map((z) => z.id),
+                  nodes: config.nodes.map((n) => n.id),
+                  fenceMinKv: config.detection.fence_min_kv,
+                  now,
+                });
+              if (sawSomething(s)) days.push(s);
             }
-            sink.write(summaryCsv(days));
+            sink.write(summaryCsv(days, tz));
             rows = days.length;
           } else {
             for (const line of readingsCsv(db, from, to, config.gateway.site, config.gateway.id)) {
@@ -69,7 +78,10 @@ export function registerExport(program: Command): void {
               e ? reject(e) : resolve(),
             ),
           );
-          out(`wrote ${rows} ${o.summary ? 'day(s)' : 'reading(s)'} to ${o.output}`);
+          out(
+            `wrote ${rows} ${o.summary ? 'day(s)' : 'reading(s)'} to ${o.output} ` +
+              `(${formatLocalTime(from, tz)} – ${formatLocalTime(to, tz)})`,
+          );
         }
       }),
     );

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isReadingType, UsageError } from '../../domain/index.js';
+import { isReadingType, radioRate, UsageError } from '../../domain/index.js';
 import { queryReadings } from '../../store/readings.js';
 import { cliConfig, type GlobalOpts, readDb } from '../context.js';
 import { parseTime } from '../duration.js';
@@ -36,8 +36,8 @@ export function registerReadings(program: Command): void {
           const db = readDb(config);
           try {
             const rows = queryReadings(db, {
-              since: parseTime(o.since, now),
-              ...(o.until ? { until: parseTime(o.until, now) } : {}),
+              since: parseTime(o.since, now, config.gateway.site.tz),
+              ...(o.until ? { until: parseTime(o.until, now, config.gateway.site.tz) } : {}),
               ...(o.node ? { node: o.node } : {}),
               ...(o.type ? { type: o.type } : {}),
               limit,
@@ -53,7 +53,7 @@ export function registerReadings(program: Command): void {
                   r.node,
                   r.type,
                   r.seq,
-                  r.via + (r.radio ? ` ${r.radio.rssi}dBm SF${r.radio.sf}` : ''),
+                  r.via + (r.radio ? ` ${r.radio.rssi}dBm ${radioRate(r.radio)}` : ''),
                   Object.entries(r.v)
                     .map(([k, v]) => `${k}=${v}`)
                     .join(' '),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { call, follow } from '../../control/client.js';
-import { UnavailableError } from '../../domain/index.js';
+import { radioRate, UnavailableError } from '../../domain/index.js';
 import type { Live } from '../../main.js';
 import { Outbox } from '../../store/outbox.js';
 import type { ForwarderState } from '../../uplink/forwarder.js';
@@ -206,7 +206,7 @@ export function formatLive(l: Live): string {
     const v = Object.entries(r.v)
       .map(([k, x]) => `${k}=${x}`)
       .join(' ');
-    return `${new Date(r.ts).toISOString().slice(11, 19)}  ${r.node.padEnd(10)} ${r.type.padEnd(5)} #${r.seq} ${v}${r.radio ? `  (${r.via} ${r.radio.rssi} dBm SF${r.radio.sf})` : `  (${r.via})`}`;
+    return `${new Date(r.ts).toISOString().slice(11, 19)}  ${r.node.padEnd(10)} ${r.type.padEnd(5)} #${r.seq} ${v}${r.radio ? `  (${r.via} ${r.radio.rssi} dBm ${radioRate(r.radio)})` : `  (${r.via})`}`;
   }
   const e = l.event;
   const f = e.fields;
