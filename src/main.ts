@@ -100,6 +100,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
       maxRows: config.storage.group_commit.max_rows,
       maxDelayMs: config.storage.group_commit.max_delay_ms,
       routineDelayMs: config.storage.group_commit.routine_delay_ms,
+      maxBytesWhileFailing: config.storage.disk_full_memory_mb * 1024 * 1024,
     },
     onCommit: (info) => {
       forwarder?.notify();
@@ -140,7 +141,12 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
         count: counters.scoped('broker'),
         onNodePayload: (node, payload) => {
           const line = payload.toString('latin1').replace(/\r?\n$/, '');
-          ingestRef.current?.acceptLine(line, { via: 'mqtt', from: `mqtt:${node}`, expectNode: node });
+          // Returned so the PUBACK waits for the reading's commit (issue 11.8).
+          return ingestRef.current?.acceptLineCommitted(line, {
+            via: 'mqtt',
+            from: `mqtt:${node}`,
+            expectNode: node,
+          });
         },
       })
     : undefined;
@@ -214,6 +220,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
     counters,
     log: log.child({ c: 'ingest' }),
     minValidTime,
+    retentionDays: config.storage.retention_days,
     onReading: (r) => {
       const out = engine.onReading(r);
       if (out.evidence) writer.expedite();
@@ -304,6 +311,9 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
         error: storageError ?? null,
         pending: writer.pending,
         committed: writer.committedReadings,
+        held_in_memory: writer.heldWhileFailing,
+        held_bytes: writer.heldBytes,
+        dropped_while_failing: writer.droppedWhileFailing,
         backlog: outbox.backlog(),
       },
       counters: counters.snapshot(),

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
+import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { BrokerUser, LocalBrokerConfig } from '../config/schema.js';
 import type { Clock } from '../domain/clock.js';
@@ -26,8 +26,11 @@ export interface LocalBrokerDeps {
   /** The broker's component logger (pass a child logger). Passwords and payloads are never logged. */
   log: Logger;
   clock: Clock;
-  /** A payload published on `siaga/local/nodes/<id>/up` by that node's user (or an admin). */
-  onNodePayload(nodeId: string, payload: Buffer): void;
+  /**
+   * A payload published on `siaga/local/nodes/<id>/up` by that node's user (or an admin). The
+   * PUBACK waits for a returned promise (the reading's commit).
+   */
+  onNodePayload(nodeId: string, payload: Buffer): unknown;
   /** Called once per refusal with a machine-readable reason (see `BrokerRefusal`). */
   count(reason: string): void;
 }
@@ -104,7 +107,6 @@ export class LocalBroker implements LocalBus {
       authenticate: (client, username, password) => this.authenticate(client, username, password),
       authorizePublish: (client, packet) => this.authorizePublish(client, packet),
       authorizeSubscribe: (client, filter) => this.authorizeSubscribe(client, filter),
-      published: (packet, client) => this.published(packet, client),
     });
     this.broker = broker;
     this.bus.attach(broker);
@@ -270,7 +272,10 @@ export class LocalBroker implements LocalBus {
     return false;
   }
 
-  private authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
+  private authorizePublish(
+    client: Client | null,
+    packet: PublishPacket,
+  ): Error | null | Promise<Error | null> {
     const conn = this.conns.of(client);
     const user = this.userOf(client);
     if (!user || !canPublish(user, packet.topic)) {
@@ -282,22 +287,25 @@ export class LocalBroker implements LocalBus {
       this.refusals.refuse('too_large', { user: user.username, topic: packet.topic, bytes: size });
       return new Refused('too_large');
     }
-    return null;
+    // The reading is taken here, not in aedes' `published` hook, because aedes PUBACKs before
+    // that hook runs: the node would delete a reading a kill -9 could still lose.
+    const accepted = this.nodePayload(packet, user);
+    return accepted ? accepted.then(() => null) : null;
   }
 
-  private published(packet: AedesPublishPacket, client: Client | null): void {
-    if (!client) return; // the gateway's own publishes
+  private nodePayload(packet: PublishPacket, user: BrokerUser): Promise<unknown> | undefined {
     const nodeId = nodeIdOfUpTopic(packet.topic);
-    if (nodeId === undefined) return;
-    const user = this.userOf(client);
-    // authorizePublish already bound a node user to its own topic; re-checked here because this
+    if (nodeId === undefined) return undefined;
+    // canPublish already bound a node user to its own topic; re-checked here because this
     // is what turns bytes into readings.
-    const allowed = user?.role === 'admin' || (user?.role === 'node' && user.node === nodeId);
-    if (!allowed) return;
+    const allowed = user.role === 'admin' || (user.role === 'node' && user.node === nodeId);
+    if (!allowed) return undefined;
     try {
-      this.deps.onNodePayload(nodeId, payloadBuffer(packet));
+      const done = this.deps.onNodePayload(nodeId, payloadBuffer(packet));
+      return done instanceof Promise ? done : undefined;
     } catch (err) {
       this.log.error({ err, node: nodeId }, 'node payload handler failed');
+      return undefined;
     }
   }
 }

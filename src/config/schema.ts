@@ -45,10 +45,15 @@ const gateway = z.strictObject({
 const storage = z.strictObject({
   path: z.string().min(1).default('/var/lib/siaga/siaga.db'),
   retention_days: z.number().int().min(1).max(3650).default(30),
+  /** Events the centre has received are kept this long (unforwarded ones are never pruned). */
+  events_retention_days: z.number().int().min(1).max(3650).default(365),
   max_db_mb: z.number().int().min(16).default(2048),
+  /** While the disk refuses writes, readings held in memory are bounded by this (oldest dropped, counted). */
+  disk_full_memory_mb: z.number().int().min(1).max(512).default(16),
   group_commit: z
     .strictObject({
-      max_rows: z.number().int().min(1).max(100_000).default(1000),
+      /** A kill -9 while frames stream in loses at most this many routine readings. */
+      max_rows: z.number().int().min(1).max(100_000).default(100),
       /** Evidence and events are committed within this. */
       max_delay_ms: z.number().int().min(0).max(1000).default(5),
       /** Heartbeats and quiet sensor frames may wait this long to share a commit (SD-card wear). */

@@ -19,6 +19,7 @@ export const EVENT_KINDS = [
   'storage_error',
   'uplink_stall',
   'lora_rejected',
+  'pruned_unforwarded',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

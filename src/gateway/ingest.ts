@@ -5,6 +5,7 @@ import { parseLine } from '../ingest/line.js';
 import type { SeqVerdict } from '../ingest/sequence.js';
 import type { StoreWriter } from '../store/writer.js';
 import { idFactory } from '../util/ids.js';
+import { clampNodeTs } from './clamp-ts.js';
 import type { Counters } from './counters.js';
 import type { NodeTracker } from './node-tracker.js';
 
@@ -29,6 +30,8 @@ export interface IngestDeps {
   minValidTime: number;
   /** The accepted reading, before its commit: detection must not wait for the disk. */
   onReading: (r: Reading) => void;
+  /** storage.retention_days: a node ts that jumps back further than this is not believed. */
+  retentionDays?: number;
 }
 
 /** Warn about the same (source, reason) at most this often; every rejection is still counted. */
@@ -41,8 +44,27 @@ const WARN_EVERY_MS = 60_000;
 export class Ingest {
   private readonly ulid = idFactory();
   private readonly lastWarn = new Map<string, number>();
+  /** Per node, the ts its previous reading was stored under (clampNodeTs). */
+  private readonly lastTs = new Map<string, number>();
 
-  constructor(private readonly deps: IngestDeps) {}
+  constructor(private readonly deps: IngestDeps) {
+    // A reading counts as received once committed (its node may already have deleted it).
+    deps.writer.onCommitted(({ readings }) => {
+      for (const r of readings) deps.counters.count('ingest', r.via);
+    });
+  }
+
+  /**
+   * For senders that are acknowledged (the local broker's PUBACK): resolves once the reading
+   * (or, for a refused duplicate, the original still pending) is committed, expedited to
+   * max_delay_ms. On a full disk it resolves all the same: the reading is held in memory and
+   * counted in status, and a node re-sending it would only be refused as a duplicate.
+   */
+  async acceptLineCommitted(line: string, meta: FrameMeta): Promise<Parsed<Reading>> {
+    const res = this.acceptLine(line, meta);
+    await this.deps.writer.committed();
+    return res;
+  }
 
   acceptLine(line: string, meta: FrameMeta): Parsed<Reading> {
     const parsed = parseLine(line);
@@ -65,7 +87,8 @@ export class Ingest {
     }
     const now = clock.now();
     const clockOk = now >= this.deps.minValidTime;
-    const nodeTs = frame.ts !== undefined && frame.ts >= this.deps.minValidTime ? frame.ts : undefined;
+    let nodeTs = frame.ts !== undefined && frame.ts >= this.deps.minValidTime ? frame.ts : undefined;
+    if (nodeTs !== undefined) nodeTs = this.clamp(frame.node, nodeTs, now, clockOk, meta);
     const r: Reading = {
       id: this.ulid(now),
       node: frame.node,
@@ -77,11 +100,37 @@ export class Ingest {
       clockOk: clockOk || nodeTs !== undefined,
     };
     if (meta.radio) r.radio = meta.radio;
+    this.lastTs.set(r.node, r.ts);
     const state = tracker.accept(r, verdict, now);
     this.deps.writer.addReading(r, state);
-    this.deps.counters.count('ingest', meta.via);
     this.deps.onReading(r);
     return ok(r);
+  }
+
+  /** The node's ts, or undefined (use the gateway's time) when its clock cannot be right; counted. */
+  private clamp(
+    node: string,
+    nodeTs: number,
+    now: number,
+    clockOk: boolean,
+    meta: FrameMeta,
+  ): number | undefined {
+    const verdict = clampNodeTs({
+      nodeTs,
+      now,
+      clockOk,
+      previousTs: this.lastTs.get(node),
+      retentionMs: (this.deps.retentionDays ?? 30) * 86_400_000,
+    });
+    if (!verdict.clamped) return nodeTs;
+    this.deps.counters.count('ts_clamped', meta.via);
+    this.warnOnce(
+      `${node}\0ts_clamped`,
+      now,
+      { node, node_ts: nodeTs, used_ts: now, why: verdict.clamped },
+      'node clock wrong: reading stored under the gateway time',
+    );
+    return undefined;
   }
 
   /** Counts and logs a rejection; used by the radios for their own reasons too. */
@@ -93,15 +142,20 @@ export class Ingest {
   ): Parsed<T> {
     this.deps.counters.count(meta.via, reason);
     const key = `${meta.from}\0${reason}`;
-    const now = this.deps.clock.now();
-    const last = this.lastWarn.get(key);
     const fields = { from: meta.from, reason, detail, raw: raw?.slice(0, 80) };
-    if (reason !== 'duplicate' && (last === undefined || now - last >= WARN_EVERY_MS)) {
-      this.lastWarn.set(key, now);
-      this.deps.log.warn(fields, 'input rejected');
-    } else {
-      this.deps.log.debug(fields, 'input rejected');
-    }
+    if (reason === 'duplicate') this.deps.log.debug(fields, 'input rejected');
+    else this.warnOnce(key, this.deps.clock.now(), fields, 'input rejected');
     return reject(reason, detail);
+  }
+
+  /** Warns at most once per WARN_EVERY_MS per key; the repeats go to debug. */
+  private warnOnce(key: string, now: number, fields: Record<string, unknown>, msg: string): void {
+    const last = this.lastWarn.get(key);
+    if (last === undefined || now - last >= WARN_EVERY_MS) {
+      this.lastWarn.set(key, now);
+      this.deps.log.warn(fields, msg);
+    } else {
+      this.deps.log.debug(fields, msg);
+    }
   }
 }

@@ -63,20 +63,28 @@ export function scheduleJobs(jobs: readonly Job[], tz: string, log: Logger): Sch
   );
 }
 
-/** Retention and the size cap; unforwarded readings dropped for space are reported as an event. */
+/**
+ * Retention and the size cap. Every reading the centre never received that is pruned (expired or
+ * for space) is reported to it as one `pruned_unforwarded` event: the centre must learn of a gap
+ * it cannot fill by waiting.
+ */
 export function runPrune(d: JobDeps, c: Config): void {
   d.writer.flush();
   const res = prune(d.db, {
     now: d.clock.now(),
     retentionDays: c.storage.retention_days,
+    eventsRetentionDays: c.storage.events_retention_days,
     maxDbMb: c.storage.max_db_mb,
   });
   d.log.info({ c: 'store', ...res }, 'pruned');
-  if (res.unforwardedForSpace > 0) {
-    d.events.emit('storage_error', {
-      failing: false,
-      dropped_unforwarded: res.unforwardedForSpace,
-      reason: 'max_db_mb',
+  const lost = res.unforwarded;
+  if (lost.count > 0) {
+    d.events.emit('pruned_unforwarded', {
+      count: lost.count,
+      oldest_ts: lost.oldestTs,
+      newest_ts: lost.newestTs,
+      expired: lost.count - res.unforwardedForSpace,
+      for_space: res.unforwardedForSpace,
     });
   }
 }

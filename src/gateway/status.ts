@@ -106,6 +106,11 @@ export interface StatusParts<L, B, U> {
     error: string | null;
     pending: number;
     committed: number;
+    /** Readings only in memory because the disk refuses writes: a kill -9 or power cut loses them. */
+    held_in_memory: number;
+    held_bytes: number;
+    /** Readings dropped (oldest first) because the disk refused writes past disk_full_memory_mb. */
+    dropped_while_failing: number;
     backlog: { events: number; readings: number };
   };
   counters: Record<string, Record<string, number>>;

@@ -14,8 +14,9 @@ export interface OpenOptions {
 
 /**
  * Opens the database with the pragmas the gateway relies on: WAL so readers (the CLI) never
- * block the writer, synchronous=NORMAL so a commit is one fsync of the WAL, and a busy timeout so
- * a CLI read during a checkpoint waits instead of failing.
+ * block the writer, synchronous=NORMAL so a commit costs no fsync (the WAL is fsynced at each
+ * checkpoint: a commit survives a kill -9 at once, a power cut once the kernel wrote it out, see
+ * README, Reliability) and a busy timeout so a CLI read during a checkpoint waits instead of failing.
  */
 export function openDb(path: string, opts: OpenOptions = {}): Db {
   let db: Db;

@@ -1,15 +1,37 @@
 import type { Db } from './db.js';
 
+/** Readings the centre never received that a prune removed. */
+export interface UnforwardedLoss {
+  count: number;
+  /** ts of the oldest and newest of them (epoch ms); null when count is 0. */
+  oldestTs: number | null;
+  newestTs: number | null;
+}
+
 export interface PruneResult {
+  /** Readings removed for being older than retention (forwarded or not). */
   expired: number;
   /** Already-forwarded readings removed to get under max_db_mb. */
   forwardedForSpace: number;
   /** Readings the centre never got, removed because the disk cap was reached. */
   unforwardedForSpace: number;
+  /** Every unforwarded reading removed, for retention or for space. */
+  unforwarded: UnforwardedLoss;
+  /** Forwarded events older than events_retention_days removed. */
+  eventsExpired: number;
   usedBytes: number;
 }
 
+export interface PruneOptions {
+  now: number;
+  retentionDays: number;
+  /** Forwarded events older than this go; events still queued for the centre never do. */
+  eventsRetentionDays: number;
+  maxDbMb: number;
+}
+
 const CHUNK = 5000;
+const DAY_MS = 86_400_000;
 
 /** Bytes of the database that hold data (free pages are reused, so they do not count). */
 export function usedBytes(db: Db): number {
@@ -19,14 +41,39 @@ export function usedBytes(db: Db): number {
   return (pages - free) * pageSize;
 }
 
+interface Span {
+  n: number;
+  lo: number | null;
+  hi: number | null;
+}
+
 /**
  * Retention and the size cap (behaviour.md, Storage): readings older than retention go; over the
- * cap, the oldest already-forwarded readings go first, then the oldest unforwarded ones. Events
- * are never pruned here: they are the last thing ever dropped.
+ * cap, the oldest already-forwarded readings go first, then the oldest unforwarded ones. Every
+ * unforwarded reading removed is counted with its time span (the caller reports it to the
+ * centre). Forwarded events go after their own, longer retention; queued events never.
  */
-export function prune(db: Db, opts: { now: number; retentionDays: number; maxDbMb: number }): PruneResult {
-  const cutoff = opts.now - opts.retentionDays * 86_400_000;
-  const res: PruneResult = { expired: 0, forwardedForSpace: 0, unforwardedForSpace: 0, usedBytes: 0 };
+export function prune(db: Db, opts: PruneOptions): PruneResult {
+  const cutoff = opts.now - opts.retentionDays * DAY_MS;
+  const res: PruneResult = {
+    expired: 0,
+    forwardedForSpace: 0,
+    unforwardedForSpace: 0,
+    unforwarded: { count: 0, oldestTs: null, newestTs: null },
+    eventsExpired: 0,
+    usedBytes: 0,
+  };
+  const note = (s: Span) => {
+    if (s.n === 0) return;
+    const u = res.unforwarded;
+    u.count += s.n;
+    u.oldestTs = u.oldestTs === null ? s.lo : Math.min(u.oldestTs, s.lo!);
+    u.newestTs = u.newestTs === null ? s.hi : Math.max(u.newestTs, s.hi!);
+  };
+  const spanOldQueued = db.prepare(
+    `SELECT count(*) AS n, min(r.ts) AS lo, max(r.ts) AS hi
+     FROM outbox_readings o JOIN readings r ON r.rid = o.rid WHERE r.ts < ?`,
+  );
   const delOutboxOld = db.prepare(
     'DELETE FROM outbox_readings WHERE rid IN (SELECT rid FROM readings WHERE ts < ?)',
   );
@@ -34,6 +81,7 @@ export function prune(db: Db, opts: { now: number; retentionDays: number; maxDbM
     'DELETE FROM readings WHERE rid IN (SELECT rid FROM readings WHERE ts < ? LIMIT ?)',
   );
   db.transaction(() => {
+    note(spanOldQueued.get(cutoff) as Span);
     delOutboxOld.run(cutoff);
   })();
   for (;;) {
@@ -42,19 +90,22 @@ export function prune(db: Db, opts: { now: number; retentionDays: number; maxDbM
     if (n < CHUNK) break;
   }
   db.prepare('DELETE FROM nonces WHERE expires < ?').run(opts.now);
+  res.eventsExpired = pruneEvents(db, opts.now - opts.eventsRetentionDays * DAY_MS);
 
   const cap = opts.maxDbMb * 1024 * 1024;
   const delForwarded = db.prepare(`DELETE FROM readings WHERE rid IN (
       SELECT r.rid FROM readings r WHERE NOT EXISTS (SELECT 1 FROM outbox_readings o WHERE o.rid = r.rid)
       ORDER BY r.rid LIMIT ?)`);
-  const oldestQueued = db.prepare('SELECT rid FROM outbox_readings ORDER BY rid LIMIT ?');
+  const oldestQueued = db.prepare(
+    'SELECT o.rid AS rid, r.ts AS ts FROM outbox_readings o LEFT JOIN readings r ON r.rid = o.rid ORDER BY o.rid LIMIT ?',
+  );
   const delQueued = db.prepare('DELETE FROM outbox_readings WHERE rid = ?');
   const delReading = db.prepare('DELETE FROM readings WHERE rid = ?');
   while (usedBytes(db) > cap) {
     const n = db.transaction(() => delForwarded.run(CHUNK).changes)();
     res.forwardedForSpace += n;
     if (n > 0) continue;
-    const rows = oldestQueued.all(CHUNK) as { rid: number }[];
+    const rows = oldestQueued.all(CHUNK) as { rid: number; ts: number | null }[];
     if (rows.length === 0) break;
     db.transaction(() => {
       for (const r of rows) {
@@ -62,8 +113,23 @@ export function prune(db: Db, opts: { now: number; retentionDays: number; maxDbM
         delReading.run(r.rid);
       }
     })();
-    res.unforwardedForSpace += rows.length;
+    const stored = rows.filter((r) => r.ts !== null).map((r) => r.ts!);
+    res.unforwardedForSpace += stored.length;
+    if (stored.length > 0) note({ n: stored.length, lo: Math.min(...stored), hi: Math.max(...stored) });
   }
   res.usedBytes = usedBytes(db);
   return res;
+}
+
+/** Deletes forwarded events older than `cutoff`, in chunks; returns how many. */
+function pruneEvents(db: Db, cutoff: number): number {
+  const del = db.prepare(`DELETE FROM events WHERE eid IN (
+      SELECT e.eid FROM events e WHERE e.ts < ?
+        AND NOT EXISTS (SELECT 1 FROM outbox_events o WHERE o.eid = e.eid) LIMIT ?)`);
+  let total = 0;
+  for (;;) {
+    const n = db.transaction(() => del.run(cutoff, CHUNK).changes)();
+    total += n;
+    if (n < CHUNK) return total;
+  }
 }

@@ -16,6 +16,11 @@ export interface WriterOptions {
   routineDelayMs?: number;
   /** While the disk refuses writes, keep at most this many readings in memory (events are always kept). */
   maxPendingWhileFailing?: number;
+  /**
+   * …and at most about this many bytes of them: a row count alone lets big frames (cam labels,
+   * LoRa radio data) grow the heap past what a Pi has. Default 16 MiB.
+   */
+  maxBytesWhileFailing?: number;
   /** How often to retry after a failed commit. */
   retryMs?: number;
 }
@@ -46,6 +51,18 @@ export interface CommitParticipant {
   committed?(): void;
 }
 
+/** What a reading held in memory costs, roughly: its JSON plus the object and its ULID/node strings. */
+export function heldBytes(r: Reading): number {
+  return READING_OVERHEAD_BYTES + JSON.stringify(r.v).length + (r.radio ? RADIO_BYTES : 0);
+}
+/**
+ * Measured (node --expose-gc, 20,000 readings in an array): a heartbeat with 23 B of JSON values
+ * costs ~293 B of heap, a LoRa reading with 7 B of values and its radio ~297 B.
+ */
+const READING_OVERHEAD_BYTES = 270;
+const RADIO_BYTES = 30;
+const DEFAULT_MAX_BYTES_WHILE_FAILING = 16 * 1024 * 1024;
+
 /**
  * Group commit: readings, events, their outbox rows and the nodes' sequence state go to SQLite in
  * one transaction, flushed on N rows or a few ms. A reading counts as received only once that
@@ -69,6 +86,13 @@ export class StoreWriter {
   private readonly txn: () => void;
   /** Readings dropped because the disk refused writes for too long. */
   droppedWhileFailing = 0;
+  /** Estimated bytes of the readings held in memory while the disk refuses writes (0 otherwise). */
+  heldBytes = 0;
+  /** Readings and events still uncommitted when the writer closed (SIGTERM on a full disk): lost. */
+  lostAtClose = { readings: 0, events: 0 };
+  private readonly commitListeners = new Set<(info: CommitInfo) => void>();
+  /** Callers waiting for the commit of what is pending now (the local broker's PUBACK). */
+  private waiters: ((committed: boolean) => void)[] = [];
   committedReadings = 0;
   lastError: string | undefined;
 
@@ -114,8 +138,39 @@ export class StoreWriter {
     return this.failing;
   }
 
+  /** Readings held only in memory because the disk refuses writes: a kill or power cut loses them. */
+  get heldWhileFailing(): number {
+    return this.failing ? this.readings.length : 0;
+  }
+
+  /** Called after every successful commit (several listeners, unlike `onCommit`). */
+  onCommitted(listener: (info: CommitInfo) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  /**
+   * Expedites a commit of everything pending now and resolves when it is done: true once it is
+   * in SQLite, false when the disk refused it (it stays in memory, retried, counted in
+   * `heldWhileFailing`). Whoever acknowledges to a sender (the local broker's PUBACK) waits here.
+   */
+  committed(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (this.failing) return Promise.resolve(false);
+    if (this.readings.length === 0 && this.events.length === 0 && this.dirtyNodes.size === 0 && !this.extra) {
+      return Promise.resolve(true);
+    }
+    const p = new Promise<boolean>((resolve) => this.waiters.push(resolve));
+    this.schedule(this.deps.options.maxDelayMs);
+    return p;
+  }
+
   addReading(r: Reading, node?: NodeState): void {
     this.readings.push(r);
+    if (this.failing) {
+      this.heldBytes += heldBytes(r);
+      this.dropOldest();
+    }
     if (node) this.dirtyNodes.set(node.node, node);
     if (this.readings.length >= this.deps.options.maxRows && !this.failing) this.flush();
     else this.schedule(this.deps.options.routineDelayMs ?? this.deps.options.maxDelayMs);
@@ -167,6 +222,7 @@ export class StoreWriter {
       this.extra = false;
     } catch (e) {
       this.onFailure(e);
+      this.settle(false);
       return false;
     }
     for (const p of this.deps.participants ?? []) p.committed?.();
@@ -176,20 +232,73 @@ export class StoreWriter {
     this.readings = [];
     this.events = [];
     this.dirtyNodes = new Map();
+    this.heldBytes = 0;
     if (this.failing) {
       this.failing = false;
       this.lastError = undefined;
       this.deps.log.info('storage writes work again');
       this.deps.onStorageState?.(false);
     }
+    this.settle(true);
     this.deps.onCommit?.(info);
+    for (const l of this.commitListeners) l(info);
     return true;
   }
 
+  /**
+   * Commits what is pending. If the disk still refuses, what was held in memory is lost: it is
+   * counted in `lostAtClose` and said in the log, never dropped silently.
+   */
   close(): void {
-    this.flush();
+    if (!this.flush() && (this.readings.length > 0 || this.events.length > 0)) {
+      this.lostAtClose = { readings: this.readings.length, events: this.events.length };
+      this.deps.log.error(
+        { ...this.lostAtClose, err: this.lastError, dropped_before: this.droppedWhileFailing },
+        'storage still failing at shutdown: readings and events held in memory are lost',
+      );
+    }
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    this.settle(false);
+  }
+
+  private settle(committed: boolean): void {
+    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w(committed);
+  }
+
+  private maxHeldBytes(): number {
+    return this.deps.options.maxBytesWhileFailing ?? DEFAULT_MAX_BYTES_WHILE_FAILING;
+  }
+
+  /**
+   * Over either bound (rows, bytes), drops the oldest held readings down to 90 % of it, counted:
+   * dropping in tenths rather than one by one keeps the warning to one line per tenth.
+   */
+  private dropOldest(): void {
+    const rows = this.deps.options.maxPendingWhileFailing ?? 200_000;
+    if (this.readings.length <= rows && this.heldBytes <= this.maxHeldBytes()) return;
+    const cap = Math.floor(rows * 0.9);
+    const maxBytes = this.maxHeldBytes() * 0.9;
+    let drop = 0;
+    while (drop < this.readings.length && (this.readings.length - drop > cap || this.heldBytes > maxBytes)) {
+      this.heldBytes -= heldBytes(this.readings[drop]!);
+      drop++;
+    }
+    if (drop === 0) return;
+    this.readings.splice(0, drop);
+    this.droppedWhileFailing += drop;
+    this.deps.log.warn(
+      {
+        dropped: drop,
+        dropped_total: this.droppedWhileFailing,
+        held: this.readings.length,
+        held_bytes: this.heldBytes,
+      },
+      'disk still refuses writes: oldest readings held in memory dropped',
+    );
   }
 
   /** Makes sure a flush happens within `ms`; an earlier pending flush stays as it is. */
@@ -214,12 +323,8 @@ export class StoreWriter {
   private onFailure(e: unknown): void {
     const err = toStorageError(e, 'cannot commit readings');
     this.lastError = err.message;
-    const cap = this.deps.options.maxPendingWhileFailing ?? 200_000;
-    if (this.readings.length > cap) {
-      const drop = this.readings.length - cap;
-      this.readings.splice(0, drop);
-      this.droppedWhileFailing += drop;
-    }
+    if (!this.failing) this.heldBytes = this.readings.reduce((n, r) => n + heldBytes(r), 0);
+    this.dropOldest();
     if (!this.failing) {
       this.failing = true;
       this.deps.log.error(

@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
 import type { Reading } from '../../src/domain/index.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
 import { StoreWriter } from '../../src/store/writer.js';
-import { silentLog, testConfig } from '../helpers/gateway.js';
+import { silentLog, testConfig, tmpDir } from '../helpers/gateway.js';
 
 const reading = (seq: number, type: Reading['type'] = 'hb'): Reading => ({
   id: `R${String(seq).padStart(25, '0')}`,
@@ -77,5 +79,52 @@ describe('group commit policy (real SQLite, fake timers)', () => {
     r.lora.set('26011BDA', 70_001, 2);
     vi.advanceTimersByTime(5000);
     expect(fcntRow()).toEqual({ fcnt: 70_001 });
+  });
+});
+
+describe('routine batch bounded by count (issue 11.9)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('with the default config, never more than 100 routine readings wait uncommitted while frames stream in', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const dir = tmpDir();
+    // No group_commit section: the shipped defaults are what is tested.
+    const config = parseConfig(
+      `gateway: {id: gw-gc, site: {name: Desa Uji, village_code: "18.07.11.2005", lat: -5.02, lon: 105.76}}
+storage: {path: ${join(dir, 'siaga.db')}}
+nodes: [{id: pir-07, type: pir, zone: z-braja}]
+zones: [{id: z-braja, name: Braja, sirens: [], center: [-5.02, 105.76], radius_m: 1500}]
+`,
+      dir,
+    );
+    const gc = config.storage.group_commit;
+    const commits: number[] = [];
+    const db = openDb(config.storage.path);
+    const writer = new StoreWriter({
+      db,
+      log: silentLog,
+      options: { maxRows: gc.max_rows, maxDelayMs: gc.max_delay_ms, routineDelayMs: gc.routine_delay_ms },
+      onCommit: (info) => commits.push(info.readings.length),
+    });
+    let most = 0;
+    for (let seq = 1; seq <= 2000; seq++) {
+      writer.addReading(reading(seq)); // 2,000 heartbeats at 1,000/s: a kill -9 may come at any point
+      most = Math.max(most, writer.pending);
+      vi.advanceTimersByTime(1);
+    }
+    expect(most).toBeLessThanOrEqual(100);
+    expect(commits.length).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...commits)).toBeLessThanOrEqual(100);
+    // A quiet night still batches: a heartbeat a second shares one commit per routine_delay_ms.
+    commits.length = 0;
+    vi.advanceTimersByTime(gc.routine_delay_ms);
+    for (let seq = 2001; seq <= 2010; seq++) {
+      writer.addReading(reading(seq));
+      vi.advanceTimersByTime(1000);
+    }
+    vi.advanceTimersByTime(gc.routine_delay_ms);
+    expect(commits.filter((n) => n > 0).length).toBeLessThanOrEqual(3);
   });
 });

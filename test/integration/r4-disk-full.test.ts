@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import mqtt, { type MqttClient } from 'mqtt';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSg1 } from '../../src/ingest/sg1.js';
 import { type Gateway, startGateway } from '../../src/main.js';
@@ -75,5 +76,53 @@ describe.skipIf(!mosquittoAvailable())('R4: the disk is full', () => {
     // The alert that went out live is stored, and reached the centre exactly once.
     expect(gw.db.prepare('SELECT id FROM events WHERE id = ?').get(awas.id)).toEqual({ id: awas.id });
     expect(events.filter((e) => e.id === awas.id)).toHaveLength(1);
+  });
+});
+
+describe('R4: a disk that stays full, then a shutdown (issue 11.12)', () => {
+  it('readings held in memory are bounded in bytes, counted in status, and a SIGTERM says in the log how many are lost', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _e, cb) {
+        for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    const config = testConfig('');
+    config.storage.disk_full_memory_mb = 1;
+    const gw = await startGateway({
+      config,
+      log: pino({ level: 'info' }, sink),
+      noControl: true,
+      sirenOut: new Writable({ write: (_c, _e, cb) => cb() }),
+    });
+    const pages = gw.db.pragma('page_count', { simple: true }) as number;
+    gw.db.pragma(`max_page_count = ${pages}`);
+    let seq = 0;
+    for (let i = 0; i < 10_000; i++) {
+      gw.ingest.acceptLine(
+        encodeSg1({ node: 'pir-07', seq: ++seq, type: 'hb', v: { bat: 3.9, temp: 27.5 } }),
+        {
+          via: 'serial',
+          from: 't',
+        },
+      );
+    }
+    gw.writer.flush();
+    const st = gw.status().storage;
+    expect(st.error).toMatch(/full/i);
+    // 1 MiB at ~300 B a heartbeat: a few thousand kept, the oldest dropped, every one counted.
+    expect(st.held_bytes).toBeLessThanOrEqual(1024 * 1024);
+    expect(st.held_in_memory).toBeGreaterThan(1000);
+    expect(st.held_in_memory).toBeLessThan(10_000);
+    expect(st.held_in_memory + st.dropped_while_failing).toBe(10_000);
+    expect(
+      lines.some((l) => l.msg === 'disk still refuses writes: oldest readings held in memory dropped'),
+    ).toBe(true);
+
+    const held = st.held_in_memory;
+    await gw.stop();
+    const lost = lines.find((l) => String(l.msg).startsWith('storage still failing at shutdown'));
+    expect(lost).toMatchObject({ readings: held });
   });
 });

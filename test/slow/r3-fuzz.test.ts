@@ -136,7 +136,8 @@ const anyLine = fc.oneof(
 class SpyCounters extends Counters {
   calls: [string, string][] = [];
   override count(scope: string, name: string, by = 1): void {
-    this.calls.push([scope, name]);
+    // `ingest` is counted when the commit lands (a batch at a time), not per input.
+    if (scope !== 'ingest') this.calls.push([scope, name]);
     super.count(scope, name, by);
   }
 }
@@ -183,7 +184,8 @@ function expectOneOutcome(counters: SpyCounters, via: string, r: Parsed<unknown>
   const calls = counters.calls;
   counters.calls = [];
   if (r.ok) {
-    expect(calls).toEqual([['ingest', via]]);
+    // Accepted: no rejection counted (a node clock clamped to the gateway's time is counted apart).
+    expect(calls.filter(([scope]) => scope !== 'ts_clamped')).toEqual([]);
   } else {
     expect(known.has(r.reason), `unlisted reason ${r.reason}`).toBe(true);
     expect(calls).toEqual([[via, r.reason]]);
