@@ -5,6 +5,7 @@ import { createSirenDriver } from '../drivers/sirens/factory.js';
 import type { Config } from './config/schema.js';
 import { socketPathFor } from './control/protocol.js';
 import { ControlServer } from './control/server.js';
+import { writeLastGood } from './gateway/last-good.js';
 import { DetectionEngine } from './detect/engine.js';
 import type { EngineOutput } from './detect/types.js';
 import { type Clock, type Level, systemClock } from './domain/index.js';
@@ -366,6 +367,7 @@ export async function startGateway(opts: GatewayOptions) {
       { restartNeeded },
       restartNeeded.length ? 'config reloaded; some changes need a restart' : 'config reloaded',
     );
+    if (!opts.noControl) writeLastGood(config, socketPathFor(config.storage.path, config.control.socket), clock.now(), log);
     return restartNeeded;
   };
   const reloadFromFile = async () => {
@@ -382,6 +384,7 @@ export async function startGateway(opts: GatewayOptions) {
         streams: controlStreams(feed.subscribe),
       });
   await control?.start();
+  if (control) writeLastGood(config, socketPathFor(config.storage.path, config.control.socket), clock.now(), log);
   log.info(
     { gateway: config.gateway.id, version: VERSION, startup_ms: clock.now() - startedAt },
     'gateway ready',

@@ -17,6 +17,7 @@ const program = new Command('siaga')
   .description('siaga: elephant early-warning gateway for the villages at the edge of Way Kambas')
   .version(VERSION)
   .option('-c, --config <file>', 'config file (default: $SIAGA_CONFIG or /etc/siaga/siaga.yaml)')
+  .option('--socket <path>', 'control socket of the running gateway (default: beside its database)')
   .showHelpAfterError('(run siaga --help for the commands)')
   .exitOverride();
 
