@@ -1,4 +1,5 @@
 import { ConfigError, isSiagaError } from '../domain/index.js';
+import { errorMessage } from '../util/errors.js';
 
 /** CLI output for people and scripts; the only place that writes to stdout besides pino. */
 export function out(text: string): void {
@@ -29,8 +30,10 @@ export function action<A extends unknown[]>(
         process.stderr.write(`siaga: ${e.message}\n`);
         process.exitCode = e.exitCode;
       } else {
+        // One sentence for the person at the terminal; the stack only when asked for (a bug report).
+        const detail = process.env.SIAGA_DEBUG && e instanceof Error ? `\n${e.stack}` : '';
         process.stderr.write(
-          `siaga: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+          `siaga: unexpected error: ${errorMessage(e)}; run again with SIAGA_DEBUG=1 and report the output${detail}\n`,
         );
         process.exitCode = 1;
       }
