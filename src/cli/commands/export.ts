@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../domain/index.js';
 import {
@@ -14,6 +14,18 @@ import { parseTime } from '../duration.js';
 import { action, out } from '../io.js';
 
 const DAY_MS = 86_400_000;
+
+/** Opened before any work so a bad -o is one sentence (not a stream's stack trace) and no half file. */
+function openOutput(path: string): number {
+  try {
+    return openSync(path, 'w', 0o644);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(
+      `cannot write ${path} (${code}); give -o a file in a directory that exists and that you may write to`,
+    );
+  }
+}
 
 export function registerExport(program: Command): void {
   program
@@ -33,7 +45,7 @@ export function registerExport(program: Command): void {
         if (!(from < to)) throw new UsageError('--from must be before --to');
         const { config } = cliConfig(program.opts<GlobalOpts>());
         const db = readDb(config);
-        const sink = o.output ? createWriteStream(o.output) : process.stdout;
+        const sink = o.output ? createWriteStream(o.output, { fd: openOutput(o.output) }) : process.stdout;
         let rows = 0;
         try {
           if (o.summary) {
