@@ -158,7 +158,7 @@ export class SirenController {
     return finishSirenTest(
       host,
       slot,
-      { waitMs: Math.max(until - clock.now(), 0), seconds: (until - start) / 1000 },
+      { waitMs: Math.max(until - clock.now(), 0), seconds: Math.round((until - start) / 100) / 10 },
       before,
     );
   }
