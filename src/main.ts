@@ -5,7 +5,6 @@ import { createSirenDriver } from '../drivers/sirens/factory.js';
 import type { Config } from './config/schema.js';
 import { socketPathFor } from './control/protocol.js';
 import { ControlServer } from './control/server.js';
-import { writeLastGood } from './gateway/last-good.js';
 import { DetectionEngine } from './detect/engine.js';
 import type { EngineOutput } from './detect/types.js';
 import { type Clock, type Level, systemClock } from './domain/index.js';
@@ -15,6 +14,7 @@ import { Counters } from './gateway/counters.js';
 import { EventLog } from './gateway/event-log.js';
 import { Ingest } from './gateway/ingest.js';
 import { loraRejectedReporter, runPrune, runSummary, statusSaver } from './gateway/jobs.js';
+import { writeLastGood } from './gateway/last-good.js';
 import { NodeTracker } from './gateway/node-tracker.js';
 import { planReload, unchangedSirens, uplinkChanged } from './gateway/reload.js';
 import { SerialInputs } from './gateway/serial-inputs.js';
@@ -367,7 +367,8 @@ export async function startGateway(opts: GatewayOptions) {
       { restartNeeded },
       restartNeeded.length ? 'config reloaded; some changes need a restart' : 'config reloaded',
     );
-    if (!opts.noControl) writeLastGood(config, socketPathFor(config.storage.path, config.control.socket), clock.now(), log);
+    if (!opts.noControl)
+      writeLastGood(config, socketPathFor(config.storage.path, config.control.socket), clock.now(), log);
     return restartNeeded;
   };
   const reloadFromFile = async () => {
@@ -384,7 +385,8 @@ export async function startGateway(opts: GatewayOptions) {
         streams: controlStreams(feed.subscribe),
       });
   await control?.start();
-  if (control) writeLastGood(config, socketPathFor(config.storage.path, config.control.socket), clock.now(), log);
+  if (control)
+    writeLastGood(config, socketPathFor(config.storage.path, config.control.socket), clock.now(), log);
   log.info(
     { gateway: config.gateway.id, version: VERSION, startup_ms: clock.now() - startedAt },
     'gateway ready',

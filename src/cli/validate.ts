@@ -6,40 +6,23 @@ import { READING_TYPES, type ReadingType, UsageError } from '../domain/index.js'
  * command refuses the same mistake the same way: one sentence naming what exists, exit 64.
  */
 
-function known(kind: string, id: string, ids: string[]): string {
+const LISTS = {
+  siren: (c: Config) => c.sirens,
+  zone: (c: Config) => c.zones,
+  node: (c: Config) => c.nodes,
+} satisfies Record<string, (c: Config) => { id: string }[]>;
+
+/**
+ * `id` when the config has a `kind` with that id. Without a config (the file is invalid and the
+ * gateway saved none) the id passes through and the gateway itself judges it.
+ */
+export function known(config: Config | undefined, kind: keyof typeof LISTS, id: string): string {
+  if (!config) return id;
+  const ids = LISTS[kind](config).map((x) => x.id);
   if (ids.includes(id)) return id;
-  const list = ids.length > 0 ? ids.join(', ') : 'none';
-  throw new UsageError(`unknown ${kind} "${id}"; this gateway has: ${list}`);
-}
-
-export function knownSiren(config: Config | undefined, id: string): string {
-  return config
-    ? known(
-        'siren',
-        id,
-        config.sirens.map((s) => s.id),
-      )
-    : id;
-}
-
-export function knownZone(config: Config | undefined, id: string): string {
-  return config
-    ? known(
-        'zone',
-        id,
-        config.zones.map((z) => z.id),
-      )
-    : id;
-}
-
-export function knownNode(config: Config | undefined, id: string): string {
-  return config
-    ? known(
-        'node',
-        id,
-        config.nodes.map((n) => n.id),
-      )
-    : id;
+  throw new UsageError(
+    `unknown ${kind} "${id}"; this gateway has: ${ids.length > 0 ? ids.join(', ') : 'none'}`,
+  );
 }
 
 export function readingType(t: string): ReadingType {

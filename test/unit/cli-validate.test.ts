@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { knownNode, knownSiren, knownZone, numberIn, readingType } from '../../src/cli/validate.js';
+import { known, numberIn, readingType } from '../../src/cli/validate.js';
 import { READING_TYPES, UsageError } from '../../src/domain/index.js';
 import { testConfig } from '../helpers/gateway.js';
 
@@ -18,23 +18,23 @@ function refusal(f: () => unknown): UsageError {
 
 describe('one validation layer for what a person typed', () => {
   it('an unknown siren, zone or node is a usage error (64) naming the ones that exist', () => {
-    const s = refusal(() => knownSiren(config, 's-nope'));
+    const s = refusal(() => known(config, 'siren', 's-nope'));
     expect(s.exitCode).toBe(64);
     expect(s.message).toBe(
       `unknown siren "s-nope"; this gateway has: ${config.sirens.map((x) => x.id).join(', ')}`,
     );
-    expect(refusal(() => knownZone(config, 'z-nope')).message).toMatch(
+    expect(refusal(() => known(config, 'zone', 'z-nope')).message).toMatch(
       /^unknown zone "z-nope"; this gateway has: /,
     );
-    expect(refusal(() => knownNode(config, 'nope')).message).toMatch(
+    expect(refusal(() => known(config, 'node', 'nope')).message).toMatch(
       /^unknown node "nope"; this gateway has: /,
     );
     const firstNode = config.nodes[0]!.id;
-    expect(knownNode(config, firstNode)).toBe(firstNode);
+    expect(known(config, 'node', firstNode)).toBe(firstNode);
   });
 
   it('without a config (none valid, none saved) ids pass through for the gateway to judge', () => {
-    expect(knownSiren(undefined, 's-x')).toBe('s-x');
+    expect(known(undefined, 'siren', 's-x')).toBe('s-x');
   });
 
   it('reading types: the eight known pass, anything else is refused in one sentence', () => {

@@ -5,7 +5,7 @@ import { parseTime } from '../duration.js';
 import { action, json, out } from '../io.js';
 import { table } from '../table.js';
 import { formatLocal, siteTz } from '../time.js';
-import { knownNode, numberIn, readingType } from '../validate.js';
+import { known, numberIn, readingType } from '../validate.js';
 
 export function registerReadings(program: Command): void {
   program
@@ -31,7 +31,7 @@ export function registerReadings(program: Command): void {
           const limit = numberIn('--limit', o.limit, 1, 1_000_000, true);
           if (o.type !== undefined) readingType(o.type);
           const { config } = cliDbTarget(program.opts<GlobalOpts>());
-          if (o.node !== undefined) knownNode(config, o.node);
+          if (o.node !== undefined) known(config, 'node', o.node);
           const tz = siteTz(config);
           const db = readDb(config);
           try {

@@ -6,7 +6,7 @@ import type { SirenTestResult } from '../../sirens/controller.js';
 import { cliTarget, type GlobalOpts } from '../context.js';
 import { action, json, out } from '../io.js';
 import { formatLocal, siteTz } from '../time.js';
-import { knownSiren, knownZone, numberIn } from '../validate.js';
+import { known, numberIn } from '../validate.js';
 
 function who(): string {
   try {
@@ -49,7 +49,7 @@ export function registerSiren(program: Command): void {
       action(async (id: string, o: { seconds?: string; json?: boolean }) => {
         const seconds = o.seconds === undefined ? undefined : numberIn('--seconds', o.seconds, 1, 60);
         const t = target();
-        knownSiren(t.config, id);
+        known(t.config, 'siren', id);
         const wait = (seconds ?? t.config?.siren_policy.max_activation_s ?? 60) + 30;
         const r = await call<SirenTestResult>(
           t.socket,
@@ -68,7 +68,7 @@ export function registerSiren(program: Command): void {
     .action(
       action(async (id: string) => {
         const t = target();
-        await call(t.socket, 'siren.off', { siren: knownSiren(t.config, id) });
+        await call(t.socket, 'siren.off', { siren: known(t.config, 'siren', id) });
         out(`siren ${id} is off`);
       }),
     );
@@ -90,7 +90,7 @@ export function registerSiren(program: Command): void {
           );
         }
         const mins = numberIn('minutes', minutes, 1, max);
-        knownZone(t.config, zone);
+        known(t.config, 'zone', zone);
         const s = await call<{ until: number }>(t.socket, 'siren.silence', {
           zone,
           minutes: mins,
@@ -107,7 +107,7 @@ export function registerSiren(program: Command): void {
       action(async (zone: string) => {
         const t = target();
         const r = await call<{ cleared: boolean }>(t.socket, 'siren.unsilence', {
-          zone: knownZone(t.config, zone),
+          zone: known(t.config, 'zone', zone),
           by: who(),
         });
         out(r.cleared ? `zone ${zone} may sound again` : `zone ${zone} was not silenced`);

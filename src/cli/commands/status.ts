@@ -10,7 +10,7 @@ import { formatAgo } from '../duration.js';
 import { action, json, out } from '../io.js';
 import { table } from '../table.js';
 import { formatLocal, siteTz } from '../time.js';
-import { knownNode, readingType } from '../validate.js';
+import { known, readingType } from '../validate.js';
 
 type Status = Record<string, unknown> & {
   gateway: string;
@@ -190,7 +190,7 @@ export function registerStatus(program: Command): void {
         // Checked before following: a typo would otherwise follow nothing, for ever.
         if (o.type !== undefined) readingType(o.type);
         const { config, socket } = cliTarget(program.opts<GlobalOpts>(), false);
-        if (o.node !== undefined) knownNode(config, o.node);
+        if (o.node !== undefined) known(config, 'node', o.node);
         const ac = new AbortController();
         process.once('SIGINT', () => ac.abort());
         await follow(
