@@ -66,7 +66,9 @@ export function cliTarget(opts: GlobalOpts, needConfig: boolean): Target {
     if (!(e instanceof ConfigError)) throw e;
     const paths = rawPaths(file);
     const last = readLastGood(lastGoodPath(paths.storage));
-    if (needConfig && !last) throw e;
+    const socket = opts.socket ?? last?.socket ?? paths.socket ?? socketPathFor(paths.storage);
+    // Nothing to fall back on and no gateway there: the broken file is the news (exit 78).
+    if (!last && (needConfig || (!opts.socket && !existsSync(socket)))) throw e;
     const first = e.issues[0];
     const problem = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'invalid';
     const using = last
@@ -75,10 +77,7 @@ export function cliTarget(opts: GlobalOpts, needConfig: boolean): Target {
     process.stderr.write(
       `siaga: warning: config ${file} is invalid (${problem}); ${using}. Fix the file, then run siaga config check.\n`,
     );
-    return {
-      config: last?.config,
-      socket: opts.socket ?? last?.socket ?? paths.socket ?? socketPathFor(paths.storage),
-    };
+    return { config: last?.config, socket };
   }
 }
 

@@ -82,6 +82,24 @@ describe('the CLI at 2 a.m. (spawned siaga against a spawned siaga run)', () => 
     writeFileSync(other, 'gateway: [');
     const bySocket = await siaga(other, '--socket', join(dir, 'siaga.sock'), 'siren', 'off', 's-1');
     expect(bySocket).toMatchObject({ code: 0, stdout: 'siren s-1 is off\n' });
+
+    // An accepted reload updates the saved config: after the next typo the CLI knows the new node.
+    const good = readFileSync(file, 'utf8')
+      .replace('retension_days', 'retention_days')
+      .replace('nodes:\n', 'nodes:\n  - {id: seis-03, type: seis, zone: z-braja}\n');
+    writeFileSync(file, good);
+    process.kill(gw.pid, 'SIGHUP');
+    await gw.waitForLog((l) => l.msg === 'SIGHUP: config applied');
+    writeFileSync(file, good.replace('retention_days', 'retension_days'));
+    const rows = JSON.parse((await siaga(file, 'nodes', '--json')).stdout) as { node: string }[];
+    expect(rows.map((r) => r.node)).toEqual(['seis-03', 'pir-07']);
+
+    // A broken file and no gateway behind it: the config is the problem, exit 78 as before.
+    const lone = join(tmpDir(), 'siaga.yaml');
+    writeFileSync(lone, 'gateway: [');
+    const refused = await siaga(lone, 'status');
+    expect(refused.code).toBe(78);
+    expect(refused.stderr).toMatch(/^siaga: config .* is invalid; fix these/);
   }, 90_000);
 
   it('siren test waits for ON, the seconds and OFF, says PASS/FAIL per step and exits 1 on a fault', async () => {
