@@ -18,7 +18,16 @@ const program = new Command('siaga')
   .version(VERSION)
   .option('-c, --config <file>', 'config file (default: $SIAGA_CONFIG or /etc/siaga/siaga.yaml)')
   .option('--socket <path>', 'control socket of the running gateway (default: beside its database)')
-  .showHelpAfterError('(run siaga --help for the commands)')
+  // Usage mistakes read like every other error: one line, "siaga: …", and where to look.
+  .configureOutput({
+    outputError: (text, write) =>
+      write(
+        `siaga: ${text
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\.$/, '')}; see siaga --help\n`,
+      ),
+  })
   .exitOverride();
 
 registerRun(program);

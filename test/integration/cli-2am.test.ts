@@ -180,6 +180,11 @@ describe('the CLI at 2 a.m. (spawned siaga against a spawned siaga run)', () => 
       [['simulate', '--port', fakeDev, '--duration', '1'], /cannot open .*ttyUSB9/],
       [['simulate', '--port', plain, '--duration', '1'], /is not a serial device/],
       [['simulate', '--scenario', 'stampede'], /unknown scenario "stampede"/],
+      [['status', '--bogus'], /unknown option '--bogus'; see siaga --help/],
+      [['nodes', 'extra'], /too many arguments/],
+      [['doctor', '--bogus'], /unknown option/],
+      [['siren', 'test'], /missing required argument 'siren'/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
     ];
     for (const [args, why] of cases) {
       const r = await siaga(file, ...args);
