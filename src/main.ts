@@ -14,6 +14,7 @@ import { Counters } from './gateway/counters.js';
 import { EventLog } from './gateway/event-log.js';
 import { Ingest } from './gateway/ingest.js';
 import { loraRejectedReporter, runPrune, runSummary, scheduleJobs, statusSaver } from './gateway/jobs.js';
+import { writeLastGood } from './gateway/last-good.js';
 import { NodeTracker } from './gateway/node-tracker.js';
 import { planReload, unchangedSirens, uplinkChanged } from './gateway/reload.js';
 import { SerialInputs } from './gateway/serial-inputs.js';
@@ -438,6 +439,8 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
       { restartNeeded },
       restartNeeded.length ? 'config reloaded; some changes need a restart' : 'config reloaded',
     );
+    if (!opts.noControl)
+      writeLastGood(config, socketPathFor(config.storage.path, config.control.socket), clock.now(), log);
     return restartNeeded;
   };
   const reloadFromFile = async () => {
@@ -462,6 +465,8 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
       () => control.stop(),
     );
   }
+  if (control)
+    writeLastGood(config, socketPathFor(config.storage.path, config.control.socket), clock.now(), log);
   log.info(
     { gateway: config.gateway.id, version: VERSION, startup_ms: clock.now() - startedAt },
     'gateway ready',

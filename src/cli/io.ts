@@ -16,6 +16,8 @@ export function configErrorText(e: ConfigError): string {
   return [t('config.invalid', { file, count: e.issues.length }), ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
+import { errorMessage } from '../util/errors.js';
+
 /** CLI output for people and scripts; the only place that writes to stdout besides pino. */
 export function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -43,8 +45,9 @@ export function action<A extends unknown[]>(
         process.stderr.write(`siaga: ${e.message}\n`);
         process.exitCode = e.exitCode;
       } else {
-        const error = e instanceof Error ? (e.stack ?? e.message) : String(e);
-        process.stderr.write(`siaga: ${t('cli.unexpected', { error })}\n`);
+        // One sentence for the person at the terminal; the stack only when asked for (a bug report).
+        const detail = process.env.SIAGA_DEBUG && e instanceof Error ? `\n${e.stack}` : '';
+        process.stderr.write(`siaga: ${t('cli.unexpected', { error: errorMessage(e) })}${detail}\n`);
         process.exitCode = 1;
       }
     }

@@ -32,7 +32,17 @@ const program = new Command('siaga')
   .helpCommand('help [command]', t('cli.cmd.help'))
   .version(VERSION, '-V, --version', t('cli.opt.version'))
   .option('-c, --config <file>', t('cli.opt.config'))
-  .showHelpAfterError(t('cli.help_after_error'))
+  .option('--socket <path>', t('cli.opt.socket'))
+  // Usage mistakes read like every other error: one line, "siaga: …", and where to look.
+  .configureOutput({
+    outputError: (text, write) =>
+      write(
+        `siaga: ${text
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\.$/, '')}; ${t('cli.see_help')}\n`,
+      ),
+  })
   .addHelpText('after', `\n${t('help.examples')}\n\n${t('help.exit_codes')}\n\n${t('help.language')}`)
   .exitOverride();
 

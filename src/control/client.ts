@@ -25,6 +25,16 @@ function connect(path: string): Promise<Socket> {
   });
 }
 
+/** Whether a gateway answers on the socket (it accepts a connection); never throws. */
+export async function gatewayRunning(path: string): Promise<boolean> {
+  try {
+    (await connect(path)).destroy();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One request, one answer, over the control socket. Throws UnavailableError (exit 69) when no gateway runs. */
 export async function call<T = unknown>(
   path: string,

@@ -23,7 +23,7 @@ export function secretFiles(config: Config, baseDir: string): { key: string; pat
 
 /**
  * Secret files (and the config file, which holds password hashes and maybe inline secrets) must
- * not be readable by everyone: the intended mode is 0640 root:siaga. WARN when other users may
+ * not be readable by everyone: the intended mode is 0640 root:siaga (0640 root:root is as safe). WARN when other users may
  * read them, when a group other than siaga may, or when anyone but the owner may write them.
  */
 export function checkSecretPermissions(files: { key: string; path: string }[], p: Probes): CheckResult[] {
@@ -39,7 +39,8 @@ export function checkSecretPermissions(files: { key: string; path: string }[], p
     const problems: string[] = [];
     if (info.mode & 0o004) problems.push('every user may read it');
     if (info.mode & 0o002) problems.push('every user may change it');
-    if (info.mode & 0o040 && group !== 'siaga') problems.push(`group ${group} may read it`);
+    // Group root (gid 0) holds only root, who may read everything anyway: 0640 root:root is fine.
+    if (info.mode & 0o040 && group !== 'siaga' && info.gid !== 0) problems.push(`group ${group} may read it`);
     if (info.mode & 0o020) problems.push(`group ${group} may change it`);
     if (problems.length === 0) {
       fine++;

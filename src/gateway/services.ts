@@ -53,10 +53,7 @@ export function gatewayServices(p: ServiceParts): GatewayServices {
     },
     configGet: () => redact(p.config()),
     siren: {
-      test: async (siren, seconds) => {
-        await p.sirens.test(siren, seconds);
-        return p.sirens.state();
-      },
+      test: (siren, seconds) => p.sirens.testSteps(siren, seconds),
       off: async (siren) => {
         await p.sirens.off(siren);
         return p.sirens.state();

@@ -9,7 +9,7 @@ import type { SirenDriver } from './driver.js';
 import { pruneIntervals } from './policy.js';
 import { SirenRecords } from './records.js';
 import { restoreFromStore } from './restore.js';
-import { runSelfTest, type SelfTestResult } from './self-test.js';
+import { finishSirenTest, runSelfTest, type SelfTestResult, type SirenTestResult } from './self-test.js';
 import { newSilence, SilenceBook } from './silences.js';
 import {
   buildSlots,
@@ -23,7 +23,7 @@ import { type SirenStatus, sirenStatus } from './status.js';
 import { defaultTimers, type SirenConfigView, type SirenStorePort, type SirenTimers } from './types.js';
 import { WakeTimer } from './wake.js';
 
-export type { SelfTestResult } from './self-test.js';
+export type { SelfTestResult, SirenTestResult } from './self-test.js';
 export type { SirenStatus } from './status.js';
 export type { SirenConfigView, SirenStorePort, SirenTimers } from './types.js';
 
@@ -144,6 +144,23 @@ export class SirenController {
       throw new SirenError(sirenId, `siren ${sirenId} has used its hourly on-time; try later`);
     }
     return slot.pending;
+  }
+
+  /** `siaga siren test`: on, sound `seconds`, off, check; resolves with each step's outcome. */
+  async testSteps(sirenId: string, seconds?: number): Promise<SirenTestResult> {
+    const slot = this.siren(sirenId);
+    const before = slot.faults;
+    const start = this.clock.now();
+    await this.test(sirenId, seconds);
+    const until = slot.override?.until ?? start;
+    const { st, clock, timers, calls, records } = this;
+    const host = { st, clock, timers, calls, records, reconcile: (now: number) => this.reconcile(now) };
+    return finishSirenTest(
+      host,
+      slot,
+      { waitMs: Math.max(until - clock.now(), 0), seconds: Math.round((until - start) / 100) / 10 },
+      before,
+    );
   }
 
   /**

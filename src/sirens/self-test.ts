@@ -66,3 +66,69 @@ export async function runSelfTest(h: SelfTestHost): Promise<SelfTestResult[]> {
   for (const r of out) h.records.emit('siren_test', { ...r });
   return out;
 }
+
+export interface SirenTestStep {
+  step: 'on' | 'sound' | 'off' | 'check';
+  ok: boolean;
+  fault?: string;
+}
+
+export interface SirenTestResult {
+  siren: string;
+  ok: boolean;
+  seconds: number;
+  steps: SirenTestStep[];
+}
+
+/**
+ * `siaga siren test`: the controller has switched the siren on for `time.waitMs` more. Waits that
+ * long, lets it go off, then checks it; each step passes only if no driver call failed in it,
+ * so a siren whose command exits non-zero cannot pass. One `siren_test` event.
+ */
+export async function finishSirenTest(
+  h: SelfTestHost,
+  slot: SirenSlot,
+  time: { waitMs: number; seconds: number },
+  faultsBefore: number,
+): Promise<SirenTestResult> {
+  const steps: SirenTestStep[] = [];
+  const step = (name: SirenTestStep['step'], ok: boolean, since: number) => {
+    const failed = !ok || slot.faults !== since;
+    steps.push({ step: name, ok: !failed, ...(failed ? { fault: slot.fault ?? 'no fault reported' } : {}) });
+    return slot.faults;
+  };
+  const faults = step('on', slot.on, faultsBefore);
+  const onAt = h.clock.now();
+  await new Promise<void>((r) => h.timers.setTimeout(r, time.waitMs));
+  // The controller itself switches the siren off when the test's time is up (maybe just before
+  // this timer), so any fault after ON belongs to OFF; no driver call happens while it sounds.
+  h.reconcile(h.clock.now());
+  await slot.pending;
+  const cut = slot.mutedAt >= onAt;
+  steps.push({
+    step: 'sound',
+    ok: steps[0]?.ok === true && !cut,
+    ...(cut
+      ? { fault: 'switched off early (siren off)' }
+      : steps[0]?.ok
+        ? {}
+        : { fault: 'it never switched on' }),
+  });
+  if (slot.on) {
+    steps.push({
+      step: 'off',
+      ok: false,
+      fault: `still on for zone ${slot.onZone ?? '?'} (an alarm is active)`,
+    });
+  } else step('off', true, faults);
+  const check = await h.calls.check(slot);
+  steps.push({
+    step: 'check',
+    ok: check.ok && check.on !== true,
+    ...(check.ok && check.on !== true ? {} : { fault: check.fault ?? 'the siren reports it is still on' }),
+  });
+  const ok = steps.every((s) => s.ok);
+  const fault = steps.find((s) => !s.ok)?.fault;
+  h.records.emit('siren_test', { siren: slot.id, ok, manual: true, ...(fault ? { fault } : {}) });
+  return { siren: slot.id, ok, seconds: time.seconds, steps };
+}

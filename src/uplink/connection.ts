@@ -54,6 +54,11 @@ export class UplinkConnection implements UplinkLink {
   reconnects = 0;
   bytesSent = 0;
 
+  /** Connection attempts since the link was last stable (what `status` shows while reconnecting). */
+  get attempts(): number {
+    return this.backoff.attempts;
+  }
+
   constructor(private readonly deps: UplinkConnectionDeps) {
     const { min_ms, max_ms } = deps.config.backoff;
     this.backoff = new Backoff({

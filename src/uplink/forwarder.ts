@@ -58,6 +58,8 @@ export interface ForwarderState {
   lastError: string | null;
   /** Successful connections after the first one. */
   reconnects: number;
+  /** Attempts since the link was last stable; while disconnected, the one in progress. */
+  attempts?: number;
   stalls: number;
   sentReadings: number;
   sentEvents: number;
@@ -177,6 +179,7 @@ export class Forwarder {
       lastPubackTs: this.drain.lastPubackTs,
       lastError: this.conn.lastError,
       reconnects: this.conn.reconnects,
+      attempts: this.conn.attempts,
       stalls: this.stalls,
       sentReadings: this.drain.sentReadings,
       sentEvents: this.drain.sentEvents,

@@ -48,7 +48,8 @@ describe('the CLI against a running gateway (control socket)', () => {
     expect((await cli('siren', 'unsilence', 'z-braja')).stdout).toMatch(/may sound again/);
 
     const unknown = await cli('siren', 'test', 's-nope').catch((e: { code: number; stderr: string }) => e);
-    expect(unknown).toMatchObject({ code: 1 });
+    // An unknown id is a usage error (64), the same for sirens and zones.
+    expect(unknown).toMatchObject({ code: 64 });
     expect((unknown as { stderr: string }).stderr).toMatch(/s-nope/);
 
     // tail follows events as they happen: a siren test shows up in it.

@@ -255,7 +255,7 @@ describe('secret files', () => {
   });
 
   it('0640 root:siaga is OK; group-readable by another group WARNs', () => {
-    const files = { '/a': f(0o640), '/b': f(0o640, 0) };
+    const files = { '/a': f(0o640), '/b': f(0o640, 20) };
     const p = fakeProbes({ files });
     expect(checkSecretPermissions([{ key: 'a', path: '/a' }], p)[0]?.level).toBe('OK');
     expect(checkSecretPermissions([{ key: 'b', path: '/b' }], p)[0]?.level).toBe('WARN');

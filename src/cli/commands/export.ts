@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../domain/index.js';
 import {
@@ -17,6 +17,18 @@ import { action, out } from '../io.js';
 
 /** A day the gateway never ran and that holds no reading says nothing: it is left out, not "quiet". */
 const sawSomething = (s: DailySummary) => s.gateway.uptime_s !== 0 || s.readings.received > 0;
+
+/** Opened before any work so a bad -o is one sentence (not a stream's stack trace) and no half file. */
+function openOutput(path: string): number {
+  try {
+    return openSync(path, 'w', 0o644);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(
+      `cannot write ${path} (${code}); give -o a file in a directory that exists and that you may write to`,
+    );
+  }
+}
 
 export function registerExport(program: Command): void {
   program
@@ -40,7 +52,7 @@ export function registerExport(program: Command): void {
         const to = parseTime(o.to, now, tz);
         if (!(from < to)) throw new UsageError('--from must be before --to');
         const db = readDb(config);
-        const sink = o.output ? createWriteStream(o.output) : process.stdout;
+        const sink = o.output ? createWriteStream(o.output, { fd: openOutput(o.output) }) : process.stdout;
         let rows = 0;
         try {
           if (o.summary) {

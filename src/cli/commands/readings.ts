@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { isReadingType, radioRate, UsageError } from '../../domain/index.js';
+import { radioRate } from '../../domain/index.js';
 import { queryReadings } from '../../store/readings.js';
-import { cliConfig, type GlobalOpts, readDb } from '../context.js';
+import { cliDbTarget, type GlobalOpts, readDb } from '../context.js';
 import { parseTime } from '../duration.js';
 import { action, json, out } from '../io.js';
 import { table } from '../table.js';
+import { formatLocal, siteTz } from '../time.js';
+import { known, numberIn, readingType } from '../validate.js';
 
 export function registerReadings(program: Command): void {
   program
@@ -27,12 +29,11 @@ export function registerReadings(program: Command): void {
           json?: boolean;
         }) => {
           const now = Date.now();
-          const limit = Number(o.limit);
-          if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number ≥ 1');
-          if (o.type !== undefined && !isReadingType(o.type)) {
-            throw new UsageError(`unknown type "${o.type}"; use one of hb pir seis beam cam fence gps btn`);
-          }
-          const { config } = cliConfig(program.opts<GlobalOpts>());
+          const limit = numberIn('--limit', o.limit, 1, 1_000_000, true);
+          if (o.type !== undefined) readingType(o.type);
+          const { config } = cliDbTarget(program.opts<GlobalOpts>());
+          if (o.node !== undefined) known(config, 'node', o.node);
+          const tz = siteTz(config);
           const db = readDb(config);
           try {
             const rows = queryReadings(db, {
@@ -48,8 +49,7 @@ export function registerReadings(program: Command): void {
               table(
                 ['time', 'node', 'type', 'seq', 'via', 'values'],
                 rows.map((r) => [
-                  new Date(r.ts).toISOString().replace('T', ' ').slice(0, 19) +
-                    (r.clockOk ? '' : ' (clock?)'),
+                  formatLocal(r.ts, tz, { seconds: true }) + (r.clockOk ? '' : ' (clock?)'),
                   r.node,
                   r.type,
                   r.seq,

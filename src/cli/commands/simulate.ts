@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { LoraSimulator } from '../../../scripts/sim/lora.js';
@@ -10,6 +11,33 @@ import { UsageError } from '../../domain/index.js';
 import { createLogger } from '../../util/log.js';
 import { cliConfig, type GlobalOpts } from '../context.js';
 import { action, out } from '../io.js';
+import { numberIn } from '../validate.js';
+
+/**
+ * --port must be a terminal device: writing to a path that does not exist would create a regular
+ * file (in /dev it can later shadow the real adapter) and report frames "sent" to nobody.
+ */
+export function checkSerialPort(path: string): void {
+  let fd: number;
+  try {
+    // No O_CREAT: a missing device stays missing. O_NOCTTY: it must not become our terminal.
+    fd = openSync(path, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(
+      `cannot open ${path} (${code}); give --port an existing serial device or the node end of a socat pty pair`,
+    );
+  }
+  try {
+    if (!isatty(fd)) {
+      throw new UsageError(
+        `${path} is not a serial device (tty or pty); give --port a serial device or the node end of a socat pty pair`,
+      );
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 interface SimulateOpts {
   port?: string;
@@ -50,6 +78,9 @@ export function registerSimulate(program: Command): void {
         const heartbeatS = Number(o.heartbeat);
         if (!(rate >= 0) || !(heartbeatS > 0))
           throw new UsageError('--rate takes a number ≥ 0 and --heartbeat a number > 0');
+        if (o.port !== undefined) checkSerialPort(o.port);
+        const durationMs =
+          o.duration !== undefined ? numberIn('--duration', o.duration, 1, 31 * 86_400) * 1000 : undefined;
         const log = createLogger('warn');
         const sinks = new Map<string, SimSink>();
         const closers: SimSink[] = [];
@@ -102,7 +133,6 @@ export function registerSimulate(program: Command): void {
         out(
           `simulating ${config.nodes.length - silent.length} nodes${scenario ? `, story ${scenario.name}` : ''} (Ctrl-C to stop)`,
         );
-        const durationMs = o.duration !== undefined ? Number(o.duration) * 1000 : undefined;
         await Promise.race([
           new Promise<void>((resolve) => process.once('SIGINT', () => resolve())),
           ...(durationMs !== undefined ? [new Promise<void>((r) => setTimeout(r, durationMs))] : []),

@@ -5,10 +5,12 @@ import { radioRate, UnavailableError } from '../../domain/index.js';
 import type { Live } from '../../main.js';
 import { Outbox } from '../../store/outbox.js';
 import type { ForwarderState } from '../../uplink/forwarder.js';
-import { cliConfig, controlSocket, type GlobalOpts, readDb } from '../context.js';
+import { cliTarget, type GlobalOpts, readDb } from '../context.js';
 import { formatAgo } from '../duration.js';
 import { action, json, out } from '../io.js';
 import { table } from '../table.js';
+import { formatLocal, siteTz } from '../time.js';
+import { known, readingType } from '../validate.js';
 
 type Status = Record<string, unknown> & {
   gateway: string;
@@ -53,7 +55,11 @@ function uplinkLine(u: UplinkState | null, now: number): string {
     u.lastPubackTs === null
       ? 'nothing acknowledged yet'
       : `last PUBACK ${formatAgo(now - u.lastPubackTs)} ago`;
-  return `uplink: ${u.connected ? 'connected' : `DISCONNECTED${u.lastError ? ` (${u.lastError})` : ''}`}, backlog ${u.backlog.events} events + ${u.backlog.readings} readings, ${acked}, ${u.reconnects} reconnects, ${u.stalls} stalls`;
+  // "0 reconnects" while the fifth attempt is failing reads as "never tried": say what is happening.
+  const link = u.connected
+    ? `connected, ${u.reconnects} reconnects`
+    : `DISCONNECTED${u.lastError ? ` (${u.lastError})` : ''}, reconnecting${u.attempts ? ` (attempt ${u.attempts})` : ''}, ${u.reconnects} reconnects so far`;
+  return `uplink: ${link}, backlog ${u.backlog.events} events + ${u.backlog.readings} readings, ${acked}, ${u.stalls} stalls`;
 }
 
 /** The status the gateway saved on its last heartbeat, with the outbox backlog as it is now. */
@@ -75,7 +81,7 @@ function lastSavedStatus(config: Config): (Status & { saved_at: number }) | unde
   }
 }
 
-export function formatStatus(s: Status): string {
+export function formatStatus(s: Status, tz: string): string {
   const now = Date.now();
   const lines = [
     `gateway ${s.gateway} v${s.version}, up ${formatAgo(s.uptime_s * 1000)}, clock ${s.clock_ok ? 'ok' : 'NOT SYNCED (readings flagged)'}`,
@@ -99,9 +105,7 @@ export function formatStatus(s: Status): string {
   }
   for (const sr of s.sirens ?? []) lines.push(sirenLine(sr));
   for (const si of s.silences ?? []) {
-    lines.push(
-      `zone ${si.zone} silenced until ${new Date(si.until).toISOString().slice(0, 16).replace('T', ' ')} by ${si.by}`,
-    );
+    lines.push(`zone ${si.zone} silenced until ${formatLocal(si.until, tz)} by ${si.by}`);
   }
   if (s.uplink !== undefined) lines.push(uplinkLine(s.uplink, now));
   if (s.lora) {
@@ -152,14 +156,15 @@ export function registerStatus(program: Command): void {
     .option('--json', 'JSON for scripts')
     .action(
       action(async (o: { json?: boolean }) => {
-        const { config } = cliConfig(program.opts<GlobalOpts>());
+        const { config, socket } = cliTarget(program.opts<GlobalOpts>(), false);
+        const tz = siteTz(config);
         let s: Status;
         try {
-          s = await call<Status>(controlSocket(config), 'status');
+          s = await call<Status>(socket, 'status');
         } catch (e) {
           if (!(e instanceof UnavailableError)) throw e;
           // Not running: say so (exit 69), but still show the last saved status and today's backlog.
-          const last = lastSavedStatus(config);
+          const last = config && lastSavedStatus(config);
           if (!last) throw e;
           process.exitCode = e.exitCode;
           process.stderr.write(`siaga: ${e.message}\n`);
@@ -167,10 +172,10 @@ export function registerStatus(program: Command): void {
           out(
             `GATEWAY NOT RUNNING — last status saved ${formatAgo(Date.now() - last.saved_at)} ago; outbox backlog now: ${last.storage.backlog?.events ?? '?'} events, ${last.storage.backlog?.readings ?? '?'} readings\n`,
           );
-          return out(formatStatus(last));
+          return out(formatStatus(last, tz));
         }
         if (o.json) json({ running: true, ...s });
-        else out(formatStatus(s));
+        else out(formatStatus(s, tz));
       }),
     );
 
@@ -182,17 +187,20 @@ export function registerStatus(program: Command): void {
     .option('--json', 'one JSON object per line')
     .action(
       action(async (o: { node?: string; type?: string; json?: boolean }) => {
-        const { config } = cliConfig(program.opts<GlobalOpts>());
+        // Checked before following: a typo would otherwise follow nothing, for ever.
+        if (o.type !== undefined) readingType(o.type);
+        const { config, socket } = cliTarget(program.opts<GlobalOpts>(), false);
+        if (o.node !== undefined) known(config, 'node', o.node);
         const ac = new AbortController();
         process.once('SIGINT', () => ac.abort());
         await follow(
-          controlSocket(config),
+          socket,
           'tail',
           { ...(o.node ? { node: o.node } : {}), ...(o.type ? { type: o.type } : {}) },
           (item) => {
             const l = item as Live;
             if (o.json) return out(JSON.stringify(l));
-            out(formatLive(l));
+            out(formatLive(l, siteTz(config)));
           },
           ac.signal,
           (n) => {
@@ -206,13 +214,13 @@ export function registerStatus(program: Command): void {
     );
 }
 
-export function formatLive(l: Live): string {
+export function formatLive(l: Live, tz?: string): string {
   if (l.kind === 'reading') {
     const r = l.reading;
     const v = Object.entries(r.v)
       .map(([k, x]) => `${k}=${x}`)
       .join(' ');
-    return `${new Date(r.ts).toISOString().slice(11, 19)}  ${r.node.padEnd(10)} ${r.type.padEnd(5)} #${r.seq} ${v}${r.radio ? `  (${r.via} ${r.radio.rssi} dBm ${radioRate(r.radio)})` : `  (${r.via})`}`;
+    return `${formatLocal(r.ts, tz, { seconds: true })}  ${r.node.padEnd(10)} ${r.type.padEnd(5)} #${r.seq} ${v}${r.radio ? `  (${r.via} ${r.radio.rssi} dBm ${radioRate(r.radio)})` : `  (${r.via})`}`;
   }
   const e = l.event;
   const f = e.fields;
@@ -220,5 +228,5 @@ export function formatLive(l: Live): string {
     e.kind === 'level'
       ? `${String(f.zone)} ${String(f.prev)} → ${String(f.level)}: ${String(f.reason)}`
       : JSON.stringify(f);
-  return `${new Date(e.ts).toISOString().slice(11, 19)}  EVENT ${e.kind}  ${what}`;
+  return `${formatLocal(e.ts, tz, { seconds: true })}  EVENT ${e.kind}  ${what}`;
 }

@@ -1,0 +1,109 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { type GatewayEvent, ManualClock } from '../../src/domain/index.js';
+import { SirenController, type SirenTestResult } from '../../src/sirens/controller.js';
+import { openDb } from '../../src/store/db.js';
+import { SirenStore } from '../../src/store/silences.js';
+import { ManualTimers, RecordingSiren } from '../fakes/recording-siren.js';
+
+/** One siren, one zone, the controller under a manual clock: `siaga siren test` without a gateway. */
+async function oneSiren() {
+  const clock = new ManualClock(Date.UTC(2026, 11, 1, 19, 0));
+  const timers = new ManualTimers(clock);
+  const events: GatewayEvent[] = [];
+  const siren = new RecordingSiren('s1', clock);
+  const ctl = new SirenController({
+    config: {
+      sirens: [{ id: 's1', driver: 'print' as const }],
+      zones: [{ id: 'z1', name: 'Zone 1', sirens: ['s1'], radius_m: 1500 }],
+      siren_policy: {
+        sound_at: 'AWAS',
+        on_s: 20,
+        off_s: 10,
+        max_activation_s: 180,
+        max_on_s_per_hour: 600,
+        self_test_s: 2,
+        max_silence_min: 240,
+      },
+    },
+    drivers: new Map([['s1', siren]]),
+    clock,
+    events: {
+      emit(kind, fields = {}) {
+        const e = { id: String(events.length), ts: clock.now(), kind, fields };
+        events.push(e);
+        return e;
+      },
+    },
+    store: new SirenStore(openDb(':memory:')),
+    log: pino({ level: 'silent' }),
+    timers,
+    callTimeoutMs: 2000,
+  });
+  await ctl.start();
+  siren.clear();
+  /** Runs the test to its end, moving the manual clock along. */
+  const test = async (seconds: number, meanwhile?: () => Promise<unknown>): Promise<SirenTestResult> => {
+    const p = ctl.testSteps('s1', seconds);
+    if (meanwhile) {
+      await timers.advanceAsync(1000);
+      await meanwhile();
+    }
+    let done: SirenTestResult | undefined;
+    void p.then((r) => {
+      done = r;
+    });
+    for (let i = 0; i < 20 && !done; i++) await timers.advanceAsync(1000);
+    return p;
+  };
+  return { siren, events, test, ctl };
+}
+
+describe('siren test: ON, the seconds, OFF, check — each step judged', () => {
+  it('a working siren passes every step and is off at the end', async () => {
+    const h = await oneSiren();
+    const r = await h.test(4);
+    expect(r).toMatchObject({ siren: 's1', ok: true, seconds: 4 });
+    expect(r.steps.map((s) => [s.step, s.ok])).toEqual([
+      ['on', true],
+      ['sound', true],
+      ['off', true],
+      ['check', true],
+    ]);
+    expect(h.siren.ops()).toEqual(['on', 'off', 'check']);
+    expect(h.events.filter((e) => e.kind === 'siren_test').map((e) => e.fields)).toEqual([
+      { siren: 's1', ok: true, manual: true },
+    ]);
+  });
+
+  it('a siren that sounds but cannot be switched off fails at OFF (the old test said "tested")', async () => {
+    const h = await oneSiren();
+    h.siren.fail('reject', ['off']);
+    const r = await h.test(2);
+    expect(r.ok).toBe(false);
+    expect(r.steps.find((s) => s.step === 'on')).toEqual({ step: 'on', ok: true });
+    expect(r.steps.find((s) => s.step === 'off')).toMatchObject({
+      ok: false,
+      fault: expect.stringMatching(/off failed/),
+    });
+  });
+
+  it('a siren whose ON fails fails at ON', async () => {
+    const h = await oneSiren();
+    h.siren.fail('reject', ['on']);
+    const r = await h.test(2);
+    expect(r.ok).toBe(false);
+    expect(r.steps[0]).toMatchObject({ step: 'on', ok: false, fault: expect.stringMatching(/on failed/) });
+  });
+
+  it('a test cut short by siren off does not pass the sounding step', async () => {
+    const h = await oneSiren();
+    const r = await h.test(10, () => h.ctl.off('s1'));
+    expect(r.ok).toBe(false);
+    expect(r.steps.find((s) => s.step === 'sound')).toEqual({
+      step: 'sound',
+      ok: false,
+      fault: 'switched off early (siren off)',
+    });
+  });
+});

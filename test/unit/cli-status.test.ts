@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { formatStatus } from '../../src/cli/commands/status.js';
+
+function status(
+  uplink: Record<string, unknown>,
+  silences: { zone: string; until: number; by: string }[] = [],
+) {
+  return {
+    gateway: 'gw-1',
+    version: '0.1.0',
+    uptime_s: 60,
+    clock_ok: true,
+    zones: [],
+    nodes: { total: 0, online: 0, offline: 0 },
+    serial: [],
+    storage: { error: null, pending: 0, committed: 0 },
+    disk: null,
+    counters: {},
+    silences,
+    uplink: {
+      connected: false,
+      backlog: { events: 0, readings: 3 },
+      inflight: 0,
+      lastPubackTs: null,
+      lastError: 'connect ECONNREFUSED',
+      reconnects: 0,
+      stalls: 0,
+      sentReadings: 0,
+      sentEvents: 0,
+      bytesSent: 0,
+      ...uplink,
+    },
+  };
+}
+
+describe('status for people', () => {
+  it('while the uplink is down it says which attempt is running, not "0 reconnects"', () => {
+    const text = formatStatus(status({ attempts: 5 }) as never, 'Asia/Jakarta');
+    expect(text).toMatch(
+      /uplink: DISCONNECTED \(connect ECONNREFUSED\), reconnecting \(attempt 5\), 0 reconnects so far/,
+    );
+    expect(text).not.toMatch(/, 0 reconnects,/);
+  });
+
+  it('a connected uplink counts its reconnects', () => {
+    const text = formatStatus(
+      status({ connected: true, reconnects: 2, lastError: null }) as never,
+      'Asia/Jakarta',
+    );
+    expect(text).toMatch(/uplink: connected, 2 reconnects,/);
+  });
+
+  it('silences end in the site zone, 2026-12-01 10:24 WIB', () => {
+    const until = Date.UTC(2026, 11, 1, 3, 24);
+    const text = formatStatus(
+      status({}, [{ zone: 'z-braja', until, by: 'cli:pak-budi' }]) as never,
+      'Asia/Jakarta',
+    );
+    expect(text).toContain('zone z-braja silenced until 2026-12-01 10:24 WIB by cli:pak-budi');
+  });
+});
