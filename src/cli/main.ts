@@ -40,6 +40,7 @@ const program = new Command('siaga')
         `siaga: ${text
           .replace(/^error: /, '')
           .trim()
+          .replace(/\s*\n\s*/g, ' ')
           .replace(/\.$/, '')}; ${t('cli.see_help')}\n`,
       ),
   })

@@ -61,7 +61,9 @@ describe('the CLI at 2 a.m. (spawned siaga against a spawned siaga run)', () => 
 
     const off = await siaga(file, 'siren', 'off', 's-1');
     expect(off).toMatchObject({ code: 0, stdout: 'siren s-1 is off\n' });
-    expect(off.stderr).toMatch(/warning: config .* is invalid \(storage: .*retension_days/);
+    expect(off.stderr).toMatch(
+      /warning: config .* is invalid \(storage\.retension_days: .*did you mean "retention_days"/,
+    );
     expect(off.stderr).toMatch(/last good config the gateway saved at \d{4}-\d\d-\d\d \d\d:\d\d WIB/);
     await gw.waitForLog((l) => typeof l.raw === 'string' && /siren s-1 off/.test(l.raw));
 
@@ -99,7 +101,7 @@ describe('the CLI at 2 a.m. (spawned siaga against a spawned siaga run)', () => 
     writeFileSync(lone, 'gateway: [');
     const refused = await siaga(lone, 'status');
     expect(refused.code).toBe(78);
-    expect(refused.stderr).toMatch(/^siaga: config .* is invalid; fix these/);
+    expect(refused.stderr).toMatch(/^siaga: config .* has 1 problem\(s\); fix them/);
   }, 90_000);
 
   it('siren test waits for ON, the seconds and OFF, says PASS/FAIL per step and exits 1 on a fault', async () => {

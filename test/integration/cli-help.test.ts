@@ -40,7 +40,9 @@ describe('siaga --help', () => {
 
     const wrong = siaga(['statuss'], 'id_ID.UTF-8');
     expect(wrong.code).toBe(64);
-    expect(wrong.stderr).toContain('(jalankan siaga --help untuk daftar perintah)');
+    expect(wrong.stderr).toBe(
+      "siaga: unknown command 'statuss' (Did you mean status?); lihat siaga --help\n",
+    );
   });
 });
 
