@@ -1,9 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { closeSync, constants, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { PtyPair } from '../scripts/sim/pty.js';
+import { encodeSg1 } from '../src/codecs/sg1.js';
 import type { ReadingType, Values } from '../src/domain/index.js';
-import { encodeSg1 } from '../src/ingest/sg1.js';
+import type { PtyPair } from '../src/sim/pty.js';
 import { type BenchNode, benignValues, round } from './common.js';
 
 /**

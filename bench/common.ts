@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { FrameSource } from '../drivers/serial/frame-source.js';
 import { parseConfig } from '../src/config/load.js';
 import type { Config, LoraDeviceConfig } from '../src/config/schema.js';
 import type { ReadingType, Values } from '../src/domain/index.js';
+import type { FrameSource } from '../src/ports/frame-source.js';
 
 /**
  * Shared pieces of the benchmarks: the figure record every bench returns, timing and percentile

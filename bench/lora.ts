@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { decodeGwmp } from '../drivers/gwmp/packet.js';
-import { buildUplinkDatagram } from '../scripts/sim/lora.js';
+import { LoraUplinkHandler } from '../src/codecs/lora-uplink.js';
 import type { LoraDeviceConfig } from '../src/config/schema.js';
 import type { Frame, ReadingType, Values } from '../src/domain/index.js';
 import { ManualClock } from '../src/domain/index.js';
-import type { FcntStore } from '../src/ingest/lora-uplink.js';
-import { LoraUplinkHandler } from '../src/ingest/lora-uplink.js';
+import type { FcntStore } from '../src/ports/fcnt-store.js';
+import { buildUplinkDatagram } from '../src/sim/lora.js';
 
 /**
  * P2, parse part: GWMP decode + JSON + base64 + MIC + decrypt + LPP/sg1 + field rules, on

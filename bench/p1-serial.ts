@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { monotonicFactory } from 'ulid';
-import { parseLine } from '../src/ingest/line.js';
-import { encodeSg1 } from '../src/ingest/sg1.js';
+import { parseLine } from '../src/codecs/line.js';
+import { encodeSg1 } from '../src/codecs/sg1.js';
 import { startGateway } from '../src/main.js';
 import { openDb } from '../src/store/db.js';
 import {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { buildUplinkDatagram } from '../scripts/sim/lora.js';
 import type { LoraDeviceConfig } from '../src/config/schema.js';
 import { startGateway } from '../src/main.js';
+import { buildUplinkDatagram } from '../src/sim/lora.js';
 import {
   benchNodes,
   benignValues,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { encodeSg1 } from '../src/ingest/sg1.js';
+import { encodeSg1 } from '../src/codecs/sg1.js';
 import { startGateway } from '../src/main.js';
 import {
   type BenchNode,

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPtyPair, type PtyPair } from '../scripts/sim/pty.js';
+import { createPtyPair, type PtyPair } from '../src/sim/pty.js';
 import { openDb } from '../src/store/db.js';
 import { emptyNodeState, type NodeState } from '../src/store/node-state.js';
 import { StoreWriter } from '../src/store/writer.js';

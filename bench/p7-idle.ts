@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PtyPair } from '../scripts/sim/pty.js';
-import { createPtyPair } from '../scripts/sim/pty.js';
-import { encodeSg1 } from '../src/ingest/sg1.js';
+import { encodeSg1 } from '../src/codecs/sg1.js';
+import type { PtyPair } from '../src/sim/pty.js';
+import { createPtyPair } from '../src/sim/pty.js';
 import { startBenchBroker } from './broker.js';
 import {
   type Child,

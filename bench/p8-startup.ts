@@ -4,9 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPtyPair, type PtyPair, socatAvailable } from '../scripts/sim/pty.js';
 import { parseConfig } from '../src/config/load.js';
 import { startGateway } from '../src/main.js';
+import { createPtyPair, type PtyPair, socatAvailable } from '../src/sim/pty.js';
 import {
   type Figure,
   loraDevices,

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
-import { buildUplinkDatagram } from '../scripts/sim/lora.js';
-import { encodeSg1 } from '../src/ingest/sg1.js';
+import { encodeSg1 } from '../src/codecs/sg1.js';
 import { startGateway } from '../src/main.js';
+import { buildUplinkDatagram } from '../src/sim/lora.js';
 import {
   benchNodes,
   benignValues,

@@ -1,6 +1,5 @@
 import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { FrameSource } from '../drivers/serial/frame-source.js';
 import { createSirenDriver } from '../drivers/sirens/factory.js';
 import type { Config } from './config/schema.js';
 import { socketPathFor } from './control/protocol.js';
@@ -21,8 +20,9 @@ import { SerialInputs } from './gateway/serial-inputs.js';
 import { commandServices, gatewayServices } from './gateway/services.js';
 import { Rollback } from './gateway/startup.js';
 import { gatewayStatus, levelsOf, uplinkStatusFields } from './gateway/status.js';
+import type { FrameSource } from './ports/frame-source.js';
+import type { SirenDriver } from './ports/siren-driver.js';
 import { SirenController } from './sirens/controller.js';
-import type { SirenDriver } from './sirens/driver.js';
 import { openDb } from './store/db.js';
 import { LoraStateStore } from './store/lora-state.js';
 import { loadNodeStates } from './store/node-state.js';
@@ -127,7 +127,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
     if (writer.storageFailing && forwarder) {
       forwarder.publishLive(event).then(
         (sent) => sent && writer.markDeliveredLive(event.id),
-        (e: unknown) => log.warn({ err: String(e) }, 'could not send an event live'),
+        (e: unknown) => log.warn({ err: e }, 'could not send an event live'),
       );
     }
   });
@@ -250,7 +250,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   // memory of a Pi is better spent elsewhere (P6).
   const loraMods = config.lora
     ? {
-        uplink: await import('./ingest/lora-uplink.js'),
+        uplink: await import('./codecs/lora-uplink.js'),
         gwmp: await import('../drivers/gwmp/server.js'),
       }
     : undefined;

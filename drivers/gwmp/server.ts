@@ -3,19 +3,10 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { Clock } from '../../src/domain/index.js';
+import type { GatewayTraffic, PacketForwarderServer, TxAckResult } from '../../src/ports/packet-forwarder.js';
 import { admit } from './admission.js';
 import type { PushBody, Txpk } from './packet.js';
 import { decodeGwmp, decodeHeader, encodePullAck, encodePullResp, encodePushAck, GwmpId } from './packet.js';
-
-/** Downlink outcome: TX_ACK `NONE` (or an empty TX_ACK) is success; anything else is typed. */
-export type TxAckResult =
-  | { ok: true; warn?: string }
-  | {
-      ok: false;
-      /** The forwarder's `txpk_ack.error` (TOO_LATE, TOO_EARLY, COLLISION_PACKET, COLLISION_BEACON,
-       * TX_FREQ, TX_POWER, GPS_UNLOCKED…), or ours: `timeout`, `no_route`, `send_failed`, `stopped`. */
-      error: string;
-    };
 
 export interface GwmpServerDeps {
   host: string;
@@ -36,21 +27,6 @@ export interface GwmpServerDeps {
   gateways?: readonly string[] | undefined;
 }
 
-/** Per-gateway traffic seen by this process (since start). */
-export interface GatewayTraffic {
-  gatewayEui: string;
-  pushData: number;
-  pullData: number;
-  rxpk: number;
-  downlinks: number;
-  txAckOk: number;
-  txAckError: number;
-  lastSeen: number;
-  /** Where its PULL_DATA came from: downlinks go there. */
-  pullAddress?: string;
-  pullPort?: number;
-}
-
 interface Pending {
   gatewayEui: string;
   resolve(r: TxAckResult): void;
@@ -62,7 +38,7 @@ interface Pending {
  * PUSH_DATA and PULL_DATA at once, hands bodies on, remembers each gateway's PULL_DATA address
  * and sends downlinks there. Decoding lives in packet.ts; this class only does I/O.
  */
-export class GwmpServer {
+export class GwmpServer implements PacketForwarderServer {
   private socket: Socket | undefined;
   private readonly traffic = new Map<string, GatewayTraffic>();
   private readonly pending = new Map<number, Pending>();

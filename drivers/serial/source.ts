@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { type Clock, SiagaError, systemClock } from '../../src/domain/index.js';
-import type { FrameSource, FrameSourceState } from './frame-source.js';
+import { type Clock, SerialError, systemClock } from '../../src/domain/index.js';
+import type { FrameSource, FrameSourceState } from '../../src/ports/frame-source.js';
+import { Backoff } from '../../src/util/backoff.js';
 
 /**
  * The part of a node-serialport binding (`@serialport/bindings-interface`) this source uses.
@@ -32,7 +33,7 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-export interface Backoff {
+export interface BackoffRange {
   minMs: number;
   maxMs: number;
 }
@@ -51,37 +52,20 @@ export interface SerialSourceDeps {
   /** When the port opens again after an outage; `downMs` is the outage length. */
   onBack(downMs: number): void;
   /** Delay between open attempts: minMs doubled per failure, capped at maxMs. R5 needs maxMs ≤ 5000. */
-  backoff?: Backoff;
+  backoff?: BackoffRange;
   /** How often an open port is probed for a silent hang-up; 0 disables. Default 1000 ms. */
   probeMs?: number;
   timers?: Timers;
   clock?: Clock;
 }
 
-/** A serial source was misused (write while closed, start after stop). */
-export class SerialError extends SiagaError {
-  readonly code = 'serial';
-  constructor(
-    readonly reason: 'not_open' | 'stopped',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SerialError';
-  }
-}
-
-export const DEFAULT_BACKOFF: Backoff = { minMs: 500, maxMs: 5000 };
+export const DEFAULT_BACKOFF: BackoffRange = { minMs: 500, maxMs: 5000 };
 const READ_SIZE = 16 * 1024;
 
 const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
-
-/** Delay before open attempt number `failures + 1`: min · 2^failures, capped at max. */
-export function backoffDelay(failures: number, b: Backoff): number {
-  return Math.min(b.maxMs, b.minMs * 2 ** Math.min(failures, 30));
-}
 
 function isCanceled(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { canceled?: unknown }).canceled === true;
@@ -110,7 +94,9 @@ interface Session {
 export class SerialSource implements FrameSource {
   private readonly timers: Timers;
   private readonly clock: Clock;
-  private readonly backoff: Backoff;
+  private readonly backoff: BackoffRange;
+  /** Delays between open attempts in the current outage. */
+  private readonly retry: Backoff;
   private readonly probeMs: number;
   private binding: SerialBinding | undefined;
 
@@ -123,7 +109,6 @@ export class SerialSource implements FrameSource {
   private probeTimer: unknown = null;
   private writeChain: Promise<void> = Promise.resolve();
   /** Failed attempts in the current outage; drives the backoff. */
-  private failures = 0;
   /** Start of the current outage; null while open (or before the first attempt). */
   private downSince: number | null = null;
 
@@ -136,6 +121,7 @@ export class SerialSource implements FrameSource {
     this.timers = deps.timers ?? realTimers;
     this.clock = deps.clock ?? systemClock;
     this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
+    this.retry = new Backoff({ ...this.backoff, jitter: 'none' });
     this.probeMs = deps.probeMs ?? 1000;
     this.binding = deps.binding;
     this.since = this.clock.now();
@@ -213,10 +199,10 @@ export class SerialSource implements FrameSource {
           this.session = null;
           if (this.phase !== 'running') break;
           // A port that stayed up a while starts a fresh backoff; one that flaps keeps escalating.
-          if (this.clock.now() - s.openedAt >= this.backoff.maxMs) this.failures = 0;
+          if (this.clock.now() - s.openedAt >= this.backoff.maxMs) this.retry.reset();
           this.becameLost(reason);
         }
-        await this.sleep(backoffDelay(this.failures++, this.backoff));
+        await this.sleep(this.retry.next());
       }
     } catch (e) {
       this.deps.log.error({ err: e, path: this.deps.path }, 'serial source loop failed');
@@ -261,7 +247,7 @@ export class SerialSource implements FrameSource {
     this.lastError = reason;
     if (this.downSince !== null) {
       this.deps.log.debug(
-        { path: this.deps.path, err: reason, failures: this.failures },
+        { path: this.deps.path, err: reason, failures: this.retry.attempts },
         'serial port still down',
       );
       return;

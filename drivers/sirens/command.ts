@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { SirenError } from '../../src/domain/index.js';
-import type { SirenCheck, SirenDriver } from '../../src/sirens/driver.js';
+import type { SirenCheck, SirenDriver } from '../../src/ports/siren-driver.js';
 
 /** Runs a program to completion; rejects on spawn failure, timeout or non-zero exit. */
 export type CommandRunner = (
@@ -9,7 +9,8 @@ export type CommandRunner = (
   opts: { timeoutMs: number },
 ) => Promise<{ stdout: string; stderr: string }>;
 
-export interface CommandError extends Error {
+/** What execFile rejects with: its exit code or signal, and what the program said. */
+export interface ExecFailure extends Error {
   code?: number | string | null;
   signal?: NodeJS.Signals | null;
   killed?: boolean;
@@ -38,7 +39,7 @@ export function stderrTail(stderr: string | undefined, max = 200): string {
 
 /** Turns a runner failure into a SirenError saying what ran, how it ended and its stderr tail. */
 export function commandFailure(siren: string, what: string, e: unknown, timeoutMs: number): SirenError {
-  const err = e as CommandError;
+  const err = e as ExecFailure;
   let how: string;
   if (err.killed || err.signal === 'SIGKILL') how = `did not finish within ${timeoutMs} ms`;
   else if (err.code === 'ENOENT') how = 'was not found';

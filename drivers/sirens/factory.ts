@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { LocalBus } from '../../src/broker/bus.js';
 import type { SirenConfig } from '../../src/config/schema.js';
 import { SirenError } from '../../src/domain/index.js';
-import type { SirenDriver } from '../../src/sirens/driver.js';
+import type { LocalBus } from '../../src/ports/local-bus.js';
+import type { SirenDriver } from '../../src/ports/siren-driver.js';
 import { CommandSiren } from './command.js';
 import { GpioSiren } from './gpio.js';
 import { MqttSiren } from './mqtt.js';

@@ -1,5 +1,5 @@
 import { SirenError } from '../../src/domain/index.js';
-import type { SirenCheck, SirenDriver } from '../../src/sirens/driver.js';
+import type { SirenCheck, SirenDriver } from '../../src/ports/siren-driver.js';
 import { errorMessage } from '../../src/util/errors.js';
 import { type CommandRunner, commandFailure, execRunner } from './command.js';
 

@@ -1,6 +1,6 @@
-import type { LocalBus } from '../../src/broker/bus.js';
 import { SirenError } from '../../src/domain/index.js';
-import type { SirenCheck, SirenDriver } from '../../src/sirens/driver.js';
+import type { LocalBus } from '../../src/ports/local-bus.js';
+import type { SirenCheck, SirenDriver } from '../../src/ports/siren-driver.js';
 
 export const sirenSetTopic = (id: string): string => `siaga/local/sirens/${id}/set`;
 export const sirenStateTopic = (id: string): string => `siaga/local/sirens/${id}/state`;

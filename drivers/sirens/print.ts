@@ -1,4 +1,4 @@
-import type { SirenCheck, SirenDriver } from '../../src/sirens/driver.js';
+import type { SirenCheck, SirenDriver } from '../../src/ports/siren-driver.js';
 
 export interface PrintSirenOptions {
   id: string;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { SirenError } from '../../src/domain/index.js';
-import type { SirenCheck, SirenDriver } from '../../src/sirens/driver.js';
+import type { SirenCheck, SirenDriver } from '../../src/ports/siren-driver.js';
 
 /** The part of an open node-serialport binding port the relay needs (bindings-interface shape). */
 export interface RelayPort {

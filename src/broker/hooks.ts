@@ -55,10 +55,10 @@ export async function createAedes(hooks: BrokerHooks): Promise<Aedes> {
     },
   });
   broker.on('clientError', (client, err) => {
-    hooks.log.debug({ client: client.id, err: err.message }, 'client error');
+    hooks.log.debug({ client: client.id, err }, 'client error');
   });
   broker.on('connectionError', (client, err) => {
-    hooks.log.debug({ client: client.id, err: err.message }, 'connection error');
+    hooks.log.debug({ client: client.id, err }, 'connection error');
   });
   return broker;
 }

@@ -1,3 +1,4 @@
+export type { LocalBus } from '../ports/local-bus.js';
 export {
   type AclSubject,
   canPublish,
@@ -10,7 +11,6 @@ export {
   sirenSetTopic,
   sirenStateTopic,
 } from './acl.js';
-export type { LocalBus } from './bus.js';
 export { hashPassword, isWellFormedHash, SCRYPT_PARAMS, verifyPassword } from './password.js';
 export {
   AUTH_BLOCK_MS,

@@ -1,7 +1,7 @@
 import type { Aedes, AedesPublishPacket, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
+import type { LocalBus } from '../ports/local-bus.js';
 import { isPlainTopic, isValidFilter } from './acl.js';
-import type { LocalBus } from './bus.js';
 import { payloadBuffer } from './payload.js';
 
 interface InternalSub {

@@ -1,15 +1,6 @@
 import { createConnection, type Socket } from 'node:net';
-import { SiagaError, UnavailableError } from '../domain/index.js';
+import { RemoteError, UnavailableError } from '../domain/index.js';
 import type { ControlResponse } from './protocol.js';
-
-class RemoteError extends SiagaError {
-  readonly code = 'remote';
-  override readonly exitCode: number;
-  constructor(message: string, exitCode = 1) {
-    super(message);
-    this.exitCode = exitCode;
-  }
-}
 
 function connect(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {

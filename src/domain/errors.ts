@@ -2,8 +2,20 @@
  * The one error family of siaga. Code branches on `code` (and `reason` for rejected input),
  * never on message text.
  */
+export type ErrorCode =
+  | 'config'
+  | 'storage'
+  | 'siren'
+  | 'command'
+  | 'unavailable'
+  | 'usage'
+  | 'startup'
+  | 'serial'
+  | 'remote'
+  | 'simulator';
+
 export abstract class SiagaError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   /** Process exit code a CLI command ends with when this error reaches it. */
   readonly exitCode: number = 1;
 }
@@ -33,18 +45,6 @@ export class ConfigError extends SiagaError {
   ) {
     super(issues.map(formatIssue).join('\n'));
     this.name = 'ConfigError';
-  }
-}
-
-/** A byte sequence from a node or radio that was refused; `reason` becomes a counter. */
-export class FrameError extends SiagaError {
-  readonly code = 'frame';
-  constructor(
-    readonly reason: string,
-    message?: string,
-  ) {
-    super(message ?? reason);
-    this.name = 'FrameError';
   }
 }
 
@@ -115,6 +115,38 @@ export class StartupError extends SiagaError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StartupError';
+  }
+}
+
+/** A serial source was misused (write while closed, start after stop). */
+export class SerialError extends SiagaError {
+  readonly code = 'serial';
+  constructor(
+    readonly reason: 'not_open' | 'stopped',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SerialError';
+  }
+}
+
+/** The running gateway refused a control request; `exitCode` is the one it asked the CLI to use. */
+export class RemoteError extends SiagaError {
+  readonly code = 'remote';
+  override readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.name = 'RemoteError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** The simulator was asked for a frame its codec cannot express (a test or bench input, not a node's). */
+export class SimulatorError extends SiagaError {
+  readonly code = 'simulator';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulatorError';
   }
 }
 

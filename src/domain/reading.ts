@@ -35,7 +35,7 @@ export type Values = Record<string, number | string>;
 
 /**
  * A frame as decoded from the wire, before the gateway has checked it against its node list
- * and sequence state. Produced by the pure parsers in src/ingest.
+ * and sequence state. Produced by the pure parsers in src/codecs.
  */
 export interface Frame {
   node: string;

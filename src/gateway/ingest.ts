@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
+import { parseLine } from '../codecs/line.js';
+import type { SeqVerdict } from '../codecs/sequence.js';
 import type { Clock, Frame, Parsed, Radio, Reading, Via } from '../domain/index.js';
 import { ok, reject } from '../domain/index.js';
-import { parseLine } from '../ingest/line.js';
-import type { SeqVerdict } from '../ingest/sequence.js';
 import type { StoreWriter } from '../store/writer.js';
 import { idFactory } from '../util/ids.js';
 import { clampNodeTs } from './clamp-ts.js';

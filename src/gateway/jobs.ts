@@ -2,11 +2,11 @@ import { type Logger as CronLogger, type ScheduledTask, schedule } from 'node-cr
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Clock, EventSink } from '../domain/index.js';
+import { buildSummary, type DailySummary, previousDay, storeSummary } from '../report/index.js';
 import type { Db } from '../store/db.js';
 import { prune } from '../store/prune.js';
 import type { RunLog } from '../store/run-log.js';
 import type { StoreWriter } from '../store/writer.js';
-import { buildSummary, type DailySummary, previousDay, storeSummary } from '../uplink/summary.js';
 import type { Counters } from './counters.js';
 
 /**

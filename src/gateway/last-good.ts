@@ -33,7 +33,7 @@ export function writeLastGood(config: Config, socket: string, now: number, log: 
     renameSync(tmp, path);
   } catch (err) {
     // The gateway runs on without it; only the CLI's fallback for a broken file is lost.
-    log.warn({ err: errorMessage(err), path }, 'could not save the last good config for the CLI');
+    log.warn({ err: err, path }, 'could not save the last good config for the CLI');
   }
 }
 

@@ -1,7 +1,7 @@
+import { checkSeq, type SeqVerdict } from '../codecs/sequence.js';
 import type { NodeConfig } from '../config/schema.js';
 import { EXPECT_EVERY_S } from '../config/schema.js';
 import type { EventSink, Reading } from '../domain/index.js';
-import { checkSeq, type SeqVerdict } from '../ingest/sequence.js';
 import { emptyNodeState, type NodeState } from '../store/node-state.js';
 
 /** Battery-low default per node type: 3.4 V cells, 12 V lead-acid for fence monitors. */

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { FrameSource } from '../../drivers/serial/frame-source.js';
 import { SerialSource } from '../../drivers/serial/source.js';
+import { MAX_LINE_BYTES } from '../codecs/line.js';
+import { LineSplitter } from '../codecs/line-splitter.js';
 import type { SerialPortConfig } from '../config/schema.js';
 import type { EventSink } from '../domain/index.js';
-import { MAX_LINE_BYTES } from '../ingest/line.js';
-import { LineSplitter } from '../ingest/line-splitter.js';
+import type { FrameSource } from '../ports/frame-source.js';
 
 export interface SerialInputsDeps {
   log: Logger;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { SirenError } from '../domain/index.js';
+import type { SirenCheck, SirenDriver } from '../ports/siren-driver.js';
 import { errorMessage } from '../util/errors.js';
-import type { SirenCheck, SirenDriver } from './driver.js';
 import type { SirenRecords } from './records.js';
 import type { SirenSlot } from './state.js';
 import type { SirenTimers } from './types.js';
@@ -55,7 +55,7 @@ export class DriverCalls {
     try {
       await this.timeBox(d.close(), d.id, 'close()');
     } catch (e) {
-      this.log.warn({ siren: d.id, err: errorMessage(e) }, 'siren driver did not close cleanly');
+      this.log.warn({ siren: d.id, err: e }, 'siren driver did not close cleanly');
     }
   }
 

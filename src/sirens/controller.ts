@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { EngineOutput } from '../detect/types.js';
 import { type Clock, type EventSink, type Level, SirenError, UsageError } from '../domain/index.js';
+import type { SirenDriver } from '../ports/siren-driver.js';
 import type { Silence } from '../store/silences.js';
 import { applyEngineOutput, endActivations, reanchor, restoreLevels } from './alarm.js';
 import { DriverCalls } from './calls.js';
 import { planSwitches } from './decide.js';
-import type { SirenDriver } from './driver.js';
 import { pruneIntervals } from './policy.js';
 import { SirenRecords } from './records.js';
 import { restoreFromStore } from './restore.js';

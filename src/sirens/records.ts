@@ -20,7 +20,7 @@ export class SirenRecords {
     try {
       this.events.emit(kind, fields);
     } catch (e) {
-      this.log.error({ kind, err: errorMessage(e) }, 'cannot record siren event');
+      this.log.error({ kind, err: e }, 'cannot record siren event');
     }
   }
 
@@ -29,7 +29,7 @@ export class SirenRecords {
     try {
       f();
     } catch (e) {
-      this.log.error({ err: errorMessage(e) }, `siren store: cannot ${what}; continuing from memory`);
+      this.log.error({ err: e }, `siren store: cannot ${what}; continuing from memory`);
     }
   }
 

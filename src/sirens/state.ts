@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { SirenPolicy } from '../config/schema.js';
 import type { Level } from '../domain/index.js';
-import type { SirenDriver } from './driver.js';
+import type { SirenDriver } from '../ports/siren-driver.js';
 import { carriedOver, closeIntervals, openInterval } from './ledger.js';
 import type { OnInterval } from './policy.js';
 import type { SilenceBook } from './silences.js';

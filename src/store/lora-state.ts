@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { FcntStore } from '../ingest/lora-uplink.js';
+import type { FcntStore } from '../ports/fcnt-store.js';
 import type { Db } from './db.js';
 import { toStorageError } from './db.js';
 

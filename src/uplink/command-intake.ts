@@ -31,6 +31,6 @@ export class CommandIntake {
         if (!res || !live) return;
         live.client.publish(this.deps.resTopic, JSON.stringify(res), { qos: 1 });
       })
-      .catch((e: unknown) => log.error({ err: errorMessage(e) }, 'command handler failed'));
+      .catch((e: unknown) => log.error({ err: e }, 'command handler failed'));
   }
 }

@@ -203,7 +203,7 @@ export class CommandHandler {
     try {
       this.deps.events.emit('cmd_rejected', { ...summary });
     } catch (e) {
-      this.deps.log.error({ err: errorMessage(e) }, 'cannot record cmd_rejected event');
+      this.deps.log.error({ err: e }, 'cannot record cmd_rejected event');
     }
   }
 
@@ -253,7 +253,7 @@ export class CommandHandler {
     try {
       this.deps.events.emit('cmd', fields);
     } catch (e) {
-      this.deps.log.error({ err: errorMessage(e) }, 'cannot record cmd event');
+      this.deps.log.error({ err: e }, 'cannot record cmd event');
     }
   }
 }

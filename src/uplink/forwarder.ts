@@ -234,7 +234,7 @@ export class Forwarder {
         stall_s: this.deps.config.stall_s,
       });
     } catch (e) {
-      this.deps.log.error({ err: errorMessage(e) }, 'cannot raise uplink_stall');
+      this.deps.log.error({ err: e }, 'cannot raise uplink_stall');
     }
     this.deps.onStall?.();
   }

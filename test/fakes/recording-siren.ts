@@ -1,6 +1,6 @@
 import type { Clock } from '../../src/domain/index.js';
 import { SirenError } from '../../src/domain/index.js';
-import type { SirenCheck, SirenDriver } from '../../src/sirens/driver.js';
+import type { SirenCheck, SirenDriver } from '../../src/ports/siren-driver.js';
 
 /** One call a `RecordingSiren` received. */
 export interface SirenCall {

@@ -1,2 +1,2 @@
 // The pty helper is product code (the demo uses it); tests use the same one.
-export * from '../../scripts/sim/pty.js';
+export * from '../../src/sim/pty.js';

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/broker/password.js';
-import { encodeSg1 } from '../../src/ingest/sg1.js';
+import { encodeSg1 } from '../../src/codecs/sg1.js';
 import { tmpDir } from '../helpers/gateway.js';
 import { GatewayProcess, killAllGatewayProcesses } from '../helpers/gateway-process.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { encodeSg1 } from '../../src/codecs/sg1.js';
 import { ManualClock, type Reading } from '../../src/domain/index.js';
 import { Counters } from '../../src/gateway/counters.js';
 import { EventLog } from '../../src/gateway/event-log.js';
 import { Ingest } from '../../src/gateway/ingest.js';
 import { NodeTracker } from '../../src/gateway/node-tracker.js';
-import { encodeSg1 } from '../../src/ingest/sg1.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { loadNodeStates } from '../../src/store/node-state.js';
 import { queryReadings } from '../../src/store/readings.js';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeSg1 } from '../../src/ingest/sg1.js';
+import { encodeSg1 } from '../../src/codecs/sg1.js';
 import { type Gateway, startGateway } from '../../src/main.js';
 import { silentLog, testConfig } from '../helpers/gateway.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCENARIOS } from '../../scripts/sim/scenarios.js';
 import { loadConfig } from '../../src/config/load.js';
 import { DetectionEngine } from '../../src/detect/engine.js';
 import type { LevelChange } from '../../src/detect/types.js';
 import { type EventKind, levelRank, ManualClock, type Reading } from '../../src/domain/index.js';
+import { SCENARIOS } from '../../src/sim/scenarios.js';
 import { SirenController } from '../../src/sirens/controller.js';
 import { openDb } from '../../src/store/db.js';
 import { SirenStore } from '../../src/store/silences.js';
@@ -14,7 +14,7 @@ import { silentLog } from '../helpers/gateway.js';
 const T0 = Date.parse('2026-11-25T20:00:00Z');
 
 /**
- * Plays a scenario of scripts/sim/scenarios.ts (the ones `siaga simulate --scenario` and the demo
+ * Plays a scenario of src/sim/scenarios.ts (the ones `siaga simulate --scenario` and the demo
  * play) against the demo config through the real engine and siren controller, one second at a time.
  */
 async function play(name: string) {

@@ -14,7 +14,7 @@ const CHILD = `
 import { pino } from 'pino';
 const { parseConfig } = await import('${DIST}config/load.js');
 const { scheduleJobs } = await import('${DIST}gateway/jobs.js');
-const { previousDay } = await import('${DIST}uplink/local-day.js');
+const { previousDay } = await import('${DIST}report/local-day.js');
 const { parseTime } = await import('${DIST}cli/duration.js');
 const config = parseConfig(process.env.CONFIG, process.cwd());
 const lines = [];

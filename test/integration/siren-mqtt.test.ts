@@ -4,8 +4,8 @@ import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MqttSiren, sirenSetTopic, sirenStateTopic } from '../../drivers/sirens/mqtt.js';
-import type { LocalBus } from '../../src/broker/bus.js';
 import { SirenError } from '../../src/domain/index.js';
+import type { LocalBus } from '../../src/ports/local-bus.js';
 
 /** A LocalBus over an in-process aedes (the gateway's own publishes bypass client ACLs). */
 function aedesBus(broker: Aedes): LocalBus {

@@ -3,10 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/index.js';
 import { EventLog } from '../../src/gateway/event-log.js';
 import { runSummary } from '../../src/gateway/jobs.js';
+import { buildSummary, dayWindow, loadSummaries, summaryCsv } from '../../src/report/index.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { RunLog, runSpans } from '../../src/store/run-log.js';
 import { StoreWriter } from '../../src/store/writer.js';
-import { buildSummary, dayWindow, loadSummaries, summaryCsv } from '../../src/uplink/summary.js';
 import { silentLog, testConfig, tmpDir } from '../helpers/gateway.js';
 import { insertEvents, insertReadings } from '../helpers/outbox-fixtures.js';
 

@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/index.js';
-import { type Db, openDb } from '../../src/store/db.js';
-import { RunLog } from '../../src/store/run-log.js';
 import {
   buildSummary,
   csvField,
@@ -15,7 +13,9 @@ import {
   SUMMARY_CSV_COLUMNS,
   storeSummary,
   summaryCsv,
-} from '../../src/uplink/summary.js';
+} from '../../src/report/index.js';
+import { type Db, openDb } from '../../src/store/db.js';
+import { RunLog } from '../../src/store/run-log.js';
 import { insertEvents, insertReadings } from '../helpers/outbox-fixtures.js';
 
 const SITE = {

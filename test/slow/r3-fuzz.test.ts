@@ -6,20 +6,20 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeGwmp, encodePushData } from '../../drivers/gwmp/packet.js';
 import { GWMP_REASONS, GwmpServer } from '../../drivers/gwmp/server.js';
-import { buildPhyPayload, buildUplinkDatagram, SimEncodeError } from '../../scripts/sim/lora.js';
+import { parseLine } from '../../src/codecs/line.js';
+import { LineSplitter } from '../../src/codecs/line-splitter.js';
+import { LORA_UPLINK_REASONS, LoraUplinkHandler } from '../../src/codecs/lora-uplink.js';
+import { LINE_REASONS, SERIAL_REASONS } from '../../src/codecs/reasons.js';
+import { encodeSg1 } from '../../src/codecs/sg1.js';
 import type { Config } from '../../src/config/schema.js';
 import { DetectionEngine } from '../../src/detect/engine.js';
 import type { Frame, Parsed } from '../../src/domain/index.js';
-import { ManualClock } from '../../src/domain/index.js';
+import { ManualClock, SimulatorError } from '../../src/domain/index.js';
 import { Counters } from '../../src/gateway/counters.js';
 import { EventLog } from '../../src/gateway/event-log.js';
 import { Ingest } from '../../src/gateway/ingest.js';
 import { NodeTracker } from '../../src/gateway/node-tracker.js';
-import { parseLine } from '../../src/ingest/line.js';
-import { LineSplitter } from '../../src/ingest/line-splitter.js';
-import { LORA_UPLINK_REASONS, LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
-import { LINE_REASONS, SERIAL_REASONS } from '../../src/ingest/reasons.js';
-import { encodeSg1 } from '../../src/ingest/sg1.js';
+import { buildPhyPayload, buildUplinkDatagram } from '../../src/sim/lora.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
 import { StoreWriter } from '../../src/store/writer.js';
@@ -322,7 +322,7 @@ describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
         seeds.push(buildUplinkDatagram(d, frame, fc32, { gatewayEui: EUI, token: i, tmst: i * 1000 }));
         phys.push(buildPhyPayload(d, frame, fc32));
       } catch (e) {
-        if (!(e instanceof SimEncodeError)) throw e;
+        if (!(e instanceof SimulatorError)) throw e;
       }
       if (i > 1000) throw new Error('no encodable seeds');
     }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Backoff, backoffCap } from '../../src/uplink/backoff.js';
+import { Backoff, backoffCap } from '../../src/util/backoff.js';
 
 const rand = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 
@@ -69,5 +69,16 @@ describe('reconnect backoff', () => {
   it('refuses nonsense bounds', () => {
     expect(() => new Backoff({ minMs: 0, maxMs: 10 })).toThrow(RangeError);
     expect(() => new Backoff({ minMs: 100, maxMs: 10 })).toThrow(RangeError);
+  });
+});
+
+describe('Backoff without jitter (a local serial adapter)', () => {
+  it('doubles from min and caps at max, the same rhythm every time, and starts over after reset', () => {
+    const b = new Backoff({ minMs: 500, maxMs: 5000, jitter: 'none', random: () => 0.99 });
+    expect(Array.from({ length: 8 }, () => b.next())).toEqual([
+      500, 1000, 2000, 4000, 5000, 5000, 5000, 5000,
+    ]);
+    b.reset();
+    expect(b.next()).toBe(500);
   });
 });

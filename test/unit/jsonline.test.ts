@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseJsonLine } from '../../src/ingest/jsonline.js';
-import { parseLine } from '../../src/ingest/line.js';
-import { parseSg1 } from '../../src/ingest/sg1.js';
+import { parseJsonLine } from '../../src/codecs/jsonline.js';
+import { parseLine } from '../../src/codecs/line.js';
+import { parseSg1 } from '../../src/codecs/sg1.js';
 
 describe('parseJsonLine: accepted', () => {
   it('reads the wire.md example', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../src/ingest/line-splitter.js';
+import { LineSplitter } from '../../src/codecs/line-splitter.js';
 
 /** Feeds `bytes` cut at the given offsets; returns every line and the too-long count. */
 function split(

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTime } from '../../src/cli/duration.js';
-import { dayWindow, localDay, nextDay, previousDay } from '../../src/uplink/local-day.js';
+import { dayWindow, localDay, nextDay, previousDay } from '../../src/report/local-day.js';
 import {
   formatLocalTime,
   isoLocalTime,

@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeGwmp, encodePushData } from '../../drivers/gwmp/packet.js';
 import { GWMP_REASONS } from '../../drivers/gwmp/server.js';
-import { buildPhyPayload, buildUplinkDatagram } from '../../scripts/sim/lora.js';
+import { LORA_UPLINK_REASONS, LoraUplinkHandler } from '../../src/codecs/lora-uplink.js';
 import type { Frame } from '../../src/domain/index.js';
 import { ManualClock } from '../../src/domain/index.js';
-import type { FcntStore } from '../../src/ingest/lora-uplink.js';
-import { LORA_UPLINK_REASONS, LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
+import type { FcntStore } from '../../src/ports/fcnt-store.js';
+import { buildPhyPayload, buildUplinkDatagram } from '../../src/sim/lora.js';
 import { FUZZ_DEVICES as DEVICES, FUZZ_EUI as EUI } from '../fixtures/lora-devices.js';
 
 // R3 (quality.md): random and mutated GWMP datagrams never throw, and every refusal is a known,

@@ -1,11 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { immediateTxpk } from '../../drivers/gwmp/packet.js';
-import { buildPhyPayload } from '../../scripts/sim/lora.js';
-import type { LoraDeviceConfig } from '../../src/config/schema.js';
-import type { Frame } from '../../src/domain/index.js';
-import { ManualClock } from '../../src/domain/index.js';
-import type { FcntStore, LoraUplinkMeta } from '../../src/ingest/lora-uplink.js';
-import { LoraUplinkHandler } from '../../src/ingest/lora-uplink.js';
+import type { LoraUplinkMeta } from '../../src/codecs/lora-uplink.js';
+import { LoraUplinkHandler } from '../../src/codecs/lora-uplink.js';
 import {
   AS923_2_RX2,
   buildDataDown,
@@ -14,7 +10,12 @@ import {
   loraPacket,
   openUplink,
   sessionFromConfig,
-} from '../../src/ingest/lorawan.js';
+} from '../../src/codecs/lorawan.js';
+import type { LoraDeviceConfig } from '../../src/config/schema.js';
+import type { Frame } from '../../src/domain/index.js';
+import { ManualClock } from '../../src/domain/index.js';
+import type { FcntStore } from '../../src/ports/fcnt-store.js';
+import { buildPhyPayload } from '../../src/sim/lora.js';
 import { fskRxpk } from '../fixtures/semtech-rxpk.js';
 
 // Fixed test keys: the vectors below are made by lora-packet with them.

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ReadingType, Values } from '../../src/domain/index.js';
 import {
   decodeLpp,
   decodeSg1Body,
@@ -8,7 +7,8 @@ import {
   encodeSg1Body,
   FPORT_TYPES,
   TYPE_FPORTS,
-} from '../../src/ingest/lpp.js';
+} from '../../src/codecs/lpp.js';
+import type { ReadingType, Values } from '../../src/domain/index.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

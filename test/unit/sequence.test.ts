@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkSeq } from '../../src/ingest/sequence.js';
+import { checkSeq } from '../../src/codecs/sequence.js';
 
 const MAX = 4294967295;
 const seqArb = fc.integer({ min: 0, max: MAX });

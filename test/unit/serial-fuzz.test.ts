@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseLine } from '../../src/codecs/line.js';
+import { LineSplitter } from '../../src/codecs/line-splitter.js';
+import { validateFields } from '../../src/codecs/normalize.js';
+import { isLineReason } from '../../src/codecs/reasons.js';
+import { encodeSg1, parseSg1 } from '../../src/codecs/sg1.js';
 import type { Frame, Parsed } from '../../src/domain/index.js';
 import { isReadingType } from '../../src/domain/index.js';
-import { parseLine } from '../../src/ingest/line.js';
-import { LineSplitter } from '../../src/ingest/line-splitter.js';
-import { validateFields } from '../../src/ingest/normalize.js';
-import { isLineReason } from '../../src/ingest/reasons.js';
-import { encodeSg1, parseSg1 } from '../../src/ingest/sg1.js';
 
 // R3 (quality.md) at unit-test size: ~100,000 random and mutated lines in a few seconds. The
 // 1,000,000-line run belongs to the slow suite.

@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffDelay, SerialError, SerialSource, type Timers } from '../../drivers/serial/source.js';
+import { SerialSource, type Timers } from '../../drivers/serial/source.js';
 import type { Clock } from '../../src/domain/index.js';
+import { SerialError } from '../../src/domain/index.js';
 import { FakeSerialBinding } from '../fakes/serial-binding.js';
 
 const PATH = '/dev/serial/by-id/usb-FTDI_RS485-if00-port0';
@@ -88,15 +89,6 @@ function setup(opts: { probeMs?: number } = {}) {
 const sources: SerialSource[] = [];
 afterEach(async () => {
   await Promise.all(sources.splice(0).map((s) => s.stop()));
-});
-
-describe('backoffDelay', () => {
-  it('doubles from min and caps at max', () => {
-    const b = { minMs: 500, maxMs: 5000 };
-    expect([0, 1, 2, 3, 4, 5, 40, 5000].map((n) => backoffDelay(n, b))).toEqual([
-      500, 1000, 2000, 4000, 5000, 5000, 5000, 5000,
-    ]);
-  });
 });
 
 describe('SerialSource with a fake binding', () => {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseLine } from '../../src/codecs/line.js';
+import { encodeSg1, parseSg1, parseSg1Values, sg1Checksum } from '../../src/codecs/sg1.js';
 import type { Frame, ReadingType, Values } from '../../src/domain/index.js';
 import { READING_TYPES } from '../../src/domain/index.js';
-import { parseLine } from '../../src/ingest/line.js';
-import { encodeSg1, parseSg1, parseSg1Values, sg1Checksum } from '../../src/ingest/sg1.js';
 
 /** The verified examples of wire.md §1, with the frame each must give. */
 const EXAMPLES: [string, Frame][] = [

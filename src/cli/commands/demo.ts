@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { LoraSimulator } from '../../../scripts/sim/lora.js';
-import { createPtyPair, type PtyPair, socatAvailable } from '../../../scripts/sim/pty.js';
-import { SCENARIOS } from '../../../scripts/sim/scenarios.js';
-import { type SimSink, Simulator } from '../../../scripts/sim/simulator.js';
-import { inProcessSerialSink, loraSink, mqttNodeSink, serialDeviceSink } from '../../../scripts/sim/sinks.js';
 import { loadConfig } from '../../config/load.js';
 import { UsageError } from '../../domain/index.js';
 import { type Live, startGateway } from '../../main.js';
+import { LoraSimulator } from '../../sim/lora.js';
+import { createPtyPair, type PtyPair, socatAvailable } from '../../sim/pty.js';
+import { SCENARIOS } from '../../sim/scenarios.js';
+import { type SimSink, Simulator } from '../../sim/simulator.js';
+import { inProcessSerialSink, loraSink, mqttNodeSink, serialDeviceSink } from '../../sim/sinks.js';
 import { createLogger } from '../../util/log.js';
 import { packageRoot } from '../../util/package-root.js';
 import { action, out } from '../io.js';
@@ -134,7 +134,7 @@ export async function runDemo(opts: {
     scenario,
     sinkFor: (n) => (loraDevices.has(n.id) ? lora : n.id === DEMO_MQTT_NODE.user ? mqttNode : serialSink),
     onNote: (note) => out(`${stamp()} ── ${note}`),
-    onError: (e) => log.warn({ err: String(e) }, 'simulator could not send'),
+    onError: (e) => log.warn({ err: e }, 'simulator could not send'),
   });
   sim.start();
 

@@ -9,7 +9,7 @@ import {
   nextDay,
   readingsCsv,
   summaryCsv,
-} from '../../uplink/summary.js';
+} from '../../report/index.js';
 import { formatLocalTime } from '../../util/local-time.js';
 import { cliConfig, type GlobalOpts, readDb } from '../context.js';
 import { parseTime } from '../duration.js';

@@ -1,17 +1,13 @@
 import type { Logger } from 'pino';
 import type { LoraDeviceConfig } from '../config/schema.js';
 import type { Clock, Frame, Radio } from '../domain/index.js';
+import type { FcntStore } from '../ports/fcnt-store.js';
 import type { AbpSession } from './lorawan.js';
 import { DedupWindow, openUplink, sessionFromConfig } from './lorawan.js';
 import type { CodecName } from './lpp.js';
 import { CODECS, FPORT_TYPES } from './lpp.js';
 
 /** Last accepted 32-bit FCnt per DevAddr; SQLite-backed in production (src/store/lora-state.ts). */
-export interface FcntStore {
-  get(devAddr: string): number | undefined;
-  set(devAddr: string, fcnt: number, ts: number): void;
-}
-
 export interface LoraUplinkMeta {
   radio: Radio;
   rxTs: number;

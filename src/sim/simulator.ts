@@ -1,6 +1,6 @@
-import type { NodeConfig } from '../../src/config/schema.js';
-import type { Frame, ReadingType, Values } from '../../src/domain/index.js';
-import { encodeSg1 } from '../../src/ingest/sg1.js';
+import { encodeSg1 } from '../codecs/sg1.js';
+import type { NodeConfig } from '../config/schema.js';
+import type { Frame, ReadingType, Values } from '../domain/index.js';
 import { heartbeat, type Scenario } from './scenarios.js';
 
 /** Where a simulated node's frames go: a serial line, the LoRa forwarder, the local broker. */

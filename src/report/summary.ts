@@ -1,20 +1,9 @@
 import type { Db } from '../store/db.js';
 import { type RunSpan, runSpans } from '../store/run-log.js';
+import type { SiteInfo } from '../uplink/payloads.js';
 import { DEFAULT_TZ } from '../util/local-time.js';
 import { dayOffsetLabel, dayWindow } from './local-day.js';
-import type { SiteInfo } from './payloads.js';
 import { type LevelName, levelMinutes, nodeUptime, readingCounts, sirenUsage } from './summary-sections.js';
-
-export {
-  csvField,
-  csvLine,
-  READINGS_CSV_COLUMNS,
-  readingsCsv,
-  SUMMARY_CSV_COLUMNS,
-  summaryCsv,
-} from './export-csv.js';
-export { dayWindow, localDay, nextDay, previousDay } from './local-day.js';
-export { DETECTION_TYPES, LEVEL_NAMES } from './summary-sections.js';
 
 /** The site the summary speaks for: the fields the retained status carries, and its time zone. */
 export type SummarySite = SiteInfo & { tz?: string };

@@ -4,10 +4,12 @@
  *
  * - `full`: delay = uniform(minMs, cap) where cap = min(maxMs, minMs · 2^attempt).
  * - `decorrelated` (AWS architecture blog): delay = min(maxMs, uniform(minMs, prev · 3)).
+ * - `none`: delay = min(maxMs, minMs · 2^attempt), for a local device (a serial adapter) where
+ *   no crowd reconnects at once and a technician expects the same rhythm every time.
  *
  * Both stay within [minMs, maxMs]. `random` is injectable (returns [0, 1)) so tests are exact.
  */
-export type Jitter = 'full' | 'decorrelated';
+export type Jitter = 'full' | 'decorrelated' | 'none';
 
 export interface BackoffOptions {
   minMs: number;
@@ -47,7 +49,9 @@ export class Backoff {
     const { minMs, maxMs } = this.opts;
     const r = clamp01(this.random());
     let d: number;
-    if (this.jitter === 'full') {
+    if (this.jitter === 'none') {
+      d = backoffCap(this.attempt, minMs, maxMs);
+    } else if (this.jitter === 'full') {
       const cap = backoffCap(this.attempt, minMs, maxMs);
       d = minMs + r * (cap - minMs);
     } else {

@@ -4,10 +4,10 @@ import { createSocket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { Txpk } from '../../drivers/gwmp/packet.js';
 import { decodeGwmp, encodePullData, encodePushData, encodeTxAck } from '../../drivers/gwmp/packet.js';
-import type { LoraDeviceConfig } from '../../src/config/schema.js';
-import type { Frame } from '../../src/domain/index.js';
-import { loraPacket, sessionFromConfig } from '../../src/ingest/lorawan.js';
-import { CODECS, TYPE_FPORTS } from '../../src/ingest/lpp.js';
+import { loraPacket, sessionFromConfig } from '../codecs/lorawan.js';
+import { CODECS, TYPE_FPORTS } from '../codecs/lpp.js';
+import type { LoraDeviceConfig } from '../config/schema.js';
+import { type Frame, SimulatorError } from '../domain/index.js';
 
 /**
  * The forwarder side of the LoRa path, for the demo, the integration tests and the benchmark:
@@ -32,12 +32,10 @@ export interface UplinkOptions {
   adr?: boolean;
 }
 
-export class SimEncodeError extends RangeError {}
-
 /**
  * Builds the PHYPayload of `frame` for `device`: FPort from the frame type, payload by the
  * device's codec, FCnt sent as its low 16 bits and its high 16 bits used in MIC and keystream.
- * Throws SimEncodeError when the frame cannot be expressed in the codec.
+ * Throws SimulatorError when the frame cannot be expressed in the codec.
  */
 export function buildPhyPayload(
   device: LoraDeviceConfig,
@@ -49,9 +47,9 @@ export function buildPhyPayload(
   const fport = TYPE_FPORTS.get(frame.type);
   const codec = CODECS.get(device.codec);
   if (fport === undefined || codec === undefined)
-    throw new SimEncodeError(`no FPort/codec for ${frame.type}`);
+    throw new SimulatorError(`no FPort/codec for ${frame.type}`);
   const payload = codec.encode(frame.type, frame.v);
-  if (!payload.ok) throw new SimEncodeError(`${payload.reason}: ${payload.detail ?? ''}`);
+  if (!payload.ok) throw new SimulatorError(`${payload.reason}: ${payload.detail ?? ''}`);
   const fcntLow = Buffer.alloc(2);
   fcntLow.writeUInt16BE(fcnt & 0xffff);
   const msb = Buffer.alloc(2);
@@ -71,7 +69,7 @@ export function buildPhyPayload(
     msb,
   );
   const phy = packet.getPHYPayload();
-  if (!phy) throw new SimEncodeError('lora-packet built no PHYPayload');
+  if (!phy) throw new SimulatorError('lora-packet built no PHYPayload');
   return phy;
 }
 
@@ -159,7 +157,7 @@ export class LoraSimulator {
   /** Sends `frame` as the node's uplink; true once PUSH_ACKed, false after every attempt timed out. */
   async send(frame: Frame, opts: Partial<UplinkOptions> = {}): Promise<boolean> {
     const device = this.devices.get(frame.node);
-    if (device === undefined) throw new SimEncodeError(`node ${frame.node} is no LoRa device`);
+    if (device === undefined) throw new SimulatorError(`node ${frame.node} is no LoRa device`);
     const token = this.nextToken();
     const datagram = buildUplinkDatagram(device, frame, frame.seq, {
       gatewayEui: this.deps.gatewayEui,

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { NodeConfig } from '../../src/config/schema.js';
-import type { Frame } from '../../src/domain/index.js';
+import type { NodeConfig } from '../config/schema.js';
+import type { Frame } from '../domain/index.js';
 import type { LoraSimulator } from './lora.js';
 import { type SimSink, serialLine } from './simulator.js';
 

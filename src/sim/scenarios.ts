@@ -1,5 +1,5 @@
-import type { NodeConfig } from '../../src/config/schema.js';
-import type { ReadingType, Values } from '../../src/domain/index.js';
+import type { NodeConfig } from '../config/schema.js';
+import type { ReadingType, Values } from '../domain/index.js';
 
 /** One simulated frame: when (ms after the scenario starts), from which node, with what values. */
 export interface SimStep {
