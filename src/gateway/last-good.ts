@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { redact } from '../config/secrets.js';
-import { errorMessage } from '../util/errors.js';
 
 /**
  * The config the running gateway accepted last (secrets redacted), beside its database. The CLI

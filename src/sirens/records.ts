@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventFields, EventKind, EventSink } from '../domain/index.js';
 import type { Silence } from '../store/silences.js';
-import { errorMessage } from '../util/errors.js';
 import type { Switch } from './state.js';
 import type { SirenStorePort } from './types.js';
 

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { errorMessage } from '../util/errors.js';
 import type { UplinkLink } from './link.js';
 import type { CommandResponse } from './payloads.js';
 
