@@ -290,7 +290,7 @@ export class LocalBroker implements LocalBus {
     // The reading is taken here, not in aedes' `published` hook, because aedes PUBACKs before
     // that hook runs: the node would delete a reading a kill -9 could still lose.
     const accepted = this.nodePayload(packet, user);
-    return accepted ? accepted.then(() => null) : null;
+    return accepted === undefined ? null : accepted.then(() => null);
   }
 
   private nodePayload(packet: PublishPacket, user: BrokerUser): Promise<unknown> | undefined {

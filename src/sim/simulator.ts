@@ -84,7 +84,7 @@ export class Simulator {
     this.sent++;
     try {
       const p = sink.send(node, frame);
-      if (p) p.catch((e: unknown) => this.deps.onError?.(e));
+      if (p !== undefined) p.catch((e: unknown) => this.deps.onError?.(e));
     } catch (e) {
       this.deps.onError?.(e);
     }

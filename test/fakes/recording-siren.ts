@@ -65,7 +65,7 @@ export class RecordingSiren implements SirenDriver {
   check(): Promise<SirenCheck> {
     this.record('check');
     const f = this.failure('check');
-    if (f) return f.then(() => ({ on: this.on_, ok: true }));
+    if (f !== undefined) return f.then(() => ({ on: this.on_, ok: true }));
     return Promise.resolve({ on: this.on_, ok: true });
   }
 
@@ -82,7 +82,7 @@ export class RecordingSiren implements SirenDriver {
   private switch(op: 'on' | 'off'): Promise<void> {
     this.record(op);
     const f = this.failure(op);
-    if (f) return f;
+    if (f !== undefined) return f;
     this.on_ = op === 'on';
     return Promise.resolve();
   }
