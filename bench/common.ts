@@ -20,7 +20,7 @@ export interface Figure {
   figure: string;
   value: number;
   unit: string;
-  /** The quality.md target, as text (e.g. "≥ 50000"). */
+  /** The docs/quality.md target, as text (e.g. "≥ 50000"). */
   target?: string;
   /** true/false when the figure has a target; undefined for baselines and notes. */
   pass?: boolean;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type Figure, fmtNum } from './common.js';
 
 /**
- * `npm run bench` (or `node dist-bench/bench/run.js P1 P3`): runs every figure of quality.md that has a
+ * `npm run bench` (or `node dist-bench/bench/run.js P1 P3`): runs every figure of docs/quality.md that has a
  * bench, prints one table and writes bench/results/latest.json. Each bench cleans up its own
  * scratch directories and child processes; a failing bench is reported as an error row and the
  * others still run.

@@ -18,7 +18,7 @@ interface Waiter {
 }
 
 /**
- * A siren on the gateway's LAN speaking MQTT to the local broker (wire.md §4): the gateway
+ * A siren on the gateway's LAN speaking MQTT to the local broker (docs/wire.md §4): the gateway
  * publishes `ON`/`OFF` to `siaga/local/sirens/<id>/set` (QoS 1, retained so a device that reboots
  * learns the current command) and the device echoes its state on `…/state`. `on()`/`off()`
  * resolve when the echo arrives and reject with a SirenError when it does not within the timeout.

@@ -1,7 +1,7 @@
 import type { BrokerUser } from '../config/schema.js';
 
 /**
- * The local broker's ACL (wire.md §4), pure:
+ * The local broker's ACL (docs/wire.md §4), pure:
  *
  * | role   | may publish                         | may subscribe                      |
  * |--------|-------------------------------------|------------------------------------|

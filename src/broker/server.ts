@@ -53,7 +53,7 @@ export interface LocalBrokerStats {
 }
 
 /**
- * The embedded MQTT broker for Wi-Fi nodes and sirens on the village LAN (wire.md §4): every
+ * The embedded MQTT broker for Wi-Fi nodes and sirens on the village LAN (docs/wire.md §4): every
  * client authenticates against `local_broker.users` (scrypt), every publish/subscribe passes the
  * ACL of `acl.ts`, and the gateway itself publishes/subscribes through `LocalBus` without ACL.
  *

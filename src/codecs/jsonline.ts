@@ -19,7 +19,7 @@ function firstNonSpace(s: string): number {
 }
 
 /**
- * Parses the JSON form of a frame (wire.md §1), e.g. `{"node":"pir-07","seq":1236,"type":"pir","n":1}`.
+ * Parses the JSON form of a frame (docs/wire.md §1), e.g. `{"node":"pir-07","seq":1236,"type":"pir","n":1}`.
  * Frame keys follow the SG1 rules (node id grammar, seq 0..4294967295, a known type); `ts` is an
  * optional integer epoch-ms in (0, 2^53). Every other key must match the SG1 key grammar and hold a
  * finite number or a string (text); booleans, null, arrays and objects are `bad_value`. Then the

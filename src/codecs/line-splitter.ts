@@ -12,7 +12,7 @@ export interface SplitResult {
 }
 
 /**
- * Frames a serial byte stream into lines (wire.md §1). Lines end at `\n`; a `\r` before it is
+ * Frames a serial byte stream into lines (docs/wire.md §1). Lines end at `\n`; a `\r` before it is
  * dropped. A line longer than `maxBytes` (not counting its `\r\n`) is discarded up to the next
  * `\n` and counted once in `tooLong`, so noise or a wrong baud rate cannot grow memory: at most
  * `maxBytes + 1` bytes of an unfinished line are held (the `+ 1` is a possible `\r`).

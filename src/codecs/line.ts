@@ -4,7 +4,7 @@ import { parseJsonLine } from './jsonline.js';
 import { refuse } from './reasons.js';
 import { parseSg1 } from './sg1.js';
 
-/** Longest accepted line in bytes, without its line end (wire.md §1, quality.md "Security"). */
+/** Longest accepted line in bytes, without its line end (docs/wire.md §1, docs/quality.md "Security"). */
 export const MAX_LINE_BYTES = 256;
 
 /**

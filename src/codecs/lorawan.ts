@@ -3,7 +3,7 @@ import type { Parsed } from '../domain/index.js';
 import { ok, reject } from '../domain/index.js';
 
 /**
- * LoRaWAN 1.0.x data-up handling for ABP devices (wire.md §2). Pure: a PHYPayload and the
+ * LoRaWAN 1.0.x data-up handling for ABP devices (docs/wire.md §2). Pure: a PHYPayload and the
  * device's session and counter state in, a verified, decrypted uplink out. All crypto (MIC,
  * FRMPayload decryption) is lora-packet's; this file only decides what to ask it and when.
  */
@@ -188,7 +188,7 @@ export interface OpenContext {
 }
 
 /**
- * Runs the checks of wire.md §2 in order: frame type, DevAddr, MIC (with the extended FCnt),
+ * Runs the checks of docs/wire.md §2 in order: frame type, DevAddr, MIC (with the extended FCnt),
  * FCnt freshness, then decryption. Reasons: those of `parseDataUp`, `unknown_devaddr`, `bad_mic`,
  * `duplicate`, `replay`. A MAC-only frame is returned as ok with `macOnly`: its counter is fresh
  * and authentic, so the caller must still store it before counting `mac_only`.

@@ -3,7 +3,7 @@ import { ok, reject } from '../domain/index.js';
 import { validateFields } from './normalize.js';
 
 /**
- * FRMPayload codecs of LoRa nodes (wire.md §2): Cayenne LPP and the SG1 key=value body.
+ * FRMPayload codecs of LoRa nodes (docs/wire.md §2): Cayenne LPP and the SG1 key=value body.
  * Pure: bytes and a reading type in, validated values out.
  */
 
@@ -51,7 +51,7 @@ const slot = (channel: number, lppType: number, field: string): Slot => ({ chann
 /** Present on every type: battery on channel 8, temperature on channel 9. */
 const COMMON_SLOTS: Slot[] = [slot(8, LPP_ANALOG, 'bat'), slot(9, LPP_TEMPERATURE, 'temp')];
 
-/** Per reading type, the channels of wire.md §2. `label` and `lat` are special-cased below. */
+/** Per reading type, the channels of docs/wire.md §2. `label` and `lat` are special-cased below. */
 const TYPE_SLOTS: ReadonlyMap<ReadingType, Slot[]> = new Map<ReadingType, Slot[]>([
   ['hb', []],
   ['pir', [slot(1, LPP_DIGITAL, 'n')]],

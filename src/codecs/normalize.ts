@@ -1,7 +1,7 @@
 import type { Parsed, ReadingType, Values } from '../domain/index.js';
 import { ok, reject } from '../domain/index.js';
 
-/** Labels a camera trap's on-board classifier may report (wire.md §1). */
+/** Labels a camera trap's on-board classifier may report (docs/wire.md §1). */
 export const CAM_LABELS = ['elephant', 'human', 'animal', 'vehicle', 'unknown'] as const;
 
 type Check = (v: Values) => string | undefined;
@@ -64,7 +64,7 @@ const COMMON: Check[] = [
 ];
 
 /**
- * Checks a frame's fields against its type (wire.md §1 table). Returns the values unchanged when
+ * Checks a frame's fields against its type (docs/wire.md §1 table). Returns the values unchanged when
  * they are valid; else the reason `missing_field` or `bad_value`, with the field in `detail`.
  */
 export function validateFields(type: ReadingType, v: Values): Parsed<Values> {

@@ -12,7 +12,7 @@ export interface SeqVerdict {
   lost: number;
 }
 
-/** A backwards jump larger than this is a node restart, not a late frame (wire.md §1). */
+/** A backwards jump larger than this is a node restart, not a late frame (docs/wire.md §1). */
 export const RESET_BACKWARD = 1000;
 /** A backwards jump to a seq below this is a node restart: counters start at 0 after a boot. */
 export const RESET_BELOW = 16;
@@ -26,7 +26,7 @@ const DUPLICATE: SeqVerdict = Object.freeze({ kind: 'duplicate', lost: 0 });
 const RESET: SeqVerdict = Object.freeze({ kind: 'reset', lost: 0 });
 
 /**
- * Sequence policy of wire.md §1 "Sequence numbers", pure. `last` is the last accepted seq of the
+ * Sequence policy of docs/wire.md §1 "Sequence numbers", pure. `last` is the last accepted seq of the
  * node (undefined if none); both are integers in 0..4294967295. Distances are taken mod 2^32, so
  * the counter's wrap is ordinary progress; a distance of 2^31 or more is read as a jump backwards.
  *

@@ -39,7 +39,7 @@ function nodeOk(s: string, from: number, to: number): boolean {
   return true;
 }
 
-/** Node id grammar of wire.md §1: `[a-z0-9][a-z0-9-]{0,31}`. */
+/** Node id grammar of docs/wire.md §1: `[a-z0-9][a-z0-9-]{0,31}`. */
 export function isNodeId(s: string): boolean {
   return nodeOk(s, 0, s.length);
 }
@@ -138,7 +138,7 @@ export function sg1Checksum(body: string): string {
 }
 
 /**
- * Parses one SG1 line (wire.md §1) `$SG1,<node>,<seq>,<type>[,<key>=<value>]*<checksum>`, with or
+ * Parses one SG1 line (docs/wire.md §1) `$SG1,<node>,<seq>,<type>[,<key>=<value>]*<checksum>`, with or
  * without a trailing `\r`. The string holds one char per byte (latin1), as LineSplitter yields.
  * Checks in order: shape and checksum, node, seq, type, fields, then the per-type field rules of
  * {@link validateFields}; the first failure is the reason. Never throws.

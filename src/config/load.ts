@@ -11,7 +11,7 @@ import { allowedKeys, nearest } from './suggest.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/siaga/siaga.yaml';
 
-/** `-c <file>`, else `$SIAGA_CONFIG`, else /etc/siaga/siaga.yaml (config-and-cli.md). */
+/** `-c <file>`, else `$SIAGA_CONFIG`, else /etc/siaga/siaga.yaml (README, Configuration). */
 export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   return resolve(explicit ?? env.SIAGA_CONFIG ?? DEFAULT_CONFIG_PATH);
 }

@@ -32,7 +32,7 @@ interface ZoneRt {
 const empty = (): EngineOutput => ({ changes: [], retriggered: [], notices: [] });
 
 /**
- * Evidence → zone levels (behaviour.md, Detection). Pure: no I/O and no timers; time comes
+ * Evidence → zone levels (docs/behaviour.md, Detection). Pure: no I/O and no timers; time comes
  * from the injected clock and the caller calls `tick()` about once a second.
  *
  * - Escalation happens only in `onReading`, immediately, possibly several levels at once.

@@ -4,7 +4,7 @@ import { haversineM } from './geo.js';
 import type { Notice } from './types.js';
 
 /**
- * What one reading says about elephants near its zone (behaviour.md, Detection).
+ * What one reading says about elephants near its zone (docs/behaviour.md, Detection).
  * `score` counts towards the zone score while the evidence is inside the window.
  */
 export interface Evidence {
@@ -42,7 +42,7 @@ function make(r: Reading, score: number, strong: boolean, text: string, count = 
 }
 
 /**
- * Turns a reading into evidence with the score table of behaviour.md (weights from `detection`).
+ * Turns a reading into evidence with the score table of docs/behaviour.md (weights from `detection`).
  * Returns undefined for readings that say nothing about elephants: heartbeats, readings of another
  * type than the node's configured one, pir n=0, a restored
  * beam, a quiet geophone, a low-confidence or non-elephant/human camera label, a healthy fence, a

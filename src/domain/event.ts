@@ -1,4 +1,4 @@
-/** Every kind of gateway event (wire.md §3). */
+/** Every kind of gateway event (docs/wire.md §3). */
 export const EVENT_KINDS = [
   'level',
   'node_offline',

@@ -1,4 +1,4 @@
-/** Zone alert levels, in increasing order of danger (behaviour.md, Detection). */
+/** Zone alert levels, in increasing order of danger (docs/behaviour.md, Detection). */
 export const LEVELS = ['NORMAL', 'WASPADA', 'SIAGA', 'AWAS'] as const;
 export type Level = (typeof LEVELS)[number];
 

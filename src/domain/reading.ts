@@ -1,4 +1,4 @@
-/** The eight kinds of evidence a node can send (wire.md §1). */
+/** The eight kinds of evidence a node can send (docs/wire.md §1). */
 export const READING_TYPES = ['hb', 'pir', 'seis', 'beam', 'cam', 'fence', 'gps', 'btn'] as const;
 export type ReadingType = (typeof READING_TYPES)[number];
 

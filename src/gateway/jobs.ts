@@ -10,7 +10,7 @@ import type { StoreWriter } from '../store/writer.js';
 import type { Counters } from './counters.js';
 
 /**
- * The bodies of the scheduled jobs (behaviour.md, Scheduling). The composition root decides when
+ * The bodies of the scheduled jobs (docs/behaviour.md §Schedules). The composition root decides when
  * they run; each takes what it works on explicitly.
  */
 export interface JobDeps {

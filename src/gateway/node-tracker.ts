@@ -31,7 +31,7 @@ export interface NodeTrackerDeps {
 }
 
 /**
- * Per-node sequence, health and battery state (wire.md §1 "Sequence numbers", behaviour.md
+ * Per-node sequence, health and battery state (docs/wire.md §1 "Sequence numbers", docs/behaviour.md
  * "Node health"). The state objects are the ones the store writer persists with the readings.
  */
 export class NodeTracker {

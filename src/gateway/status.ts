@@ -70,7 +70,7 @@ export function levelsOf(zones: ZoneState[]): Record<string, string> {
   return Object.fromEntries(zones.map((z) => [z.zone, z.level]));
 }
 
-/** The fields of the retained `status` topic (wire.md §3), from the full status. */
+/** The fields of the retained `status` topic (docs/wire.md §3), from the full status. */
 export function uplinkStatusFields(s: {
   version: string;
   uptime_s: number;

@@ -40,7 +40,7 @@ export interface DailySummary {
 }
 
 /**
- * The daily per-village summary (behaviour.md, Daily summary / Satu Data), computed from SQLite
+ * The daily per-village summary (docs/behaviour.md, Daily summary / Satu Data), computed from SQLite
  * for one local day of the site (`gateway.site.tz`, WIB unless configured otherwise).
  *
  * It speaks only for the time the gateway was running (the run log, `store/run-log.ts`): a day

@@ -6,7 +6,7 @@ import type { Activation, SirenState, ZoneSlot } from './state.js';
 
 /**
  * Per-zone alarms: how the engine's level changes, button presses and new evidence start, extend
- * or end a zone's activation (behaviour.md: stop after max_activation_s unless re-triggered by new
+ * or end a zone's activation (docs/behaviour.md: stop after max_activation_s unless re-triggered by new
  * evidence). Updates state only; no timers, no I/O.
  */
 

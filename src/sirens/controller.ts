@@ -40,7 +40,7 @@ export interface SirenControllerDeps {
 }
 
 /**
- * Decides, per zone, when the local sirens sound (behaviour.md, Sirens) and switches them
+ * Decides, per zone, when the local sirens sound (docs/behaviour.md, Sirens) and switches them
  * through their drivers. Timing is "reconcile" style: every input (level change, retrigger,
  * silence, timer) updates state, then `reconcile` computes what each siren should be doing now,
  * switches the ones that differ and arms one timer for the next moment anything changes.
@@ -48,7 +48,7 @@ export interface SirenControllerDeps {
  * The path level change → `driver.on()` is synchronous: drivers are called before any event is
  * emitted or row written. Each driver call is time-boxed; a throwing or hanging driver becomes a
  * `siren_fault` event and never delays the other sirens. SQLite failures are logged and ignored:
- * sirens keep working from memory (behaviour.md, disk full).
+ * sirens keep working from memory (docs/behaviour.md, disk full).
  */
 export class SirenController {
   private readonly st: SirenState;

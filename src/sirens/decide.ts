@@ -4,7 +4,7 @@ import type { Decision, SirenSlot, SirenState, Switch } from './state.js';
 
 /**
  * What each siren should be doing at a moment, from the zones' activations, silences, the on/off
- * pattern, operator overrides and the hourly budget (behaviour.md, Sirens). No timers, no I/O:
+ * pattern, operator overrides and the hourly budget (docs/behaviour.md, Sirens). No timers, no I/O:
  * every time an answer may change is pushed to `wakes` so the caller can arm one timer.
  */
 

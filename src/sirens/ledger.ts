@@ -2,7 +2,7 @@ import type { SirenPolicy } from '../config/schema.js';
 import { budgetCapMs, budgetFreeAt, MIN_SLICE_MS, type OnInterval, onMsInWindow } from './policy.js';
 
 /**
- * The hourly on-time ledger of one siren (behaviour.md: never more than max_on_s_per_hour per
+ * The hourly on-time ledger of one siren (docs/behaviour.md: never more than max_on_s_per_hour per
  * siren; a manual press may use up to twice that). The intervals live on the siren's slot; these
  * functions read and extend them. No I/O.
  */

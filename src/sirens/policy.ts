@@ -2,7 +2,7 @@ import type { SirenPolicy } from '../config/schema.js';
 import { type Level, levelRank, UsageError } from '../domain/index.js';
 
 /**
- * Pure parts of the siren policy (behaviour.md, Sirens): the on/off pattern, the activation
+ * Pure parts of the siren policy (docs/behaviour.md, Sirens): the on/off pattern, the activation
  * window, the hourly on-time budget and silence limits. No timers, no I/O: every function takes
  * `now` and returns values, so the controller and the property tests share one definition.
  */
@@ -101,7 +101,7 @@ export function pruneIntervals(intervals: OnInterval[], now: number, windowMs = 
 }
 
 /**
- * Silence length in minutes, limited to `max_silence_min` (behaviour.md: max 240). Zero,
+ * Silence length in minutes, limited to `max_silence_min` (docs/behaviour.md: max 240). Zero,
  * negative or non-numeric minutes are refused.
  */
 export function clampSilenceMinutes(minutes: number, policy: Pick<SirenPolicy, 'max_silence_min'>): number {

@@ -6,7 +6,7 @@ import type { SirenStorePort } from './types.js';
 
 /**
  * The event and SQLite side of the siren controller. Nothing here throws: a failing event sink or
- * database is logged and the sirens keep working from memory (behaviour.md, disk full).
+ * database is logged and the sirens keep working from memory (docs/behaviour.md, disk full).
  */
 export class SirenRecords {
   constructor(

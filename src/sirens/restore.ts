@@ -4,7 +4,7 @@ import type { SirenRecords } from './records.js';
 import type { SirenState } from './state.js';
 
 /**
- * Safe start, second half (behaviour.md, Sirens): once every siren is off, rebuild from SQLite
+ * Safe start, second half (docs/behaviour.md, Sirens): once every siren is off, rebuild from SQLite
  * what must survive a restart — close the siren_log rows the gateway left open, reload the
  * silences still running (dropping ended ones) and the last hour's on-time for the budget.
  * Each step stands alone: a failing one is logged and the sirens work on from memory.

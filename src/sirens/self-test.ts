@@ -24,7 +24,7 @@ export interface SelfTestHost {
 }
 
 /**
- * The weekly self-test (behaviour.md: each siren sounds for self_test_s and is checked). A siren
+ * The weekly self-test (docs/behaviour.md: each siren sounds for self_test_s and is checked). A siren
  * that is sounding or should be is skipped as busy; one without budget left as budget. The test
  * passes when the driver's check is ok and no call failed meanwhile. One `siren_test` event each.
  */

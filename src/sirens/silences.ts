@@ -3,7 +3,7 @@ import type { Silence } from '../store/silences.js';
 import { clampSilenceMinutes } from './policy.js';
 
 /**
- * The zones silenced right now (behaviour.md: a technician or a signed command silences a zone
+ * The zones silenced right now (docs/behaviour.md: a technician or a signed command silences a zone
  * for N minutes, max 240; it expires on its own). Memory only: the controller persists changes.
  * A silence counts while `until > now`; one past its end counts as none even before it is swept.
  */

@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 
-/** What the gateway remembers per node across restarts (behaviour.md, Node health). */
+/** What the gateway remembers per node across restarts (docs/behaviour.md, Node health). */
 export interface NodeState {
   node: string;
   seq: number | null;

@@ -48,7 +48,7 @@ interface Span {
 }
 
 /**
- * Retention and the size cap (behaviour.md, Storage): readings older than retention go; over the
+ * Retention and the size cap (docs/behaviour.md, Storage): readings older than retention go; over the
  * cap, the oldest already-forwarded readings go first, then the oldest unforwarded ones. Every
  * unforwarded reading removed is counted with its time span (the caller reports it to the
  * centre). Forwarded events go after their own, longer retention; queued events never.

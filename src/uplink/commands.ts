@@ -35,7 +35,7 @@ export interface CommandHandlerDeps {
   events: EventSink;
   services: CommandServices;
   log: Logger;
-  /** Payloads above this are refused unread (quality.md: MQTT payload 16 KiB). */
+  /** Payloads above this are refused unread (docs/quality.md: MQTT payload 16 KiB). */
   maxPayloadBytes?: number;
 }
 
@@ -105,7 +105,7 @@ function isCommandName(s: string): s is CommandName {
 }
 
 /**
- * Verifies and runs signed commands from `.../cmd/req` (wire.md §3). Checks, in order: size,
+ * Verifies and runs signed commands from `.../cmd/req` (docs/wire.md §3). Checks, in order: size,
  * shape, key id, signature (constant time), timestamp skew, nonce (persisted), command name,
  * arguments. Every command, accepted or refused, becomes a `cmd` event with
  * `{cmd_id, cmd, key_id, ok, reason?}` (`cmd_id` because `id` is the event's own id on the wire);

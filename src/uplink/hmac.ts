@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** The signed part of a command (wire.md §3, signed commands). */
+/** The signed part of a command (docs/wire.md §3, signed commands). */
 export interface SignedFields {
   id: string;
   ts: number;

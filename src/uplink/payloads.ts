@@ -3,7 +3,7 @@ import type { EventFields } from '../domain/index.js';
 import type { OutboxEventRow, OutboxReadingRow } from '../store/outbox.js';
 
 /**
- * Payload builders for the uplink (wire.md §3). Pure. Readings are built by string concatenation
+ * Payload builders for the uplink (docs/wire.md §3). Pure. Readings are built by string concatenation
  * from the JSON text stored in SQLite (`v`, `radio`), so a 500,000-reading backlog is never
  * parsed and re-stringified.
  */

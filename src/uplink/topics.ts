@@ -1,5 +1,5 @@
 /**
- * Topic builders for the uplink to the central broker (wire.md §3). Pure; the prefix is
+ * Topic builders for the uplink to the central broker (docs/wire.md §3). Pure; the prefix is
  * `siaga/v1/gw/<gateway-id>`. Gateway and node ids are validated by the config schema
  * (`[a-z0-9][a-z0-9-]{0,31}`), so they never contain `/`, `+` or `#`.
  */

@@ -10,7 +10,7 @@ import { GatewayProcess, type LogLine } from './gateway-process.js';
 import { createPtyPair, type PtyPair } from './socat.js';
 
 /**
- * R1 (quality.md): `kill -9` the real gateway process at random moments while SG1 frames stream
+ * R1 (docs/quality.md): `kill -9` the real gateway process at random moments while SG1 frames stream
  * into its serial pty, then check the SQLite file and restart on it. Shared by the quick
  * integration test (3 rounds) and the slow suite (50 rounds).
  *
@@ -36,7 +36,7 @@ const BTN = 'btn-01';
 const ALL_NODES = [...STREAM_NODES.map((n) => n.id), BTN];
 /** First seq of every node: well above 16 so a re-sent old frame never reads as a node reset. */
 const FIRST_SEQ = 1000;
-/** Re-send at most this far back (wire.md: a step back over 1000 would be a node reset). */
+/** Re-send at most this far back (docs/wire.md: a step back over 1000 would be a node reset). */
 const MAX_RESEND = 500;
 /** Besides what the crash may have lost, re-send up to this many acknowledged frames per node. */
 const RESEND_ACKED = 20;

@@ -81,7 +81,7 @@ describe('ingest → store (real SQLite)', () => {
     expect(queryReadings(r.db, {}).map((x) => x.node)).toEqual(['pir-07']);
   });
 
-  it('counts gaps as lost and restarts as resets (wire.md §1)', () => {
+  it('counts gaps as lost and restarts as resets (docs/wire.md §1)', () => {
     const r = rig(testConfig().storage.path);
     r.line('seis-03', 100, 'seis', { pgv: 0.1 });
     r.line('seis-03', 105, 'seis', { pgv: 0.1 }); // 4 lost

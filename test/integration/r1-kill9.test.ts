@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Kill9Scenario } from '../helpers/r1-kill9.js';
 import { socatAvailable } from '../helpers/socat.js';
 
-// R1 (quality.md), quick version: 3 × kill -9 of the real gateway process (dist/) at a random
+// R1 (docs/quality.md), quick version: 3 × kill -9 of the real gateway process (dist/) at a random
 // moment while ~2,000 SG1 frames/s stream into its serial pty, then one clean round. After every
 // kill: acknowledged commits all stored, no hole or duplicate, integrity ok, outbox complete,
 // node_state consistent; after every restart the siren is commanded OFF first. The 50-round run

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Kill9Scenario } from '../helpers/r1-kill9.js';
 import { socatAvailable } from '../helpers/socat.js';
 
-// R1 (quality.md): 50 × kill -9 of the real gateway process at random moments while ~2,000 SG1
+// R1 (docs/quality.md): 50 × kill -9 of the real gateway process at random moments while ~2,000 SG1
 // frames/s stream into its serial pty, each followed by a restart on the same DB; then a clean
 // round. Invariants per round: see test/helpers/r1-kill9.ts.
 

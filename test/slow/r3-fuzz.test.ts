@@ -26,7 +26,7 @@ import { StoreWriter } from '../../src/store/writer.js';
 import { FUZZ_DEVICES as DEVICES, FUZZ_EUI as EUI } from '../fixtures/lora-devices.js';
 import { silentLog, testConfig } from '../helpers/gateway.js';
 
-// R3 (quality.md): 1,000,000 random and mutated inputs through the real parsing paths — SG1/JSON
+// R3 (docs/quality.md): 1,000,000 random and mutated inputs through the real parsing paths — SG1/JSON
 // lines (parseLine, LineSplitter), GWMP datagrams (GwmpServer's message handler → LoRaWAN
 // checks → ingest) and local-broker node payloads (Ingest.acceptLine, as main.ts wires it, into
 // an in-memory SQLite store and the detection engine). No throw, no unhandled rejection, and

@@ -17,7 +17,7 @@ function score(node: string, v: Values, zone = braja, d = det) {
 /** A point `m` metres north of the zone centre. */
 const north = (m: number): Values => ({ lat: BRAJA_CENTER[0] + m / 111_195, lon: BRAJA_CENTER[1] });
 
-describe('scoreReading: default score table (behaviour.md)', () => {
+describe('scoreReading: default score table (docs/behaviour.md)', () => {
   const table: Array<[string, string, Values, number | undefined, boolean?]> = [
     ['cam elephant conf 0.91', 'cam-02', { label: 'elephant', conf: 0.91 }, 63.7, true],
     ['cam elephant conf 1', 'cam-02', { label: 'elephant', conf: 1 }, 70, true],

@@ -14,7 +14,7 @@ import { makeConfig, S, T0 } from './detect-fixtures.js';
 /**
  * Properties of the detection engine over random traffic. A reference model recomputes every
  * zone score from scratch (sum per node of min(non-strong, cap) + strong, over the window) and
- * the checks hold the engine's levels against behaviour.md's rules.
+ * the checks hold the engine's levels against docs/behaviour.md's rules.
  */
 
 const WINDOW_S = 30;

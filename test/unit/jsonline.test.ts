@@ -5,7 +5,7 @@ import { parseLine } from '../../src/codecs/line.js';
 import { parseSg1 } from '../../src/codecs/sg1.js';
 
 describe('parseJsonLine: accepted', () => {
-  it('reads the wire.md example', () => {
+  it('reads the docs/wire.md example', () => {
     expect(parseJsonLine('{"node":"pir-07","seq":1236,"type":"pir","n":1,"bat":3.7}')).toEqual({
       ok: true,
       value: { node: 'pir-07', seq: 1236, type: 'pir', v: { n: 1, bat: 3.7 } },

@@ -9,7 +9,7 @@ import type { FcntStore } from '../../src/ports/fcnt-store.js';
 import { buildPhyPayload, buildUplinkDatagram } from '../../src/sim/lora.js';
 import { FUZZ_DEVICES as DEVICES, FUZZ_EUI as EUI } from '../fixtures/lora-devices.js';
 
-// R3 (quality.md): random and mutated GWMP datagrams never throw, and every refusal is a known,
+// R3 (docs/quality.md): random and mutated GWMP datagrams never throw, and every refusal is a known,
 // counted reason. 100,000 inputs in total across the properties below.
 
 const KNOWN = new Set<string>([...LORA_UPLINK_REASONS, ...GWMP_REASONS]);

@@ -12,7 +12,7 @@ import type { ReadingType, Values } from '../../src/domain/index.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-describe('Cayenne LPP codec (wire.md §2)', () => {
+describe('Cayenne LPP codec (docs/wire.md §2)', () => {
   it('maps FPort 1..8 to hb pir seis beam cam fence gps btn', () => {
     expect([...FPORT_TYPES]).toEqual([
       [1, 'hb'],

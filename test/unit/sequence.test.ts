@@ -5,7 +5,7 @@ import { checkSeq } from '../../src/codecs/sequence.js';
 const MAX = 4294967295;
 const seqArb = fc.integer({ min: 0, max: MAX });
 
-describe('checkSeq: table (wire.md §1 "Sequence numbers")', () => {
+describe('checkSeq: table (docs/wire.md §1 "Sequence numbers")', () => {
   const cases: [string, number | undefined, number, string, number][] = [
     ['first frame ever', undefined, 1234, 'first', 0],
     ['first frame at 0', undefined, 0, 'first', 0],

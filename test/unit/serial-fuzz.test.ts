@@ -8,7 +8,7 @@ import { encodeSg1, parseSg1 } from '../../src/codecs/sg1.js';
 import type { Frame, Parsed } from '../../src/domain/index.js';
 import { isReadingType } from '../../src/domain/index.js';
 
-// R3 (quality.md) at unit-test size: ~100,000 random and mutated lines in a few seconds. The
+// R3 (docs/quality.md) at unit-test size: ~100,000 random and mutated lines in a few seconds. The
 // 1,000,000-line run belongs to the slow suite.
 
 const EXAMPLES = [

@@ -5,7 +5,7 @@ import { encodeSg1, parseSg1, parseSg1Values, sg1Checksum } from '../../src/code
 import type { Frame, ReadingType, Values } from '../../src/domain/index.js';
 import { READING_TYPES } from '../../src/domain/index.js';
 
-/** The verified examples of wire.md §1, with the frame each must give. */
+/** The verified examples of docs/wire.md §1, with the frame each must give. */
 const EXAMPLES: [string, Frame][] = [
   [
     '$SG1,pir-07,1234,pir,n=3,bat=3.71*16',
@@ -41,7 +41,7 @@ const EXAMPLES: [string, Frame][] = [
 /** Re-checksums a body so a test can reach the checks behind the checksum. */
 const frame = (body: string) => `$${body}*${sg1Checksum(body)}`;
 
-describe('parseSg1: verified examples (wire.md §1)', () => {
+describe('parseSg1: verified examples (docs/wire.md §1)', () => {
   it.each(EXAMPLES)('%s', (line, want) => {
     expect(parseSg1(line)).toEqual({ ok: true, value: want });
     expect(parseSg1(`${line}\r`)).toEqual({ ok: true, value: want });

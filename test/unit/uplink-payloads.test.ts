@@ -42,7 +42,7 @@ describe('uplink topics', () => {
   });
 });
 
-describe('uplink payloads (wire.md §3)', () => {
+describe('uplink payloads (docs/wire.md §3)', () => {
   it('a serial reading, exactly', () => {
     expect(readingJson(serialRow)).toBe(
       '{"id":"01JAAAAAAAAAAAAAAAAAAAAAAA","node":"pir-07","seq":1234,"type":"pir","ts":1763892000123,"via":"serial","v":{"n":3,"bat":3.71}}',
