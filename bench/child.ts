@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { encodeSg1 } from '../src/codecs/sg1.js';
 import type { ReadingType, Values } from '../src/domain/index.js';
 import type { PtyPair } from '../src/sim/pty.js';
-import { type BenchNode, benignValues, round } from './common.js';
+import { must } from '../src/util/must.js';
+import { type BenchNode, benignValues, cycle, round } from './common.js';
 
 /**
  * The harness of the benches that measure a gateway alone in its own process (P6, P7): the child
@@ -144,7 +145,7 @@ export async function startChild(name: string, args: ChildArgs): Promise<Child> 
   }
   return {
     name,
-    pid: proc.pid!,
+    pid: must(proc.pid, 'the pid of a started child'),
     ask: (what = 'sample') =>
       new Promise((resolve) => {
         proc.once('message', (m: ChildSample) => resolve(m));
@@ -169,7 +170,7 @@ export interface Frame {
  * every other minute for a sensor node, its quiet sensor frame. `seqs` counts per node.
  */
 export function realisticTick(nodes: BenchNode[], seqs: Map<string, number>, i: number): Frame[] {
-  const n = nodes[i % nodes.length]!;
+  const n = cycle(nodes, i);
   const minute = Math.floor(i / nodes.length);
   const next = () => {
     const s = (seqs.get(n.id) ?? 0) + 1;
@@ -187,7 +188,7 @@ export function realisticTick(nodes: BenchNode[], seqs: Map<string, number>, i: 
 
 /** One frame per node per minute (P7): tick i is node i % 50's own kind of quiet frame. */
 export function idleTick(nodes: BenchNode[], seqs: Map<string, number>, i: number): Frame[] {
-  const n = nodes[i % nodes.length]!;
+  const n = cycle(nodes, i);
   const s = (seqs.get(n.id) ?? 0) + 1;
   seqs.set(n.id, s);
   const [type, v] = benignValues(n.type, i);

@@ -8,6 +8,7 @@ import { parseConfig } from '../src/config/load.js';
 import type { Config, LoraDeviceConfig } from '../src/config/schema.js';
 import type { ReadingType, Values } from '../src/domain/index.js';
 import type { FrameSource } from '../src/ports/frame-source.js';
+import { must } from '../src/util/must.js';
 
 /**
  * Shared pieces of the benchmarks: the figure record every bench returns, timing and percentile
@@ -38,7 +39,17 @@ export function percentile(xs: readonly number[], q: number): number {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   const i = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
-  return s[i]!;
+  return must(s[i], 'a rank of a non-empty list');
+}
+
+/** The `k`-th of the per-variant values gathered for `k` variants (one child each). */
+export function nth<T>(xs: readonly T[], k: number): T {
+  return must(xs[k], `value ${k} of ${xs.length}`);
+}
+
+/** The `i`-th item of `xs` going round and round (node i of a tick, device i of a pool). */
+export function cycle<T>(xs: readonly T[], i: number): T {
+  return must(xs[i % xs.length], 'an item of a round-robin list');
 }
 
 export function median(xs: readonly number[]): number {
@@ -125,8 +136,8 @@ export interface BenchNode {
 export function benchNodes(count = 50): BenchNode[] {
   return Array.from({ length: count }, (_, i) => ({
     id: `n-${String(i).padStart(2, '0')}`,
-    type: NODE_TYPES[i % NODE_TYPES.length]!,
-    zone: ZONES[i % ZONES.length]!,
+    type: cycle(NODE_TYPES, i),
+    zone: cycle(ZONES, i),
   }));
 }
 

@@ -6,6 +6,7 @@ import type { Frame, ReadingType, Values } from '../src/domain/index.js';
 import { ManualClock } from '../src/domain/index.js';
 import type { FcntStore } from '../src/ports/fcnt-store.js';
 import { buildUplinkDatagram } from '../src/sim/lora.js';
+import { cycle } from './common.js';
 
 /**
  * P2, parse part: GWMP decode + JSON + base64 + MIC + decrypt + LPP/sg1 + field rules, on
@@ -55,8 +56,8 @@ export async function benchLoraParse(n: number): Promise<{ perSecond: number }> 
   const devs = devices();
   const pool: Buffer[] = [];
   for (let i = 0; i < Math.min(n, POOL); i++) {
-    const d = devs[i % DEVICE_COUNT]!;
-    const [type, v] = MIX[i % MIX.length]!;
+    const d = cycle(devs, i);
+    const [type, v] = cycle(MIX, i);
     const seq = Math.floor(i / DEVICE_COUNT) + 1;
     const frame: Frame = { node: d.node, seq, type, v };
     pool.push(
@@ -93,10 +94,9 @@ export async function benchLoraParse(n: number): Promise<{ perSecond: number }> 
   rejected = 0;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
-    const k = i % pool.length;
     // Each pass over the pool replays the same counters: a fresh state keeps them all accepted.
-    if (k === 0) handler = make();
-    const p = decodeGwmp(pool[k]!);
+    if (i % pool.length === 0) handler = make();
+    const p = decodeGwmp(cycle(pool, i));
     if (p.ok && p.value.kind === 'push_data') handler.handlePush(p.value.gatewayEui, p.value.body);
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -7,6 +7,7 @@ import { openDb } from '../src/store/db.js';
 import {
   benchNodes,
   benignValues,
+  cycle,
   type Figure,
   median,
   now,
@@ -40,7 +41,7 @@ export function sg1Lines(n: number): string[] {
   const nodes = benchNodes();
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
-    const node = nodes[i % nodes.length]!;
+    const node = cycle(nodes, i);
     const [type, v] = benignValues(node.type, i);
     lines.push(encodeSg1({ node: node.id, seq: Math.floor(i / nodes.length) + 1, type, v }));
   }
@@ -109,14 +110,14 @@ function ceiling(path: string, lines: string[]): number {
       'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const insO = db.prepare('INSERT INTO outbox_readings (rid) VALUES (?)');
-    const batch = db.transaction((from: number, to: number) => {
-      for (let i = from; i < to; i++) {
-        const { lastInsertRowid } = insR.run(...rows[i]!);
+    const batch = db.transaction((part: typeof rows) => {
+      for (const row of part) {
+        const { lastInsertRowid } = insR.run(...row);
         insO.run(lastInsertRowid);
       }
     });
     const t0 = now();
-    for (let i = 0; i < rows.length; i += 1000) batch(i, Math.min(rows.length, i + 1000));
+    for (let i = 0; i < rows.length; i += 1000) batch(rows.slice(i, i + 1000));
     return rows.length / ((now() - t0) / 1000);
   } finally {
     db.close();

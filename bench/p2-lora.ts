@@ -2,9 +2,11 @@ import { Worker } from 'node:worker_threads';
 import type { LoraDeviceConfig } from '../src/config/schema.js';
 import { startGateway } from '../src/main.js';
 import { buildUplinkDatagram } from '../src/sim/lora.js';
+import { must } from '../src/util/must.js';
 import {
   benchNodes,
   benignValues,
+  cycle,
   type Figure,
   loraDevices,
   loraYaml,
@@ -36,9 +38,8 @@ function datagrams(devs: LoraDeviceConfig[], n: number, fcnt0: number): Buffer[]
   const nodes = benchNodes();
   const out: Buffer[] = [];
   for (let i = 0; i < n; i++) {
-    const k = i % devs.length;
-    const d = devs[k]!;
-    const [type, v] = benignValues(nodes[k]!.type, i);
+    const d = cycle(devs, i);
+    const [type, v] = benignValues(cycle(nodes, i % devs.length).type, i);
     const fcnt = fcnt0 + Math.floor(i / devs.length);
     out.push(
       buildUplinkDatagram(d, { node: d.node, seq: fcnt, type, v }, fcnt, {
@@ -85,7 +86,7 @@ export async function benchP2(opts: P2Options = {}): Promise<Figure[]> {
       ports: { gwmp: 0 },
     });
     try {
-      const { host, port } = gw.gwmp!.address();
+      const { host, port } = must(gw.gwmp, 'the GWMP server the bench asked for').address();
       // Warm-up: the same path, not timed.
       await send({ host, port, datagrams: warm, window, stallMs: 200 });
       gw.writer.flush();

@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
+import { viewOf } from '../src/util/bytes.js';
 import type { SenderInput, SenderResult } from './lora.js';
 
 /**
@@ -25,10 +26,11 @@ function run(input: SenderInput): Promise<SenderResult> {
       resolve({ sent: next, acked, dropped, seconds: (performance.now() - t0) / 1000 });
     };
     const pump = () => {
-      while (inflight.size < input.window && next < input.datagrams.length) {
-        const d = input.datagrams[next]!;
+      while (inflight.size < input.window) {
+        const d = input.datagrams[next];
+        if (d === undefined) break;
         // Token = bytes 1..2 of the GWMP header; unique among the datagrams in flight.
-        inflight.add((d[1]! << 8) | d[2]!);
+        inflight.add(viewOf(d).getUint16(1));
         next++;
         sock.send(d, input.port, input.host);
       }
@@ -38,7 +40,7 @@ function run(input: SenderInput): Promise<SenderResult> {
     sock.on('message', (msg) => {
       // PUSH_ACK: version, token (2 bytes), identifier 0x01.
       if (msg.length < 4 || msg[3] !== 0x01) return;
-      const token = (msg[1]! << 8) | msg[2]!;
+      const token = msg.readUInt16BE(1);
       if (inflight.delete(token)) {
         acked++;
         lastProgress = performance.now();

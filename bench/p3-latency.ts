@@ -5,6 +5,7 @@ import {
   type BenchNode,
   benchNodes,
   benignValues,
+  cycle,
   type Figure,
   nullSource,
   percentile,
@@ -63,14 +64,14 @@ export async function benchP3(opts: P3Options = {}): Promise<Figure[]> {
   const onAt = new Map<string, number>();
   const sounding = new Set<string>();
   const out = sinkStream((line, at) => {
-    const on = /SIREN (\S+) ON/.exec(line);
-    if (on) {
-      onAt.set(on[1]!, at);
-      sounding.add(on[1]!);
+    const [, on] = /SIREN (\S+) ON/.exec(line) ?? [];
+    if (on !== undefined) {
+      onAt.set(on, at);
+      sounding.add(on);
       return;
     }
-    const off = /siren (\S+) off/.exec(line);
-    if (off) sounding.delete(off[1]!);
+    const [, off] = /siren (\S+) off/.exec(line) ?? [];
+    if (off !== undefined) sounding.delete(off);
   });
 
   const dir = scratchDir('p3');
@@ -118,7 +119,7 @@ export async function benchP3(opts: P3Options = {}): Promise<Figure[]> {
         if (due <= 0) return;
         const lines: string[] = [];
         for (let k = 0; k < due; k++, i++) {
-          const n = site[i % site.length]!;
+          const n = cycle(site, i);
           const [type, v] = benignValues(n.type, i);
           lines.push(line(n.id, type, v));
         }
@@ -135,7 +136,7 @@ export async function benchP3(opts: P3Options = {}): Promise<Figure[]> {
         await sleep(everyMs * (0.5 + Math.random()));
         let picked: string | undefined;
         for (let k = 0; k < nZones && picked === undefined; k++) {
-          const key = tz[(turn + k) % nZones]!;
+          const key = cycle(tz, turn + k);
           const ready =
             gw.engine.level(`zt-${key}`) !== 'AWAS' &&
             !sounding.has(`st-${key}`) &&

@@ -11,6 +11,7 @@ import {
   benchNodes,
   type Figure,
   median,
+  nth,
   removeScratch,
   round,
   scratchDir,
@@ -57,9 +58,10 @@ export function buildBacklog(path: string, hours: number, seqs: Map<string, numb
     const lora = k % 3 === 0;
     const ts = t0 + i * TICK_MS;
     for (const [j, f] of realisticTick(nodes, seqs, i).entries()) {
-      const s = { ...states.get(f.node)! };
+      const s = { ...(states.get(f.node) ?? emptyNodeState(f.node)) };
       const bat = typeof f.v.bat === 'number' ? f.v.bat : s.bat;
-      const rssi = lora ? -80 - (i % 25) : null;
+      const radio = lora ? { rssi: -80 - (i % 25), snr: 7.5 + (i % 30) / 10, freq: 922.2, sf: 9 } : undefined;
+      const rssi = radio?.rssi ?? null;
       Object.assign(s, { seq: f.seq, frames: s.frames + 1, last_seen: ts + j, bat, rssi, online: true });
       states.set(f.node, s);
       writer.addReading(
@@ -71,7 +73,7 @@ export function buildBacklog(path: string, hours: number, seqs: Map<string, numb
           ts: ts + j,
           via: lora ? 'lora' : 'serial',
           v: f.v,
-          ...(lora ? { radio: { rssi: rssi!, snr: 7.5 + (i % 30) / 10, freq: 922.2, sf: 9 } } : {}),
+          ...(radio ? { radio } : {}),
           clockOk: true,
         },
         s,
@@ -172,14 +174,14 @@ export async function benchP6(opts: { warmupS?: number; seconds?: number } = {})
 
     const figures: Figure[] = [];
     for (const [k, v] of VARIANTS.entries()) {
-      const all = samples.map((s) => s.rss[k]!);
-      const after = samples.filter((s) => s.at >= warmupS).map((s) => s.rss[k]!);
+      const all = samples.map((s) => nth(s.rss, k));
+      const after = samples.filter((s) => s.at >= warmupS).map((s) => nth(s.rss, k));
       const last10 = after.slice(-20);
       const first10 = after.slice(0, 20);
       const peak = Math.max(...all);
       const steady = median(last10);
-      const st = statuses[k]!;
-      const f = finals[k]!;
+      const st = nth(statuses, k);
+      const f = nth(finals, k);
       const heap = f.mem.heapUsed / 2 ** 20;
       const ext = (f.mem.external + f.mem.arrayBuffers) / 2 ** 20;
       const drift = mb(median(last10) - median(first10));

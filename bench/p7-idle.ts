@@ -14,7 +14,7 @@ import {
   procWakeups,
   startChild,
 } from './child.js';
-import { benchNodes, type Figure, removeScratch, round, scratchDir, sleep } from './common.js';
+import { benchNodes, type Figure, nth, removeScratch, round, scratchDir, sleep } from './common.js';
 
 /**
  * P7: idle CPU with 50 nodes sending 1 frame/min each, spread evenly (one frame every 1.2 s).
@@ -107,14 +107,15 @@ export async function benchP7(opts: { warmupS?: number; seconds?: number } = {})
     const own1 = await Promise.all(children.map((c) => c.ask()));
 
     return VARIANTS.map((v, k) => {
-      const pct = ((cpu1[k]! - cpu0[k]!) / elapsed) * 100;
-      const o0 = own0[k]!.cpu;
-      const o1 = own1[k]!.cpu;
-      const ownPct = ((o1.user + o1.system - o0.user - o0.system) / 1e6 / elapsed) * 100;
-      const mainWakeups = (wk1[k]!.main - wk0[k]!.main) / elapsed;
-      const allWakeups = (wk1[k]!.all - wk0[k]!.all) / elapsed;
-      const committed = own1[k]!.committed - own0[k]!.committed;
-      const msPerWake = ((cpu1[k]! - cpu0[k]!) * 1000) / Math.max(1, mainWakeups * elapsed);
+      const cpuS = nth(cpu1, k) - nth(cpu0, k);
+      const pct = (cpuS / elapsed) * 100;
+      const [b, a] = [nth(own0, k), nth(own1, k)];
+      const ownPct = ((a.cpu.user + a.cpu.system - b.cpu.user - b.cpu.system) / 1e6 / elapsed) * 100;
+      const [w0, w1] = [nth(wk0, k), nth(wk1, k)];
+      const mainWakeups = (w1.main - w0.main) / elapsed;
+      const allWakeups = (w1.all - w0.all) / elapsed;
+      const committed = a.committed - b.committed;
+      const msPerWake = (cpuS * 1000) / Math.max(1, mainWakeups * elapsed);
       return {
         figure: k === 0 ? 'P7' : `P7 ${v.short}`,
         value: round(pct, 3),

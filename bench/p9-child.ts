@@ -2,9 +2,11 @@ import { createSocket } from 'node:dgram';
 import { encodeSg1 } from '../src/codecs/sg1.js';
 import { startGateway } from '../src/main.js';
 import { buildUplinkDatagram } from '../src/sim/lora.js';
+import { must } from '../src/util/must.js';
 import {
   benchNodes,
   benignValues,
+  cycle,
   evidenceValues,
   loraDevices,
   loraYaml,
@@ -59,15 +61,14 @@ const nodes = benchNodes();
 const udp = createSocket('udp4');
 let i = 0;
 const timer = setInterval(() => {
-  const k = i % nodes.length;
-  const n = nodes[k]!;
+  const n = cycle(nodes, i);
   const [type, v] = mix === 'evidence' ? evidenceValues(n.type, i) : benignValues(n.type, i);
   const seq = Math.floor(i / nodes.length) + 1;
   if (mode === 'serial') {
     feed?.('/dev/bench-p9', Buffer.from(`${encodeSg1({ node: n.id, seq, type, v })}\n`, 'latin1'));
   } else {
-    const d = devs[k]!;
-    const a = gw.gwmp!.address();
+    const d = cycle(devs, i % nodes.length);
+    const a = must(gw.gwmp, 'the GWMP server the bench asked for').address();
     const dg = buildUplinkDatagram(d, { node: d.node, seq, type, v }, seq, {
       gatewayEui: 'aa555a0000000101',
       token: i & 0xffff,

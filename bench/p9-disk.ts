@@ -2,7 +2,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Figure, removeScratch, scratchDir, sleep } from './common.js';
+import { must } from '../src/util/must.js';
+import { type Figure, nth, removeScratch, scratchDir, sleep } from './common.js';
 
 /**
  * P9: bytes written to disk per reading at 10 readings/s (SD-card wear). Each variant is a
@@ -70,7 +71,7 @@ async function startChild(v: Variant, dir: string, rate: number): Promise<Child>
       resolve();
     });
   });
-  const pid = proc.pid!;
+  const pid = must(proc.pid, 'the pid of a started child');
   return {
     v,
     proc,
@@ -105,8 +106,9 @@ export async function benchP9(opts: { seconds?: number; rate?: number } = {}): P
     await sleep(seconds * 1000);
     const after = await Promise.all(children.map((c) => c.ask()));
     for (const [k, c] of children.entries()) {
-      const readings = after[k]!.committed - before[k]!.committed;
-      const bytes = after[k]!.bytes - before[k]!.bytes;
+      const [b, a] = [nth(before, k), nth(after, k)];
+      const readings = a.committed - b.committed;
+      const bytes = a.bytes - b.bytes;
       results.push({ v: c.v, readings, bytes, perReading: bytes / readings });
     }
   } finally {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { must } from '../src/util/must.js';
 import { type Figure, fmtNum } from './common.js';
 
 /**
@@ -28,8 +29,9 @@ const BENCHES: Record<string, Bench> = {
 /** Where the repo's bench/ is: dist-bench/bench/run.js → ../../bench. */
 function resultsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, '..', '..', 'bench', 'results'), join(here, 'results')];
-  return candidates.find((d) => existsSync(dirname(d))) ?? candidates[0]!;
+  const inRepo = join(here, '..', '..', 'bench', 'results');
+  const beside = join(here, 'results');
+  return !existsSync(dirname(inRepo)) && existsSync(dirname(beside)) ? beside : inRepo;
 }
 
 function notesOf(f: Figure): string {
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     process.stderr.write(`bench ${id}… `);
     try {
-      const fs = await BENCHES[id]!();
+      const fs = await must(BENCHES[id], `bench ${id} (names were checked above)`)();
       figures.push(...fs);
       process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     } catch (e) {

@@ -16,6 +16,7 @@ import { Forwarder } from '../src/uplink/forwarder.js';
 import { readingJson, readingsBatchJson } from '../src/uplink/payloads.js';
 import { uplinkTopics } from '../src/uplink/topics.js';
 import { idFactory } from '../src/util/ids.js';
+import { must } from '../src/util/must.js';
 import { startBenchBroker } from './broker.js';
 import type { Figure } from './common.js';
 
@@ -55,8 +56,9 @@ export function realisticRows(n: number, t0 = 1_763_892_000_000): Row[] {
     freq: number;
   }
   const nodes = new Map<string, NodeSim>();
+  const pick = <T>(xs: readonly T[]): T => must(xs[Math.floor(rnd() * xs.length)], 'a random pick');
   for (let i = 0; i < n; i++) {
-    const type = TYPES[Math.floor(rnd() * TYPES.length)]!;
+    const type = pick(TYPES);
     const node = `${type}-${String(Math.floor(rnd() * 6) + 1).padStart(2, '0')}`;
     let s = nodes.get(node);
     if (!s) {
@@ -67,7 +69,7 @@ export function realisticRows(n: number, t0 = 1_763_892_000_000): Row[] {
         rssi: -70 - Math.floor(rnd() * 40),
         lora: rnd() < 0.33,
         sf: 7 + Math.floor(rnd() * 4),
-        freq: [922.0, 922.2, 922.4, 922.6][Math.floor(rnd() * 4)]!,
+        freq: pick([922.0, 922.2, 922.4, 922.6]),
       };
       nodes.set(node, s);
     }

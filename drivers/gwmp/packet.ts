@@ -1,5 +1,6 @@
 import type { Parsed } from '../../src/domain/index.js';
 import { ok, reject } from '../../src/domain/index.js';
+import { viewOf } from '../../src/util/bytes.js';
 
 /**
  * Pure codec for the Semtech UDP packet forwarder protocol (GWMP), version 2 (PROTOCOL.TXT of
@@ -91,17 +92,23 @@ export type GwmpPacket =
 export function decodeHeader(buf: Uint8Array, maxBytes = MAX_DATAGRAM_BYTES): Parsed<GwmpHeader> {
   if (buf.length > maxBytes) return reject('too_large', `${buf.length} bytes`);
   if (buf.length < 4) return reject('too_short', `${buf.length} bytes`);
-  const version = buf[0]!;
+  const view = viewOf(buf);
+  const version = view.getUint8(0);
   // Version 1 forwarders do not send TX_ACK and differ in PULL_RESP tokens; we speak 2 only.
   if (version !== GWMP_VERSION) return reject('bad_version', `version ${version}`);
-  const id = buf[3]!;
+  const id = view.getUint8(3);
   const headerLen = HEADER_LEN.get(id);
   if (headerLen === undefined) return reject('unknown_id', `identifier 0x${id.toString(16)}`);
   if (buf.length < headerLen) return reject('too_short', `${buf.length} bytes for identifier ${id}`);
-  const token = (buf[1]! << 8) | buf[2]!;
+  const token = view.getUint16(1);
   const header: GwmpHeader = { version, token, id: id as GwmpIdValue };
-  if (headerLen === 12) header.gatewayEui = Buffer.from(buf.buffer, buf.byteOffset + 4, 8).toString('hex');
+  if (headerLen === 12) header.gatewayEui = euiOf(buf);
   return ok(header);
+}
+
+/** The gateway EUI of a 12-byte header; only for identifiers whose header length was checked. */
+function euiOf(buf: Uint8Array): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + 4, 8).toString('hex');
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -128,7 +135,7 @@ function parseObject(buf: Uint8Array, from: number): Parsed<Record<string, unkno
 export function decodeGwmp(buf: Uint8Array, maxBytes = MAX_DATAGRAM_BYTES): Parsed<GwmpPacket> {
   const h = decodeHeader(buf, maxBytes);
   if (!h.ok) return h;
-  const { token, id, gatewayEui } = h.value;
+  const { token, id } = h.value;
   switch (id) {
     case GwmpId.PUSH_ACK:
     case GwmpId.PULL_ACK:
@@ -136,7 +143,7 @@ export function decodeGwmp(buf: Uint8Array, maxBytes = MAX_DATAGRAM_BYTES): Pars
       return ok({ kind: id === GwmpId.PUSH_ACK ? 'push_ack' : 'pull_ack', token });
     case GwmpId.PULL_DATA:
       if (buf.length !== 12) return reject('trailing_bytes', `${buf.length} bytes`);
-      return ok({ kind: 'pull_data', token, gatewayEui: gatewayEui! });
+      return ok({ kind: 'pull_data', token, gatewayEui: euiOf(buf) });
     case GwmpId.PUSH_DATA: {
       const body = parseObject(buf, 12);
       if (!body.ok) return body;
@@ -145,7 +152,7 @@ export function decodeGwmp(buf: Uint8Array, maxBytes = MAX_DATAGRAM_BYTES): Pars
       if (stat !== undefined && (typeof stat !== 'object' || stat === null || Array.isArray(stat))) {
         return reject('bad_json', 'stat is not an object');
       }
-      return ok({ kind: 'push_data', token, gatewayEui: gatewayEui!, body: body.value as PushBody });
+      return ok({ kind: 'push_data', token, gatewayEui: euiOf(buf), body: body.value as PushBody });
     }
     case GwmpId.PULL_RESP: {
       const body = parseObject(buf, 4);
@@ -160,7 +167,7 @@ export function decodeGwmp(buf: Uint8Array, maxBytes = MAX_DATAGRAM_BYTES): Pars
       // An empty tail means "no error" (PROTOCOL.TXT §5.5); some forwarders pad it with a NUL.
       const rest = buf.subarray(12);
       if (rest.length === 0 || (rest.length === 1 && rest[0] === 0)) {
-        return ok({ kind: 'tx_ack', token, gatewayEui: gatewayEui!, body: {} });
+        return ok({ kind: 'tx_ack', token, gatewayEui: euiOf(buf), body: {} });
       }
       const end = rest[rest.length - 1] === 0 ? buf.length - 1 : buf.length;
       const body = parseObject(buf.subarray(0, end), 12);
@@ -169,7 +176,7 @@ export function decodeGwmp(buf: Uint8Array, maxBytes = MAX_DATAGRAM_BYTES): Pars
       if (ack !== undefined && (typeof ack !== 'object' || ack === null || Array.isArray(ack))) {
         return reject('bad_json', 'txpk_ack is not an object');
       }
-      return ok({ kind: 'tx_ack', token, gatewayEui: gatewayEui!, body: body.value as TxAckBody });
+      return ok({ kind: 'tx_ack', token, gatewayEui: euiOf(buf), body: body.value as TxAckBody });
     }
   }
 }

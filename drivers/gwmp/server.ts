@@ -190,7 +190,8 @@ export class GwmpServer implements PacketForwarderServer {
       case 'push_data': {
         const t = this.gateway(p.gatewayEui, rxTs);
         t.pushData++;
-        if (p.body.stat !== undefined) this.guard(() => this.deps.onStat(p.gatewayEui, p.body.stat!, rxTs));
+        const { stat } = p.body;
+        if (stat !== undefined) this.guard(() => this.deps.onStat(p.gatewayEui, stat, rxTs));
         if (p.body.rxpk !== undefined && p.body.rxpk.length > 0) {
           t.rxpk += p.body.rxpk.length;
           this.guard(() => this.deps.onPush(p.gatewayEui, p.body, rxTs));

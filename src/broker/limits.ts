@@ -40,7 +40,7 @@ export class FrameSizeGuard {
         this.multiplier = 1;
         i++;
       } else {
-        const byte = chunk[i++]!;
+        const byte = chunk.readUInt8(i++);
         this.length += (byte & 0x7f) * this.multiplier;
         if (this.length > this.limit) return false;
         if (byte & 0x80) {

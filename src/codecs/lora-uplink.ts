@@ -165,7 +165,9 @@ export class LoraUplinkHandler {
     this.dedup.remember(up.devAddr, up.fcnt, up.mic, now);
     if (up.macOnly || up.fport === null) return 'mac_only';
 
-    const device = this.devices.get(up.devAddr)!;
+    // openUplink found the session in this map, so the device is there; the reason covers it anyway.
+    const device = this.devices.get(up.devAddr);
+    if (device === undefined) return 'unknown_devaddr';
     const type = FPORT_TYPES.get(up.fport);
     if (type === undefined) return 'unknown_fport';
     const codec = CODECS.get(device.codec);

@@ -1,6 +1,7 @@
 import loraPacketModule from 'lora-packet';
 import type { Parsed } from '../domain/index.js';
 import { ok, reject } from '../domain/index.js';
+import { viewOf } from '../util/bytes.js';
 
 /**
  * LoRaWAN 1.0.x data-up handling for ABP devices (docs/wire.md §2). Pure: a PHYPayload and the
@@ -58,7 +59,8 @@ export interface DataUp {
 export function parseDataUp(phy: Uint8Array): Parsed<DataUp> {
   if (phy.length < 1) return reject('bad_phy', 'empty');
   if (phy.length > MAX_PHY_LEN) return reject('bad_phy', `${phy.length} bytes`);
-  const mhdr = phy[0]!;
+  const view = viewOf(phy);
+  const mhdr = view.getUint8(0);
   const mtype = mhdr >> 5;
   // Major version bits other than 0 (LoRaWAN R1) mean a frame format we cannot read.
   if ((mhdr & 0x03) !== 0) return reject('bad_phy', `major version ${mhdr & 0x03}`);
@@ -67,7 +69,7 @@ export function parseDataUp(phy: Uint8Array): Parsed<DataUp> {
     return reject('unsupported_mtype', `mtype ${mtype}`);
   }
   if (phy.length < MIN_DATA_LEN) return reject('bad_phy', `${phy.length} bytes`);
-  const fctrl = phy[5]!;
+  const fctrl = view.getUint8(5);
   const foptsLen = fctrl & 0x0f;
   if (phy.length < MIN_DATA_LEN + foptsLen) return reject('bad_phy', `FOpts of ${foptsLen} bytes truncated`);
   let packet: LoraPacket;
@@ -79,8 +81,9 @@ export function parseDataUp(phy: Uint8Array): Parsed<DataUp> {
   }
   const fport = packet.getFPort();
   return ok({
-    devAddr: Buffer.from([phy[4]!, phy[3]!, phy[2]!, phy[1]!]).toString('hex'),
-    fcnt16: phy[6]! | (phy[7]! << 8),
+    // DevAddr and FCnt are little-endian on air; the label prints DevAddr big-endian.
+    devAddr: view.getUint32(1, true).toString(16).padStart(8, '0'),
+    fcnt16: view.getUint16(6, true),
     confirmed: mtype === MTYPE_CONFIRMED_UP,
     adr: (fctrl & 0x80) !== 0,
     ack: (fctrl & 0x20) !== 0,

@@ -1,5 +1,6 @@
 import type { Parsed, ReadingType, Values } from '../domain/index.js';
 import { ok, reject } from '../domain/index.js';
+import { viewOf } from '../util/bytes.js';
 import { validateFields } from './normalize.js';
 
 /**
@@ -70,25 +71,20 @@ function findSlot(type: ReadingType, channel: number, lppType: number): Slot | u
   return undefined;
 }
 
-const int24 = (b: Uint8Array, i: number): number => {
-  const u = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
-  return u & 0x800000 ? u - 0x1000000 : u;
-};
-const int16 = (b: Uint8Array, i: number): number => {
-  const u = (b[i]! << 8) | b[i + 1]!;
-  return u & 0x8000 ? u - 0x10000 : u;
-};
+/** LPP integers are big-endian; a 24-bit one is its signed top byte above 16 unsigned bits. */
+const int24 = (b: DataView, i: number): number => (b.getInt8(i) << 16) | b.getUint16(i + 1);
 // Scaled integers come back as e.g. 3.7100000000000004 without rounding to the LPP resolution.
 const scaled = (raw: number, div: number): number => Math.round(raw) / div;
 
 /** Decodes Cayenne LPP for `type`. Reasons: `bad_lpp` (unknown channel/type, truncated, repeated). */
 export function decodeLpp(type: ReadingType, payload: Uint8Array): Parsed<Values> {
   const v: Values = {};
+  const view = viewOf(payload);
   let i = 0;
   while (i < payload.length) {
     if (i + 2 > payload.length) return reject('bad_lpp', `truncated record header at byte ${i}`);
-    const channel = payload[i]!;
-    const lppType = payload[i + 1]!;
+    const channel = view.getUint8(i);
+    const lppType = view.getUint8(i + 1);
     const size = LPP_SIZES.get(lppType);
     if (size === undefined) return reject('bad_lpp', `unknown LPP type 0x${lppType.toString(16)}`);
     if (i + 2 + size > payload.length) return reject('bad_lpp', `truncated record at byte ${i}`);
@@ -98,7 +94,7 @@ export function decodeLpp(type: ReadingType, payload: Uint8Array): Parsed<Values
     if (s.field in v) return reject('bad_lpp', `channel ${channel} repeated`);
     const d = i + 2;
     if (lppType === LPP_DIGITAL) {
-      const raw = payload[d]!;
+      const raw = view.getUint8(d);
       if (s.field === 'label') {
         const label = CAM_CODES[raw];
         if (label === undefined) return reject('bad_lpp', `camera label code ${raw}`);
@@ -107,12 +103,12 @@ export function decodeLpp(type: ReadingType, payload: Uint8Array): Parsed<Values
         v[s.field] = raw;
       }
     } else if (lppType === LPP_ANALOG) {
-      v[s.field] = scaled(int16(payload, d), 100);
+      v[s.field] = scaled(view.getInt16(d), 100);
     } else if (lppType === LPP_TEMPERATURE) {
-      v[s.field] = scaled(int16(payload, d), 10);
+      v[s.field] = scaled(view.getInt16(d), 10);
     } else {
-      v.lat = scaled(int24(payload, d), 10_000);
-      v.lon = scaled(int24(payload, d + 3), 10_000);
+      v.lat = scaled(int24(view, d), 10_000);
+      v.lon = scaled(int24(view, d + 3), 10_000);
     }
     i = d + size;
   }

@@ -8,7 +8,10 @@ export interface Position {
 /** `zones[1].sirens[0]` → `['zones', 1, 'sirens', 0]` (the inverse of formatPath). */
 export function parsePath(path: string): PropertyKey[] {
   const out: PropertyKey[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  for (const [, key, index] of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (index !== undefined) out.push(Number(index));
+    else if (key !== undefined) out.push(key);
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { must } from '../util/must.js';
 
 /**
  * "Did you mean": the nearest key allowed at a place in the schema. Written here rather than
@@ -10,21 +11,26 @@ import type { z } from 'zod';
  * typing slip: `vilalge_code`).
  */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
+  // Only three rows of the table are ever read: the one being filled, the one above, and the one
+  // above that (for a swap).
+  let above2: number[] = [];
+  let above = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const row = d[i] as number[];
-      const up = d[i - 1] as number[];
-      row[j] = Math.min(up[j]! + 1, row[j - 1]! + 1, up[j - 1]! + cost);
+      let d = Math.min(cell(above, j) + 1, cell(row, j - 1) + 1, cell(above, j - 1) + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        row[j] = Math.min(row[j]!, (d[i - 2] as number[])[j - 2]! + 1);
+        d = Math.min(d, cell(above2, j - 2) + 1);
+      row.push(d);
     }
+    above2 = above;
+    above = row;
   }
-  return (d[a.length] as number[])[b.length]!;
+  return cell(above, b.length);
 }
+
+const cell = (row: readonly number[], j: number): number => must(row[j], 'an edit distance cell');
 
 /** The closest candidate, if it is close enough to be what was meant (a third of the word, at least 2). */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {

@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'startup'
   | 'serial'
   | 'remote'
-  | 'simulator';
+  | 'simulator'
+  | 'invariant';
 
 export abstract class SiagaError extends Error {
   abstract readonly code: ErrorCode;
@@ -147,6 +148,18 @@ export class SimulatorError extends SiagaError {
   constructor(message: string) {
     super(message);
     this.name = 'SimulatorError';
+  }
+}
+
+/**
+ * Something the code itself made sure of did not hold (an index it had bounded, a key it had put).
+ * A bug in siaga, never a reaction to input: parsers reject bad input with a counted reason instead.
+ */
+export class InvariantError extends SiagaError {
+  readonly code = 'invariant';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvariantError';
   }
 }
 

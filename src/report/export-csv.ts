@@ -49,7 +49,8 @@ export const SUMMARY_CSV_COLUMNS = [
  * starts or ends on another day shows its date).
  */
 export function runningText(day: string, running: readonly RunSpan[], tz: string): string {
-  if (running.length === 0) return '';
+  const [first] = running;
+  if (first === undefined) return '';
   const hhmm = (t: number, end: boolean) => {
     const [date, time] = formatLocalTime(t, tz).split(' ') as [string, string];
     if (date === day) return time;
@@ -57,7 +58,7 @@ export function runningText(day: string, running: readonly RunSpan[], tz: string
     return `${date} ${time}`;
   };
   const parts = running.map((s) => `${hhmm(s.from, false)}–${hhmm(s.to, true)}`);
-  return `${parts.join('; ')} ${zoneLabel(running[0]!.from, tz)}`;
+  return `${parts.join('; ')} ${zoneLabel(first.from, tz)}`;
 }
 
 /** The daily summaries as CSV, one row per day, with the site metadata columns. */

@@ -15,9 +15,13 @@ function emptyLevels(): Record<LevelName, number> {
   return { NORMAL: 0, WASPADA: 0, SIAGA: 0, AWAS: 0 };
 }
 
+/** A level as stored in an event; one this version does not know counts as NORMAL. */
+function levelName(l: string): LevelName {
+  return LEVEL_NAMES.find((n) => n === l) ?? 'NORMAL';
+}
+
 function rank(l: string): number {
-  const i = (LEVEL_NAMES as readonly string[]).indexOf(l);
-  return Math.max(0, i);
+  return LEVEL_NAMES.indexOf(levelName(l));
 }
 
 /** `count(*) AS n`-style single number of a query over (from, to). */
@@ -100,16 +104,16 @@ export function levelMinutes(
   const zonesMs = new Map<string, Record<LevelName, number>>();
   const villageMs = emptyLevels();
   const worst = (): LevelName => {
-    let w = 0;
-    for (const l of zoneLevel.values()) w = Math.max(w, rank(l));
-    return LEVEL_NAMES[w]!;
+    let w: LevelName = 'NORMAL';
+    for (const l of zoneLevel.values()) if (rank(l) > rank(w)) w = levelName(l);
+    return w;
   };
   const accrue = (until: number, since: number) => {
     const dt = coveredMs(running, since, until);
     if (dt <= 0) return;
     for (const [z, l] of zoneLevel) {
       const acc = zonesMs.get(z) ?? emptyLevels();
-      acc[LEVEL_NAMES[rank(l)]!] += dt;
+      acc[levelName(l)] += dt;
       zonesMs.set(z, acc);
     }
     villageMs[worst()] += dt;

@@ -8,6 +8,7 @@ import { loraPacket, sessionFromConfig } from '../codecs/lorawan.js';
 import { CODECS, TYPE_FPORTS } from '../codecs/lpp.js';
 import type { LoraDeviceConfig } from '../config/schema.js';
 import { type Frame, SimulatorError } from '../domain/index.js';
+import { must } from '../util/must.js';
 
 /**
  * The forwarder side of the LoRa path, for the demo, the integration tests and the benchmark:
@@ -162,7 +163,7 @@ export class LoraSimulator {
     const datagram = buildUplinkDatagram(device, frame, frame.seq, {
       gatewayEui: this.deps.gatewayEui,
       token,
-      freq: AS923_2_FREQS[randomInt(AS923_2_FREQS.length)]!,
+      freq: must(AS923_2_FREQS[randomInt(AS923_2_FREQS.length)], 'an AS923-2 frequency'),
       sf: 7 + randomInt(6),
       rssi: -120 + randomInt(60),
       lsnr: Math.round((Math.random() * 25 - 15) * 10) / 10,

@@ -58,9 +58,10 @@ function migrate(db: Db): void {
       `database schema ${current} is newer than this siaga (${MIGRATIONS.length}); upgrade siaga or restore a matching database`,
     );
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (const [v, sql] of MIGRATIONS.entries()) {
+    if (v < current) continue;
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
+      db.exec(sql);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

@@ -64,11 +64,12 @@ export function prune(db: Db, opts: PruneOptions): PruneResult {
     usedBytes: 0,
   };
   const note = (s: Span) => {
-    if (s.n === 0) return;
+    // min() and max() are null exactly when they ran over no rows.
+    if (s.n === 0 || s.lo === null || s.hi === null) return;
     const u = res.unforwarded;
     u.count += s.n;
-    u.oldestTs = u.oldestTs === null ? s.lo : Math.min(u.oldestTs, s.lo!);
-    u.newestTs = u.newestTs === null ? s.hi : Math.max(u.newestTs, s.hi!);
+    u.oldestTs = u.oldestTs === null ? s.lo : Math.min(u.oldestTs, s.lo);
+    u.newestTs = u.newestTs === null ? s.hi : Math.max(u.newestTs, s.hi);
   };
   const spanOldQueued = db.prepare(
     `SELECT count(*) AS n, min(r.ts) AS lo, max(r.ts) AS hi
@@ -113,7 +114,7 @@ export function prune(db: Db, opts: PruneOptions): PruneResult {
         delReading.run(r.rid);
       }
     })();
-    const stored = rows.filter((r) => r.ts !== null).map((r) => r.ts!);
+    const stored = rows.flatMap((r) => (r.ts === null ? [] : [r.ts]));
     res.unforwardedForSpace += stored.length;
     if (stored.length > 0) note({ n: stored.length, lo: Math.min(...stored), hi: Math.max(...stored) });
   }

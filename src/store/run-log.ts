@@ -50,7 +50,7 @@ export class RunLog {
     const now = this.clock.now();
     this.row = { start: now, last: now };
     this.mono = this.monotonic();
-    this.write();
+    this.write(this.row);
   }
 
   /** Still running (a heartbeat); a stepped wall clock opens a new span. */
@@ -68,7 +68,7 @@ export class RunLog {
     } else {
       this.row.last = Math.max(this.row.last, now);
     }
-    this.write();
+    this.write(this.row);
   }
 
   /** A clean stop: the span ends now. */
@@ -76,12 +76,11 @@ export class RunLog {
     this.tick();
     if (this.row) {
       this.row.clean = true;
-      this.write();
+      this.write(this.row);
     }
   }
 
-  private write(): void {
-    const r = this.row!;
+  private write(r: RunRow): void {
     try {
       this.put.run(runKey(r.start), JSON.stringify(r));
     } catch {

@@ -283,8 +283,9 @@ export class StoreWriter {
     const cap = Math.floor(rows * 0.9);
     const maxBytes = this.maxHeldBytes() * 0.9;
     let drop = 0;
-    while (drop < this.readings.length && (this.readings.length - drop > cap || this.heldBytes > maxBytes)) {
-      this.heldBytes -= heldBytes(this.readings[drop]!);
+    for (const r of this.readings) {
+      if (this.readings.length - drop <= cap && this.heldBytes <= maxBytes) break;
+      this.heldBytes -= heldBytes(r);
       drop++;
     }
     if (drop === 0) return;

@@ -4,6 +4,7 @@ import type { UplinkConfig } from '../config/schema.js';
 import type { Clock } from '../domain/index.js';
 import type { Outbox, OutboxEventRow, OutboxReadingRow } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
+import { must } from '../util/must.js';
 import type { LiveLink, UplinkLink } from './link.js';
 import { deflatePayload, eventRowJson, readingsBatchWithin } from './payloads.js';
 import type { UplinkTopics } from './topics.js';
@@ -172,7 +173,12 @@ export class OutboxDrain {
   }
 
   private addUnit(kind: Unit['kind'], rows: readonly { oid: number }[], pending: number): Unit {
-    const unit: Unit = { kind, oids: rows.map((r) => r.oid), lastOid: rows.at(-1)!.oid, pending };
+    const unit: Unit = {
+      kind,
+      oids: rows.map((r) => r.oid),
+      lastOid: must(rows.at(-1), 'the last row of an outbox unit').oid,
+      pending,
+    };
     if (this.units.size === 0) this.inflightSinceMono = this.deps.link.mono();
     this.units.add(unit);
     return unit;
@@ -189,10 +195,15 @@ export class OutboxDrain {
 
   private sendReadings({ client, gen }: LiveLink, rows: OutboxReadingRow[], json: string): void {
     const { topics } = this.deps;
-    if (rows.length === 1 && Buffer.byteLength(json) > this.deps.config.batch.max_bytes) {
+    const [only] = rows;
+    if (
+      rows.length === 1 &&
+      only !== undefined &&
+      Buffer.byteLength(json) > this.deps.config.batch.max_bytes
+    ) {
       // Never stuck behind it: it goes alone. A broker whose limit is smaller still drops it.
       this.deps.log.warn(
-        { id: rows[0]!.id, bytes: Buffer.byteLength(json), max_bytes: this.deps.config.batch.max_bytes },
+        { id: only.id, bytes: Buffer.byteLength(json), max_bytes: this.deps.config.batch.max_bytes },
         'a reading larger than uplink.batch.max_bytes goes alone',
       );
     }

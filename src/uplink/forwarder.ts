@@ -113,7 +113,7 @@ export class Forwarder {
       log,
       reqTopic: topics.cmdReq,
       resTopic: topics.cmdRes,
-      ...(onCommand ? { onCommand: (payload: Buffer) => deps.onCommand!(payload) } : {}),
+      ...(onCommand ? { onCommand: (payload: Buffer) => onCommand(payload) } : {}),
     });
   }
 

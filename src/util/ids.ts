@@ -7,7 +7,7 @@ const HALF = 2 ** 40;
 function encode40(n: number): string {
   let out = '';
   for (let i = 0; i < 8; i++) {
-    out = CROCKFORD[n % 32]! + out;
+    out = CROCKFORD.charAt(n % 32) + out;
     n = Math.floor(n / 32);
   }
   return out;

@@ -3,6 +3,8 @@
  * Pi's system clock is set to (most images ship UTC). Pure: every function takes the instant.
  */
 
+import { must } from './must.js';
+
 export const DEFAULT_TZ = 'Asia/Jakarta';
 
 /** Indonesia's own names for its three zones; anything else is shown by its UTC offset. */
@@ -54,17 +56,19 @@ interface Parts {
 }
 
 function parts(ts: number, tz: string): Parts {
-  const p: Record<string, number> = {};
+  const p = new Map<string, number>();
   for (const x of formatter(tz).formatToParts(new Date(ts))) {
-    if (x.type !== 'literal') p[x.type] = Number(x.value);
+    if (x.type !== 'literal') p.set(x.type, Number(x.value));
   }
+  // The formatter was built asking for exactly these six parts.
+  const part = (type: keyof Parts) => must(p.get(type), 'a part of a formatted time');
   return {
-    year: p.year!,
-    month: p.month!,
-    day: p.day!,
-    hour: p.hour!,
-    minute: p.minute!,
-    second: p.second!,
+    year: part('year'),
+    month: part('month'),
+    day: part('day'),
+    hour: part('hour'),
+    minute: part('minute'),
+    second: part('second'),
   };
 }
 
