@@ -159,14 +159,9 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   const adopt = (c: Config) => {
     config = c;
   };
+  const reloadParts = { ...parts, adopt, onEngine, sirenDrivers, schedules };
   const reload = async (wanted: Config): Promise<string[]> => {
-    const { restartNeeded } = await applyReload(config, wanted, {
-      ...parts,
-      adopt,
-      onEngine,
-      sirenDrivers,
-      schedules,
-    });
+    const { restartNeeded } = await applyReload(config, wanted, reloadParts);
     remember();
     return restartNeeded;
   };
