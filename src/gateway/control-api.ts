@@ -1,7 +1,11 @@
-import type { Handler, StreamHandler } from '../control/server.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { socketPathFor } from '../control/protocol.js';
+import { ControlServer, type Handler, type StreamHandler } from '../control/server.js';
 import type { GatewayEvent, Reading } from '../domain/index.js';
 import { UsageError } from '../domain/index.js';
 import type { GatewayServices } from './services.js';
+import type { Rollback } from './startup.js';
 
 export type Live = { kind: 'reading'; reading: Reading } | { kind: 'event'; event: GatewayEvent };
 
@@ -58,4 +62,30 @@ export function controlStreams(
       });
     },
   };
+}
+
+export interface ControlDeps {
+  log: Logger;
+  services: GatewayServices;
+  reload: () => Promise<unknown>;
+  feed: LiveFeed;
+  rollback: Rollback;
+}
+
+/** The unix socket `siaga` talks to; a path that cannot be bound fails the start with the fix. */
+export async function startControl(config: Config, d: ControlDeps): Promise<ControlServer> {
+  const path = socketPathFor(config.storage.path, config.control.socket);
+  const control = new ControlServer({
+    path,
+    log: d.log.child({ c: 'control' }),
+    handlers: controlHandlers(d.services, d.reload),
+    streams: controlStreams(d.feed.subscribe),
+  });
+  await d.rollback.listen(
+    { proto: 'unix', key: 'control.socket', path },
+    () => control.start(),
+    'control',
+    () => control.stop(),
+  );
+  return control;
 }

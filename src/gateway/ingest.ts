@@ -66,6 +66,15 @@ export class Ingest {
     return res;
   }
 
+  /**
+   * A node's publish on the local broker: one line (latin1, the trailing newline dropped), from
+   * the node the client logged in as. Resolves once committed, so the PUBACK waits (issue 11.8).
+   */
+  acceptNodePayload(node: string, payload: Buffer): Promise<Parsed<Reading>> {
+    const line = payload.toString('latin1').replace(/\r?\n$/, '');
+    return this.acceptLineCommitted(line, { via: 'mqtt', from: `mqtt:${node}`, expectNode: node });
+  }
+
   acceptLine(line: string, meta: FrameMeta): Parsed<Reading> {
     const parsed = parseLine(line);
     if (!parsed.ok) return this.refuse(meta, parsed.reason, parsed.detail, line);

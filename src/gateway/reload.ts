@@ -1,4 +1,7 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { EngineOutput } from '../detect/types.js';
+import type { SirenDriver } from '../ports/siren-driver.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -64,4 +67,54 @@ export function uplinkChanged(prev: Config, next: Config): boolean {
     !same(next.commands, prev.commands) ||
     next.gateway.id !== prev.gateway.id
   );
+}
+
+/**
+ * The running parts a reload touches, by what they do (so this sequence depends on no part's
+ * class, and the parts may build on the plan above).
+ */
+export interface ReloadParts {
+  log: Logger;
+  /** Makes `next` the config every part reads from now on (status, services). */
+  adopt(next: Config): void;
+  tracker: { reconfigure(nodes: Config['nodes']): void };
+  engine: { reconfigure(next: Config): EngineOutput };
+  /** Acts on what the new rules did to the zones (sirens, level events). */
+  onEngine(out: EngineOutput): void;
+  sirenDrivers: { reconfigure(prev: Config, next: Config): Map<string, SirenDriver> };
+  sirens: { reconfigure(next: Config, drivers: Map<string, SirenDriver>): void };
+  broker: { reconfigure(next: Config['local_broker']): void } | undefined;
+  radio: { reconfigure(next: Config): void };
+  serial: { reconfigure(ports: Config['serial']): Promise<void> };
+  uplink: { reconfigure(prev: Config, next: Config): Promise<void> };
+  schedules: { reconfigure(next: Config): Promise<void> };
+}
+
+/**
+ * SIGHUP (R6): a valid new config is applied part by part without dropping readings or toggling
+ * sirens that stay. Detection and the sirens go first: a zone the new rules raise sounds before
+ * the slower parts (serial ports, the uplink) are rebuilt. Returns the config now running and
+ * the keys that need a restart.
+ */
+export async function applyReload(
+  prev: Config,
+  wanted: Config,
+  p: ReloadParts,
+): Promise<{ config: Config; restartNeeded: string[] }> {
+  const { config: next, restartNeeded } = planReload(prev, wanted);
+  p.adopt(next);
+  p.log.level = next.log.level;
+  p.tracker.reconfigure(next.nodes);
+  p.onEngine(p.engine.reconfigure(next));
+  p.sirens.reconfigure(next, p.sirenDrivers.reconfigure(prev, next));
+  p.broker?.reconfigure(next.local_broker);
+  p.radio.reconfigure(next);
+  await p.serial.reconfigure(next.serial);
+  await p.uplink.reconfigure(prev, next);
+  await p.schedules.reconfigure(next);
+  p.log.info(
+    { restartNeeded },
+    restartNeeded.length ? 'config reloaded; some changes need a restart' : 'config reloaded',
+  );
+  return { config: next, restartNeeded };
 }

@@ -33,7 +33,7 @@ export interface ServiceParts {
   outbox: Outbox;
   /** Makes newly queued rows visible to the uplink. */
   flush: () => void;
-  wakeUplink: () => void;
+  uplink: { notify(): void };
 }
 
 export function gatewayServices(p: ServiceParts): GatewayServices {
@@ -48,7 +48,7 @@ export function gatewayServices(p: ServiceParts): GatewayServices {
         // Ingest, sirens and the watchdog keepalive run between chunks.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      p.wakeUplink();
+      p.uplink.notify();
       return n;
     },
     configGet: () => redact(p.config()),

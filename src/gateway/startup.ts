@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { isSiagaError, StartupError } from '../domain/index.js';
+import { type Clock, isSiagaError, StartupError } from '../domain/index.js';
 import { errorMessage } from '../util/errors.js';
+import type { Counters } from './counters.js';
+import type { Ingest } from './ingest.js';
 
 /** What a listener binds, for the one sentence a failed start prints. */
 export type Listener =
@@ -103,4 +105,15 @@ export class Rollback {
       }
     }
   }
+}
+
+/** What an input that binds a port at start (the local broker, GWMP) is built with. */
+export interface ListenerDeps {
+  ingest: Ingest;
+  clock: Clock;
+  counters: Counters;
+  log: Logger;
+  rollback: Rollback;
+  /** Overrides the configured port (0 = any free one). */
+  port: number | undefined;
 }

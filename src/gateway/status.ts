@@ -2,6 +2,7 @@ import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config, NodeConfig } from '../config/schema.js';
 import type { ZoneState } from '../detect/types.js';
+import type { Level } from '../domain/index.js';
 import type { NodeState } from '../store/node-state.js';
 import { VERSION } from '../version.js';
 import { expectEveryOf } from './node-tracker.js';
@@ -66,7 +67,7 @@ export function diskInfo(config: Config): DiskInfo | undefined {
   }
 }
 
-export function levelsOf(zones: ZoneState[]): Record<string, string> {
+export function levelsOf(zones: ZoneState[]): Record<string, Level> {
   return Object.fromEntries(zones.map((z) => [z.zone, z.level]));
 }
 

@@ -161,7 +161,7 @@ export class Forwarder {
   }
 
   /** Daily summary on `.../summary` (QoS 1, not retained); kept in memory until PUBACKed. */
-  publishSummary(summary: { day: string } & Record<string, unknown>): void {
+  publishSummary(summary: { day: string }): void {
     this.side.summary(summary.day, JSON.stringify(summary));
   }
 
