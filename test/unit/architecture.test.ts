@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -58,5 +59,10 @@ describe('architecture rules (docs/architecture.md)', () => {
       under('src/domain')(e.to) ||
       (e.typeOnly && e.to === 'src/config/schema.ts');
     expect(offending(under('src/ports'), (e) => !allowed(e))).toEqual([]);
+  });
+
+  it('the composition root only wires: src/main.ts stays within 200 lines', () => {
+    const lines = readFileSync(join(ROOT, 'src', 'main.ts'), 'utf8').split('\n').length;
+    expect(lines).toBeLessThanOrEqual(200);
   });
 });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import type { EngineOutput, LevelChange } from '../../src/detect/types.js';
-import type { EventFields, EventKind, EventSink, GatewayEvent } from '../../src/domain/index.js';
+import type { EventFields, EventKind, EventSink } from '../../src/domain/index.js';
 import { applyEngineOutput } from '../../src/gateway/engine-output.js';
 import { applyReload, type ReloadParts } from '../../src/gateway/reload.js';
 import { SirenDrivers } from '../../src/gateway/siren-drivers.js';
