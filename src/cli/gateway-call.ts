@@ -1,6 +1,6 @@
 import { call, follow } from '../control/client.js';
 import { UnavailableError } from '../domain/index.js';
-import type { MessageId } from '../i18n/index.js';
+import type { MessageId, Translate } from '../i18n/index.js';
 import { t } from './io.js';
 
 /**
@@ -15,10 +15,16 @@ const REASONS: [RegExp, MessageId][] = [
   [/^the gateway did not answer /, 'gateway.no_answer'],
 ];
 
-export function localised(e: unknown, socket: string, method: string, timeoutS: number): unknown {
+export function localised(
+  e: unknown,
+  socket: string,
+  method: string,
+  timeoutS: number,
+  tr: Translate = t,
+): unknown {
   if (!(e instanceof UnavailableError)) return e;
   const reason = REASONS.find(([re]) => re.test(e.message));
-  return reason ? new UnavailableError(t(reason[1], { socket, method, s: timeoutS })) : e;
+  return reason ? new UnavailableError(tr(reason[1], { socket, method, s: timeoutS })) : e;
 }
 
 /** `call` with its "no gateway" errors in the user's language. */
