@@ -66,6 +66,9 @@ export const doctorEn = {
   'doctor.gateway.running': 'running{about}; answers on {socket}',
   'doctor.gateway.up': ', up {up}',
   'doctor.gateway.not_running': 'not running: {why}',
+  'doctor.gateway.no_access': 'you may not use {socket} (sudo usermod -aG siaga $USER, then log in again)',
+  'doctor.gateway.no_answer': 'it did not answer on {socket} within 3 s (busy or stuck?)',
+  'doctor.gateway.silent': 'no answer on {socket}',
   'doctor.gateway.not_running_fix':
     'sudo systemctl start siaga; if it stops again: journalctl -u siaga -n 50',
   'doctor.uplink.none': 'none configured (local only)',
@@ -200,6 +203,10 @@ export const doctorId: Record<keyof typeof doctorEn, string> = {
   'doctor.gateway.running': 'berjalan{about}; menjawab di {socket}',
   'doctor.gateway.up': ', hidup {up}',
   'doctor.gateway.not_running': 'tidak berjalan: {why}',
+  'doctor.gateway.no_access':
+    'Anda tidak boleh memakai {socket} (sudo usermod -aG siaga $USER, lalu masuk ulang)',
+  'doctor.gateway.no_answer': 'tidak menjawab di {socket} dalam 3 detik (sibuk atau macet?)',
+  'doctor.gateway.silent': 'tidak ada jawaban di {socket}',
   'doctor.gateway.not_running_fix':
     'sudo systemctl start siaga; bila berhenti lagi: journalctl -u siaga -n 50',
   'doctor.uplink.none': 'tidak diatur (lokal saja)',

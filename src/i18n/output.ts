@@ -143,6 +143,25 @@ export const outputEn = {
   'demo.summary.none': 'none',
   'demo.summary.highest': '  highest level: {level}; siren switched on {n} time(s)',
   'demo.summary.zones': '  zones now: {zones}',
+  'story.elephant_night':
+    'a night at the park edge: a PIR stirs, geophone footfalls come closer, the beam is cut, a camera trap sees an elephant; then the herd turns back and the zone calms down',
+  'story.pir_moves': 'a PIR at the field edge sees movement',
+  'story.footfalls': 'the geophone feels heavy footfalls',
+  'story.beam_cut': 'the beam across the elephant trail is cut',
+  'story.camera': 'the camera trap sees an elephant',
+  'story.herd_turns': 'the herd turns back into the park',
+  'story.noisy_pir':
+    'one faulty PIR fires again and again (wind in the grass); it must not raise AWAS on its own',
+  'story.faulty_pir': 'a faulty PIR fires every 2 s',
+  'story.panic': 'a villager presses the panic button at the guard post, then cancels it',
+  'story.button_pressed': 'the panic button is pressed',
+  'story.button_cancelled': 'the alarm is cancelled at the guard post',
+  'story.fence_drop':
+    'the electric fence voltage collapses (an elephant pushed a post over), then the beam behind it is cut',
+  'story.fence_low': 'the fence voltage drops to 0.5 kV',
+  'story.fence_repaired': 'the fence is repaired',
+  'story.fence_beam_cut': 'the beam behind the fence is cut',
+  'story.quiet': 'a quiet night: only heartbeats',
 } as const;
 
 export const outputId: Record<keyof typeof outputEn, string> = {
@@ -293,4 +312,23 @@ export const outputId: Record<keyof typeof outputEn, string> = {
   'demo.summary.none': 'tidak ada',
   'demo.summary.highest': '  level tertinggi: {level}; sirene menyala {n} kali',
   'demo.summary.zones': '  zona sekarang: {zones}',
+  'story.elephant_night':
+    'malam di tepi taman nasional: PIR bergerak, langkah berat di geofon makin dekat, sinar penghalang terputus, kamera jebak melihat gajah; lalu kawanan berbalik dan zona kembali tenang',
+  'story.pir_moves': 'PIR di tepi ladang melihat gerakan',
+  'story.footfalls': 'geofon merasakan langkah kaki yang berat',
+  'story.beam_cut': 'sinar penghalang di jalur gajah terputus',
+  'story.camera': 'kamera jebak melihat gajah',
+  'story.herd_turns': 'kawanan berbalik masuk ke taman nasional',
+  'story.noisy_pir':
+    'satu PIR rusak menyala terus-menerus (angin di rumput); itu saja tidak boleh menaikkan ke AWAS',
+  'story.faulty_pir': 'PIR rusak menyala setiap 2 detik',
+  'story.panic': 'warga menekan tombol darurat di pos jaga, lalu membatalkannya',
+  'story.button_pressed': 'tombol darurat ditekan',
+  'story.button_cancelled': 'alarm dibatalkan di pos jaga',
+  'story.fence_drop':
+    'tegangan pagar listrik jatuh (gajah merobohkan tiang), lalu sinar penghalang di belakangnya terputus',
+  'story.fence_low': 'tegangan pagar turun ke 0,5 kV',
+  'story.fence_repaired': 'pagar sudah diperbaiki',
+  'story.fence_beam_cut': 'sinar penghalang di belakang pagar terputus',
+  'story.quiet': 'malam yang tenang: hanya detak (heartbeat)',
 };

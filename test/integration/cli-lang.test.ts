@@ -103,7 +103,7 @@ describe('siaga in Bahasa Indonesia (LANG=id_ID.UTF-8) and English (LANG=C)', ()
     const id = siaga(['-c', config, 'doctor'], ID);
     expect(id.stdout).toMatch(/^siaga doctor: .*, diperiksa sebagai pengguna /);
     expect(id.stdout).toMatch(/^OK +basis data +belum ada basis data di /m);
-    expect(id.stdout).toMatch(/^WARN +gateway +tidak berjalan: /m);
+    expect(id.stdout).toMatch(/^WARN +gateway +tidak berjalan: tidak ada jawaban di /m);
     expect(id.stdout).toContain('perbaiki: sudo systemctl start siaga; bila berhenti lagi');
     expect(id.stdout).not.toContain('fix:');
 
@@ -116,6 +116,6 @@ describe('siaga in Bahasa Indonesia (LANG=id_ID.UTF-8) and English (LANG=C)', ()
       checks: { name: string; detail: string }[];
     };
     expect(json.checks.find((c) => c.name === 'database')?.detail).toMatch(/^no database at /);
-    expect(json.checks.find((c) => c.name === 'gateway')?.detail).toMatch(/^not running: /);
+    expect(json.checks.find((c) => c.name === 'gateway')?.detail).toMatch(/^not running: no answer on /);
   });
 });

@@ -14,6 +14,7 @@ import { inProcessSerialSink, loraSink, mqttNodeSink, serialDeviceSink } from '.
 import { createLogger } from '../../util/log.js';
 import { packageRoot } from '../../util/package-root.js';
 import { action, out, t } from '../io.js';
+import { storyLine } from '../story.js';
 import { formatLive } from './status.js';
 
 /** The demo's Wi-Fi camera trap logs in to the local broker with the demo password. */
@@ -95,7 +96,7 @@ export async function runDemo(opts: {
         lora: gw.gwmp?.address().port ?? '-',
         mqtt: gw.broker?.address().port ?? '-',
       }),
-      t('demo.story', { name: scenario.name, description: scenario.description }),
+      t('demo.story', { name: scenario.name, description: storyLine(scenario.description) }),
       '',
     ].join('\n'),
   );
@@ -142,7 +143,7 @@ export async function runDemo(opts: {
     heartbeatMs: 15_000,
     scenario,
     sinkFor: (n) => (loraDevices.has(n.id) ? lora : n.id === DEMO_MQTT_NODE.user ? mqttNode : serialSink),
-    onNote: (note) => out(`${stamp()} ── ${note}`),
+    onNote: (note) => out(`${stamp()} ── ${storyLine(note)}`),
     onError: (e) => log.warn({ err: e }, 'simulator could not send'),
   });
   sim.start();

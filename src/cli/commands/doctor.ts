@@ -14,9 +14,9 @@ export function registerDoctor(program: Command): void {
     .option('--json', t('opt.json'))
     .action(
       action(async (o: { json?: boolean }) => {
-        const probes = realProbes();
         // Scripts read --json: it stays English whatever the locale.
         const tr = o.json ? EN : t;
+        const probes = realProbes(tr);
         const file = configPath(program.opts<GlobalOpts>().config);
         let report: DoctorReport;
         let exitCode: number;

@@ -11,6 +11,7 @@ import { loraSink, mqttNodeSink, serialDeviceSink } from '../../sim/sinks.js';
 import { createLogger } from '../../util/log.js';
 import { cliConfig, type GlobalOpts } from '../context.js';
 import { action, out, t } from '../io.js';
+import { storyLine } from '../story.js';
 import { numberIn } from '../validate.js';
 
 /**
@@ -119,7 +120,7 @@ export function registerSimulate(program: Command): void {
           rate,
           ...(scenario ? { scenario } : {}),
           sinkFor,
-          onNote: (note) => out(`── ${note}`),
+          onNote: (note) => out(`── ${storyLine(note)}`),
           onError: (e) => process.stderr.write(`siaga simulate: ${String(e)}\n`),
         });
         sim.start();
