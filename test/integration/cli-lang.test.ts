@@ -99,6 +99,16 @@ describe('siaga in Bahasa Indonesia (LANG=id_ID.UTF-8) and English (LANG=C)', ()
     expect(bad.stderr).toContain('--limit harus bilangan bulat dari 1 sampai 1000000, bukan "0"');
   });
 
+  it('config check sums the config up in the reader’s language', () => {
+    const id = siaga(['-c', config, 'config', 'check'], ID);
+    expect(id.code).toBe(0);
+    expect(id.stdout).toContain(`konfigurasi ${config}: OK`);
+    expect(id.stdout).toContain('zona z-braja (Braja): 1 node (1 pir); sirene: s-1');
+    expect(id.stdout).toContain('uplink: tidak ada (lokal saja)');
+    const en = siaga(['-c', config, 'config', 'check'], 'C');
+    expect(en.stdout).toContain('zone z-braja (Braja): 1 nodes (1 pir); sirens: s-1');
+  });
+
   it('doctor on a config: findings and fixes in Bahasa Indonesia; --json stays English for scripts', () => {
     const id = siaga(['-c', config, 'doctor'], ID);
     expect(id.stdout).toMatch(/^siaga doctor: .*, diperiksa sebagai pengguna /);
