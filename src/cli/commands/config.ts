@@ -91,7 +91,8 @@ export function registerConfig(program: Command): void {
         if (o.json) {
           const { redact } = await import('../../config/secrets.js');
           json(redact(config));
-          for (const w of configWarnings(config)) process.stderr.write(`siaga: WARNING: ${w}\n`);
+          for (const w of configWarnings(config))
+            process.stderr.write(`siaga: ${t('config.summary.warning', { warning: w })}\n`);
         } else out(summary(config, file));
       }),
     );
