@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CATALOGUES, type MessageId } from '../../src/i18n/index.js';
 import { gatewayYaml } from '../helpers/cli-exit.js';
-import { CLI } from '../helpers/gateway-process.js';
+import { CLI, GatewayProcess, killAllGatewayProcesses } from '../helpers/gateway-process.js';
 
 const ID = 'id_ID.UTF-8';
 
@@ -23,7 +23,10 @@ const dir = mkdtempSync(join(tmpdir(), 'siaga-lang-'));
 const config = join(dir, 'siaga.yaml');
 // A valid config whose gateway has never run: no database, no socket.
 writeFileSync(config, gatewayYaml(dir));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await killAllGatewayProcesses();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('siaga in Bahasa Indonesia (LANG=id_ID.UTF-8) and English (LANG=C)', () => {
   const HELP: [string[], MessageId, MessageId][] = [
@@ -128,4 +131,42 @@ describe('siaga in Bahasa Indonesia (LANG=id_ID.UTF-8) and English (LANG=C)', ()
     expect(json.checks.find((c) => c.name === 'database')?.detail).toMatch(/^no database at /);
     expect(json.checks.find((c) => c.name === 'gateway')?.detail).toMatch(/^not running: no answer on /);
   });
+
+  it('status and nodes after the gateway stopped: its last saved status, headings and states translated', async () => {
+    const ran = mkdtempSync(join(tmpdir(), 'siaga-lang-ran-'));
+    try {
+      const gw = await GatewayProcess.start({ dir: ran, yaml: gatewayYaml(ran) });
+      await gw.stop();
+      const id = siaga(['-c', gw.configFile, 'status'], ID);
+      expect(id.code).toBe(69);
+      expect(id.stderr).toContain('siaga: gateway tidak berjalan');
+      expect(id.stdout).toMatch(
+        /^GATEWAY TIDAK BERJALAN — status terakhir disimpan .* lalu; antrean kirim sekarang: /,
+      );
+      expect(id.stdout).toMatch(/^zona +level +skor +sejak$/m);
+      expect(id.stdout).toMatch(/^z-braja +NORMAL +0 +.* lalu$/m);
+      expect(id.stdout).toContain('node: 0 hidup, 0 mati, 1 belum terdengar (dari 1)');
+      expect(id.stdout).toMatch(/^sirene s-1: diam, 0 detik berbunyi dalam satu jam terakhir$/m);
+      const en = siaga(['-c', gw.configFile, 'status'], 'C');
+      expect(en.stdout).toMatch(/^GATEWAY NOT RUNNING — last status saved /);
+      expect(en.stdout).toMatch(/^zone +level +score +since$/m);
+      const js = JSON.parse(siaga(['-c', gw.configFile, 'status', '--json'], ID).stdout) as Record<
+        string,
+        unknown
+      >;
+      expect(js).toMatchObject({ running: false, zones: [{ zone: 'z-braja', level: 'NORMAL' }] });
+
+      const nodes = siaga(['-c', gw.configFile, 'nodes'], ID);
+      expect(nodes.code).toBe(0);
+      expect(nodes.stdout).toContain(
+        'gateway tidak berjalan: keadaan node adalah yang terakhir diketahuinya',
+      );
+      expect(nodes.stdout).toMatch(/^node +zona +jenis +keadaan +terakhir terdengar +baterai/m);
+      expect(nodes.stdout).toMatch(
+        /^pir-07 +z-braja +pir +tak diketahui \(terakhir diketahui, gateway tidak berjalan\) +belum pernah/m,
+      );
+    } finally {
+      rmSync(ran, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
