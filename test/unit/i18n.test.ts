@@ -76,6 +76,9 @@ describe('i18n: the CLI and doctor texts', () => {
     'doctor.config.valid',
     'config.issue.at',
     'config.issue.plain',
+    'config.summary.lora',
+    'config.summary.serial',
+    'config.summary.uplink',
     'init.bad_value',
   ]);
 
