@@ -21,15 +21,19 @@ export interface DoctorReport {
   checks: CheckResult[];
 }
 
-export function configSummary(config: Config): string {
-  const sirens = config.sirens.map((s) => `${s.id} (${s.driver})`).join(', ') || 'no sirens';
-  return (
-    `gateway ${config.gateway.id} at ${config.gateway.site.name}: ${config.nodes.length} nodes in ` +
-    `${config.zones.length} zone(s); ${sirens}; serial ${config.serial.length}; ` +
-    `lora ${config.lora ? `udp ${config.lora.gwmp.port}` : 'off'}; ` +
-    `local broker ${config.local_broker.enabled ? `tcp ${config.local_broker.port}` : 'off'}; ` +
-    `uplink ${config.uplink ? redactUrl(config.uplink.url) : 'none'}`
-  );
+export function configSummary(config: Config, tr: Translate = EN): string {
+  const off = tr('config.summary.off');
+  return tr('doctor.config.summary', {
+    id: config.gateway.id,
+    site: config.gateway.site.name,
+    nodes: config.nodes.length,
+    zones: config.zones.length,
+    sirens: config.sirens.map((s) => `${s.id} (${s.driver})`).join(', ') || tr('doctor.config.no_sirens'),
+    serial: config.serial.length,
+    lora: config.lora ? `udp ${config.lora.gwmp.port}` : off,
+    broker: config.local_broker.enabled ? `tcp ${config.local_broker.port}` : off,
+    uplink: config.uplink ? redactUrl(config.uplink.url) : tr('config.summary.none'),
+  });
 }
 
 /** Runs every check for a valid config, in the order a technician fixes things. */
@@ -43,7 +47,7 @@ export async function runDoctor(
   const socketPath = socketPathFor(config.storage.path, config.control.socket);
   const gw = await p.gatewayStatus(socketPath);
   const checks: CheckResult[] = [
-    ok('config', tr('doctor.config.valid', { file, summary: configSummary(config) })),
+    ok('config', tr('doctor.config.valid', { file, summary: configSummary(config, tr) })),
   ];
 
   config.serial.forEach((s, i) => {

@@ -23,6 +23,9 @@ export const doctorEn = {
   'doctor.fix': 'fix: {fix}',
   'doctor.counts': '{ok} OK, {warn} WARN, {fail} FAIL',
   'doctor.config.valid': '{file}: valid; {summary}',
+  'doctor.config.summary':
+    'gateway {id} at {site}: {nodes} nodes in {zones} zone(s); {sirens}; serial {serial}; lora {lora}; local broker {broker}; uplink {uplink}',
+  'doctor.config.no_sirens': 'no sirens',
   'doctor.config.invalid': '{file} is invalid:\n{problems}',
   'doctor.config.fix_missing':
     'pass -c <file>, or start from the example: sudo install -m 0640 -o root -g siaga /opt/siaga/config/siaga.example.yaml {file}',
@@ -160,6 +163,9 @@ export const doctorId: Record<keyof typeof doctorEn, string> = {
   'doctor.fix': 'perbaiki: {fix}',
   'doctor.counts': '{ok} OK, {warn} WARN, {fail} FAIL',
   'doctor.config.valid': '{file}: valid; {summary}',
+  'doctor.config.summary':
+    'gateway {id} di {site}: {nodes} node di {zones} zona; {sirens}; serial {serial}; lora {lora}; broker lokal {broker}; uplink {uplink}',
+  'doctor.config.no_sirens': 'tanpa sirene',
   'doctor.config.invalid': '{file} tidak valid:\n{problems}',
   'doctor.config.fix_missing':
     'berikan -c <berkas>, atau mulai dari contoh: sudo install -m 0640 -o root -g siaga /opt/siaga/config/siaga.example.yaml {file}',

@@ -115,6 +115,9 @@ describe('siaga in Bahasa Indonesia (LANG=id_ID.UTF-8) and English (LANG=C)', ()
   it('doctor on a config: findings and fixes in Bahasa Indonesia; --json stays English for scripts', () => {
     const id = siaga(['-c', config, 'doctor'], ID);
     expect(id.stdout).toMatch(/^siaga doctor: .*, diperiksa sebagai pengguna /);
+    expect(id.stdout).toContain(
+      'valid; gateway gw-life di Desa: 1 node di 1 zona; s-1 (print); serial 0; lora mati',
+    );
     expect(id.stdout).toMatch(/^OK +basis data +belum ada basis data di /m);
     expect(id.stdout).toMatch(/^WARN +gateway +tidak berjalan: tidak ada jawaban di /m);
     expect(id.stdout).toContain('perbaiki: sudo systemctl start siaga; bila berhenti lagi');
