@@ -7,6 +7,7 @@ import { socketPathFor } from '../control/protocol.js';
 import { ConfigError, StorageError } from '../domain/index.js';
 import { lastGoodPath, readLastGood } from '../gateway/last-good.js';
 import { type Db, openDb } from '../store/db.js';
+import { t } from './io.js';
 import { formatLocal, siteTz } from './time.js';
 
 export interface GlobalOpts {
@@ -72,11 +73,9 @@ export function cliTarget(opts: GlobalOpts, needConfig: boolean): Target {
     const first = e.issues[0];
     const problem = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'invalid';
     const using = last
-      ? `using the last good config the gateway saved at ${formatLocal(last.written_at, siteTz(last.config))}`
-      : 'no last good config saved, trying the gateway anyway';
-    process.stderr.write(
-      `siaga: warning: config ${file} is invalid (${problem}); ${using}. Fix the file, then run siaga config check.\n`,
-    );
+      ? t('context.using_last_good', { time: formatLocal(last.written_at, siteTz(last.config)) })
+      : t('context.no_last_good');
+    process.stderr.write(`siaga: ${t('context.invalid_config', { file, problem, using })}\n`);
     return { config: last?.config, socket };
   }
 }
@@ -91,9 +90,7 @@ export function cliDbTarget(opts: GlobalOpts): { config: Config; socket: string 
 /** Opens the database read-only; works while the gateway runs (WAL). */
 export function readDb(config: Config): Db {
   if (!existsSync(config.storage.path)) {
-    throw new StorageError(
-      `no database at ${config.storage.path} yet; it is created when the gateway first runs (siaga run)`,
-    );
+    throw new StorageError(t('context.no_database', { path: config.storage.path }));
   }
   return openDb(config.storage.path, { readonly: true });
 }

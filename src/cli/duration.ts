@@ -1,12 +1,13 @@
 import { UsageError } from '../domain/index.js';
 import { DEFAULT_TZ, localDate, zonedTimeToUtc } from '../util/local-time.js';
+import { t } from './io.js';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** `90s`, `30m`, `1h`, `2d` → milliseconds. */
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
-  if (!m) throw new UsageError(`"${text}" is not a duration; use a number and a unit, e.g. 30m, 1h or 2d`);
+  if (!m) throw new UsageError(t('time.bad_duration', { text }));
   return Number(m[1]) * UNITS[m[2]!]!;
 }
 
@@ -27,19 +28,18 @@ export function parseTime(text: string, now: number, tz = DEFAULT_TZ): number {
   const local = LOCAL_RE.exec(text.trim());
   if (local) {
     const [y, mo, d, h, mi, s] = local.slice(1).map((x) => Number(x ?? 0)) as number[];
-    const t = zonedTimeToUtc(tz, y!, mo!, d!, h, mi, s);
-    if (Number.isFinite(t) && mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h! < 24 && mi! < 60 && s! < 60)
-      return t;
+    const ms = zonedTimeToUtc(tz, y!, mo!, d!, h, mi, s);
+    if (Number.isFinite(ms) && mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h! < 24 && mi! < 60 && s! < 60)
+      return ms;
   }
-  const t = Date.parse(text);
-  if (Number.isNaN(t))
-    throw new UsageError(`"${text}" is not a time; use e.g. 2026-11-20, 2026-11-20T18:00 or 6h`);
-  return t;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(t('time.bad_time', { text }));
+  return ms;
 }
 
 /** Milliseconds → "3m 20s" for people. */
 export function formatAgo(ms: number): string {
-  if (ms < 0) return 'in the future';
+  if (ms < 0) return t('time.future');
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { READING_TYPES, type ReadingType, UsageError } from '../domain/index.js';
+import { t } from './io.js';
 
 /**
  * One place that checks what a person typed (ids, types, numbers) against the config, so every
@@ -21,22 +22,20 @@ export function known(config: Config | undefined, kind: keyof typeof LISTS, id: 
   const ids = LISTS[kind](config).map((x) => x.id);
   if (ids.includes(id)) return id;
   throw new UsageError(
-    `unknown ${kind} "${id}"; this gateway has: ${ids.length > 0 ? ids.join(', ') : 'none'}`,
+    t(`validate.unknown_${kind}`, { id, ids: ids.length > 0 ? ids.join(', ') : t('validate.none') }),
   );
 }
 
-export function readingType(t: string): ReadingType {
-  if ((READING_TYPES as readonly string[]).includes(t)) return t as ReadingType;
-  throw new UsageError(`unknown type "${t}"; use one of ${READING_TYPES.join(' ')}`);
+export function readingType(type: string): ReadingType {
+  if ((READING_TYPES as readonly string[]).includes(type)) return type as ReadingType;
+  throw new UsageError(t('validate.unknown_type', { type, types: READING_TYPES.join(' ') }));
 }
 
 /** A number typed for `what`, within [min, max]; anything else is a usage error. */
 export function numberIn(what: string, text: string, min: number, max: number, whole = false): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
-    throw new UsageError(
-      `${what} takes ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}, not "${text}"`,
-    );
+    throw new UsageError(t(whole ? 'validate.whole_number' : 'validate.number', { what, min, max, text }));
   }
   return n;
 }

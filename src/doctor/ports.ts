@@ -1,3 +1,4 @@
+import { EN, type Translate } from '../i18n/index.js';
 import { type CheckResult, fail, ok, type Probes, warn } from './types.js';
 
 export interface PortCheck {
@@ -18,41 +19,41 @@ export interface PortCheck {
  * A port the gateway listens on: free (fine: it will bind it), held by our running gateway (fine),
  * or held by something else (FAIL with the `ss` command that names the program).
  */
-export async function checkListenPort(c: PortCheck, p: Probes): Promise<CheckResult> {
+export async function checkListenPort(c: PortCheck, p: Probes, tr: Translate = EN): Promise<CheckResult> {
   const what = `${c.proto.toUpperCase()} ${c.host}:${c.port}`;
   const res = c.proto === 'udp' ? await p.udpBind(c.host, c.port) : await p.tcpListen(c.host, c.port);
   if (res.state === 'in_use') {
-    if (c.ours === c.port) return ok(c.name, `${what} is in use by the running gateway`);
+    if (c.ours === c.port) return ok(c.name, tr('doctor.port.ours', { what }));
     const flag = c.proto === 'udp' ? '-ulpn' : '-tlpn';
     return fail(
       c.name,
-      `${what} is held by another program${c.gatewayRunning ? ' (not our gateway)' : ''}`,
-      `find it with: sudo ss ${flag} 'sport = :${c.port}' — stop it (${c.usual}), or move ours with ${c.key}: <other port>`,
+      tr('doctor.port.held', { what, not_ours: c.gatewayRunning ? tr('doctor.port.not_ours') : '' }),
+      tr('doctor.port.held_fix', { flag, port: c.port, usual: c.usual, key: c.key }),
     );
   }
   if (res.state === 'error') {
     if (res.code === 'EADDRNOTAVAIL' || res.code === 'ENOTFOUND' || res.code === 'EAI_AGAIN') {
       return fail(
         c.name,
-        `${c.host} is not an address of this machine (${res.code})`,
-        `set the host to 127.0.0.1 (same machine) or 0.0.0.0 (all interfaces); see: ip -brief addr`,
+        tr('doctor.port.not_local', { host: c.host, code: res.code }),
+        tr('doctor.port.not_local_fix'),
       );
     }
     if (res.code === 'EACCES') {
-      return fail(c.name, `${what} needs privileges (ports below 1024)`, `use a port above 1023 in ${c.key}`);
+      return fail(
+        c.name,
+        tr('doctor.port.privileged', { what }),
+        tr('doctor.port.privileged_fix', { key: c.key }),
+      );
     }
     return fail(
       c.name,
-      `cannot bind ${what} (${res.code})`,
-      `check ${c.key} and: sudo ss ${c.proto === 'udp' ? '-ulpn' : '-tlpn'}`,
+      tr('doctor.port.cannot_bind', { what, code: res.code }),
+      tr('doctor.port.cannot_bind_fix', { key: c.key, flag: c.proto === 'udp' ? '-ulpn' : '-tlpn' }),
     );
   }
   if (c.gatewayRunning && c.ours !== c.port) {
-    return warn(
-      c.name,
-      `${what} is free, but the running gateway does not listen on it (it runs an older config?)`,
-      'sudo systemctl restart siaga',
-    );
+    return warn(c.name, tr('doctor.port.stale', { what }), 'sudo systemctl restart siaga');
   }
-  return ok(c.name, `${what} is free; the gateway will listen here`);
+  return ok(c.name, tr('doctor.port.free', { what }));
 }

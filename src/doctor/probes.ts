@@ -14,6 +14,7 @@ import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { call } from '../control/client.js';
+import { EN, type Translate } from '../i18n/index.js';
 import { errorMessage } from '../util/errors.js';
 import type { BindResult, ConnectResult, DbCheck, FileInfo, GatewayProbe, Probes } from './types.js';
 
@@ -47,7 +48,7 @@ function errCode(e: unknown): string {
 }
 
 /** The real machine: fs, sockets, SQLite, timedatectl and the control socket. */
-export function realProbes(): Probes {
+export function realProbes(tr: Translate = EN): Probes {
   const groups = idNames('/etc/group');
   const users = idNames('/etc/passwd');
   return {
@@ -200,10 +201,10 @@ export function realProbes(): Probes {
         const msg = errorMessage(e);
         // The client's messages end in advice that doctor gives as its fix; keep only the finding.
         const why = msg.includes('may not use')
-          ? `you may not use ${socketPath} (sudo usermod -aG siaga $USER, then log in again)`
+          ? tr('doctor.gateway.no_access', { socket: socketPath })
           : msg.includes('did not answer')
-            ? `it did not answer on ${socketPath} within 3 s (busy or stuck?)`
-            : `no answer on ${socketPath}`;
+            ? tr('doctor.gateway.no_answer', { socket: socketPath })
+            : tr('doctor.gateway.silent', { socket: socketPath });
         return { running: false, why };
       }
     },

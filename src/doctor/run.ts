@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { redactUrl } from '../config/secrets.js';
 import { socketPathFor } from '../control/protocol.js';
 import type { ConfigError } from '../domain/index.js';
+import { CATALOGUES, EN, type MessageId, type Translate } from '../i18n/index.js';
 import { checkListenPort } from './ports.js';
 import { checkSecretPermissions, secretFiles } from './secrets.js';
 import { checkSerialPort } from './serial.js';
@@ -20,34 +21,44 @@ export interface DoctorReport {
   checks: CheckResult[];
 }
 
-export function configSummary(config: Config): string {
-  const sirens = config.sirens.map((s) => `${s.id} (${s.driver})`).join(', ') || 'no sirens';
-  return (
-    `gateway ${config.gateway.id} at ${config.gateway.site.name}: ${config.nodes.length} nodes in ` +
-    `${config.zones.length} zone(s); ${sirens}; serial ${config.serial.length}; ` +
-    `lora ${config.lora ? `udp ${config.lora.gwmp.port}` : 'off'}; ` +
-    `local broker ${config.local_broker.enabled ? `tcp ${config.local_broker.port}` : 'off'}; ` +
-    `uplink ${config.uplink ? redactUrl(config.uplink.url) : 'none'}`
-  );
+export function configSummary(config: Config, tr: Translate = EN): string {
+  const off = tr('config.summary.off');
+  return tr('doctor.config.summary', {
+    id: config.gateway.id,
+    site: config.gateway.site.name,
+    nodes: config.nodes.length,
+    zones: config.zones.length,
+    sirens: config.sirens.map((s) => `${s.id} (${s.driver})`).join(', ') || tr('doctor.config.no_sirens'),
+    serial: config.serial.length,
+    lora: config.lora ? `udp ${config.lora.gwmp.port}` : off,
+    broker: config.local_broker.enabled ? `tcp ${config.local_broker.port}` : off,
+    uplink: config.uplink ? redactUrl(config.uplink.url) : tr('config.summary.none'),
+  });
 }
 
 /** Runs every check for a valid config, in the order a technician fixes things. */
-export async function runDoctor(loaded: { config: Config; file: string }, p: Probes): Promise<DoctorReport> {
+export async function runDoctor(
+  loaded: { config: Config; file: string },
+  p: Probes,
+  tr: Translate = EN,
+): Promise<DoctorReport> {
   const { config, file } = loaded;
   const baseDir = dirname(file);
   const socketPath = socketPathFor(config.storage.path, config.control.socket);
   const gw = await p.gatewayStatus(socketPath);
-  const checks: CheckResult[] = [ok('config', `${file}: valid; ${configSummary(config)}`)];
+  const checks: CheckResult[] = [
+    ok('config', tr('doctor.config.valid', { file, summary: configSummary(config, tr) })),
+  ];
 
   config.serial.forEach((s, i) => {
-    checks.push(checkSerialPort(`serial[${i}]`, s.port, `serial[${i}].port`, p));
+    checks.push(checkSerialPort(`serial[${i}]`, s.port, `serial[${i}].port`, p, tr));
   });
   const relayPorts = new Set<string>();
   config.sirens.forEach((s, i) => {
     // Several relay sirens may share one board: check each port once.
     if (s.driver !== 'relay' || relayPorts.has(s.port)) return;
     relayPorts.add(s.port);
-    checks.push(checkSerialPort(`siren ${s.id}`, s.port, `sirens[${i}].port`, p));
+    checks.push(checkSerialPort(`siren ${s.id}`, s.port, `sirens[${i}].port`, p, tr));
   });
 
   if (config.lora) {
@@ -61,9 +72,10 @@ export async function runDoctor(loaded: { config: Config; file: string }, p: Pro
           ours: gw.running ? gw.loraPort : undefined,
           gatewayRunning: gw.running,
           key: 'lora.gwmp.port',
-          usual: 'often a ChirpStack gateway bridge or a second siaga',
+          usual: tr('doctor.port.usual_lora'),
         },
         p,
+        tr,
       ),
     );
   }
@@ -78,41 +90,50 @@ export async function runDoctor(loaded: { config: Config; file: string }, p: Pro
           ours: gw.running ? gw.brokerPort : undefined,
           gatewayRunning: gw.running,
           key: 'local_broker.port',
-          usual: 'often mosquitto: sudo systemctl disable --now mosquitto',
+          usual: tr('doctor.port.usual_broker'),
         },
         p,
+        tr,
       ),
     );
   }
 
-  checks.push(checkStorageDir(config.storage.path, p));
-  checks.push(checkDisk(config.storage.path, p));
-  checks.push(checkDatabase(config.storage.path, p));
-  checks.push(await checkClock(config.gateway.min_valid_time, p));
-  checks.push(...(await checkUplink(config.uplink, baseDir, p)));
+  checks.push(checkStorageDir(config.storage.path, p, tr));
+  checks.push(checkDisk(config.storage.path, p, tr));
+  checks.push(checkDatabase(config.storage.path, p, tr));
+  checks.push(await checkClock(config.gateway.min_valid_time, p, tr));
+  checks.push(...(await checkUplink(config.uplink, baseDir, p, tr)));
   checks.push(
-    ...checkSecretPermissions([{ key: 'config file', path: file }, ...secretFiles(config, baseDir)], p),
+    ...checkSecretPermissions([{ key: 'config file', path: file }, ...secretFiles(config, baseDir)], p, tr),
   );
 
   const gpio = config.sirens.flatMap((siren, index) => (siren.driver === 'gpio' ? [{ siren, index }] : []));
-  checks.push(...checkGpioSirens(gpio, p));
+  checks.push(...checkGpioSirens(gpio, p, tr));
   config.sirens.forEach((s, i) => {
-    if (s.driver === 'command') checks.push(checkCommandSiren(s, i, p));
+    if (s.driver === 'command') checks.push(checkCommandSiren(s, i, p, tr));
   });
-  checks.push(checkGateway(gw, socketPath));
+  checks.push(checkGateway(gw, socketPath, tr));
 
   return report(file, p.user().name, checks);
 }
 
 /** The report for a config that does not load: one FAIL listing every problem (exit 78). */
-export function configFailureReport(error: ConfigError, file: string, user: string): DoctorReport {
+export function configFailureReport(
+  error: ConfigError,
+  file: string,
+  user: string,
+  tr: Translate = EN,
+): DoctorReport {
   return report(file, user, [
     fail(
       'config',
-      `${file} is invalid:\n${error.message}`,
-      error.issues.some((i) => i.message.includes('not found'))
-        ? `pass -c <file>, or start from the example: sudo install -m 0640 -o root -g siaga /opt/siaga/config/siaga.example.yaml ${file}`
-        : `edit ${file}, then run: siaga config check`,
+      tr('doctor.config.invalid', { file, problems: error.message }),
+      tr(
+        error.issues.some((i) => i.message.includes('not found'))
+          ? 'doctor.config.fix_missing'
+          : 'doctor.config.fix_edit',
+        { file },
+      ),
     ),
   ]);
 }
@@ -123,19 +144,23 @@ function report(file: string, user: string, checks: CheckResult[]): DoctorReport
   return { config: file, user, ok: counts.FAIL === 0, counts, checks };
 }
 
+/** A check's fixed name in the reader's language; names carrying an id (`siren s-1`, `serial[0]`) stay. */
+function checkName(name: string, tr: Translate): string {
+  const key = `doctor.name.${name.replaceAll(' ', '_')}`;
+  return Object.hasOwn(CATALOGUES.en, key) ? tr(key as MessageId) : name;
+}
+
 /** For people: one line per check, the fix indented under each problem, a count at the end. */
-export function formatReport(r: DoctorReport): string {
+export function formatReport(r: DoctorReport, tr: Translate = EN): string {
   // Narrow enough for a phone's SSH window: names padded to 12, continuation lines indented 6.
-  const lines = [`siaga doctor: ${r.config}, checked as user ${r.user}`];
-  if (r.user !== 'siaga' && r.user !== 'root') {
-    lines.push('(the gateway runs as siaga; for its exact permissions run: sudo -u siaga siaga doctor)');
-  }
+  const lines = [tr('doctor.header', { config: r.config, user: r.user })];
+  if (r.user !== 'siaga' && r.user !== 'root') lines.push(tr('doctor.not_gateway_user'));
   for (const c of r.checks) {
     const [first, ...rest] = c.detail.split('\n');
-    lines.push(`${c.level.padEnd(4)}  ${c.name.padEnd(12)}  ${first ?? ''}`);
+    lines.push(`${c.level.padEnd(4)}  ${checkName(c.name, tr).padEnd(12)}  ${first ?? ''}`);
     for (const l of rest) lines.push(`      ${l}`);
-    if (c.fix) lines.push(`      fix: ${c.fix}`);
+    if (c.fix) lines.push(`      ${tr('doctor.fix', { fix: c.fix })}`);
   }
-  lines.push(`${r.counts.OK} OK, ${r.counts.WARN} WARN, ${r.counts.FAIL} FAIL`);
+  lines.push(tr('doctor.counts', { ok: r.counts.OK, warn: r.counts.WARN, fail: r.counts.FAIL }));
   return lines.join('\n');
 }

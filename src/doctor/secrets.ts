@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
+import { EN, type Translate } from '../i18n/index.js';
 import { type CheckResult, modeString, ok, owner, type Probes, warn } from './types.js';
 
 /** Every file in the config that holds a secret, with the config key that names it. */
@@ -26,7 +27,11 @@ export function secretFiles(config: Config, baseDir: string): { key: string; pat
  * not be readable by everyone: the intended mode is 0640 root:siaga (0640 root:root is as safe). WARN when other users may
  * read them, when a group other than siaga may, or when anyone but the owner may write them.
  */
-export function checkSecretPermissions(files: { key: string; path: string }[], p: Probes): CheckResult[] {
+export function checkSecretPermissions(
+  files: { key: string; path: string }[],
+  p: Probes,
+  tr: Translate = EN,
+): CheckResult[] {
   const results: CheckResult[] = [];
   const seen = new Set<string>();
   let fine = 0;
@@ -37,11 +42,12 @@ export function checkSecretPermissions(files: { key: string; path: string }[], p
     if (!info) continue; // a missing secret file is a config error, reported with exit 78
     const group = p.groupName(info.gid) ?? String(info.gid);
     const problems: string[] = [];
-    if (info.mode & 0o004) problems.push('every user may read it');
-    if (info.mode & 0o002) problems.push('every user may change it');
+    if (info.mode & 0o004) problems.push(tr('doctor.secret.every_read'));
+    if (info.mode & 0o002) problems.push(tr('doctor.secret.every_change'));
     // Group root (gid 0) holds only root, who may read everything anyway: 0640 root:root is fine.
-    if (info.mode & 0o040 && group !== 'siaga' && info.gid !== 0) problems.push(`group ${group} may read it`);
-    if (info.mode & 0o020) problems.push(`group ${group} may change it`);
+    if (info.mode & 0o040 && group !== 'siaga' && info.gid !== 0)
+      problems.push(tr('doctor.secret.group_read', { group }));
+    if (info.mode & 0o020) problems.push(tr('doctor.secret.group_change', { group }));
     if (problems.length === 0) {
       fine++;
       continue;
@@ -49,12 +55,17 @@ export function checkSecretPermissions(files: { key: string; path: string }[], p
     results.push(
       warn(
         'secret file',
-        `${f.path} (${f.key}) is ${modeString(info)} ${owner(info, p)}: ${problems.join(', ')}`,
+        tr('doctor.secret.bad', {
+          path: f.path,
+          key: f.key,
+          mode: modeString(info),
+          owner: owner(info, p),
+          problems: problems.join(', '),
+        }),
         `sudo chown root:siaga ${f.path} && sudo chmod 640 ${f.path}`,
       ),
     );
   }
-  if (results.length === 0)
-    results.push(ok('secret files', `${fine} file(s) readable only by owner and group siaga`));
+  if (results.length === 0) results.push(ok('secret files', tr('doctor.secret.ok', { n: fine })));
   return results;
 }

@@ -1,3 +1,4 @@
+import { EN, type Translate } from '../i18n/index.js';
 import { type CheckResult, fail, modeString, ok, owner, type Probes, warn } from './types.js';
 
 export const BY_ID_DIR = '/dev/serial/by-id';
@@ -13,8 +14,10 @@ export function byIdPorts(p: Probes): { link: string; target: string | undefined
     });
 }
 
-function listByIds(ports: { link: string; target: string | undefined }[]): string {
-  return ports.map((b) => `${b.link}${b.target ? ` (now ${b.target})` : ''}`).join('; ');
+function listByIds(ports: { link: string; target: string | undefined }[], tr: Translate): string {
+  return ports
+    .map((b) => `${b.link}${b.target ? tr('doctor.serial.now', { target: b.target }) : ''}`)
+    .join('; ');
 }
 
 const UNSTABLE = /^\/dev\/tty(USB|ACM)\d+$/;
@@ -24,30 +27,42 @@ const UNSTABLE = /^\/dev\/tty(USB|ACM)\d+$/;
  * device, this user may read and write it, and is named by its stable /dev/serial/by-id/ link.
  * `key` is the config key to edit, e.g. `serial[0].port`.
  */
-export function checkSerialPort(name: string, path: string, key: string, p: Probes): CheckResult {
+export function checkSerialPort(
+  name: string,
+  path: string,
+  key: string,
+  p: Probes,
+  tr: Translate = EN,
+): CheckResult {
   const byId = byIdPorts(p);
   const info = p.stat(path);
   if (!info) {
     const fix =
       byId.length > 0
-        ? `plugged-in adapters: ${listByIds(byId)}. Put the right one in ${key}, e.g. \`port: ${byId[0]?.link}\`, then: sudo systemctl restart siaga`
-        : `no USB serial adapter is plugged in (${BY_ID_DIR}/ is empty or missing): check the cable and the adapter, then run \`ls -l ${BY_ID_DIR}/\` and \`dmesg | tail\``;
-    return fail(name, `${path} does not exist (adapter unplugged, renamed, or a typo in ${key})`, fix);
+        ? tr('doctor.serial.missing_fix_adapters', {
+            adapters: listByIds(byId, tr),
+            key,
+            example: byId[0]?.link ?? '',
+          })
+        : tr('doctor.serial.missing_fix_none', { dir: BY_ID_DIR });
+    return fail(name, tr('doctor.serial.missing', { path, key }), fix);
   }
   if (info.kind !== 'char') {
     return fail(
       name,
-      `${path} is not a serial device (${modeString(info)})`,
-      `set ${key} to the adapter's device${byId.length > 0 ? `, one of: ${listByIds(byId)}` : ` (see ls -l ${BY_ID_DIR}/)`}`,
+      tr('doctor.serial.not_char', { path, mode: modeString(info) }),
+      byId.length > 0
+        ? tr('doctor.serial.not_char_fix_adapters', { key, adapters: listByIds(byId, tr) })
+        : tr('doctor.serial.not_char_fix_none', { key, dir: BY_ID_DIR }),
     );
   }
   const user = p.user().name;
   if (!p.access(path, 'rw')) {
     return fail(
       name,
-      `${path} is ${modeString(info)} ${owner(info, p)}; user ${user} may not read and write it`,
-      'add the gateway user to the group that owns it: sudo usermod -aG dialout siaga && sudo systemctl restart siaga' +
-        (user !== 'siaga' ? ` (for yourself: sudo usermod -aG dialout ${user}, then log in again)` : ''),
+      tr('doctor.serial.no_access', { path, mode: modeString(info), owner: owner(info, p), user }),
+      tr('doctor.serial.no_access_fix') +
+        (user !== 'siaga' ? tr('doctor.serial.no_access_self', { user }) : ''),
     );
   }
   if (UNSTABLE.test(path)) {
@@ -55,13 +70,13 @@ export function checkSerialPort(name: string, path: string, key: string, p: Prob
     const same = byId.find((b) => b.target === real);
     return warn(
       name,
-      `${path} works now, but ttyUSB/ttyACM numbers change with plug order and reboots`,
+      tr('doctor.serial.unstable', { path }),
       same
-        ? `use its stable name in ${key}: \`port: ${same.link}\``
+        ? tr('doctor.serial.unstable_fix_same', { key, link: same.link })
         : byId.length > 0
-          ? `use a stable name in ${key}, one of: ${listByIds(byId)}`
-          : `use its /dev/serial/by-id/ name in ${key} (see ls -l ${BY_ID_DIR}/)`,
+          ? tr('doctor.serial.unstable_fix_adapters', { key, adapters: listByIds(byId, tr) })
+          : tr('doctor.serial.unstable_fix_none', { key, dir: BY_ID_DIR }),
     );
   }
-  return ok(name, `${path} is a serial device, readable and writable by ${user}`);
+  return ok(name, tr('doctor.serial.ok', { path, user }));
 }

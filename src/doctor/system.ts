@@ -1,41 +1,36 @@
 import type { SirenConfig } from '../config/schema.js';
+import { EN, type Translate } from '../i18n/index.js';
 import { type CheckResult, fail, type GatewayProbe, modeString, ok, type Probes, warn } from './types.js';
 
 /** Wall clock not before gateway.min_valid_time, and NTP synchronised when timedatectl can tell. */
-export async function checkClock(minValidTime: string, p: Probes): Promise<CheckResult> {
+export async function checkClock(minValidTime: string, p: Probes, tr: Translate = EN): Promise<CheckResult> {
   const now = p.now();
   const min = Date.parse(minValidTime);
   const at = new Date(now).toISOString();
   if (now < min) {
     return fail(
       'clock',
-      `the clock says ${at}, before gateway.min_valid_time (${minValidTime}); readings are stored with clock_ok=false`,
-      "let NTP sync (needs the uplink): sudo timedatectl set-ntp true; or set it by hand: sudo date -s '2026-11-20 14:00'",
+      tr('doctor.clock.before_min', { at, min: minValidTime }),
+      tr('doctor.clock.before_min_fix'),
     );
   }
   const ntp = await p.ntpSynchronized();
   if (ntp === 'no') {
-    return warn(
-      'clock',
-      `the clock says ${at} but NTP is not synchronised`,
-      'sudo timedatectl set-ntp true; then check the network and: timedatectl timesync-status',
-    );
+    return warn('clock', tr('doctor.clock.no_ntp', { at }), tr('doctor.clock.no_ntp_fix'));
   }
-  return ok('clock', `${at}${ntp === 'yes' ? ', NTP synchronised' : ' (NTP state unknown: no timedatectl)'}`);
+  return ok('clock', tr(ntp === 'yes' ? 'doctor.clock.ok_ntp' : 'doctor.clock.ok_unknown', { at }));
 }
 
-export function checkGateway(gw: GatewayProbe, socketPath: string): CheckResult {
+export function checkGateway(gw: GatewayProbe, socketPath: string, tr: Translate = EN): CheckResult {
   if (gw.running) {
-    const up = gw.uptimeS === undefined ? '' : `, up ${formatUptime(gw.uptimeS)}`;
-    return ok(
-      'gateway',
-      `running${gw.version ? ` (siaga ${gw.version}${up})` : up}; answers on ${socketPath}`,
-    );
+    const up = gw.uptimeS === undefined ? '' : tr('doctor.gateway.up', { up: formatUptime(gw.uptimeS) });
+    const about = gw.version ? ` (siaga ${gw.version}${up})` : up;
+    return ok('gateway', tr('doctor.gateway.running', { about, socket: socketPath }));
   }
   return warn(
     'gateway',
-    `not running: ${gw.why}`,
-    'sudo systemctl start siaga; if it stops again: journalctl -u siaga -n 50',
+    tr('doctor.gateway.not_running', { why: gw.why }),
+    tr('doctor.gateway.not_running_fix'),
   );
 }
 
@@ -50,14 +45,21 @@ type GpioSiren = Extract<SirenConfig, { driver: 'gpio' }>;
 type CommandSiren = Extract<SirenConfig, { driver: 'command' }>;
 
 /** gpio sirens: `gpioset` installed; the chip exists and this user may use it. */
-export function checkGpioSirens(sirens: { siren: GpioSiren; index: number }[], p: Probes): CheckResult[] {
+export function checkGpioSirens(
+  sirens: { siren: GpioSiren; index: number }[],
+  p: Probes,
+  tr: Translate = EN,
+): CheckResult[] {
   if (sirens.length === 0) return [];
   const results: CheckResult[] = [];
   const gpioset = p.which('gpioset');
   results.push(
     gpioset
-      ? ok('gpioset', `${gpioset} (for ${sirens.map((s) => s.siren.id).join(', ')})`)
-      : fail('gpioset', 'gpioset is not installed; gpio sirens cannot switch', 'sudo apt install gpiod'),
+      ? ok(
+          'gpioset',
+          tr('doctor.gpio.ok', { path: gpioset, sirens: sirens.map((s) => s.siren.id).join(', ') }),
+        )
+      : fail('gpioset', tr('doctor.gpio.missing'), 'sudo apt install gpiod'),
   );
   const user = p.user().name;
   for (const { siren, index } of sirens) {
@@ -69,25 +71,33 @@ export function checkGpioSirens(sirens: { siren: GpioSiren; index: number }[], p
       results.push(
         fail(
           name,
-          `${dev} (sirens[${index}].chip) does not exist`,
-          `set sirens[${index}].chip to one of: ${chips.join(', ') || '(none: is this a Raspberry Pi?)'}; list lines with: gpioinfo`,
+          tr('doctor.gpio.no_chip', { dev, index }),
+          tr('doctor.gpio.no_chip_fix', { index, chips: chips.join(', ') || tr('doctor.gpio.no_chips') }),
         ),
       );
     } else if (!p.access(dev, 'rw')) {
       results.push(
         fail(
           name,
-          `${dev} is ${modeString(info)}; user ${user} may not use it`,
+          tr('doctor.gpio.no_access', { dev, mode: modeString(info), user }),
           'sudo usermod -aG gpio siaga && sudo systemctl restart siaga',
         ),
       );
-    } else results.push(ok(name, `gpio ${dev} line ${siren.line}${siren.active_low ? ' (active low)' : ''}`));
+    } else {
+      const low = siren.active_low ? tr('doctor.gpio.active_low') : '';
+      results.push(ok(name, tr('doctor.gpio.siren_ok', { dev, line: siren.line, low })));
+    }
   }
   return results;
 }
 
 /** command sirens: the program exists and is executable (it is not run: that would sound it). */
-export function checkCommandSiren(siren: CommandSiren, index: number, p: Probes): CheckResult {
+export function checkCommandSiren(
+  siren: CommandSiren,
+  index: number,
+  p: Probes,
+  tr: Translate = EN,
+): CheckResult {
   const name = `siren ${siren.id}`;
   const key = `sirens[${index}].command`;
   const path = siren.command.includes('/') ? siren.command : p.which(siren.command);
@@ -95,12 +105,16 @@ export function checkCommandSiren(siren: CommandSiren, index: number, p: Probes)
   if (path === undefined || !info) {
     return fail(
       name,
-      `${siren.command} (${key}) not found`,
-      `install it there, or set ${key} to its full path`,
+      tr('doctor.command.missing', { command: siren.command, key }),
+      tr('doctor.command.missing_fix', { key }),
     );
   }
   if (info.kind !== 'file' || !p.access(path, 'x')) {
-    return fail(name, `${path} is not an executable file (${modeString(info)})`, `sudo chmod 755 ${path}`);
+    return fail(
+      name,
+      tr('doctor.command.not_exec', { path, mode: modeString(info) }),
+      `sudo chmod 755 ${path}`,
+    );
   }
-  return ok(name, `${path} is executable (run as \`${path} on\` / \`off\`)`);
+  return ok(name, tr('doctor.command.ok', { path }));
 }

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { UplinkConfig } from '../config/schema.js';
 import { redactUrl } from '../config/secrets.js';
+import { EN, type Translate } from '../i18n/index.js';
 import { plaintextRemoteHost, plaintextWarning } from '../uplink/plaintext.js';
 import { type CheckResult, fail, ok, type Probes, warn } from './types.js';
 
@@ -31,31 +32,34 @@ export async function checkUplink(
   uplink: UplinkConfig | undefined,
   baseDir: string,
   p: Probes,
+  tr: Translate = EN,
 ): Promise<CheckResult[]> {
-  if (!uplink) return [ok('uplink', 'none configured (local only)')];
+  if (!uplink) return [ok('uplink', tr('doctor.uplink.none'))];
   const results: CheckResult[] = [];
   const target = uplinkTarget(uplink.url);
   if (!target) {
     results.push(
       fail(
         'uplink',
-        `cannot read host and port from ${redactUrl(uplink.url)}`,
+        tr('doctor.uplink.bad_url', { url: redactUrl(uplink.url) }),
         'uplink.url: mqtts://host:8883',
       ),
     );
   } else {
     const { host, port } = target;
     const res = await p.tcpConnect(host, port, UPLINK_TIMEOUT_MS);
-    if (res.ok) results.push(ok('uplink', `${host}:${port} accepts TCP connections`));
+    if (res.ok) results.push(ok('uplink', tr('doctor.uplink.ok', { host, port })));
     else {
       const dns = res.error === 'ENOTFOUND' || res.error === 'EAI_AGAIN';
       results.push(
         fail(
           'uplink',
-          `cannot reach ${host}:${port} (${dns ? 'name does not resolve' : res.error}); readings wait in the outbox`,
-          dns
-            ? `check DNS and the modem: getent hosts ${host}; cat /etc/resolv.conf; ping -c3 8.8.8.8`
-            : `check the link: ping -c3 ${host}; nc -vz -w5 ${host} ${port}; a firewall or APN may block port ${port}`,
+          tr('doctor.uplink.unreachable', {
+            host,
+            port,
+            why: dns ? tr('doctor.uplink.no_dns') : res.error,
+          }),
+          tr(dns ? 'doctor.uplink.dns_fix' : 'doctor.uplink.link_fix', { host, port }),
         ),
       );
     }
@@ -78,20 +82,26 @@ export async function checkUplink(
   for (const f of files) {
     if (!p.stat(f.path)) {
       results.push(
-        fail('uplink tls', `${f.path} (${f.key}) does not exist`, `copy it there, or fix ${f.key}`),
+        fail(
+          'uplink tls',
+          tr('doctor.uplink.tls_missing', { path: f.path, key: f.key }),
+          tr('doctor.uplink.tls_missing_fix', { key: f.key }),
+        ),
       );
     } else if (!p.access(f.path, 'r')) {
       results.push(
         fail(
           'uplink tls',
-          `${f.path} (${f.key}) is not readable by ${user}`,
+          tr('doctor.uplink.tls_unreadable', { path: f.path, key: f.key, user }),
           `sudo chown root:siaga ${f.path} && sudo chmod 640 ${f.path}`,
         ),
       );
     }
   }
   if (files.length > 0 && !results.some((r) => r.name === 'uplink tls')) {
-    results.push(ok('uplink tls', `${files.map((f) => f.path).join(', ')} readable`));
+    results.push(
+      ok('uplink tls', tr('doctor.uplink.tls_ok', { paths: files.map((f) => f.path).join(', ') })),
+    );
   }
   return results;
 }

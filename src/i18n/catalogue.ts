@@ -4,7 +4,14 @@
  * Ids are grouped by where they are shown (`cli.`, `config.`, `init.`, `help.`, …) so the remaining
  * command texts can be moved here one group at a time. `{name}` is a placeholder.
  */
+import { commandsEn, commandsId } from './commands.js';
+import { doctorEn, doctorId } from './doctor.js';
+import { outputEn, outputId } from './output.js';
+
 export const en = {
+  ...commandsEn,
+  ...outputEn,
+  ...doctorEn,
   'cli.description': 'siaga: elephant early-warning gateway for the villages at the edge of Way Kambas',
   'cli.opt.config': 'config file (default: $SIAGA_CONFIG or /etc/siaga/siaga.yaml)',
   'cli.opt.version': 'print the version',
@@ -94,6 +101,9 @@ export type MessageId = keyof typeof en;
 
 /** Bahasa Indonesia. Typed against `en`, so a missing translation does not compile. */
 export const id: Record<MessageId, string> = {
+  ...commandsId,
+  ...outputId,
+  ...doctorId,
   'cli.description': 'siaga: gateway peringatan dini gajah untuk desa-desa di tepi Way Kambas',
   'cli.opt.config': 'berkas konfigurasi (bawaan: $SIAGA_CONFIG atau /etc/siaga/siaga.yaml)',
   'cli.opt.version': 'tampilkan versi',

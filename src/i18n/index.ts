@@ -24,10 +24,15 @@ export function translate(language: Lang, key: MessageId, vars: Vars = {}): stri
   );
 }
 
+export type Translate = (key: MessageId, vars?: Vars) => string;
+
 /** `t(key, vars)` bound to one language. */
-export function translator(language: Lang): (key: MessageId, vars?: Vars) => string {
+export function translator(language: Lang): Translate {
   return (key, vars) => translate(language, key, vars);
 }
+
+/** English: what scripts and logs get (`--json`), whatever the locale. */
+export const EN: Translate = translator('en');
 
 /** The placeholders a message uses, so tests can hold both languages to the same ones. */
 export function placeholders(text: string): string[] {

@@ -22,7 +22,7 @@ export function runUntilExit(
     const child = spawn(process.execPath, [CLI, ...args], {
       stdio: ['ignore', opts.stdoutFd ?? 'pipe', 'pipe'],
       // Not under systemd unless a test says so.
-      env: { ...process.env, JOURNAL_STREAM: '', ...opts.env },
+      env: { ...process.env, JOURNAL_STREAM: '', LANG: 'C', LC_ALL: '', LC_MESSAGES: '', ...opts.env },
     });
     let stdout = '';
     let stderr = '';

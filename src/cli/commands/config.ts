@@ -6,33 +6,70 @@ import { cliConfig, type GlobalOpts } from '../context.js';
 import { action, json, out, t } from '../io.js';
 
 export function summary(config: Config, file: string): string {
+  const site = config.gateway.site;
+  const none = t('config.summary.none');
+  const off = t('config.summary.off');
   const lines = [
-    `config ${file}: OK`,
-    `gateway ${config.gateway.id} at ${config.gateway.site.name} (${config.gateway.site.village_code}, ${config.gateway.site.park})`,
-    `storage ${config.storage.path} (keep ${config.storage.retention_days} d, cap ${config.storage.max_db_mb} MB)`,
+    t('config.summary.ok', { file }),
+    t('config.summary.gateway', {
+      id: config.gateway.id,
+      site: site.name,
+      code: site.village_code,
+      park: site.park,
+    }),
+    t('config.summary.storage', {
+      path: config.storage.path,
+      days: config.storage.retention_days,
+      mb: config.storage.max_db_mb,
+    }),
   ];
   for (const z of config.zones) {
     const nodes = config.nodes.filter((n) => n.zone === z.id);
     const byType = new Map<string, number>();
     for (const n of nodes) byType.set(n.type, (byType.get(n.type) ?? 0) + 1);
-    const types = [...byType].map(([t, c]) => `${c} ${t}`).join(', ') || 'no nodes';
+    const types = [...byType].map(([type, c]) => `${c} ${type}`).join(', ') || t('config.summary.no_nodes');
     lines.push(
-      `zone ${z.id} (${z.name}): ${nodes.length} nodes (${types}); sirens: ${z.sirens.join(', ') || 'none'}`,
+      t('config.summary.zone', {
+        id: z.id,
+        name: z.name,
+        n: nodes.length,
+        types,
+        sirens: z.sirens.join(', ') || none,
+      }),
     );
   }
-  for (const s of config.sirens) lines.push(`siren ${s.id}: ${s.driver}`);
-  lines.push(`serial: ${config.serial.map((s) => `${s.port} @${s.baud}`).join(', ') || 'none'}`);
+  for (const s of config.sirens) lines.push(t('config.summary.siren', { id: s.id, driver: s.driver }));
   lines.push(
-    `lora: ${config.lora ? `GWMP ${config.lora.gwmp.host}:${config.lora.gwmp.port}, ${config.lora.devices.length} ABP devices` : 'off'}`,
+    t('config.summary.serial', {
+      ports: config.serial.map((s) => `${s.port} @${s.baud}`).join(', ') || none,
+    }),
+  );
+  const { lora, local_broker: broker, uplink } = config;
+  lines.push(
+    t('config.summary.lora', {
+      lora: lora
+        ? t('config.summary.lora_on', { host: lora.gwmp.host, port: lora.gwmp.port, n: lora.devices.length })
+        : off,
+    }),
   );
   lines.push(
-    `local broker: ${config.local_broker.enabled ? `${config.local_broker.host}:${config.local_broker.port}, ${config.local_broker.users.length} users` : 'off'}`,
+    t('config.summary.broker', {
+      broker: broker.enabled
+        ? t('config.summary.broker_on', { host: broker.host, port: broker.port, n: broker.users.length })
+        : off,
+    }),
   );
   lines.push(
-    `uplink: ${config.uplink ? `${redactUrl(config.uplink.url)}, compress ${config.uplink.compress}` : 'none (local only)'}`,
+    t('config.summary.uplink', {
+      uplink: uplink
+        ? t('config.summary.uplink_on', { url: redactUrl(uplink.url), compress: uplink.compress })
+        : t('config.summary.uplink_none'),
+    }),
   );
-  lines.push(`sirens sound at ${config.siren_policy.sound_at}; command keys: ${config.commands.keys.length}`);
-  for (const w of configWarnings(config)) lines.push(`WARNING: ${w}`);
+  lines.push(
+    t('config.summary.policy', { level: config.siren_policy.sound_at, keys: config.commands.keys.length }),
+  );
+  for (const w of configWarnings(config)) lines.push(t('config.summary.warning', { warning: w }));
   return lines.join('\n');
 }
 
@@ -54,7 +91,8 @@ export function registerConfig(program: Command): void {
         if (o.json) {
           const { redact } = await import('../../config/secrets.js');
           json(redact(config));
-          for (const w of configWarnings(config)) process.stderr.write(`siaga: WARNING: ${w}\n`);
+          for (const w of configWarnings(config))
+            process.stderr.write(`siaga: ${t('config.summary.warning', { warning: w })}\n`);
         } else out(summary(config, file));
       }),
     );

@@ -13,7 +13,8 @@ import { type SimSink, Simulator } from '../../sim/simulator.js';
 import { inProcessSerialSink, loraSink, mqttNodeSink, serialDeviceSink } from '../../sim/sinks.js';
 import { createLogger } from '../../util/log.js';
 import { packageRoot } from '../../util/package-root.js';
-import { action, out } from '../io.js';
+import { action, out, t } from '../io.js';
+import { storyLine } from '../story.js';
 import { formatLive } from './status.js';
 
 /** The demo's Wi-Fi camera trap logs in to the local broker with the demo password. */
@@ -22,18 +23,23 @@ const DEMO_MQTT_NODE = { user: 'cam-02', password: 'demo-cam-02' };
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description(
-      'the gateway with its built-in broker, simulated nodes and a siren that prints: an elephant approach end to end',
+    .description(t('demo.cmd'))
+    .option('--once', t('demo.opt.once'))
+    .option(
+      '--scenario <name>',
+      t('opt.scenario', { scenarios: [...SCENARIOS.keys()].join(', ') }),
+      'elephant-night',
     )
-    .option('--once', 'exit after the story with a summary (exit 0)')
-    .option('--scenario <name>', `story to play: ${[...SCENARIOS.keys()].join(', ')}`, 'elephant-night')
-    .option('--quiet-readings', 'show only events and sirens, not every reading')
+    .option('--quiet-readings', t('demo.opt.quiet_readings'))
     .action(
       action(async (o: { once?: boolean; scenario: string; quietReadings?: boolean }) => {
         const scenario = SCENARIOS.get(o.scenario);
         if (!scenario)
           throw new UsageError(
-            `unknown scenario "${o.scenario}"; use one of ${[...SCENARIOS.keys()].join(', ')}`,
+            t('simulate.unknown_scenario', {
+              name: o.scenario,
+              scenarios: [...SCENARIOS.keys()].join(', '),
+            }),
           );
         await runDemo({
           scenario: o.scenario,
@@ -83,10 +89,14 @@ export async function runDemo(opts: {
   out(
     [
       '',
-      `siaga demo — gateway ${config.gateway.id} at ${config.gateway.site.name}, Way Kambas`,
-      `database ${config.storage.path}`,
-      `nodes: serial ${pty ? `pty ${pty.a} (socat)` : 'in-process pair (install socat for a real pty)'}, LoRa via GWMP udp/${gw.gwmp?.address().port}, Wi-Fi via local MQTT tcp/${gw.broker?.address().port}`,
-      `story: ${scenario.name} — ${scenario.description}`,
+      t('demo.title', { id: config.gateway.id, site: config.gateway.site.name }),
+      t('demo.database', { path: config.storage.path }),
+      t('demo.transports', {
+        serial: pty ? t('demo.serial_pty', { path: pty.a }) : t('demo.serial_in_process'),
+        lora: gw.gwmp?.address().port ?? '-',
+        mqtt: gw.broker?.address().port ?? '-',
+      }),
+      t('demo.story', { name: scenario.name, description: storyLine(scenario.description) }),
       '',
     ].join('\n'),
   );
@@ -133,7 +143,7 @@ export async function runDemo(opts: {
     heartbeatMs: 15_000,
     scenario,
     sinkFor: (n) => (loraDevices.has(n.id) ? lora : n.id === DEMO_MQTT_NODE.user ? mqttNode : serialSink),
-    onNote: (note) => out(`${stamp()} ── ${note}`),
+    onNote: (note) => out(`${stamp()} ── ${storyLine(note)}`),
     onError: (e) => log.warn({ err: e }, 'simulator could not send'),
   });
   sim.start();
@@ -157,7 +167,7 @@ export async function runDemo(opts: {
     out(summary);
     return;
   }
-  out(`${stamp()} (Ctrl-C to stop)`);
+  out(`${stamp()} ${t('demo.stop_hint')}`);
   await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   await stop();
 }
@@ -190,10 +200,12 @@ function storySummary(gw: Awaited<ReturnType<typeof startGateway>>): string {
     .join(', ');
   return [
     '',
-    'demo summary',
-    `  readings stored: ${readings} (${byVia.map((v) => `${v.n} ${v.via}`).join(', ')})`,
-    `  level changes: ${levels.map((l) => `${l.zone}→${l.level}`).join(', ') || 'none'}`,
-    `  highest level: ${top}; siren switched on ${sirens} time(s)`,
-    `  zones now: ${now}`,
+    t('demo.summary'),
+    t('demo.summary.readings', { n: readings, by: byVia.map((v) => `${v.n} ${v.via}`).join(', ') }),
+    t('demo.summary.levels', {
+      changes: levels.map((l) => `${l.zone}→${l.level}`).join(', ') || t('demo.summary.none'),
+    }),
+    t('demo.summary.highest', { level: top, n: sirens }),
+    t('demo.summary.zones', { zones: now }),
   ].join('\n');
 }

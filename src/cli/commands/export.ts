@@ -13,7 +13,7 @@ import {
 import { formatLocalTime } from '../../util/local-time.js';
 import { cliConfig, type GlobalOpts, readDb } from '../context.js';
 import { parseTime } from '../duration.js';
-import { action, out } from '../io.js';
+import { action, out, t } from '../io.js';
 
 /** A day the gateway never ran and that holds no reading says nothing: it is left out, not "quiet". */
 const sawSomething = (s: DailySummary) => s.gateway.uptime_s !== 0 || s.readings.received > 0;
@@ -24,25 +24,18 @@ function openOutput(path: string): number {
     return openSync(path, 'w', 0o644);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new UsageError(
-      `cannot write ${path} (${code}); give -o a file in a directory that exists and that you may write to`,
-    );
+    throw new UsageError(t('export.cannot_write', { path, code }));
   }
 }
 
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description(
-      'CSV of stored readings, or of the daily summaries, with the site columns (village code, park, coordinates)',
-    )
-    .requiredOption(
-      '--from <time>',
-      "start: a date (2026-11-01, the site's local day), a date-time, today, or a duration back (7d)",
-    )
-    .option('--to <time>', 'end (default now)', 'now')
-    .option('--summary', 'one row per day (Satu Data daily summary) instead of one row per reading')
-    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .description(t('export.cmd'))
+    .requiredOption('--from <time>', t('export.opt.from'))
+    .option('--to <time>', t('export.opt.to'), 'now')
+    .option('--summary', t('export.opt.summary'))
+    .option('-o, --output <file>', t('export.opt.output'))
     .action(
       action(async (o: { from: string; to: string; summary?: boolean; output?: string }) => {
         const now = Date.now();
@@ -50,7 +43,7 @@ export function registerExport(program: Command): void {
         const tz = config.gateway.site.tz;
         const from = parseTime(o.from, now, tz);
         const to = parseTime(o.to, now, tz);
-        if (!(from < to)) throw new UsageError('--from must be before --to');
+        if (!(from < to)) throw new UsageError(t('export.from_after_to'));
         const db = readDb(config);
         const sink = o.output ? createWriteStream(o.output, { fd: openOutput(o.output) }) : process.stdout;
         let rows = 0;
@@ -91,8 +84,12 @@ export function registerExport(program: Command): void {
             ),
           );
           out(
-            `wrote ${rows} ${o.summary ? 'day(s)' : 'reading(s)'} to ${o.output} ` +
-              `(${formatLocalTime(from, tz)} – ${formatLocalTime(to, tz)})`,
+            t(o.summary ? 'export.wrote_days' : 'export.wrote_readings', {
+              rows,
+              file: o.output,
+              from: formatLocalTime(from, tz),
+              to: formatLocalTime(to, tz),
+            }),
           );
         }
       }),

@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
 import { hashPassword } from '../../broker/password.js';
 import { UsageError } from '../../domain/index.js';
-import { action, out } from '../io.js';
+import { action, out, t } from '../io.js';
 
 export const MIN_PASSWORD_LENGTH = 8;
 
 /** Refuses a password the broker should not accept; returns it unchanged otherwise. */
 export function checkPassword(password: string): string {
   if ([...password].length < MIN_PASSWORD_LENGTH) {
-    throw new UsageError(
-      `the password is too short (${[...password].length} characters); use at least ${MIN_PASSWORD_LENGTH}, e.g. three random words`,
-    );
+    throw new UsageError(t('passwd.too_short', { length: [...password].length, min: MIN_PASSWORD_LENGTH }));
   }
   return password;
 }
@@ -18,10 +16,9 @@ export function checkPassword(password: string): string {
 /** The hash line for stdout and the hint for stderr (how to use it in local_broker.users). */
 export async function passwdOutput(password: string): Promise<{ hash: string; hint: string }> {
   const hash = await hashPassword(checkPassword(password));
-  const hint =
-    'put it in /etc/siaga/siaga.yaml under local_broker.users, e.g.\n' +
-    `  - {username: pir-07, password_hash: "${hash}", role: node, node: pir-07}\n` +
-    'then run: siaga config check && sudo systemctl reload siaga';
+  const hint = t('passwd.hint', {
+    example: `- {username: pir-07, password_hash: "${hash}", role: node, node: pir-07}`,
+  });
   return { hash, hint };
 }
 
@@ -73,17 +70,17 @@ export function readHidden(
 export function registerPasswd(program: Command): void {
   program
     .command('passwd')
-    .description('read a password (twice, no echo; or one line from stdin) and print its scrypt hash')
+    .description(t('passwd.cmd'))
     .action(
       action(async () => {
         let password: string;
         if (process.stdin.isTTY) {
-          const first = await readHidden('password: ', process.stdin, process.stderr);
-          if (first === undefined) throw new UsageError('cancelled; no hash printed');
+          const first = await readHidden(t('passwd.prompt'), process.stdin, process.stderr);
+          if (first === undefined) throw new UsageError(t('passwd.cancelled'));
           checkPassword(first);
-          const again = await readHidden('again: ', process.stdin, process.stderr);
-          if (again === undefined) throw new UsageError('cancelled; no hash printed');
-          if (again !== first) throw new UsageError('the two passwords differ; run siaga passwd again');
+          const again = await readHidden(t('passwd.again'), process.stdin, process.stderr);
+          if (again === undefined) throw new UsageError(t('passwd.cancelled'));
+          if (again !== first) throw new UsageError(t('passwd.differ'));
           password = first;
         } else {
           password = await readLine(process.stdin);

@@ -3,7 +3,7 @@ import { radioRate } from '../../domain/index.js';
 import { queryReadings } from '../../store/readings.js';
 import { cliDbTarget, type GlobalOpts, readDb } from '../context.js';
 import { parseTime } from '../duration.js';
-import { action, json, out } from '../io.js';
+import { action, json, out, t } from '../io.js';
 import { table } from '../table.js';
 import { formatLocal, siteTz } from '../time.js';
 import { known, numberIn, readingType } from '../validate.js';
@@ -11,13 +11,13 @@ import { known, numberIn, readingType } from '../validate.js';
 export function registerReadings(program: Command): void {
   program
     .command('readings')
-    .description('stored readings (reads the database; works with the gateway running or stopped)')
-    .option('--since <time>', 'how far back: 30m, 6h, 2d, or a date/time', '1h')
-    .option('--until <time>', 'up to (default now)')
-    .option('--node <id>', 'only this node')
-    .option('--type <type>', 'only this reading type (hb pir seis beam cam fence gps btn)')
-    .option('--limit <n>', 'at most this many (the newest)', '200')
-    .option('--json', 'JSON for scripts')
+    .description(t('readings.cmd'))
+    .option('--since <time>', t('readings.opt.since'), '1h')
+    .option('--until <time>', t('readings.opt.until'))
+    .option('--node <id>', t('opt.node'))
+    .option('--type <type>', t('readings.opt.type'))
+    .option('--limit <n>', t('readings.opt.limit'), '200')
+    .option('--json', t('opt.json'))
     .action(
       action(
         (o: {
@@ -44,12 +44,14 @@ export function registerReadings(program: Command): void {
               limit,
             });
             if (o.json) return json(rows);
-            if (rows.length === 0) return out('no readings in that time range');
+            if (rows.length === 0) return out(t('readings.none'));
             out(
               table(
-                ['time', 'node', 'type', 'seq', 'via', 'values'],
+                (['time', 'node', 'type', 'seq', 'via', 'values'] as const).map((c) =>
+                  t(`readings.col.${c}`),
+                ),
                 rows.map((r) => [
-                  formatLocal(r.ts, tz, { seconds: true }) + (r.clockOk ? '' : ' (clock?)'),
+                  formatLocal(r.ts, tz, { seconds: true }) + (r.clockOk ? '' : t('readings.clock_doubt')),
                   r.node,
                   r.type,
                   r.seq,

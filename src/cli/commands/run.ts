@@ -8,7 +8,7 @@ import { createLogger, LOG_FORMATS, type LogFormat } from '../../util/log.js';
 import { createNotifier } from '../../util/sd-notify.js';
 import type { GlobalOpts } from '../context.js';
 import { installFatalHandlers } from '../fatal.js';
-import { action } from '../io.js';
+import { action, t } from '../io.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type Level = (typeof LEVELS)[number];
@@ -30,16 +30,11 @@ export function levelFrom(o: RunOpts): Level | undefined {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run the gateway in the foreground (systemd runs exactly this); SIGHUP reloads the config')
-    .addOption(new Option('--log-level <level>', 'log level, over the config file').choices(LEVELS))
-    .option('-v, --verbose', 'log at debug (-vv: trace)', (_v: string, n: number) => n + 1, 0)
+    .description(t('run.cmd'))
+    .addOption(new Option('--log-level <level>', t('run.opt.log_level')).choices(LEVELS))
+    .option('-v, --verbose', t('run.opt.verbose'), (_v: string, n: number) => n + 1, 0)
     .addOption(
-      new Option(
-        '--log-format <format>',
-        'auto: journald priorities under systemd, readable lines on a terminal, else JSON',
-      )
-        .choices(LOG_FORMATS)
-        .default('auto'),
+      new Option('--log-format <format>', t('run.opt.log_format')).choices(LOG_FORMATS).default('auto'),
     )
     .action(
       action(async (o: RunOpts) => {
@@ -91,7 +86,7 @@ export function registerRun(program: Command): void {
           process.stderr.write(
             isSiagaError(e)
               ? `siaga: ${e.message}\n`
-              : `siaga: the gateway could not start: ${errorMessage(e)}; see the log above (journalctl -u siaga)\n`,
+              : `siaga: ${t('run.start_failed', { error: errorMessage(e) })}\n`,
           );
           process.exit(isSiagaError(e) ? e.exitCode : 1);
         }

@@ -10,7 +10,8 @@ import { type SimSink, Simulator } from '../../sim/simulator.js';
 import { loraSink, mqttNodeSink, serialDeviceSink } from '../../sim/sinks.js';
 import { createLogger } from '../../util/log.js';
 import { cliConfig, type GlobalOpts } from '../context.js';
-import { action, out } from '../io.js';
+import { action, out, t } from '../io.js';
+import { storyLine } from '../story.js';
 import { numberIn } from '../validate.js';
 
 /**
@@ -24,15 +25,11 @@ export function checkSerialPort(path: string): void {
     fd = openSync(path, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new UsageError(
-      `cannot open ${path} (${code}); give --port an existing serial device or the node end of a socat pty pair`,
-    );
+    throw new UsageError(t('simulate.cannot_open', { path, code }));
   }
   try {
     if (!isatty(fd)) {
-      throw new UsageError(
-        `${path} is not a serial device (tty or pty); give --port a serial device or the node end of a socat pty pair`,
-      );
+      throw new UsageError(t('simulate.not_tty', { path }));
     }
   } finally {
     closeSync(fd);
@@ -52,32 +49,29 @@ interface SimulateOpts {
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description(
-      'simulated nodes of the config feeding a running gateway: serial pty, LoRa GWMP over UDP, local MQTT',
-    )
-    .option(
-      '--port <tty>',
-      'serial device to write SG1/JSON lines to (the node end of a pty pair or a loop-back adapter)',
-    )
-    .option('--scenario <name>', `story to play: ${[...SCENARIOS.keys()].join(', ')}`)
-    .option('--rate <n>', 'extra background frames per second', '0')
-    .option('--heartbeat <s>', 'seconds between each node’s heartbeats', '60')
-    .option('--duration <s>', 'stop after this many seconds (default: after the scenario, or never)')
-    .option('--no-lora', 'do not send LoRa uplinks to the gateway’s GWMP port')
-    .option('--mqtt-passwords <file>', 'YAML map of local broker username → password for Wi-Fi nodes')
+    .description(t('simulate.cmd'))
+    .option('--port <tty>', t('simulate.opt.port'))
+    .option('--scenario <name>', t('opt.scenario', { scenarios: [...SCENARIOS.keys()].join(', ') }))
+    .option('--rate <n>', t('simulate.opt.rate'), '0')
+    .option('--heartbeat <s>', t('simulate.opt.heartbeat'), '60')
+    .option('--duration <s>', t('simulate.opt.duration'))
+    .option('--no-lora', t('simulate.opt.no_lora'))
+    .option('--mqtt-passwords <file>', t('simulate.opt.mqtt_passwords'))
     .action(
       action(async (o: SimulateOpts) => {
         const { config } = cliConfig(program.opts<GlobalOpts>());
         const scenario = o.scenario === undefined ? undefined : SCENARIOS.get(o.scenario);
         if (o.scenario !== undefined && !scenario) {
           throw new UsageError(
-            `unknown scenario "${o.scenario}"; use one of ${[...SCENARIOS.keys()].join(', ')}`,
+            t('simulate.unknown_scenario', {
+              name: o.scenario,
+              scenarios: [...SCENARIOS.keys()].join(', '),
+            }),
           );
         }
         const rate = Number(o.rate);
         const heartbeatS = Number(o.heartbeat);
-        if (!(rate >= 0) || !(heartbeatS > 0))
-          throw new UsageError('--rate takes a number ≥ 0 and --heartbeat a number > 0');
+        if (!(rate >= 0) || !(heartbeatS > 0)) throw new UsageError(t('simulate.bad_rate'));
         if (o.port !== undefined) checkSerialPort(o.port);
         const durationMs =
           o.duration !== undefined ? numberIn('--duration', o.duration, 1, 31 * 86_400) * 1000 : undefined;
@@ -118,7 +112,7 @@ export function registerSimulate(program: Command): void {
         if (serial) closers.push(serial);
         const sinkFor = (n: NodeConfig) => sinks.get(n.id) ?? serial;
         const silent = config.nodes.filter((n) => !sinkFor(n)).map((n) => n.id);
-        if (silent.length > 0) out(`not simulated (no --port for serial nodes): ${silent.join(', ')}`);
+        if (silent.length > 0) out(t('simulate.not_simulated', { nodes: silent.join(', ') }));
 
         const sim = new Simulator({
           nodes: config.nodes,
@@ -126,12 +120,13 @@ export function registerSimulate(program: Command): void {
           rate,
           ...(scenario ? { scenario } : {}),
           sinkFor,
-          onNote: (note) => out(`── ${note}`),
+          onNote: (note) => out(`── ${storyLine(note)}`),
           onError: (e) => process.stderr.write(`siaga simulate: ${String(e)}\n`),
         });
         sim.start();
+        const n = config.nodes.length - silent.length;
         out(
-          `simulating ${config.nodes.length - silent.length} nodes${scenario ? `, story ${scenario.name}` : ''} (Ctrl-C to stop)`,
+          scenario ? t('simulate.started_story', { n, story: scenario.name }) : t('simulate.started', { n }),
         );
         await Promise.race([
           new Promise<void>((resolve) => process.once('SIGINT', () => resolve())),
@@ -140,7 +135,7 @@ export function registerSimulate(program: Command): void {
         ]);
         await sim.stop();
         for (const c of closers) await c.close?.();
-        out(`sent ${sim.sent} frames`);
+        out(t('simulate.sent', { n: sim.sent }));
       }),
     );
 }

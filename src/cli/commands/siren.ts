@@ -1,10 +1,10 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { call } from '../../control/client.js';
 import { UsageError } from '../../domain/index.js';
 import type { SirenTestResult } from '../../sirens/controller.js';
 import { cliTarget, type GlobalOpts } from '../context.js';
-import { action, json, out } from '../io.js';
+import { callGateway } from '../gateway-call.js';
+import { action, json, out, t } from '../io.js';
 import { formatLocal, siteTz } from '../time.js';
 import { known, numberIn } from '../validate.js';
 
@@ -18,41 +18,33 @@ function who(): string {
 
 /** One sentence per step, so a technician sees which part of the siren failed. */
 export function testLines(r: SirenTestResult): string[] {
-  const says: Record<SirenTestResult['steps'][number]['step'], [string, string]> = {
-    on: [`switched ON`, `did not switch ON`],
-    sound: [`sounded for ${r.seconds} s`, `failed while sounding`],
-    off: [`switched OFF`, `did not switch OFF`],
-    check: [`passed its check`, `failed its check`],
-  };
   const lines = r.steps.map((s) => {
-    const [pass, fail] = says[s.step];
-    return s.ok ? `PASS: siren ${r.siren} ${pass}.` : `FAIL: siren ${r.siren} ${fail}: ${s.fault}.`;
+    const step = t(`siren.step.${s.step}.${s.ok ? 'ok' : 'fail'}`, { seconds: r.seconds });
+    return s.ok
+      ? t('siren.pass', { id: r.siren, step })
+      : t('siren.fail', { id: r.siren, step, fault: s.fault ?? '' });
   });
-  lines.push(
-    r.ok
-      ? `siren ${r.siren} works.`
-      : `siren ${r.siren} is FAULTY; check its wiring and driver, then run siaga siren test ${r.siren} again.`,
-  );
+  lines.push(t(r.ok ? 'siren.works' : 'siren.faulty', { id: r.siren }));
   return lines;
 }
 
 export function registerSiren(program: Command): void {
-  const siren = program.command('siren').description('test, stop or silence sirens on the running gateway');
+  const siren = program.command('siren').description(t('siren.cmd'));
   const target = () => cliTarget(program.opts<GlobalOpts>(), false);
 
   siren
     .command('test <siren>')
-    .description('sound one siren (self_test_s, or --seconds), switch it off, check it; exit 1 on a fault')
-    .option('--seconds <s>', 'how long to sound (1 to 60)')
-    .option('--json', 'JSON for scripts')
+    .description(t('siren.test.cmd'))
+    .option('--seconds <s>', t('siren.test.opt.seconds'))
+    .option('--json', t('opt.json'))
     .action(
       action(async (id: string, o: { seconds?: string; json?: boolean }) => {
         const seconds = o.seconds === undefined ? undefined : numberIn('--seconds', o.seconds, 1, 60);
-        const t = target();
-        known(t.config, 'siren', id);
-        const wait = (seconds ?? t.config?.siren_policy.max_activation_s ?? 60) + 30;
-        const r = await call<SirenTestResult>(
-          t.socket,
+        const g = target();
+        known(g.config, 'siren', id);
+        const wait = (seconds ?? g.config?.siren_policy.max_activation_s ?? 60) + 30;
+        const r = await callGateway<SirenTestResult>(
+          g.socket,
           'siren.test',
           { siren: id, ...(seconds ? { seconds } : {}) },
           wait * 1000,
@@ -64,53 +56,49 @@ export function registerSiren(program: Command): void {
     );
   siren
     .command('off <siren>')
-    .description('switch one siren off now (a new alarm sounds it again)')
+    .description(t('siren.off.cmd'))
     .action(
       action(async (id: string) => {
-        const t = target();
-        await call(t.socket, 'siren.off', { siren: known(t.config, 'siren', id) });
-        out(`siren ${id} is off`);
+        const g = target();
+        await callGateway(g.socket, 'siren.off', { siren: known(g.config, 'siren', id) });
+        out(t('siren.is_off', { id }));
       }),
     );
   siren
     .command('silence <zone> <minutes>')
-    .description(
-      'keep a zone silent for N minutes (max siren_policy.max_silence_min, 240); a panic button still sounds',
-    )
-    .option('--json', 'JSON for scripts (times in ISO 8601)')
+    .description(t('siren.silence.cmd'))
+    .option('--json', t('siren.silence.opt.json'))
     .action(
       action(async (zone: string, minutes: string, o: { json?: boolean }) => {
-        const t = target();
-        const max = t.config?.siren_policy.max_silence_min ?? 240;
+        const g = target();
+        const max = g.config?.siren_policy.max_silence_min ?? 240;
         const m = Number(minutes);
         if (Number.isFinite(m) && m > max) {
           // The gateway would cut it to the maximum; a technician who typed 999 must know that.
-          throw new UsageError(
-            `a zone can be silenced for at most ${max} minutes; run again with ${max} or less`,
-          );
+          throw new UsageError(t('siren.silence_too_long', { max }));
         }
         const mins = numberIn('minutes', minutes, 1, max);
-        known(t.config, 'zone', zone);
-        const s = await call<{ until: number }>(t.socket, 'siren.silence', {
+        known(g.config, 'zone', zone);
+        const s = await callGateway<{ until: number }>(g.socket, 'siren.silence', {
           zone,
           minutes: mins,
           by: who(),
         });
         if (o.json) return json({ zone, minutes: mins, until: new Date(s.until).toISOString() });
-        out(`zone ${zone} silenced until ${formatLocal(s.until, siteTz(t.config))}`);
+        out(t('siren.silenced', { zone, until: formatLocal(s.until, siteTz(g.config)) }));
       }),
     );
   siren
     .command('unsilence <zone>')
-    .description('lift a zone’s silence now')
+    .description(t('siren.unsilence.cmd'))
     .action(
       action(async (zone: string) => {
-        const t = target();
-        const r = await call<{ cleared: boolean }>(t.socket, 'siren.unsilence', {
-          zone: known(t.config, 'zone', zone),
+        const g = target();
+        const r = await callGateway<{ cleared: boolean }>(g.socket, 'siren.unsilence', {
+          zone: known(g.config, 'zone', zone),
           by: who(),
         });
-        out(r.cleared ? `zone ${zone} may sound again` : `zone ${zone} was not silenced`);
+        out(t(r.cleared ? 'siren.unsilenced' : 'siren.was_not_silenced', { zone }));
       }),
     );
 }

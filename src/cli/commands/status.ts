@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
-import { call, follow } from '../../control/client.js';
 import { radioRate, UnavailableError } from '../../domain/index.js';
 import type { Live } from '../../main.js';
 import { Outbox } from '../../store/outbox.js';
 import type { ForwarderState } from '../../uplink/forwarder.js';
 import { cliTarget, type GlobalOpts, readDb } from '../context.js';
 import { formatAgo } from '../duration.js';
-import { action, json, out } from '../io.js';
+import { callGateway, followGateway } from '../gateway-call.js';
+import { action, json, out, t } from '../io.js';
 import { table } from '../table.js';
 import { formatLocal, siteTz } from '../time.js';
 import { known, readingType } from '../validate.js';
@@ -45,21 +45,38 @@ type Status = Record<string, unknown> & {
 type UplinkState = ForwarderState;
 
 function sirenLine(sr: NonNullable<Status['sirens']>[number]): string {
-  const state = sr.on ? `SOUNDING${sr.zone ? ` for ${sr.zone}` : ''}` : 'off';
-  return `siren ${sr.id}: ${state}, ${Math.round(sr.onSecondsLastHour)} s on in the last hour${sr.fault ? `, FAULT: ${sr.fault}` : ''}`;
+  const vars = {
+    id: sr.id,
+    zone: sr.zone ?? '',
+    on: Math.round(sr.onSecondsLastHour),
+    fault: sr.fault ? t('status.siren_fault', { fault: sr.fault }) : '',
+  };
+  return t(sr.on ? (sr.zone ? 'status.siren_on_zone' : 'status.siren_on') : 'status.siren_off', vars);
 }
 
+const ago = (ms: number) => t('time.ago', { d: formatAgo(ms) });
+
 function uplinkLine(u: UplinkState | null, now: number): string {
-  if (!u) return 'uplink: none configured (local only)';
+  if (!u) return t('status.uplink_none');
   const acked =
     u.lastPubackTs === null
-      ? 'nothing acknowledged yet'
-      : `last PUBACK ${formatAgo(now - u.lastPubackTs)} ago`;
+      ? t('status.uplink_nothing_acked')
+      : t('status.uplink_acked', { ago: formatAgo(now - u.lastPubackTs) });
   // "0 reconnects" while the fifth attempt is failing reads as "never tried": say what is happening.
   const link = u.connected
-    ? `connected, ${u.reconnects} reconnects`
-    : `DISCONNECTED${u.lastError ? ` (${u.lastError})` : ''}, reconnecting${u.attempts ? ` (attempt ${u.attempts})` : ''}, ${u.reconnects} reconnects so far`;
-  return `uplink: ${link}, backlog ${u.backlog.events} events + ${u.backlog.readings} readings, ${acked}, ${u.stalls} stalls`;
+    ? t('status.uplink_connected', { reconnects: u.reconnects })
+    : t('status.uplink_down', {
+        error: u.lastError ? ` (${u.lastError})` : '',
+        attempt: u.attempts ? t('status.uplink_attempt', { n: u.attempts }) : '',
+        reconnects: u.reconnects,
+      });
+  return t('status.uplink', {
+    link,
+    events: u.backlog.events,
+    readings: u.backlog.readings,
+    acked,
+    stalls: u.stalls,
+  });
 }
 
 /** The status the gateway saved on its last heartbeat, with the outbox backlog as it is now. */
@@ -84,58 +101,85 @@ function lastSavedStatus(config: Config): (Status & { saved_at: number }) | unde
 export function formatStatus(s: Status, tz: string): string {
   const now = Date.now();
   const lines = [
-    `gateway ${s.gateway} v${s.version}, up ${formatAgo(s.uptime_s * 1000)}, clock ${s.clock_ok ? 'ok' : 'NOT SYNCED (readings flagged)'}`,
+    t('status.gateway', {
+      id: s.gateway,
+      version: s.version,
+      up: formatAgo(s.uptime_s * 1000),
+      clock: t(s.clock_ok ? 'status.clock_ok' : 'status.clock_bad'),
+    }),
     '',
     table(
-      ['zone', 'level', 'score', 'since'],
+      [t('status.col.zone'), t('status.col.level'), t('status.col.score'), t('status.col.since')],
       s.zones.map((z) => [
         z.zone,
-        z.level + (z.manual ? ' (button)' : ''),
+        z.level + (z.manual ? t('status.button') : ''),
         z.score,
-        `${formatAgo(now - z.since)} ago`,
+        ago(now - z.since),
       ]),
     ),
     '',
-    `nodes: ${s.nodes.online} online, ${s.nodes.offline} offline, ${s.nodes.total - s.nodes.online - s.nodes.offline} not heard yet (of ${s.nodes.total})`,
+    t('status.nodes', {
+      online: s.nodes.online,
+      offline: s.nodes.offline,
+      unheard: s.nodes.total - s.nodes.online - s.nodes.offline,
+      total: s.nodes.total,
+    }),
   ];
   for (const p of s.serial) {
     lines.push(
-      `serial ${p.path}: ${p.open ? 'open' : `DOWN${p.lastError ? ` (${p.lastError})` : ''}`}, reconnects ${p.reconnects}`,
+      p.open
+        ? t('status.serial_open', { path: p.path, reconnects: p.reconnects })
+        : t('status.serial_down', {
+            path: p.path,
+            error: p.lastError ? ` (${p.lastError})` : '',
+            reconnects: p.reconnects,
+          }),
     );
   }
   for (const sr of s.sirens ?? []) lines.push(sirenLine(sr));
   for (const si of s.silences ?? []) {
-    lines.push(`zone ${si.zone} silenced until ${formatLocal(si.until, tz)} by ${si.by}`);
+    lines.push(t('status.silenced', { zone: si.zone, until: formatLocal(si.until, tz), by: si.by }));
   }
   if (s.uplink !== undefined) lines.push(uplinkLine(s.uplink, now));
   if (s.lora) {
     lines.push(`lora: GWMP udp/${s.lora.address.port}`);
     for (const r of s.lora.radio_stats) {
-      lines.push(
-        `  radio ${r.gatewayEui} (its own stat reports): ${r.rxPackets} packets received, ${r.txPackets} sent`,
-      );
+      lines.push(t('status.lora_radio', { eui: r.gatewayEui, rx: r.rxPackets, tx: r.txPackets }));
     }
     for (const g of s.lora.gateways) {
       lines.push(
-        `  forwarder ${g.gatewayEui}: ${g.rxpk} uplinks, last heard ${formatAgo(now - g.lastSeen)} ago, downlinks ${g.downlinks} (${g.txAckError} refused)`,
+        t('status.lora_forwarder', {
+          eui: g.gatewayEui,
+          rxpk: g.rxpk,
+          ago: formatAgo(now - g.lastSeen),
+          down: g.downlinks,
+          refused: g.txAckError,
+        }),
       );
     }
-    if (s.lora.gateways.length === 0)
-      lines.push('  no packet forwarder has talked to us yet (check serv_port_up in global_conf.json)');
+    if (s.lora.gateways.length === 0) lines.push(t('status.lora_none'));
   }
   if (s.local_broker) {
     const c = s.local_broker.clients;
     lines.push(
-      `local broker: ${c.node} nodes, ${c.siren} sirens, ${c.viewer + c.admin} others connected; ${s.local_broker.authFailures} failed logins`,
+      t('status.local_broker', {
+        nodes: c.node,
+        sirens: c.siren,
+        others: c.viewer + c.admin,
+        failed: s.local_broker.authFailures,
+      }),
     );
   }
+  const stored = { committed: s.storage.committed, pending: s.storage.pending };
   lines.push(
-    `storage: ${s.storage.error ? `ERROR ${s.storage.error}` : 'ok'}, ${s.storage.committed} readings committed since start, ${s.storage.pending} pending`,
+    s.storage.error
+      ? t('status.storage_error', { error: s.storage.error, ...stored })
+      : t('status.storage_ok', stored),
   );
-  if (s.disk) lines.push(`disk: ${s.disk.free_mb} MB free of ${s.disk.total_mb} MB`);
+  if (s.disk) lines.push(t('status.disk', { free: s.disk.free_mb, total: s.disk.total_mb }));
   const rejects = Object.entries(s.counters).filter(([scope]) => scope !== 'ingest');
   if (rejects.length > 0) {
-    lines.push('', 'rejected input by reason:');
+    lines.push('', t('status.rejected'));
     for (const [scope, m] of rejects) {
       lines.push(
         `  ${scope}: ${Object.entries(m)
@@ -150,17 +194,15 @@ export function formatStatus(s: Status, tz: string): string {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description(
-      'levels per zone, sirens, backlog, uplink, nodes online/offline, clock, disk (asks the running gateway)',
-    )
-    .option('--json', 'JSON for scripts')
+    .description(t('status.cmd'))
+    .option('--json', t('opt.json'))
     .action(
       action(async (o: { json?: boolean }) => {
         const { config, socket } = cliTarget(program.opts<GlobalOpts>(), false);
         const tz = siteTz(config);
         let s: Status;
         try {
-          s = await call<Status>(socket, 'status');
+          s = await callGateway<Status>(socket, 'status');
         } catch (e) {
           if (!(e instanceof UnavailableError)) throw e;
           // Not running: say so (exit 69), but still show the last saved status and today's backlog.
@@ -170,7 +212,11 @@ export function registerStatus(program: Command): void {
           process.stderr.write(`siaga: ${e.message}\n`);
           if (o.json) return json({ running: false, ...last });
           out(
-            `GATEWAY NOT RUNNING — last status saved ${formatAgo(Date.now() - last.saved_at)} ago; outbox backlog now: ${last.storage.backlog?.events ?? '?'} events, ${last.storage.backlog?.readings ?? '?'} readings\n`,
+            `${t('status.not_running', {
+              ago: formatAgo(Date.now() - last.saved_at),
+              events: last.storage.backlog?.events ?? '?',
+              readings: last.storage.backlog?.readings ?? '?',
+            })}\n`,
           );
           return out(formatStatus(last, tz));
         }
@@ -181,10 +227,10 @@ export function registerStatus(program: Command): void {
 
   program
     .command('tail')
-    .description('follow readings and events live (Ctrl-C to stop)')
-    .option('--node <id>', 'only this node')
-    .option('--type <type>', 'only this reading type')
-    .option('--json', 'one JSON object per line')
+    .description(t('tail.cmd'))
+    .option('--node <id>', t('opt.node'))
+    .option('--type <type>', t('tail.opt.type'))
+    .option('--json', t('tail.opt.json'))
     .action(
       action(async (o: { node?: string; type?: string; json?: boolean }) => {
         // Checked before following: a typo would otherwise follow nothing, for ever.
@@ -193,7 +239,7 @@ export function registerStatus(program: Command): void {
         if (o.node !== undefined) known(config, 'node', o.node);
         const ac = new AbortController();
         process.once('SIGINT', () => ac.abort());
-        await follow(
+        await followGateway(
           socket,
           'tail',
           { ...(o.node ? { node: o.node } : {}), ...(o.type ? { type: o.type } : {}) },
@@ -205,9 +251,7 @@ export function registerStatus(program: Command): void {
           ac.signal,
           (n) => {
             // stderr, so `tail --json | jq` stays valid JSON; a person still sees the gap.
-            process.stderr.write(
-              `siaga: ${n} readings/events skipped here because this terminal read too slowly (the gateway keeps them all)\n`,
-            );
+            process.stderr.write(`siaga: ${t('tail.skipped', { n })}\n`);
           },
         );
       }),
