@@ -4,16 +4,15 @@ import type { MessageId, Translate } from '../i18n/index.js';
 import { t } from './io.js';
 
 /**
- * The control client (shared with the gateway, English only) says why it reached no gateway in
- * a fixed English sentence; the CLI repeats that reason in the user's language. An unrecognised
- * reason stays as it was rather than be guessed.
+ * The control client (shared with the gateway, English only) says why it reached no gateway with a
+ * reason code; the CLI says that reason in the user's language. An error without one stays as it was.
  */
-const REASONS: [RegExp, MessageId][] = [
-  [/^you may not use /, 'gateway.no_access'],
-  [/^the gateway is not running /, 'gateway.not_running'],
-  [/^the gateway closed the control connection/, 'gateway.closed'],
-  [/^the gateway did not answer /, 'gateway.no_answer'],
-];
+const REASONS: Record<NonNullable<UnavailableError['reason']>, MessageId> = {
+  no_access: 'gateway.no_access',
+  not_running: 'gateway.not_running',
+  closed: 'gateway.closed',
+  no_answer: 'gateway.no_answer',
+};
 
 export function localised(
   e: unknown,
@@ -22,9 +21,8 @@ export function localised(
   timeoutS: number,
   tr: Translate = t,
 ): unknown {
-  if (!(e instanceof UnavailableError)) return e;
-  const reason = REASONS.find(([re]) => re.test(e.message));
-  return reason ? new UnavailableError(tr(reason[1], { socket, method, s: timeoutS })) : e;
+  if (!(e instanceof UnavailableError) || e.reason === undefined) return e;
+  return new UnavailableError(tr(REASONS[e.reason], { socket, method, s: timeoutS }), e.reason);
 }
 
 /** `call` with its "no gateway" errors in the user's language. */

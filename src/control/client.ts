@@ -11,7 +11,7 @@ function connect(path: string): Promise<Socket> {
         e.code === 'EACCES'
           ? `you may not use ${path}; run as root or add yourself to group siaga (sudo usermod -aG siaga $USER)`
           : `the gateway is not running (no answer on ${path}); start it with: sudo systemctl start siaga`;
-      reject(new UnavailableError(why));
+      reject(new UnavailableError(why, e.code === 'EACCES' ? 'no_access' : 'not_running'));
     });
   });
 }
@@ -41,6 +41,7 @@ export async function call<T = unknown>(
       reject(
         new UnavailableError(
           `the gateway did not answer ${method} within ${timeoutMs / 1000} s; check: journalctl -u siaga`,
+          'no_answer',
         ),
       );
     }, timeoutMs);
@@ -58,7 +59,9 @@ export async function call<T = unknown>(
     });
     sock.on('close', () => {
       clearTimeout(timer);
-      reject(new UnavailableError('the gateway closed the control connection; is it shutting down?'));
+      reject(
+        new UnavailableError('the gateway closed the control connection; is it shutting down?', 'closed'),
+      );
     });
     sock.write(`${JSON.stringify({ id: 1, method, params })}\n`);
   });

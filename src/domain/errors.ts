@@ -94,7 +94,11 @@ export class CommandError extends SiagaError {
 export class UnavailableError extends SiagaError {
   readonly code = 'unavailable';
   override readonly exitCode = 69;
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Why, for a caller that says it in another language: no permission, nobody listening, … */
+    readonly reason?: 'no_access' | 'not_running' | 'closed' | 'no_answer',
+  ) {
     super(message);
     this.name = 'UnavailableError';
   }

@@ -132,10 +132,11 @@ describe('i18n: the CLI and doctor texts', () => {
     expect(formatReport(report)).toContain('FAIL  database');
   });
 
-  it('repeats why no gateway answered in Bahasa Indonesia, and keeps an unknown reason as it was', () => {
+  it('repeats why no gateway answered in Bahasa Indonesia, and keeps an error without a reason as it was', () => {
     const id = translator('id');
     const notRunning = new UnavailableError(
       'the gateway is not running (no answer on /run/siaga.sock); start it with: sudo systemctl start siaga',
+      'not_running',
     );
     const e = localised(notRunning, '/run/siaga.sock', 'status', 10, id) as UnavailableError;
     expect(e).toBeInstanceOf(UnavailableError);
