@@ -3,7 +3,7 @@ import type { Config } from './config/schema.js';
 import { socketPathFor } from './control/protocol.js';
 import { DetectionEngine } from './detect/engine.js';
 import type { EngineOutput } from './detect/types.js';
-import { type Reading, systemClock } from './domain/index.js';
+import { ConfigError, type Reading, systemClock } from './domain/index.js';
 import { GatewayBus } from './gateway/bus.js';
 import { ClockWatch } from './gateway/clock-watch.js';
 import { LiveFeed, startControl } from './gateway/control-api.js';
@@ -166,7 +166,11 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
     return restartNeeded;
   };
   const reloadFromFile = async () => {
-    if (!opts.reloadConfig) throw new Error('this gateway was started without a config file to reload');
+    if (!opts.reloadConfig) {
+      throw new ConfigError([
+        { path: '', message: 'this gateway was started without a config file to reload' },
+      ]);
+    }
     return { restart_needed: await reload(opts.reloadConfig()) };
   };
   const control = opts.noControl

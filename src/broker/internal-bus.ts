@@ -1,5 +1,6 @@
 import type { Aedes, AedesPublishPacket, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
+import { InvariantError } from '../domain/index.js';
 import type { LocalBus } from '../ports/local-bus.js';
 import { isPlainTopic, isValidFilter } from './acl.js';
 import { payloadBuffer } from './payload.js';
@@ -27,8 +28,8 @@ export class InternalBus implements LocalBus {
 
   publish(topic: string, payload: string | Buffer, opts?: { retain?: boolean; qos?: 0 | 1 }): Promise<void> {
     const broker = this.broker;
-    if (!broker) return Promise.reject(new Error('local broker is not started'));
-    if (!isPlainTopic(topic)) return Promise.reject(new Error(`cannot publish to "${topic}"`));
+    if (!broker) return Promise.reject(new InvariantError('local broker is not started'));
+    if (!isPlainTopic(topic)) return Promise.reject(new InvariantError(`cannot publish to "${topic}"`));
     const packet: PublishPacket = {
       cmd: 'publish',
       topic,
@@ -41,7 +42,7 @@ export class InternalBus implements LocalBus {
   }
 
   subscribe(filter: string, handler: (topic: string, payload: Buffer) => void): () => void {
-    if (!isValidFilter(filter)) throw new Error(`invalid topic filter "${filter}"`);
+    if (!isValidFilter(filter)) throw new InvariantError(`invalid topic filter "${filter}"`);
     const sub: InternalSub = {
       filter,
       deliver: (packet, cb) => {

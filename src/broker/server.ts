@@ -5,6 +5,7 @@ import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { BrokerUser, LocalBrokerConfig } from '../config/schema.js';
 import type { Clock } from '../domain/clock.js';
+import { InvariantError } from '../domain/index.js';
 import type { LocalBus } from '../ports/local-bus.js';
 import { canPublish, canSubscribe, nodeIdOfUpTopic } from './acl.js';
 import { authError } from './auth.js';
@@ -101,7 +102,7 @@ export class LocalBroker implements LocalBus {
 
   /** Creates the broker and listens on `host:port` (TLS when `tls` is configured; port 0 picks one). */
   async start(): Promise<void> {
-    if (this.server) throw new Error('local broker already started');
+    if (this.server) throw new InvariantError('local broker already started');
     const broker = await createAedes({
       log: this.log,
       authenticate: (client, username, password) => this.authenticate(client, username, password),
@@ -145,7 +146,7 @@ export class LocalBroker implements LocalBus {
   /** The bound address (useful with port 0). */
   address(): AddressInfo {
     const addr = this.server?.address();
-    if (!addr || typeof addr === 'string') throw new Error('local broker is not listening');
+    if (!addr || typeof addr === 'string') throw new InvariantError('local broker is not listening');
     return addr;
   }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InvariantError } from '../domain/errors.js';
 
 /** The installed package's root (where config/ lives), found from this file, built or not. */
 export function packageRoot(): string {
@@ -11,5 +12,5 @@ export function packageRoot(): string {
       return dir;
     dir = dirname(dir);
   }
-  throw new Error('cannot find the siaga package root');
+  throw new InvariantError('cannot find the siaga package root');
 }
