@@ -1,6 +1,5 @@
 import type { Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_UNLISTED_GATEWAYS } from '../../drivers/gwmp/admission.js';
 import type { PushBody, Txpk } from '../../drivers/gwmp/packet.js';
@@ -14,10 +13,10 @@ import type { FcntStore } from '../../src/ports/fcnt-store.js';
 import { LoraSimulator } from '../../src/sim/lora.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
+import { silentLog as log } from '../helpers/log.js';
 import { until } from '../helpers/wait.js';
 
 const EUI = 'aa555a0000000101';
-const log = pino({ level: 'silent' });
 const TXPK: Txpk = {
   imme: true,
   freq: 921.4,

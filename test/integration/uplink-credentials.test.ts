@@ -8,8 +8,9 @@ import { loadConfig } from '../../src/config/load.js';
 import { type Gateway, startGateway } from '../../src/main.js';
 import { tmpDir } from '../helpers/gateway.js';
 import { CLI } from '../helpers/gateway-process.js';
+import { capturingLogger } from '../helpers/log.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
-import { capturingLogger, writePasswordFile } from '../helpers/uplink-centre.js';
+import { writePasswordFile } from '../helpers/uplink-centre.js';
 import { until } from '../helpers/wait.js';
 
 const URL_PASSWORD = 'url-pw-Zq83kd-never-shown';

@@ -1,12 +1,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type GatewayEvent, systemClock } from '../../src/domain/index.js';
 import type { Db } from '../../src/store/db.js';
-import { NonceStore } from '../../src/store/nonces.js';
 import type { Outbox } from '../../src/store/outbox.js';
-import { CommandHandler } from '../../src/uplink/commands.js';
 import { signCommand } from '../../src/uplink/hmac.js';
 import { inflatePayload } from '../../src/uplink/payloads.js';
 import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
@@ -18,17 +14,16 @@ import {
   GW,
   PREFIX,
   readingIdsOf,
+  statusCommandHandler,
   uplinkHarness,
   VILLAGE,
   waitFor,
 } from '../helpers/uplink-centre.js';
 
-const log = pino({ level: 'silent' });
-
 describe.skipIf(!mosquittoAvailable())(
   `uplink forwarder against a real Mosquitto${mosquittoAvailable() ? '' : ` — SKIPPED: ${MOSQUITTO_MISSING}`}`,
   () => {
-    const h = uplinkHarness(log);
+    const h = uplinkHarness();
     const { broker, forwarder } = h;
     const centre = (url: string, opts: IClientOptions = {}) => h.centre(url, opts);
     let db: Db;
@@ -256,16 +251,8 @@ describe.skipIf(!mosquittoAvailable())(
 
     it('subscribes to cmd/req again after a broker restart that lost the session, and answers on cmd/res', async () => {
       const b = await broker();
-      const raised: GatewayEvent[] = [];
       const secret = 'a-secret-of-at-least-16-chars';
-      const handler = new CommandHandler({
-        commands: { keys: [{ id: 'ops-1', secret }], max_skew_s: 60 },
-        nonces: new NonceStore(db),
-        clock: systemClock,
-        events: dbSink(db, raised),
-        services: { status: () => ({ ok: 1 }), nodes: () => [], resend: () => 0, configGet: () => ({}) },
-        log,
-      });
+      const { handler, raised } = statusCommandHandler(db, secret);
       const f = forwarder(cfg(b.url), { onCommand: (p) => handler.handle(p) });
       f.start();
       await waitFor(() => f.state().connected, 5000, 'connected');
@@ -290,17 +277,17 @@ describe.skipIf(!mosquittoAvailable())(
       await waitFor(() => c.msgs.some((m) => m.topic === `${PREFIX}/cmd/res`), 5000, 'cmd/res');
       const res = JSON.parse(c.msgs.find((m) => m.topic === `${PREFIX}/cmd/res`)!.payload.toString());
       expect(res).toEqual({ id: 'c-1', ok: true, result: { ok: 1 } });
-      expect(raised.map((e) => e.kind)).toEqual(['cmd']);
+      expect(raised.events.map((e) => e.kind)).toEqual(['cmd']);
     });
 
     it('acks nothing without a PUBACK; a stalled link is dropped after stall_s, raising uplink_stall, and the rows go out again', async () => {
       const b = await broker();
       const proxy = await pausableProxy(b.port);
       h.cleanup(() => proxy.close());
-      const raised: GatewayEvent[] = [];
+      const raised = dbSink(db);
       let stalls = 0;
       const f = forwarder(cfg(`mqtt://127.0.0.1:${proxy.port}`, { stall_s: 1 }), {
-        events: dbSink(db, raised),
+        events: raised,
         onStall: () => stalls++,
       });
       f.start();
@@ -315,7 +302,7 @@ describe.skipIf(!mosquittoAvailable())(
       expect(outbox.backlog().readings).toBe(400); // delivered to the broker maybe, but never acked
 
       await waitFor(() => stalls === 1, 5000, 'stall detected');
-      expect(raised.map((e) => e.kind)).toEqual(['uplink_stall']);
+      expect(raised.events.map((e) => e.kind)).toEqual(['uplink_stall']);
       expect(f.state().stalls).toBe(1);
       await waitFor(
         () => outbox.backlog().readings === 0 && outbox.backlog().events === 0,

@@ -1,25 +1,20 @@
-import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type GatewayEvent, systemClock } from '../../src/domain/index.js';
 import type { Db } from '../../src/store/db.js';
-import { NonceStore } from '../../src/store/nonces.js';
 import type { Outbox } from '../../src/store/outbox.js';
-import { CommandHandler } from '../../src/uplink/commands.js';
 import { signCommand } from '../../src/uplink/hmac.js';
+import { capturingLogger } from '../helpers/log.js';
 import { freePort, MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
 import { type FixtureReading, insertReadings } from '../helpers/outbox-fixtures.js';
 import {
   batchesOf,
-  capturingLogger,
   cfg,
-  dbSink,
   PREFIX,
   readingIdsOf,
+  statusCommandHandler,
   uplinkHarness,
   waitFor,
 } from '../helpers/uplink-centre.js';
 
-const silent = pino({ level: 'silent' });
 const SECRET = 'a-secret-of-at-least-16-chars';
 
 /** Camera readings carrying `bytes` of label text each: a few of them outgrow a small broker limit. */
@@ -47,15 +42,7 @@ describe.skipIf(!mosquittoAvailable())(
 
     it('20 junk messages on cmd/req, then a correctly signed command: it is run and answered', async () => {
       const b = await broker();
-      const raised: GatewayEvent[] = [];
-      const handler = new CommandHandler({
-        commands: { keys: [{ id: 'ops-1', secret: SECRET }], max_skew_s: 60 },
-        nonces: new NonceStore(db),
-        clock: systemClock,
-        events: dbSink(db, raised),
-        services: { status: () => ({ ok: 1 }), nodes: () => [], resend: () => 0, configGet: () => ({}) },
-        log: silent,
-      });
+      const { handler, raised } = statusCommandHandler(db, SECRET);
       h.cleanup(() => handler.close());
       const f = forwarder(cfg(b.url), { onCommand: (p) => handler.handle(p) });
       f.start();
@@ -75,7 +62,7 @@ describe.skipIf(!mosquittoAvailable())(
           : JSON.stringify({ ...forged, sig: signCommand('wrong-secret-0123456789', forged) });
       };
       // The subscription lands shortly after CONNACK: send the first junk until it is refused.
-      for (let tries = 0; raised.length === 0; tries++) {
+      for (let tries = 0; raised.events.length === 0; tries++) {
         if (tries > 100) throw new Error('cmd/req subscription never took effect');
         await c.client.publishAsync(`${PREFIX}/cmd/req`, junk(0), { qos: 1 });
         await new Promise((r) => setTimeout(r, 100));
@@ -109,9 +96,11 @@ describe.skipIf(!mosquittoAvailable())(
         result: { ok: 1 },
       });
       // The junk did not flood the events: a few refusals recorded, the rest summed up once.
-      expect(raised.filter((e) => e.kind === 'cmd' && e.fields.ok === false).length).toBeLessThanOrEqual(5);
+      expect(
+        raised.events.filter((e) => e.kind === 'cmd' && e.fields.ok === false).length,
+      ).toBeLessThanOrEqual(5);
       handler.reportRefusals();
-      const summary = raised.find((e) => e.kind === 'cmd_rejected');
+      const summary = raised.events.find((e) => e.kind === 'cmd_rejected');
       expect(summary?.fields.since_last).toBeGreaterThanOrEqual(16);
     });
 

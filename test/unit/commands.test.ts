@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EventFields, type EventKind, type GatewayEvent, ManualClock } from '../../src/domain/index.js';
+import { type GatewayEvent, ManualClock } from '../../src/domain/index.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { NonceStore } from '../../src/store/nonces.js';
 import { Outbox } from '../../src/store/outbox.js';
 import { CommandHandler, type CommandServices, SIRENS_UNAVAILABLE } from '../../src/uplink/commands.js';
 import { canonicalCommand, signCommand } from '../../src/uplink/hmac.js';
+import { RecordingEvents } from '../fakes/recording-events.js';
+import { silentLog } from '../helpers/log.js';
 import { insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
 
 const SECRET = 'ops-1-secret-0123456789abcdef';
@@ -34,6 +35,7 @@ describe('signed commands', () => {
   let dir: string;
   let db: Db;
   let clock: ManualClock;
+  let sink: RecordingEvents;
   let events: GatewayEvent[];
   let calls: string[];
   let services: CommandServices;
@@ -49,22 +51,17 @@ describe('signed commands', () => {
       },
       nonces: new NonceStore(database),
       clock,
-      events: {
-        emit(kind: EventKind, fields: EventFields = {}) {
-          const e = { id: `e${events.length}`, ts: clock.now(), kind, fields };
-          events.push(e);
-          return e;
-        },
-      },
+      events: sink,
       services: svc,
-      log: pino({ level: 'silent' }),
+      log: silentLog,
     });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'siaga-cmd-'));
     db = openDb(join(dir, 'siaga.db'));
     clock = new ManualClock(NOW);
-    events = [];
+    sink = new RecordingEvents({ clock, id: (n) => `e${n}` });
+    events = sink.events;
     calls = [];
     const outbox = new Outbox(db);
     services = {
