@@ -16,15 +16,11 @@ import { DetectionEngine } from '../../src/detect/engine.js';
 import type { Frame, Parsed } from '../../src/domain/index.js';
 import { ManualClock, SimulatorError } from '../../src/domain/index.js';
 import { Counters } from '../../src/gateway/counters.js';
-import { EventLog } from '../../src/gateway/event-log.js';
-import { Ingest } from '../../src/gateway/ingest.js';
-import { NodeTracker } from '../../src/gateway/node-tracker.js';
 import { buildPhyPayload, buildUplinkDatagram } from '../../src/sim/lora.js';
-import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
-import { StoreWriter } from '../../src/store/writer.js';
 import { FUZZ_DEVICES as DEVICES, FUZZ_EUI as EUI } from '../fixtures/lora-devices.js';
 import { silentLog, testConfig } from '../helpers/gateway.js';
+import { ingestRig } from '../helpers/ingest-rig.js';
 
 // R3 (docs/quality.md): 1,000,000 random and mutated inputs through the real parsing paths — SG1/JSON
 // lines (parseLine, LineSplitter), GWMP datagrams (GwmpServer's message handler → LoRaWAN
@@ -145,27 +141,18 @@ class SpyCounters extends Counters {
 /** The gateway's ingest pipeline as main.ts wires it, on an in-memory SQLite store. */
 function pipeline(config: Config) {
   const clock = new ManualClock(T0);
-  const db = openDb(':memory:');
   const counters = new SpyCounters();
   let storageFailure: string | undefined;
-  const writer = new StoreWriter({
-    db,
-    log: silentLog,
-    options: { maxRows: 500, maxDelayMs: 5 },
+  const engine = new DetectionEngine({ config, clock });
+  const { db, writer, ingest } = ingestRig({
+    config,
+    dbPath: ':memory:',
+    clock,
+    counters,
+    writer: { maxRows: 500, maxDelayMs: 5 },
     onStorageState: (failing, error) => {
       if (failing) storageFailure = error;
     },
-  });
-  const events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
-  const tracker = new NodeTracker({ nodes: config.nodes, states: new Map(), events, startedAt: T0 });
-  const engine = new DetectionEngine({ config, clock });
-  const ingest = new Ingest({
-    tracker,
-    writer,
-    clock,
-    counters,
-    log: silentLog,
-    minValidTime: Date.parse(config.gateway.min_valid_time),
     onReading: (r) => {
       engine.onReading(r);
     },
