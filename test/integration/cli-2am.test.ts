@@ -1,29 +1,12 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli-run.js';
 import { tmpDir } from '../helpers/gateway.js';
-import { CLI, GatewayProcess, killAllGatewayProcesses } from '../helpers/gateway-process.js';
+import { GatewayProcess, killAllGatewayProcesses } from '../helpers/gateway-process.js';
 
-const run = promisify(execFile);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `siaga …` as a technician does; resolves with the exit code instead of throwing. */
-async function siaga(config: string, ...args: string[]): Promise<Result> {
-  try {
-    const r = await run('node', [CLI, '-c', config, ...args], { timeout: 90_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+/** `siaga -c <config> …` as a technician runs it at 2 a.m. */
+const siaga = (config: string, ...args: string[]) => runCli(['-c', config, ...args]);
 
 /** A siren whose program fails the way a dead relay board does: stderr and exit 3. */
 function brokenSirenScript(dir: string): string {

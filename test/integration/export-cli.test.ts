@@ -1,20 +1,16 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSg1 } from '../../src/codecs/sg1.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Clock } from '../../src/domain/index.js';
 import { startGateway } from '../../src/main.js';
 import { formatLocalTime } from '../../src/util/local-time.js';
+import { runCli } from '../helpers/cli-run.js';
 import { silentLog, tmpDir } from '../helpers/gateway.js';
-import { CLI } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/mosquitto.js';
 import { until } from '../helpers/wait.js';
-
-const execFileAsync = promisify(execFile);
 
 const UPLINK_PASSWORD = 'uplink-pw-export-never-9d2c';
 const CMD_SECRET = 'cmd-secret-export-never-0a1b2c3d';
@@ -22,22 +18,8 @@ const SITE_NAME = 'Braja Harjosari, "Pos 1"';
 const CAM_NOTE = 'herd of 5, "big" one';
 const DAY_MS = 86_400_000;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI as a user would, from `cwd`; never rejects. */
-async function siaga(cwd: string, ...args: string[]): Promise<Run> {
-  try {
-    const r = await execFileAsync(process.execPath, [CLI, ...args], { cwd });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof x.code === 'number' ? x.code : -1, stdout: x.stdout ?? '', stderr: x.stderr ?? '' };
-  }
-}
+/** Runs the built CLI as a user would, from `cwd` (where -o writes). */
+const siaga = (cwd: string, ...args: string[]) => runCli(args, { cwd });
 
 /** RFC 4180: quoted fields may hold commas, CR/LF and doubled quotes. */
 function parseCsv(text: string): string[][] {
