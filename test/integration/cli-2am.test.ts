@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli-run.js';
 import { tmpDir } from '../helpers/gateway.js';
 import { GatewayProcess, killAllGatewayProcesses } from '../helpers/gateway-process.js';
+import { must } from '../helpers/must.js';
 
 /** `siaga -c <config> …` as a technician runs it at 2 a.m. */
 const siaga = (config: string, ...args: string[]) => runCli(['-c', config, ...args]);
@@ -130,9 +131,10 @@ describe('the CLI at 2 a.m. (spawned siaga against a spawned siaga run)', () => 
     const ok = await siaga(file, 'siren', 'silence', 'z-braja', '30');
     expect(ok.code).toBe(0);
     const m = /^zone z-braja silenced until (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d) WIB\n$/.exec(ok.stdout);
-    expect(m).not.toBeNull();
     // WIB is UTC+7: the printed wall time, read back as UTC+7, is 30 minutes from now.
-    const [y, mo, d, h, mi] = m!.slice(1).map(Number) as [number, number, number, number, number];
+    const [y, mo, d, h, mi] = must(m, `the silenced-until time in ${JSON.stringify(ok.stdout)}`)
+      .slice(1)
+      .map(Number) as [number, number, number, number, number];
     const printed = Date.UTC(y, mo - 1, d, h - 7, mi);
     expect(Math.abs(printed - (before + 30 * 60_000))).toBeLessThan(5 * 60_000);
 

@@ -14,6 +14,7 @@ import { LoraSimulator } from '../../src/sim/lora.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
 import { silentLog as log } from '../helpers/log.js';
+import { must } from '../helpers/must.js';
 import { until } from '../helpers/wait.js';
 
 const EUI = 'aa555a0000000101';
@@ -105,7 +106,7 @@ describe('GwmpServer over real UDP', () => {
   it('answers PUSH_DATA with PUSH_ACK (token echoed) and hands rxpk and stat on', async () => {
     fwd.send(encodePushData(0xb71c, EUI, { rxpk: [{ data: 'AA==' }], stat: { rxnb: 4, txnb: 1 } }), port);
     const [ack] = await fwd.received(1);
-    expect(ack!.toString('hex')).toBe('02b71c01');
+    expect(ack?.toString('hex')).toBe('02b71c01');
     await tick();
     expect(pushes).toEqual([{ eui: EUI, body: { rxpk: [{ data: 'AA==' }], stat: { rxnb: 4, txnb: 1 } } }]);
     expect(stats).toEqual([{ eui: EUI, stat: { rxnb: 4, txnb: 1 } }]);
@@ -115,7 +116,7 @@ describe('GwmpServer over real UDP', () => {
   it('answers PULL_DATA with PULL_ACK and remembers the route', async () => {
     fwd.send(encodePullData(0x002a, EUI), port);
     const [ack] = await fwd.received(1);
-    expect(ack!.toString('hex')).toBe('02002a04');
+    expect(ack?.toString('hex')).toBe('02002a04');
     expect(server.stats()[0]).toMatchObject({
       pullData: 1,
       pullAddress: '127.0.0.1',
@@ -158,7 +159,7 @@ describe('GwmpServer over real UDP', () => {
     await fwd.received(1);
     fwd.onPullResp = (token) => fwd.send(encodeTxAck(token, EUI), port);
     expect(await server.sendDownlink(EUI, TXPK)).toEqual({ ok: true });
-    const resp = decodeGwmp(fwd.inbox[1]!);
+    const resp = decodeGwmp(must(fwd.inbox[1], 'the PULL_RESP datagram'));
     expect(resp).toMatchObject({ ok: true, value: { kind: 'pull_resp', body: { txpk: TXPK } } });
 
     fwd.onPullResp = (token) => fwd.send(encodeTxAck(token, EUI, 'TOO_LATE'), port);
@@ -211,7 +212,7 @@ describe('GwmpServer over real UDP', () => {
     server.setGateways([EUI.toUpperCase()]);
     expect(server.stats()).toEqual([]);
     fwd.send(encodePullData(7, EUI), port);
-    fwd.send(encodePullData(8, strangers[0]!), port);
+    fwd.send(encodePullData(8, must(strangers[0], 'a stranger gateway')), port);
     await until('listed one served', () => server.stats().length === 1);
     await until('stranger counted', () => counts.length === 200 - MAX_UNLISTED_GATEWAYS + 1);
     expect(server.stats().map((t) => t.gatewayEui)).toEqual([EUI]);

@@ -65,7 +65,7 @@ async function play(name: string) {
     timers.advance(1000);
   }
   const top = changes.reduce((m, c) => Math.max(m, levelRank(c.level)), 0);
-  const braja = sirens.get('s-braja-1')!;
+  const braja = must(sirens.get('s-braja-1'), 'siren s-braja-1 in the demo config');
   return { changes, notices, top, braja, kinds: events.events.map((e) => e.kind), engine };
 }
 

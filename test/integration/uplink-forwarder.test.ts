@@ -6,6 +6,7 @@ import type { Outbox } from '../../src/store/outbox.js';
 import { signCommand } from '../../src/uplink/hmac.js';
 import { inflatePayload } from '../../src/uplink/payloads.js';
 import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
+import { must } from '../helpers/must.js';
 import { insertEvents, insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
 import {
   cfg,
@@ -150,12 +151,13 @@ describe.skipIf(!mosquittoAvailable())(
       const firstReading = topics.indexOf(`${PREFIX}/readings`);
       const idxOfEvent = (id: string) =>
         c.msgs.findIndex((m) => m.topic === `${PREFIX}/events` && JSON.parse(m.payload.toString()).id === id);
-      expect(idxOfEvent(eIds.at(-1)!)).toBeLessThan(firstReading);
+      expect(idxOfEvent(must(eIds.at(-1), 'the last backlog event'))).toBeLessThan(firstReading);
       // the live event overtook the readings still queued
       const lastReading = topics.lastIndexOf(`${PREFIX}/readings`);
-      expect(idxOfEvent(liveId!)).toBeLessThan(lastReading);
+      const live = must(liveId, 'the live event id');
+      expect(idxOfEvent(live)).toBeLessThan(lastReading);
       const readingMsgsAfterLive = topics
-        .slice(idxOfEvent(liveId!))
+        .slice(idxOfEvent(live))
         .filter((t) => t === `${PREFIX}/readings`).length;
       expect(readingMsgsAfterLive).toBeGreaterThan(10);
       await waitFor(() => outbox.backlog().readings === 0, 5000, 'outbox empty');
@@ -172,7 +174,7 @@ describe.skipIf(!mosquittoAvailable())(
       expect(c.msgs.some((m) => m.topic === `${PREFIX}/readings`)).toBe(false);
       const z = c.msgs.filter((m) => m.topic === `${PREFIX}/readings/z`);
       expect(z).toHaveLength(2);
-      const batch = JSON.parse(inflatePayload(z[0]!.payload));
+      const batch = JSON.parse(inflatePayload(must(z[0], 'a compressed batch').payload));
       expect(batch.gw).toBe(GW);
       expect(batch.readings[0]).toMatchObject({
         id: rIds[0],
@@ -199,7 +201,10 @@ describe.skipIf(!mosquittoAvailable())(
       await waitFor(() => f.state().connected, 5000, 'connected');
       const c = await centre(b.url);
       await waitFor(() => c.msgs.some((m) => m.topic === `${PREFIX}/status`), 5000, 'retained status');
-      const first = c.msgs.find((m) => m.topic === `${PREFIX}/status`)!;
+      const first = must(
+        c.msgs.find((m) => m.topic === `${PREFIX}/status`),
+        'a retained status',
+      );
       expect(first.retain).toBe(true);
       expect(JSON.parse(first.payload.toString())).toMatchObject({
         online: true,
@@ -223,7 +228,7 @@ describe.skipIf(!mosquittoAvailable())(
 
       // Kill the gateway's link without a DISCONNECT, as a dead modem would.
       const before = c.msgs.length;
-      gwClient!.stream.destroy();
+      must(gwClient, "the gateway's MQTT client").stream.destroy();
       await waitFor(
         () =>
           c.msgs
@@ -275,7 +280,12 @@ describe.skipIf(!mosquittoAvailable())(
         { qos: 1 },
       );
       await waitFor(() => c.msgs.some((m) => m.topic === `${PREFIX}/cmd/res`), 5000, 'cmd/res');
-      const res = JSON.parse(c.msgs.find((m) => m.topic === `${PREFIX}/cmd/res`)!.payload.toString());
+      const res = JSON.parse(
+        must(
+          c.msgs.find((m) => m.topic === `${PREFIX}/cmd/res`),
+          'a cmd/res',
+        ).payload.toString(),
+      );
       expect(res).toEqual({ id: 'c-1', ok: true, result: { ok: 1 } });
       expect(raised.events.map((e) => e.kind)).toEqual(['cmd']);
     });

@@ -4,6 +4,7 @@ import type { Outbox } from '../../src/store/outbox.js';
 import { signCommand } from '../../src/uplink/hmac.js';
 import { capturingLogger } from '../helpers/log.js';
 import { freePort, MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
+import { must } from '../helpers/must.js';
 import { type FixtureReading, insertReadings } from '../helpers/outbox-fixtures.js';
 import {
   batchesOf,
@@ -131,7 +132,7 @@ describe.skipIf(!mosquittoAvailable())(
         log,
       });
       f.start();
-      const all = [...before, huge!, ...after];
+      const all = [...before, must(huge, 'the oversized reading id'), ...after];
       await waitFor(() => readingIdsOf(c.msgs).length >= all.length, 15_000, 'every reading at the centre');
       expect(readingIdsOf(c.msgs)).toEqual(all);
       expect(batchesOf(c.msgs)).toContainEqual([huge]);

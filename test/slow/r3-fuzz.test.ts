@@ -29,6 +29,7 @@ import {
   pushDataWith,
   randomDatagram,
 } from '../helpers/lora-arbitraries.js';
+import { must } from '../helpers/must.js';
 
 // R3 (docs/quality.md): 1,000,000 random and mutated inputs through the real parsing paths — SG1/JSON
 // lines (parseLine, LineSplitter), GWMP datagrams (GwmpServer's message handler → LoRaWAN
@@ -238,7 +239,7 @@ describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
         let tooLong = 0;
         let at = 0;
         for (let i = 0; at < bytes.length; i++) {
-          const n = cuts[i % cuts.length]!;
+          const n = must(cuts[i % cuts.length], 'a cut length');
           const out = sp.push(bytes.subarray(at, at + n));
           at += n;
           tooLong += out.tooLong;
@@ -309,8 +310,8 @@ describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
     // Every example each device's codec can carry, at FCnts below and above 2^16.
     let fc32 = 0;
     for (let i = 0; seeds.length < 40; i++) {
-      const base = EXAMPLES[i % EXAMPLES.length]!;
-      const d = DEVICES[i % DEVICES.length]!;
+      const base = must(EXAMPLES[i % EXAMPLES.length], 'an example frame');
+      const d = must(DEVICES[i % DEVICES.length], 'a LoRa device');
       const frame = { ...base, node: d.node };
       fc32 += i % 7 === 0 ? 0x10000 : 1;
       try {
@@ -391,7 +392,7 @@ describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
       )
       .map(([seed, key, value]) => {
         const body = JSON.parse(seed.subarray(12).toString('utf8')) as { rxpk: Record<string, unknown>[] };
-        body.rxpk[0]![key] = value;
+        must(body.rxpk[0], 'the seed rxpk')[key] = value;
         return encodePushData(3, EUI, body);
       });
 

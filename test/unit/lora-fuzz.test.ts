@@ -16,6 +16,7 @@ import {
   pushDataWith,
   randomDatagram,
 } from '../helpers/lora-arbitraries.js';
+import { must } from '../helpers/must.js';
 
 // R3 (docs/quality.md): random and mutated GWMP datagrams never throw, and every refusal is a known,
 // counted reason. 100,000 inputs in total across the properties below.
@@ -29,7 +30,11 @@ const FRAMES: Frame[] = [
   { node: 'cam-02', seq: 4, type: 'cam', v: { label: 'elephant', conf: 0.91, bat: 3.9 } },
   { node: 'cam-02', seq: 5, type: 'seis', v: { pgv: 0.82, f: 8.5 } },
 ];
-const device = (f: Frame) => DEVICES.find((d) => d.node === f.node)!;
+const device = (f: Frame) =>
+  must(
+    DEVICES.find((d) => d.node === f.node),
+    `a LoRa device for ${f.node}`,
+  );
 const SEEDS = FRAMES.map((f) => buildUplinkDatagram(device(f), f, f.seq, { gatewayEui: EUI, token: f.seq }));
 const PHYS = FRAMES.map((f) => buildPhyPayload(device(f), f, f.seq));
 
