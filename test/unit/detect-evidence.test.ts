@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { haversineM, isFenceOk, scoreReading } from '../../src/detect/index.js';
 import type { Values } from '../../src/domain/index.js';
+import { BRAJA_CENTER, makeConfig, reading, T0 } from '../fixtures/detect.js';
 import { must } from '../helpers/must.js';
-import { BRAJA_CENTER, makeConfig, reading, T0 } from './detect-fixtures.js';
 
 const cfg = makeConfig();
 const det = cfg.detection;
