@@ -2,7 +2,7 @@ import type { Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_UNLISTED_GATEWAYS } from '../../drivers/gwmp/admission.js';
-import type { PushBody, Txpk } from '../../drivers/gwmp/packet.js';
+import type { PushBody } from '../../drivers/gwmp/packet.js';
 import { decodeGwmp, encodePullData, encodePushData, encodeTxAck } from '../../drivers/gwmp/packet.js';
 import { GwmpServer } from '../../drivers/gwmp/server.js';
 import { LoraUplinkHandler } from '../../src/codecs/lora-uplink.js';
@@ -13,23 +13,13 @@ import type { FcntStore } from '../../src/ports/fcnt-store.js';
 import { LoraSimulator } from '../../src/sim/lora.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
+import { rx2Txpk } from '../fixtures/semtech-rxpk.js';
 import { silentLog as log } from '../helpers/log.js';
 import { must } from '../helpers/must.js';
 import { until } from '../helpers/wait.js';
 
 const EUI = 'aa555a0000000101';
-const TXPK: Txpk = {
-  imme: true,
-  freq: 921.4,
-  rfch: 0,
-  powe: 14,
-  modu: 'LORA',
-  datr: 'SF10BW125',
-  codr: '4/5',
-  ipol: true,
-  size: 1,
-  data: 'AQ==',
-};
+const TXPK = rx2Txpk({ imme: true, size: 1, data: 'AQ==' });
 const DEVICE: LoraDeviceConfig = {
   node: 'pir-07',
   dev_addr: '26011bda',
