@@ -1,8 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/store/db.js';
-import type { Outbox } from '../../src/store/outbox.js';
+import { describe, expect, it } from 'vitest';
 import { signCommand } from '../../src/uplink/hmac.js';
 import { inflatePayload } from '../../src/uplink/payloads.js';
 import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
@@ -27,18 +25,13 @@ describe.skipIf(!mosquittoAvailable())(
     const h = uplinkHarness();
     const { broker, forwarder } = h;
     const centre = (url: string, opts: IClientOptions = {}) => h.centre(url, opts);
-    let db: Db;
-    let outbox: Outbox;
-    beforeEach(() => {
-      ({ db, outbox } = h);
-    });
 
     it('delivers queued readings and events with their ids, events first, and empties the outbox', async () => {
       const b = await broker();
       const c = await centre(b.url);
       const readings = mixReadings(450, 1_763_892_000_000);
-      const rIds = insertReadings(db, readings);
-      const eIds = insertEvents(db, [
+      const rIds = insertReadings(h.db, readings);
+      const eIds = insertEvents(h.db, [
         {
           ts: 1_763_892_000_500,
           kind: 'level',
@@ -81,7 +74,7 @@ describe.skipIf(!mosquittoAvailable())(
       expect(batches[0].gw).toBe(GW);
       expect(batches[0].batch).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
       await waitFor(
-        () => outbox.backlog().readings === 0 && outbox.backlog().events === 0,
+        () => h.outbox.backlog().readings === 0 && h.outbox.backlog().events === 0,
         5000,
         'empty outbox',
       );
@@ -112,15 +105,15 @@ describe.skipIf(!mosquittoAvailable())(
       const rIds: string[] = [];
       const eIds: string[] = [];
       for (let chunk = 0; chunk < 30; chunk++) {
-        rIds.push(...insertReadings(db, mixReadings(1000, t0 + chunk * 20_000, chunk * 1000)));
+        rIds.push(...insertReadings(h.db, mixReadings(1000, t0 + chunk * 20_000, chunk * 1000)));
         eIds.push(
-          ...insertEvents(db, [
+          ...insertEvents(h.db, [
             { ts: t0 + chunk * 20_000, kind: 'battery_low', fields: { node: `pir-${chunk}` } },
           ]),
         );
         f.notify();
       }
-      expect(outbox.backlog()).toEqual({ events: 30, readings: 30_000 });
+      expect(h.outbox.backlog()).toEqual({ events: 30, readings: 30_000 });
       expect(f.state().backlog.readings).toBe(30_000);
 
       await b.restart();
@@ -129,7 +122,7 @@ describe.skipIf(!mosquittoAvailable())(
         () => {
           if (liveId === undefined && readingIdsOf(c.msgs).length >= 600) {
             // an alert raised mid-drain
-            liveId = insertEvents(db, [
+            liveId = insertEvents(h.db, [
               { ts: Date.now(), kind: 'level', fields: { zone: 'z-braja', level: 'AWAS' } },
             ])[0];
             f.notify();
@@ -160,14 +153,14 @@ describe.skipIf(!mosquittoAvailable())(
         .slice(idxOfEvent(live))
         .filter((t) => t === `${PREFIX}/readings`).length;
       expect(readingMsgsAfterLive).toBeGreaterThan(10);
-      await waitFor(() => outbox.backlog().readings === 0, 5000, 'outbox empty');
+      await waitFor(() => h.outbox.backlog().readings === 0, 5000, 'outbox empty');
       expect(f.state().reconnects).toBeGreaterThanOrEqual(1);
     }, 60_000);
 
     it('sends raw-deflated batches on readings/z that inflate to the same JSON', async () => {
       const b = await broker();
       const c = await centre(b.url);
-      const rIds = insertReadings(db, mixReadings(300, 1_763_892_000_000));
+      const rIds = insertReadings(h.db, mixReadings(300, 1_763_892_000_000));
       const f = forwarder(cfg(b.url, { compress: 'deflate' }));
       f.start();
       await waitFor(() => readingIdsOf(c.msgs).length >= 300);
@@ -257,7 +250,7 @@ describe.skipIf(!mosquittoAvailable())(
     it('subscribes to cmd/req again after a broker restart that lost the session, and answers on cmd/res', async () => {
       const b = await broker();
       const secret = 'a-secret-of-at-least-16-chars';
-      const { handler, raised } = statusCommandHandler(db, secret);
+      const { handler, raised } = statusCommandHandler(h.db, secret);
       const f = forwarder(cfg(b.url), { onCommand: (p) => handler.handle(p) });
       f.start();
       await waitFor(() => f.state().connected, 5000, 'connected');
@@ -294,7 +287,7 @@ describe.skipIf(!mosquittoAvailable())(
       const b = await broker();
       const proxy = await pausableProxy(b.port);
       h.cleanup(() => proxy.close());
-      const raised = dbSink(db);
+      const raised = dbSink(h.db);
       let stalls = 0;
       const f = forwarder(cfg(`mqtt://127.0.0.1:${proxy.port}`, { stall_s: 1 }), {
         events: raised,
@@ -305,17 +298,17 @@ describe.skipIf(!mosquittoAvailable())(
       const c = await centre(b.url);
 
       proxy.pause(); // the path stays "connected" but nothing comes back: no PUBACK
-      const rIds = insertReadings(db, mixReadings(400, 1_763_892_000_000));
+      const rIds = insertReadings(h.db, mixReadings(400, 1_763_892_000_000));
       f.notify();
       await waitFor(() => f.state().inflight > 0, 5000, 'in flight');
       await new Promise((r) => setTimeout(r, 500));
-      expect(outbox.backlog().readings).toBe(400); // delivered to the broker maybe, but never acked
+      expect(h.outbox.backlog().readings).toBe(400); // delivered to the broker maybe, but never acked
 
       await waitFor(() => stalls === 1, 5000, 'stall detected');
       expect(raised.events.map((e) => e.kind)).toEqual(['uplink_stall']);
       expect(f.state().stalls).toBe(1);
       await waitFor(
-        () => outbox.backlog().readings === 0 && outbox.backlog().events === 0,
+        () => h.outbox.backlog().readings === 0 && h.outbox.backlog().events === 0,
         15_000,
         'drained',
       );

@@ -1,6 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/store/db.js';
-import type { Outbox } from '../../src/store/outbox.js';
+import { describe, expect, it } from 'vitest';
 import { signCommand } from '../../src/uplink/hmac.js';
 import { capturingLogger } from '../helpers/log.js';
 import { freePort, MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
@@ -35,15 +33,10 @@ describe.skipIf(!mosquittoAvailable())(
   () => {
     const h = uplinkHarness();
     const { broker, centre, forwarder } = h;
-    let db: Db;
-    let outbox: Outbox;
-    beforeEach(() => {
-      ({ db, outbox } = h);
-    });
 
     it('20 junk messages on cmd/req, then a correctly signed command: it is run and answered', async () => {
       const b = await broker();
-      const { handler, raised } = statusCommandHandler(db, SECRET);
+      const { handler, raised } = statusCommandHandler(h.db, SECRET);
       h.cleanup(() => handler.close());
       const f = forwarder(cfg(b.url), { onCommand: (p) => handler.handle(p) });
       f.start();
@@ -110,10 +103,10 @@ describe.skipIf(!mosquittoAvailable())(
       // would be deleted from the outbox as delivered and never reach the centre.
       const b = await broker({ extraConfig: ['message_size_limit 4096'] });
       const c = await centre(b.url);
-      const ids = insertReadings(db, bigReadings(60, 600));
+      const ids = insertReadings(h.db, bigReadings(60, 600));
       const f = forwarder(cfg(b.url, { batch: { max_readings: 200, max_delay_ms: 30, max_bytes: 4000 } }));
       f.start();
-      await waitFor(() => outbox.backlog().readings === 0, 20_000, 'the outbox drained');
+      await waitFor(() => h.outbox.backlog().readings === 0, 20_000, 'the outbox drained');
       await waitFor(() => readingIdsOf(c.msgs).length >= ids.length, 10_000, 'every reading at the centre');
       expect(readingIdsOf(c.msgs)).toEqual(ids);
       expect(batchesOf(c.msgs).length).toBeGreaterThan(1);
@@ -124,9 +117,9 @@ describe.skipIf(!mosquittoAvailable())(
     it('a single reading larger than max_bytes is sent alone with a warning, and the outbox does not get stuck behind it', async () => {
       const b = await broker();
       const c = await centre(b.url);
-      const before = insertReadings(db, bigReadings(3, 100));
-      const [huge] = insertReadings(db, bigReadings(1, 3000, 1_763_893_000_000));
-      const after = insertReadings(db, bigReadings(3, 100, 1_763_894_000_000));
+      const before = insertReadings(h.db, bigReadings(3, 100));
+      const [huge] = insertReadings(h.db, bigReadings(1, 3000, 1_763_893_000_000));
+      const after = insertReadings(h.db, bigReadings(3, 100, 1_763_894_000_000));
       const { log, lines } = capturingLogger();
       const f = forwarder(cfg(b.url, { batch: { max_readings: 200, max_delay_ms: 30, max_bytes: 1024 } }), {
         log,
@@ -136,7 +129,7 @@ describe.skipIf(!mosquittoAvailable())(
       await waitFor(() => readingIdsOf(c.msgs).length >= all.length, 15_000, 'every reading at the centre');
       expect(readingIdsOf(c.msgs)).toEqual(all);
       expect(batchesOf(c.msgs)).toContainEqual([huge]);
-      await waitFor(() => outbox.backlog().readings === 0, 5000, 'the outbox drained');
+      await waitFor(() => h.outbox.backlog().readings === 0, 5000, 'the outbox drained');
       expect(
         lines.find((l) => l.msg === 'a reading larger than uplink.batch.max_bytes goes alone'),
       ).toMatchObject({
