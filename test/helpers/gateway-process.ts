@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { must } from './must.js';
 
 /**
  * The real gateway as a child process: `node dist/src/cli/main.js -c <file> run`, exactly what
@@ -69,7 +70,7 @@ export class GatewayProcess {
     child.stderr?.on('data', (s: string) => {
       if (this.stderrText.length < 16_384) this.stderrText += s;
     });
-    const rl = createInterface({ input: child.stdout! });
+    const rl = createInterface({ input: must(child.stdout, 'the gateway stdout pipe') });
     rl.on('line', (text) => this.onLine(text));
     this.drained = new Promise((resolve) => rl.once('close', () => resolve()));
   }
@@ -176,7 +177,7 @@ export class GatewayProcess {
       throw new Error(`gateway did not stop within ${timeoutMs} ms after SIGTERM; killed`);
     }
     await this.drained;
-    return this.exit!;
+    return must(this.exit, 'the gateway exit status');
   }
 
   private onLine(text: string): void {

@@ -1,11 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 
-export const silentLog = pino({ level: 'silent' });
+export { silentLog } from './log.js';
 
 export function tmpDir(prefix = 'siaga-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -1,5 +1,6 @@
 import { monotonicFactory } from 'ulid';
 import type { Db } from '../../src/store/db.js';
+import { must } from './must.js';
 
 /**
  * Test-only writers for readings/events + their outbox rows (the real ingest side is
@@ -80,7 +81,7 @@ const TYPES = ['pir', 'seis', 'hb', 'cam', 'beam', 'fence', 'gps'] as const;
 export function mixReadings(n: number, t0: number, startSeq = 0): FixtureReading[] {
   const out: FixtureReading[] = [];
   for (let i = 0; i < n; i++) {
-    const type = TYPES[i % TYPES.length]!;
+    const type = must(TYPES[i % TYPES.length], 'a reading type');
     const nodeNo = String(i % 48).padStart(2, '0');
     const ts = t0 + i * 50;
     const lora = i % 3 === 0;

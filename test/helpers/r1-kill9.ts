@@ -7,6 +7,7 @@ import { encodeSg1 } from '../../src/codecs/sg1.js';
 import type { ReadingType } from '../../src/domain/index.js';
 import { tmpDir } from './gateway.js';
 import { GatewayProcess, type LogLine } from './gateway-process.js';
+import { must } from './must.js';
 import { createPtyPair, type PtyPair } from './socat.js';
 
 /**
@@ -166,7 +167,7 @@ control: {socket: ${join(this.dir, 'siaga.sock')}}
     const tag = `r${round}`;
     const gw = await this.boot(tag);
     const before = { acked: { ...this.acked }, stored: { ...this.stored } };
-    const pty = this.pty!;
+    const pty = must(this.pty, 'the serial pty pair');
     const writer = new Writer(pty.b);
     this.writer = writer;
     await writer.open();
@@ -210,7 +211,7 @@ control: {socket: ${join(this.dir, 'siaga.sock')}}
     const tag = `r${round}`;
     const gw = await this.boot(tag);
     const before = { acked: { ...this.acked }, stored: { ...this.stored } };
-    const writer = new Writer(this.pty!.b);
+    const writer = new Writer(must(this.pty, 'the serial pty pair').b);
     this.writer = writer;
     await writer.open();
     writer.send(`${encodeSg1({ node: BTN, seq: this.btnSeq(), type: 'btn', v: { p: 1 } })}\n`);
@@ -260,9 +261,8 @@ control: {socket: ${join(this.dir, 'siaga.sock')}}
     expect(other, `${tag}: refusals other than duplicate`).toEqual([]);
     for (const { node, seq } of duplicatesOf(gw)) {
       const stored = before.stored[node];
-      expect(stored, `${tag}: duplicate ${node}#${seq} with nothing stored`).toBeDefined();
       expect(seq, `${tag}: ${node}#${seq} refused as duplicate but not stored before`).toBeLessThanOrEqual(
-        stored!,
+        must(stored, `${tag}: something stored for ${node} before duplicate #${seq}`),
       );
     }
     const errors = gw.logs.filter((l) => typeof l.level === 'number' && l.level >= 50);
@@ -276,7 +276,7 @@ function duplicatesOf(gw: GatewayProcess): { node: string; seq: number }[] {
     .map((l) => {
       const m = /^(\S+) seq (\d+)$/.exec(String(l.detail));
       if (!m) throw new Error(`unexpected duplicate detail ${String(l.detail)}`);
-      return { node: m[1]!, seq: Number(m[2]) };
+      return { node: must(m[1], 'node in duplicate detail'), seq: Number(m[2]) };
     });
 }
 
@@ -318,17 +318,16 @@ export function checkDb(path: string, acked: Record<string, number>, tag: string
         bad,
         `${tag}: ${node} seqs not contiguous at index ${bad}: ${seqs.slice(bad - 2, bad + 3)}`,
       ).toBe(-1);
-      const max = seqs.at(-1)!;
+      const max = must(seqs.at(-1), `${tag}: last seq of ${node}`);
       stored[node] = max;
       if (acked[node] !== undefined) {
         expect(max, `${tag}: ${node} acknowledged commit missing from the DB`).toBeGreaterThanOrEqual(
           acked[node],
         );
       }
-      const st = states.get(node);
-      expect(st, `${tag}: ${node} has readings but no node_state`).toBeDefined();
+      const st = must(states.get(node), `${tag}: ${node} has readings but no node_state`);
       expect(
-        { seq: st!.seq, frames: st!.frames, lost: st!.lost, resets: st!.resets },
+        { seq: st.seq, frames: st.frames, lost: st.lost, resets: st.resets },
         `${tag}: ${node} node_state vs readings`,
       ).toEqual({ seq: max, frames: seqs.length, lost: 0, resets: 0 });
     }
@@ -381,7 +380,7 @@ class Writer {
   }
 
   send(text: string): void {
-    const fh = this.fh!;
+    const fh = must(this.fh, 'the open pty (call open() first)');
     this.queue = this.queue.then(async () => {
       if (!this.stopped) await fh.write(text);
     });
@@ -399,15 +398,16 @@ class Writer {
         const lines: string[] = [];
         const tick = new Map<string, number>();
         for (let i = 0; i < perTick * nodes.length && lines.length < perTick; i++) {
-          const n = nodes[k++ % nodes.length]!;
-          const s = seq.get(n.id)!;
-          if (last && s > last.get(n.id)!) continue;
+          const n = must(nodes[k++ % nodes.length], 'a stream node');
+          const s = must(seq.get(n.id), `next seq of ${n.id}`);
+          const stop = last?.get(n.id);
+          if (stop !== undefined && s > stop) continue;
           seq.set(n.id, s + 1);
           tick.set(n.id, s);
           lines.push(`${encodeSg1({ node: n.id, seq: s, type: n.type, v: n.v })}\n`);
         }
         if (lines.length === 0) break;
-        await this.fh!.write(lines.join(''));
+        await must(this.fh, 'the open pty (call open() first)').write(lines.join(''));
         for (const [node, s] of tick) this.written.set(node, s);
         await sleep(10);
       }

@@ -3,22 +3,19 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { afterEach, beforeEach } from 'vitest';
 import type { UplinkConfig } from '../../src/config/schema.js';
-import {
-  type EventFields,
-  type EventKind,
-  type EventSink,
-  type GatewayEvent,
-  systemClock,
-} from '../../src/domain/index.js';
+import { systemClock } from '../../src/domain/index.js';
 import { type Db, openDb } from '../../src/store/db.js';
+import { NonceStore } from '../../src/store/nonces.js';
 import { Outbox } from '../../src/store/outbox.js';
+import { CommandHandler } from '../../src/uplink/commands.js';
 import { Forwarder, type ForwarderDeps } from '../../src/uplink/forwarder.js';
 import { inflatePayload } from '../../src/uplink/payloads.js';
+import { RecordingEvents } from '../fakes/recording-events.js';
+import { silentLog } from './log.js';
 import { type Mosquitto, type MosquittoOptions, startMosquitto } from './mosquitto.js';
 import { insertEvents, newId } from './outbox-fixtures.js';
 
@@ -79,16 +76,30 @@ export function eventsOf(msgs: Msg[]): Record<string, unknown>[] {
   return msgs.filter((m) => m.topic === `${PREFIX}/events`).map((m) => JSON.parse(m.payload.toString()));
 }
 
-/** An EventSink over the same database, like the gateway's (stores + queues the event). */
-export function dbSink(db: Db, raised: GatewayEvent[]): EventSink {
-  return {
-    emit(kind: EventKind, fields: EventFields = {}): GatewayEvent {
-      const e: GatewayEvent = { id: newId(), ts: Date.now(), kind, fields };
-      insertEvents(db, [{ id: e.id, ts: e.ts, kind, fields }]);
-      raised.push(e);
-      return e;
-    },
-  };
+/** Records events and stores + queues them in the same database, like the gateway's sink. */
+export function dbSink(db: Db): RecordingEvents {
+  return new RecordingEvents({
+    id: () => newId(),
+    store: (e) => insertEvents(db, [{ id: e.id, ts: e.ts, kind: e.kind, fields: e.fields }]),
+  });
+}
+
+/** The command side of a gateway with one key (`ops-1`) and a `status` that answers `{ ok: 1 }`. */
+export function statusCommandHandler(
+  db: Db,
+  secret: string,
+  log: Logger = silentLog,
+): { handler: CommandHandler; raised: RecordingEvents } {
+  const raised = dbSink(db);
+  const handler = new CommandHandler({
+    commands: { keys: [{ id: 'ops-1', secret }], max_skew_s: 60 },
+    nonces: new NonceStore(db),
+    clock: systemClock,
+    events: raised,
+    services: { status: () => ({ ok: 1 }), nodes: () => [], resend: () => 0, configGet: () => ({}) },
+    log,
+  });
+  return { handler, raised };
 }
 
 export const status = () => ({
@@ -98,18 +109,6 @@ export const status = () => ({
   levels: { 'z-braja': 'NORMAL' },
   nodes: { total: 4, offline: 0 },
 });
-
-/** A pino logger whose JSON lines the test can read back. */
-export function capturingLogger(level = 'debug'): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
-  return { log: pino({ level }, sink), lines };
-}
 
 export async function waitFor(cond: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + ms;
@@ -149,7 +148,7 @@ export interface UplinkHarness {
 }
 
 /** Registers the harness's beforeEach/afterEach in the calling describe block. */
-export function uplinkHarness(log: Logger = pino({ level: 'silent' })): UplinkHarness {
+export function uplinkHarness(log: Logger = silentLog): UplinkHarness {
   let dir = '';
   const cleanups: (() => Promise<void> | void)[] = [];
   const h = {

@@ -1,11 +1,11 @@
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { type IClientOptions, MqttClient } from 'mqtt';
-import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/broker/password.js';
 import { LocalBroker } from '../../src/broker/server.js';
 import { type BrokerUser, configSchema, type LocalBrokerConfig } from '../../src/config/schema.js';
 import { ManualClock } from '../../src/domain/clock.js';
+import { silentLog } from '../helpers/log.js';
 import { until } from '../helpers/wait.js';
 
 // Every 127.x.y.z is loopback on Linux: binding the client side to one of them gives each test
@@ -41,7 +41,7 @@ async function startBroker(overrides: Partial<LocalBrokerConfig>): Promise<Harne
     // The shipped defaults, so these tests also vouch for them; overrides are what a test is about.
     // port 0 (any free port) is for tests only, so it is set after validation.
     config: { ...configSchema.shape.local_broker.parse({ enabled: true, users, ...overrides }), port: 0 },
-    log: pino({ level: 'silent' }),
+    log: silentLog,
     clock: new ManualClock(Date.parse('2026-11-20T20:00:00Z')),
     onNodePayload: (node, payload) => payloads.push({ node, payload: payload.toString() }),
     count: () => {},

@@ -3,12 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/broker/password.js';
 import { AUTH_BLOCK_MS, LocalBroker } from '../../src/broker/server.js';
 import type { BrokerUser, LocalBrokerConfig } from '../../src/config/schema.js';
 import { ManualClock } from '../../src/domain/clock.js';
+import { silentLog } from '../helpers/log.js';
 
 const PW = {
   node: 'node-secret',
@@ -96,7 +96,7 @@ async function startBroker(overrides: Partial<LocalBrokerConfig> = {}, scheme = 
   };
   const broker = new LocalBroker({
     config,
-    log: pino({ level: 'silent' }),
+    log: silentLog,
     clock,
     onNodePayload: (node, payload) => payloads.push({ node, payload: payload.toString() }),
     count: (reason) => counts.push(reason),
@@ -461,7 +461,7 @@ describe('local broker: gateway bus', () => {
         ...ADMISSION,
         users,
       },
-      log: pino({ level: 'silent' }),
+      log: silentLog,
       clock,
       onNodePayload: () => {},
       count: () => {},

@@ -1,29 +1,13 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli-run.js';
 import { tmpDir } from '../helpers/gateway.js';
-import { CLI, GatewayProcess, killAllGatewayProcesses } from '../helpers/gateway-process.js';
+import { GatewayProcess, killAllGatewayProcesses } from '../helpers/gateway-process.js';
+import { must } from '../helpers/must.js';
 
-const run = promisify(execFile);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `siaga …` as a technician does; resolves with the exit code instead of throwing. */
-async function siaga(config: string, ...args: string[]): Promise<Result> {
-  try {
-    const r = await run('node', [CLI, '-c', config, ...args], { timeout: 90_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+/** `siaga -c <config> …` as a technician runs it at 2 a.m. */
+const siaga = (config: string, ...args: string[]) => runCli(['-c', config, ...args]);
 
 /** A siren whose program fails the way a dead relay board does: stderr and exit 3. */
 function brokenSirenScript(dir: string): string {
@@ -147,9 +131,10 @@ describe('the CLI at 2 a.m. (spawned siaga against a spawned siaga run)', () => 
     const ok = await siaga(file, 'siren', 'silence', 'z-braja', '30');
     expect(ok.code).toBe(0);
     const m = /^zone z-braja silenced until (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d) WIB\n$/.exec(ok.stdout);
-    expect(m).not.toBeNull();
     // WIB is UTC+7: the printed wall time, read back as UTC+7, is 30 minutes from now.
-    const [y, mo, d, h, mi] = m!.slice(1).map(Number) as [number, number, number, number, number];
+    const [y, mo, d, h, mi] = must(m, `the silenced-until time in ${JSON.stringify(ok.stdout)}`)
+      .slice(1)
+      .map(Number) as [number, number, number, number, number];
     const printed = Date.UTC(y, mo - 1, d, h - 7, mi);
     expect(Math.abs(printed - (before + 30 * 60_000))).toBeLessThan(5 * 60_000);
 

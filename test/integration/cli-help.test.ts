@@ -3,16 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/gateway-process.js';
+import { runCliSync } from '../helpers/cli-run.js';
 
 /** A misspelt key (line 3), an unknown zone (line 5) and a missing key file (line 9). */
 const threeProblems = join(import.meta.dirname, '..', 'fixtures', 'config-three-problems.yaml');
 
 /** `siaga …` as a person runs it, in a given language; LC_ALL and LC_MESSAGES cleared. */
-function siaga(args: string[], LANG = 'C.UTF-8', input?: string) {
-  const env = { ...process.env, LANG, LC_ALL: '', LC_MESSAGES: '', SIAGA_CONFIG: '' };
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env, input, timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function siaga(args: string[], LANG = 'C.UTF-8') {
+  return runCliSync(args, { LANG });
 }
 
 describe('siaga --help', () => {

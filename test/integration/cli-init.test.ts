@@ -1,23 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { langEnv, runCliSync } from '../helpers/cli-run.js';
 import { CLI } from '../helpers/gateway-process.js';
 
-function env(LANG = 'C.UTF-8') {
-  return { ...process.env, LANG, LC_ALL: '', LC_MESSAGES: '', SIAGA_CONFIG: '' };
-}
-
+/** `siaga init` and friends with stdin closed unless a test types answers into it. */
 function siaga(args: string[], opts: { LANG?: string; input?: string } = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    env: env(opts.LANG),
-    input: opts.input ?? '',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCliSync(args, { ...opts, input: opts.input ?? '' });
 }
 
 /** A folder standing in for /dev/serial/by-id with two adapters plugged in. */
@@ -96,7 +88,7 @@ describe('siaga init', () => {
       'seis', // type
     ];
     const child = spawn(process.execPath, [CLI, 'init', '--serial-dir', serialDir(), '-o', file], {
-      env: env('id_ID.UTF-8'),
+      env: langEnv('id_ID.UTF-8'),
     });
     let stdout = '';
     let stderr = '';

@@ -1,20 +1,17 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSg1 } from '../../src/codecs/sg1.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Clock } from '../../src/domain/index.js';
 import { startGateway } from '../../src/main.js';
 import { formatLocalTime } from '../../src/util/local-time.js';
+import { runCli } from '../helpers/cli-run.js';
+import { col, csvRecords, findRecord, parseCsv } from '../helpers/csv.js';
 import { silentLog, tmpDir } from '../helpers/gateway.js';
-import { CLI } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/mosquitto.js';
 import { until } from '../helpers/wait.js';
-
-const execFileAsync = promisify(execFile);
 
 const UPLINK_PASSWORD = 'uplink-pw-export-never-9d2c';
 const CMD_SECRET = 'cmd-secret-export-never-0a1b2c3d';
@@ -22,63 +19,8 @@ const SITE_NAME = 'Braja Harjosari, "Pos 1"';
 const CAM_NOTE = 'herd of 5, "big" one';
 const DAY_MS = 86_400_000;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI as a user would, from `cwd`; never rejects. */
-async function siaga(cwd: string, ...args: string[]): Promise<Run> {
-  try {
-    const r = await execFileAsync(process.execPath, [CLI, ...args], { cwd });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof x.code === 'number' ? x.code : -1, stdout: x.stdout ?? '', stderr: x.stderr ?? '' };
-  }
-}
-
-/** RFC 4180: quoted fields may hold commas, CR/LF and doubled quotes. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || (c === '\r' && text[i + 1] === '\n')) {
-      if (c === '\r') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
-
-/** Header row → one object per data row. */
-function records(text: string): Record<string, string>[] {
-  const [header, ...rows] = parseCsv(text);
-  expect(header).toBeDefined();
-  for (const r of rows) expect(r).toHaveLength(header!.length);
-  return rows.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
-}
+/** Runs the built CLI as a user would, from `cwd` (where -o writes). */
+const siaga = (cwd: string, ...args: string[]) => runCli(args, { cwd });
 
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 const wibDay = (t: number) => isoDay(t + 7 * 3_600_000);
@@ -182,7 +124,7 @@ log: {level: silent}
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(/wrote 5 reading\(s\) to out\.csv/);
     const text = readFileSync(join(dir, 'out.csv'), 'utf8');
-    const header = parseCsv(text)[0]!;
+    const [header] = parseCsv(text);
     expect(header).toEqual(
       expect.arrayContaining([
         'gateway_id',
@@ -196,7 +138,7 @@ log: {level: silent}
         'values',
       ]),
     );
-    const rows = records(text);
+    const rows = csvRecords(text);
     expect(rows).toHaveLength(5);
     for (const row of rows) {
       expect(row).toMatchObject({
@@ -208,9 +150,10 @@ log: {level: silent}
         lon: '105.76',
       });
     }
-    const by = (node: string, type: string) => rows.find((x) => x.node === node && x.type === type)!;
+    const by = (node: string, type: string) =>
+      findRecord(rows, (x) => x.node === node && x.type === type, `a ${type} row of ${node}`);
     expect(by('pir-07', 'pir')).toMatchObject({ seq: '1234', via: 'serial', clock_ok: 'true', rssi: '' });
-    expect(JSON.parse(by('pir-07', 'pir').values!)).toEqual({ n: 3, bat: 3.71 });
+    expect(JSON.parse(col(by('pir-07', 'pir'), 'values'))).toEqual({ n: 3, bat: 3.71 });
     expect(by('seis-03', 'seis')).toMatchObject({
       via: 'lora',
       rssi: '-97',
@@ -218,9 +161,9 @@ log: {level: silent}
       freq: '922.2',
       sf: '10',
     });
-    expect(JSON.parse(by('seis-03', 'seis').values!)).toEqual({ pgv: 0.82, f: 8.5 });
+    expect(JSON.parse(col(by('seis-03', 'seis'), 'values'))).toEqual({ pgv: 0.82, f: 8.5 });
     // A text value with a comma and quotes survives the round trip.
-    expect(JSON.parse(by('cam-02', 'cam').values!)).toEqual({
+    expect(JSON.parse(col(by('cam-02', 'cam'), 'values'))).toEqual({
       label: 'elephant',
       conf: 0.91,
       note: CAM_NOTE,
@@ -228,9 +171,9 @@ log: {level: silent}
     const unsynced = by('pir-07', 'hb');
     expect(unsynced.clock_ok).toBe('false');
     expect(unsynced.time_utc).toMatch(/^1970-01-01T/);
-    expect(JSON.parse(by('btn-pos1', 'btn').values!)).toEqual({ p: 1 });
+    expect(JSON.parse(col(by('btn-pos1', 'btn'), 'values'))).toEqual({ p: 1 });
     // Rows are in time order: the unsynced 1970 reading first.
-    expect(rows[0]!.type).toBe('hb');
+    expect(rows[0]?.type).toBe('hb');
 
     for (const s of [UPLINK_PASSWORD, CMD_SECRET]) {
       expect(text).not.toContain(s);
@@ -246,7 +189,7 @@ log: {level: silent}
       /wrote 1 day\(s\) to summary\.csv \(\d{4}-\d{2}-\d{2} \d{2}:\d{2} WIB – \d{4}-\d{2}-\d{2} \d{2}:\d{2} WIB\)/,
     );
     const text = readFileSync(join(dir, 'summary.csv'), 'utf8');
-    const rows = records(text);
+    const rows = csvRecords(text);
     expect(rows).toHaveLength(1);
     const [today] = rows;
     expect(today).toMatchObject({
@@ -262,15 +205,15 @@ log: {level: silent}
       elephant_detections: '1',
     });
     // The gateway ran for seconds: the minutes at each level add up to that, not to 1,440.
-    const uptime = Number(today!.gateway_uptime_s);
+    const uptime = Number(col(today, 'gateway_uptime_s'));
     const minutes = ['normal', 'waspada', 'siaga', 'awas'].reduce(
-      (n, l) => n + Number(today![`minutes_${l}`]),
+      (n, l) => n + Number(col(today, `minutes_${l}`)),
       0,
     );
     expect(uptime).toBeGreaterThan(0);
     expect(uptime).toBeLessThan(3600);
     expect(minutes).toBeLessThan(60);
-    expect(today!.gateway_running).toMatch(/^\d{2}:\d{2}–\d{2}:\d{2} WIB$/);
+    expect(col(today, 'gateway_running')).toMatch(/^\d{2}:\d{2}–\d{2}:\d{2} WIB$/);
     for (const s of [UPLINK_PASSWORD, CMD_SECRET]) {
       expect(text).not.toContain(s);
       expect(r.stdout).not.toContain(s);
@@ -280,9 +223,9 @@ log: {level: silent}
   it('readings carry their time in the site zone beside UTC', async () => {
     const r = await siaga(dir, '-c', configFile, 'export', '--from', 'today', '-o', 'today.csv');
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    const rows = records(readFileSync(join(dir, 'today.csv'), 'utf8'));
-    const btn = rows.find((x) => x.type === 'btn')!;
-    const ts = Date.parse(btn.time_utc!);
+    const rows = csvRecords(readFileSync(join(dir, 'today.csv'), 'utf8'));
+    const btn = findRecord(rows, (x) => x.type === 'btn', 'the btn row');
+    const ts = Date.parse(col(btn, 'time_utc'));
     expect(btn.time_local).toBe(formatLocalTime(ts, 'Asia/Jakarta', { seconds: true }));
     expect(btn.time_local).toMatch(/ WIB$/);
   });

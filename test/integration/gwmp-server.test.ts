@@ -1,9 +1,8 @@
 import type { Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_UNLISTED_GATEWAYS } from '../../drivers/gwmp/admission.js';
-import type { PushBody, Txpk } from '../../drivers/gwmp/packet.js';
+import type { PushBody } from '../../drivers/gwmp/packet.js';
 import { decodeGwmp, encodePullData, encodePushData, encodeTxAck } from '../../drivers/gwmp/packet.js';
 import { GwmpServer } from '../../drivers/gwmp/server.js';
 import { LoraUplinkHandler } from '../../src/codecs/lora-uplink.js';
@@ -14,22 +13,13 @@ import type { FcntStore } from '../../src/ports/fcnt-store.js';
 import { LoraSimulator } from '../../src/sim/lora.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
+import { rx2Txpk } from '../fixtures/semtech-rxpk.js';
+import { silentLog as log } from '../helpers/log.js';
+import { must } from '../helpers/must.js';
 import { until } from '../helpers/wait.js';
 
 const EUI = 'aa555a0000000101';
-const log = pino({ level: 'silent' });
-const TXPK: Txpk = {
-  imme: true,
-  freq: 921.4,
-  rfch: 0,
-  powe: 14,
-  modu: 'LORA',
-  datr: 'SF10BW125',
-  codr: '4/5',
-  ipol: true,
-  size: 1,
-  data: 'AQ==',
-};
+const TXPK = rx2Txpk({ imme: true, size: 1, data: 'AQ==' });
 const DEVICE: LoraDeviceConfig = {
   node: 'pir-07',
   dev_addr: '26011bda',
@@ -106,7 +96,7 @@ describe('GwmpServer over real UDP', () => {
   it('answers PUSH_DATA with PUSH_ACK (token echoed) and hands rxpk and stat on', async () => {
     fwd.send(encodePushData(0xb71c, EUI, { rxpk: [{ data: 'AA==' }], stat: { rxnb: 4, txnb: 1 } }), port);
     const [ack] = await fwd.received(1);
-    expect(ack!.toString('hex')).toBe('02b71c01');
+    expect(ack?.toString('hex')).toBe('02b71c01');
     await tick();
     expect(pushes).toEqual([{ eui: EUI, body: { rxpk: [{ data: 'AA==' }], stat: { rxnb: 4, txnb: 1 } } }]);
     expect(stats).toEqual([{ eui: EUI, stat: { rxnb: 4, txnb: 1 } }]);
@@ -116,7 +106,7 @@ describe('GwmpServer over real UDP', () => {
   it('answers PULL_DATA with PULL_ACK and remembers the route', async () => {
     fwd.send(encodePullData(0x002a, EUI), port);
     const [ack] = await fwd.received(1);
-    expect(ack!.toString('hex')).toBe('02002a04');
+    expect(ack?.toString('hex')).toBe('02002a04');
     expect(server.stats()[0]).toMatchObject({
       pullData: 1,
       pullAddress: '127.0.0.1',
@@ -159,7 +149,7 @@ describe('GwmpServer over real UDP', () => {
     await fwd.received(1);
     fwd.onPullResp = (token) => fwd.send(encodeTxAck(token, EUI), port);
     expect(await server.sendDownlink(EUI, TXPK)).toEqual({ ok: true });
-    const resp = decodeGwmp(fwd.inbox[1]!);
+    const resp = decodeGwmp(must(fwd.inbox[1], 'the PULL_RESP datagram'));
     expect(resp).toMatchObject({ ok: true, value: { kind: 'pull_resp', body: { txpk: TXPK } } });
 
     fwd.onPullResp = (token) => fwd.send(encodeTxAck(token, EUI, 'TOO_LATE'), port);
@@ -212,7 +202,7 @@ describe('GwmpServer over real UDP', () => {
     server.setGateways([EUI.toUpperCase()]);
     expect(server.stats()).toEqual([]);
     fwd.send(encodePullData(7, EUI), port);
-    fwd.send(encodePullData(8, strangers[0]!), port);
+    fwd.send(encodePullData(8, must(strangers[0], 'a stranger gateway')), port);
     await until('listed one served', () => server.stats().length === 1);
     await until('stranger counted', () => counts.length === 200 - MAX_UNLISTED_GATEWAYS + 1);
     expect(server.stats().map((t) => t.gatewayEui)).toEqual([EUI]);

@@ -1,39 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { encodeSg1 } from '../../src/codecs/sg1.js';
 import { ManualClock, type Reading } from '../../src/domain/index.js';
-import { Counters } from '../../src/gateway/counters.js';
-import { EventLog } from '../../src/gateway/event-log.js';
-import { Ingest } from '../../src/gateway/ingest.js';
-import { NodeTracker } from '../../src/gateway/node-tracker.js';
-import { type Db, openDb } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { loadNodeStates } from '../../src/store/node-state.js';
 import { queryReadings } from '../../src/store/readings.js';
 import { StoreWriter } from '../../src/store/writer.js';
 import { silentLog, testConfig } from '../helpers/gateway.js';
+import { ingestRig } from '../helpers/ingest-rig.js';
 
 const NOW = Date.parse('2026-11-25T21:00:00Z');
 
 /** The real ingest path over a real SQLite file, without radios or timers of its own. */
 function rig(path: string, clock = new ManualClock(NOW)) {
-  const config = testConfig();
-  const db = openDb(path);
-  const counters = new Counters();
   const accepted: Reading[] = [];
-  const writer = new StoreWriter({ db, log: silentLog, options: { maxRows: 1000, maxDelayMs: 1000 } });
-  const events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
-  const tracker = new NodeTracker({
-    nodes: config.nodes,
-    states: loadNodeStates(db),
-    events,
-    startedAt: clock.now(),
-  });
-  const ingest = new Ingest({
-    tracker,
-    writer,
+  const { db, writer, ingest, counters, tracker, events } = ingestRig({
+    config: testConfig(),
+    dbPath: path,
     clock,
-    counters,
-    log: silentLog,
-    minValidTime: Date.parse(config.gateway.min_valid_time),
+    writer: { maxRows: 1000, maxDelayMs: 1000 },
     onReading: (r) => accepted.push(r),
   });
   const line = (node: string, seq: number, type: 'pir' | 'hb' | 'seis', v: Record<string, number>) =>

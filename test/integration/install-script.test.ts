@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { must } from '../helpers/must.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const script = join(root, 'scripts', 'install-pi.sh');
@@ -36,7 +37,7 @@ function parseUnit(text: string): Map<string, Map<string, string[]>> {
     const section = /^\[(.+)\]$/.exec(line);
     if (section) {
       current = new Map();
-      sections.set(section[1]!, current);
+      sections.set(must(section[1], 'section name'), current);
       continue;
     }
     const eq = line.indexOf('=');
@@ -173,7 +174,7 @@ describe('scripts/install-pi.sh', () => {
 
 describe('scripts/siaga.service', () => {
   const unit = parseUnit(readFileSync(unitFile, 'utf8'));
-  const svc = unit.get('Service')!;
+  const svc = must(unit.get('Service'), 'a [Service] section');
   const one = (k: string) => svc.get(k)?.join(' ');
 
   it('is a notify service with a watchdog, restarted always', () => {
@@ -215,7 +216,7 @@ describe('scripts/siaga.service', () => {
     for (const [i, l] of lines.entries()) {
       if (!hardening.test(l)) continue;
       let j = i - 1;
-      while (j >= 0 && /^[A-Za-z]+=/.test(lines[j]!)) j--;
+      while (j >= 0 && /^[A-Za-z]+=/.test(lines[j] ?? '')) j--;
       expect(lines[j], `no comment above ${l}`).toMatch(/^#/);
     }
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseLogFormat, prettyLine, syslogPriority } from '../../src/util/log.js';
 import { runUntilExit, writeGatewayConfig } from '../helpers/cli-exit.js';
 import { tmpDir } from '../helpers/gateway.js';
+import { must } from '../helpers/must.js';
 
 /**
  * A gateway whose start fails quickly and predictably (its control socket directory is missing):
@@ -29,10 +30,9 @@ describe('logs a technician can read (issue 12 item 7)', () => {
     const lines = logLines(r.stdout);
     expect(lines.length).toBeGreaterThanOrEqual(2);
     for (const line of lines) {
-      const m = /^<(\d)>(\{.*\})$/.exec(line);
-      expect(m, line).not.toBeNull();
-      const level = (JSON.parse(m![2]!) as { level: number }).level;
-      expect(Number(m![1])).toBe(syslogPriority(level));
+      const [, prio, json] = must(/^<(\d)>(\{.*\})$/.exec(line), `<priority>{json} in ${line}`);
+      const level = (JSON.parse(must(json, 'the JSON part')) as { level: number }).level;
+      expect(Number(prio)).toBe(syslogPriority(level));
     }
     // The failure is an error (<3>), so `journalctl -p warning` shows it; the rollback is debug (<7>).
     expect(lines.some((l) => l.startsWith('<3>') && l.includes('"msg":"start-up failed"'))).toBe(true);

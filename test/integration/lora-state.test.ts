@@ -12,6 +12,7 @@ import { openDb } from '../../src/store/db.js';
 import { LoraStateStore, MAX_STAT_ROWS, STAT_RETENTION_MS } from '../../src/store/lora-state.js';
 import { StoreWriter } from '../../src/store/writer.js';
 import { silentLog } from '../helpers/gateway.js';
+import { must } from '../helpers/must.js';
 
 const DEVICE: LoraDeviceConfig = {
   node: 'beam-11',
@@ -26,6 +27,7 @@ describe('LoraStateStore on a real SQLite file', () => {
   let dir: string;
   let path: string;
   const open: Db[] = [];
+  const firstDb = () => must(open[0], 'the database opened first');
   const reopen = () => {
     const db = openDb(path);
     open.push(db);
@@ -46,7 +48,7 @@ describe('LoraStateStore on a real SQLite file', () => {
     expect(a.get('260b0001')).toBeUndefined();
     a.set('260B0001', 70_000, 1000);
     expect(a.get('260b0001')).toBe(70_000);
-    open[0]!.close();
+    firstDb().close();
     const b = reopen();
     expect(b.get('260B0001')).toBe(70_000);
   });
@@ -74,7 +76,7 @@ describe('LoraStateStore on a real SQLite file', () => {
     const f41 = buildPhyPayload(DEVICE, beam(41), 41);
     const first = run(reopen(), [f41, buildPhyPayload(DEVICE, beam(42), 42)]);
     expect(first).toEqual({ counts: [], seqs: [41, 42] });
-    open[0]!.close();
+    firstDb().close();
 
     // A fresh process: the dedup window is gone, the counter is not.
     const second = run(reopen(), [
@@ -92,7 +94,7 @@ describe('LoraStateStore on a real SQLite file', () => {
     // A broken forwarder's absurd counts add nothing instead of overflowing the column (R3).
     s.recordStat('aa555a0000000101', { rxnb: 1e19, txnb: 2 ** 53 }, 20);
     s.recordStat('0000000000000001', {}, 30);
-    open[0]!.close();
+    firstDb().close();
     expect(reopen().stats()).toEqual([
       { gatewayEui: '0000000000000001', rxPackets: 0, txPackets: 0, lastStat: {}, lastSeen: 30 },
       {
@@ -123,10 +125,10 @@ describe('LoraStateStore on a real SQLite file', () => {
     expect(rows.map((r) => r.lastSeen).sort()).toEqual(
       Array.from({ length: MAX_STAT_ROWS }, (_, i) => t0 + 500 - MAX_STAT_ROWS + i),
     );
-    expect(rows[0]!.lastStat).toEqual({ rxnb: 1, rxok: 1, ackr: 100, lati: -5.02 });
-    const n = open[0]!.prepare('SELECT count(*) FROM gwmp_stats').pluck().get() as number;
+    expect(rows[0]?.lastStat).toEqual({ rxnb: 1, rxok: 1, ackr: 100, lati: -5.02 });
+    const n = firstDb().prepare('SELECT count(*) FROM gwmp_stats').pluck().get() as number;
     expect(n).toBe(MAX_STAT_ROWS);
-    const bytes = open[0]!.prepare('SELECT sum(length(last_stat)) FROM gwmp_stats').pluck().get() as number;
+    const bytes = firstDb().prepare('SELECT sum(length(last_stat)) FROM gwmp_stats').pluck().get() as number;
     expect(bytes).toBeLessThan(MAX_STAT_ROWS * 200);
     // A forwarder silent for longer than the retention loses its row at the next report of another.
     s.recordStat('aaaaaaaaaaaaaaaa', { rxnb: 1 }, t0 + 500 + STAT_RETENTION_MS);

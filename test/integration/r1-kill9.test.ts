@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { must } from '../helpers/must.js';
 import { Kill9Scenario } from '../helpers/r1-kill9.js';
 import { socatAvailable } from '../helpers/socat.js';
 
@@ -16,7 +17,10 @@ describe.skipIf(!socatAvailable())('R1: kill -9 while frames stream in (3 rounds
     for (let round = 1; round <= 3; round++) await scenario.crashRound(round);
     await scenario.cleanRound(4);
     // The rounds did stream and commit (not a vacuous pass), and restarts re-sent stored frames.
-    const total = Object.values(scenario.reports.at(-1)!.stored).reduce((a, b) => a + b - 999, 0);
+    const total = Object.values(must(scenario.reports.at(-1), 'a round report').stored).reduce(
+      (a, b) => a + b - 999,
+      0,
+    );
     expect(total).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import mqtt, { type MqttClient } from 'mqtt';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSg1 } from '../../src/codecs/sg1.js';
 import { type Gateway, startGateway } from '../../src/main.js';
 import { silentLog, testConfig } from '../helpers/gateway.js';
+import { capturingLogger } from '../helpers/log.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
 import { until } from '../helpers/wait.js';
 
@@ -81,18 +81,12 @@ describe.skipIf(!mosquittoAvailable())('R4: the disk is full', () => {
 
 describe('R4: a disk that stays full, then a shutdown (issue 11.12)', () => {
   it('readings held in memory are bounded in bytes, counted in status, and a SIGTERM says in the log how many are lost', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk, _e, cb) {
-        for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
-        cb();
-      },
-    });
+    const { log, lines } = capturingLogger('info');
     const config = testConfig('');
     config.storage.disk_full_memory_mb = 1;
     const gw = await startGateway({
       config,
-      log: pino({ level: 'info' }, sink),
+      log,
       noControl: true,
       sirenOut: new Writable({ write: (_c, _e, cb) => cb() }),
     });

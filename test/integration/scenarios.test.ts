@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { DetectionEngine } from '../../src/detect/engine.js';
 import type { LevelChange } from '../../src/detect/types.js';
-import { type EventKind, levelRank, ManualClock, type Reading } from '../../src/domain/index.js';
+import { levelRank, ManualClock, type Reading } from '../../src/domain/index.js';
 import { SCENARIOS } from '../../src/sim/scenarios.js';
 import { SirenController } from '../../src/sirens/controller.js';
 import { openDb } from '../../src/store/db.js';
 import { SirenStore } from '../../src/store/silences.js';
+import { RecordingEvents } from '../fakes/recording-events.js';
 import { ManualTimers, RecordingSiren } from '../fakes/recording-siren.js';
 import { silentLog } from '../helpers/gateway.js';
+import { must } from '../helpers/must.js';
 
 const T0 = Date.parse('2026-11-25T20:00:00Z');
 
@@ -18,22 +20,17 @@ const T0 = Date.parse('2026-11-25T20:00:00Z');
  * play) against the demo config through the real engine and siren controller, one second at a time.
  */
 async function play(name: string) {
-  const scenario = SCENARIOS.get(name)!;
+  const scenario = must(SCENARIOS.get(name), `scenario ${name}`);
   const { config } = loadConfig(join(new URL('../../config', import.meta.url).pathname, 'demo.yaml'));
   const clock = new ManualClock(T0);
   const timers = new ManualTimers(clock);
   const sirens = new Map(config.sirens.map((s) => [s.id, new RecordingSiren(s.id, clock)]));
-  const kinds: EventKind[] = [];
+  const events = new RecordingEvents({ clock });
   const ctl = new SirenController({
     config,
     drivers: sirens,
     clock,
-    events: {
-      emit: (kind, fields = {}) => {
-        kinds.push(kind);
-        return { id: '', ts: clock.now(), kind, fields };
-      },
-    },
+    events,
     store: new SirenStore(openDb(':memory:')),
     log: silentLog,
     timers,
@@ -68,8 +65,8 @@ async function play(name: string) {
     timers.advance(1000);
   }
   const top = changes.reduce((m, c) => Math.max(m, levelRank(c.level)), 0);
-  const braja = sirens.get('s-braja-1')!;
-  return { changes, notices, top, braja, kinds, engine };
+  const braja = must(sirens.get('s-braja-1'), 'siren s-braja-1 in the demo config');
+  return { changes, notices, top, braja, kinds: events.events.map((e) => e.kind), engine };
 }
 
 describe('the simulator scenarios behave as their names say', () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatLocalTime } from '../../src/util/local-time.js';
+import { must } from '../helpers/must.js';
 
 const execFileAsync = promisify(execFile);
 const DIST = new URL('../../dist/src/', import.meta.url).href;
@@ -84,9 +85,9 @@ describe.each(['UTC', 'Asia/Jakarta', 'America/Los_Angeles'])('with the system z
   it('the summary runs at 00:05 WIB, prune at 03:15 WIB, the self-test Mondays 10:00 WIB', async () => {
     const { report } = await underSystemZone(systemTz);
     const wib = (ts: number) => formatLocalTime(ts, 'Asia/Jakarta');
-    for (const t of report.next.summary!) expect(wib(t)).toMatch(/ 00:05 WIB$/);
-    for (const t of report.next.prune!) expect(wib(t)).toMatch(/ 03:15 WIB$/);
-    for (const t of report.next.self_test!) {
+    for (const t of must(report.next.summary, 'next summary runs')) expect(wib(t)).toMatch(/ 00:05 WIB$/);
+    for (const t of must(report.next.prune, 'next prune runs')) expect(wib(t)).toMatch(/ 03:15 WIB$/);
+    for (const t of must(report.next.self_test, 'next self-test runs')) {
       expect(wib(t)).toMatch(/ 10:00 WIB$/);
       expect(new Date(t + 7 * 3_600_000).getUTCDay()).toBe(1);
     }
@@ -100,12 +101,15 @@ describe.each(['UTC', 'Asia/Jakarta', 'America/Los_Angeles'])('with the system z
 
   it('a failing job is logged by the gateway logger with its error, never by node-cron on the console', async () => {
     const { report, stderr } = await underSystemZone(systemTz);
-    const broken = report.failures.find((f) => f.job === 'broken')!;
+    const broken = must(
+      report.failures.find((f) => f.job === 'broken'),
+      'a logged failure of job broken',
+    );
     expect(broken.level).toBe(40);
     expect(broken.msg).toMatch(/scheduled job broken failed/);
     expect(broken.err.message).toBe('disk on fire');
     expect(broken.err.stack).toMatch(/Error: disk on fire/);
-    expect(report.failures.find((f) => f.job === 'rejects')!.err.message).toBe('async disk on fire');
+    expect(report.failures.find((f) => f.job === 'rejects')?.err.message).toBe('async disk on fire');
     expect(stderr).not.toMatch(/NODE-CRON/);
   });
 });

@@ -1,12 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SerialSource } from '../../drivers/serial/source.js';
+import { silentLog as log } from '../helpers/log.js';
 import { createPtyPair, type PtyPair, socatAvailable } from '../helpers/socat.js';
-
-const log = pino({ level: 'silent' });
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,42 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SirenPolicy } from '../../src/config/schema.js';
-import type { LevelChange } from '../../src/detect/types.js';
-import { type GatewayEvent, type Level, ManualClock } from '../../src/domain/index.js';
-import { SirenController, type SirenStorePort } from '../../src/sirens/controller.js';
+import { ManualClock } from '../../src/domain/index.js';
+import type { SirenStorePort } from '../../src/sirens/controller.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { SirenStore } from '../../src/store/silences.js';
-import { ManualTimers, RecordingSiren } from '../fakes/recording-siren.js';
+import { RecordingSiren } from '../fakes/recording-siren.js';
+import { levelChange, sirenConfig, sirenRig, TEST_SIREN_POLICY } from '../helpers/siren-rig.js';
 
 const T0 = Date.UTC(2026, 11, 1, 21, 0, 0);
 const S = 1000;
-const policy: SirenPolicy = {
-  sound_at: 'AWAS',
-  on_s: 20,
-  off_s: 0,
-  max_activation_s: 3000,
-  max_on_s_per_hour: 60,
-  self_test_s: 2,
-  max_silence_min: 240,
-};
-const config = {
-  sirens: [
-    { id: 's1', driver: 'print' as const },
-    { id: 's3', driver: 'print' as const },
-  ],
-  zones: [
-    { id: 'z1', name: 'Zone 1', sirens: ['s1'], radius_m: 1500 },
-    { id: 'z2', name: 'Zone 2', sirens: ['s3'], radius_m: 1500 },
-  ],
-  siren_policy: policy,
-};
-
-function change(zone: string, level: Level, prev: Level): LevelChange {
-  return { zone, level, prev, manual: false, score: 100, nodes: [], reason: 'test', ts: 0, allClear: false };
-}
+// No pause between blasts and a small hourly budget, so a restart mid-budget is easy to see.
+const config = sirenConfig(
+  { z1: ['s1'], z2: ['s3'] },
+  { ...TEST_SIREN_POLICY, off_s: 0, max_activation_s: 3000, max_on_s_per_hour: 60 },
+);
+const change = levelChange;
 
 describe('siren controller across a restart (real SQLite file)', () => {
   let dir: string;
@@ -57,8 +37,9 @@ describe('siren controller across a restart (real SQLite file)', () => {
   function boot(clock: ManualClock) {
     const db = openDb(path);
     open.push(db);
-    const sirens = [new RecordingSiren('s1', clock), new RecordingSiren('s3', clock)];
-    const events: GatewayEvent[] = [];
+    const s1 = new RecordingSiren('s1', clock);
+    const s3 = new RecordingSiren('s3', clock);
+    const sirens = [s1, s3];
     const storeCalls: { op: string; sirensAllOff: boolean }[] = [];
     const real = new SirenStore(db);
     // Watches the order: was every siren already commanded OFF when SQLite was first touched?
@@ -72,23 +53,8 @@ describe('siren controller across a restart (real SQLite file)', () => {
         };
       },
     }) as SirenStorePort;
-    const timers = new ManualTimers(clock);
-    const ctl = new SirenController({
-      config,
-      drivers: new Map(sirens.map((s) => [s.id, s])),
-      clock,
-      events: {
-        emit(kind, fields = {}) {
-          const e = { id: String(events.length), ts: clock.now(), kind, fields };
-          events.push(e);
-          return e;
-        },
-      },
-      store,
-      log: pino({ level: 'silent' }),
-      timers,
-    });
-    return { db, sirens, s1: sirens[0]!, s3: sirens[1]!, events, storeCalls, timers, ctl };
+    const { ctl, events, timers } = sirenRig({ config, sirens, clock, store });
+    return { db, sirens, s1, s3, events, storeCalls, timers, ctl };
   }
 
   it('commands every siren OFF before anything else, then restores silences and the hourly budget', async () => {
@@ -113,9 +79,7 @@ describe('siren controller across a restart (real SQLite file)', () => {
     expect(b.storeCalls.length).toBeGreaterThan(0);
     expect(b.storeCalls.every((c) => c.sirensAllOff)).toBe(true);
     // The crash-open row was closed and reported.
-    expect(b.events.filter((e) => e.kind === 'siren_off').map((e) => e.fields)).toEqual([
-      { siren: 's1', zone: 'z1', cause: 'safe_start' },
-    ]);
+    expect(b.events.fieldsOf('siren_off')).toEqual([{ siren: 's1', zone: 'z1', cause: 'safe_start' }]);
 
     const st = b.ctl.state();
     expect(st.find((s) => s.id === 's3')?.silencedUntil).toBe(T0 + 30 * 60 * S);
@@ -128,7 +92,7 @@ describe('siren controller across a restart (real SQLite file)', () => {
     b.timers.advance(60 * S);
     // Budget survived too: only the 10 s left of 60 s/hour.
     expect(b.s1.times('off').map((t) => (t - T0) / S)).toEqual([50, 60]);
-    expect(b.events.filter((e) => e.kind === 'siren_off').at(-1)?.fields.cause).toBe('budget');
+    expect(b.events.of('siren_off').at(-1)?.fields.cause).toBe('budget');
 
     // The silence ends on its own at T0 + 30 min and the still-active alarm sounds.
     b.timers.advance(30 * 60 * S);
@@ -149,7 +113,7 @@ describe('siren controller across a restart (real SQLite file)', () => {
     a.db.close();
     const b = boot(clock);
     await b.ctl.start();
-    expect(b.events).toEqual([]);
+    expect(b.events.events).toEqual([]);
     expect(b.ctl.state().find((s) => s.id === 's1')?.onSecondsLastHour).toBe(5);
   });
 });

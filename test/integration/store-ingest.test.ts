@@ -1,37 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/index.js';
-import { Counters } from '../../src/gateway/counters.js';
-import { EventLog } from '../../src/gateway/event-log.js';
-import { Ingest } from '../../src/gateway/ingest.js';
-import { NodeTracker } from '../../src/gateway/node-tracker.js';
-import { openDb } from '../../src/store/db.js';
-import { StoreWriter } from '../../src/store/writer.js';
-import { silentLog, testConfig } from '../helpers/gateway.js';
+import { testConfig } from '../helpers/gateway.js';
+import { ingestRig } from '../helpers/ingest-rig.js';
 
 const NOW = Date.parse('2026-11-25T21:00:00Z');
 const DAY = 86_400_000;
 
 function rig() {
   const config = testConfig();
-  const db = openDb(config.storage.path);
-  const clock = new ManualClock(NOW);
-  const counters = new Counters();
-  const writer = new StoreWriter({
-    db,
-    log: silentLog,
-    options: { maxRows: 100, maxDelayMs: 2, routineDelayMs: 60_000 },
-  });
-  const events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
-  const tracker = new NodeTracker({ nodes: config.nodes, states: new Map(), events, startedAt: NOW });
-  const ingest = new Ingest({
-    tracker,
-    writer,
-    clock,
-    counters,
-    log: silentLog,
-    minValidTime: Date.parse(config.gateway.min_valid_time),
+  const { db, writer, ingest, counters } = ingestRig({
+    config,
+    dbPath: config.storage.path,
+    clock: new ManualClock(NOW),
+    writer: { maxRows: 100, maxDelayMs: 2, routineDelayMs: 60_000 },
     retentionDays: 10,
-    onReading: () => {},
   });
   const storedTs = () =>
     (db.prepare('SELECT seq, ts FROM readings ORDER BY seq').all() as { seq: number; ts: number }[]).map(

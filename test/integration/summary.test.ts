@@ -16,6 +16,7 @@ import {
 } from '../../src/report/index.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { RunLog } from '../../src/store/run-log.js';
+import { col, csvRecords, findRecord, parseCsv } from '../helpers/csv.js';
 import { insertEvents, insertReadings } from '../helpers/outbox-fixtures.js';
 
 const SITE = {
@@ -45,36 +46,6 @@ function ranFrom(db: Db, start: number, end: number, opts: { clean?: boolean } =
   clock.advance(rest);
   mono += rest;
   if (opts.clean ?? true) log.finish();
-}
-
-/** Minimal RFC 4180 parser, to prove the CSV reads back. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let f = '';
-  let q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') {
-        f += '"';
-        i++;
-      } else if (c === '"') q = false;
-      else f += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') {
-      row.push(f);
-      f = '';
-    } else if (c === '\r') {
-      /* part of \r\n */
-    } else if (c === '\n') {
-      row.push(f);
-      rows.push(row);
-      row = [];
-      f = '';
-    } else f += c;
-  }
-  return rows;
 }
 
 describe('daily summary and CSV export', () => {
@@ -189,7 +160,7 @@ describe('daily summary and CSV export', () => {
     const rows = parseCsv(csv);
     expect(rows).toHaveLength(2);
     expect(rows[0]).toEqual([...SUMMARY_CSV_COLUMNS]);
-    const rec = Object.fromEntries(rows[0]!.map((k, i) => [k, rows[1]![i]]));
+    const [rec] = csvRecords(csv);
     expect(rec).toMatchObject({
       day: DAY,
       village_code: '18.07.11.2005',
@@ -213,11 +184,10 @@ describe('daily summary and CSV export', () => {
   it('exports readings as CSV, streamed, with site columns and JSON values that read back', () => {
     const lines = [...readingsCsv(db, from, to, SITE, GW)];
     expect(lines).toHaveLength(1 + 8);
-    const rows = parseCsv(lines.join(''));
-    const head = rows[0]!;
-    expect(head.slice(0, 6)).toEqual(['gateway_id', 'village_code', 'site_name', 'park', 'lat', 'lon']);
-    const recs = rows.slice(1).map((r) => Object.fromEntries(head.map((k, i) => [k, r[i]])));
-    const cam = recs.find((r) => r.node === 'cam-1' && r.seq === '1')!;
+    const [head] = parseCsv(lines.join(''));
+    expect(head?.slice(0, 6)).toEqual(['gateway_id', 'village_code', 'site_name', 'park', 'lat', 'lon']);
+    const recs = csvRecords(lines.join(''));
+    const cam = findRecord(recs, (r) => r.node === 'cam-1' && r.seq === '1', 'the first cam-1 row');
     expect(cam).toMatchObject({
       gateway_id: GW,
       village_code: '18.07.11.2005',
@@ -226,10 +196,10 @@ describe('daily summary and CSV export', () => {
       sf: '10',
       time_local: '2025-11-23 01:01:00 WIB',
     });
-    expect(JSON.parse(cam.values!)).toEqual({ label: 'elephant', conf: 0.91 });
-    const human = recs.find((r) => r.node === 'cam-1' && r.seq === '2')!;
-    expect(JSON.parse(human.values!).label).toBe('human, "armed"');
-    expect(recs.find((r) => r.node === 'hb-1')!.clock_ok).toBe('false');
+    expect(JSON.parse(col(cam, 'values'))).toEqual({ label: 'elephant', conf: 0.91 });
+    const human = findRecord(recs, (r) => r.node === 'cam-1' && r.seq === '2', 'the second cam-1 row');
+    expect(JSON.parse(col(human, 'values')).label).toBe('human, "armed"');
+    expect(findRecord(recs, (r) => r.node === 'hb-1', 'the hb-1 row').clock_ok).toBe('false');
     expect(lines.join('')).not.toContain(SECRET);
   });
 

@@ -1,19 +1,17 @@
-import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { type Gateway, startGateway } from '../../src/main.js';
+import { runCli } from '../helpers/cli-run.js';
 import { tmpDir } from '../helpers/gateway.js';
-import { CLI } from '../helpers/gateway-process.js';
+import { capturingLogger } from '../helpers/log.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
-import { capturingLogger, writePasswordFile } from '../helpers/uplink-centre.js';
+import { writePasswordFile } from '../helpers/uplink-centre.js';
 import { until } from '../helpers/wait.js';
 
 const URL_PASSWORD = 'url-pw-Zq83kd-never-shown';
-const run = promisify(execFile);
 
 function writeConfig(dir: string, uplink: string): string {
   const file = join(dir, 'siaga.yaml');
@@ -34,14 +32,7 @@ control: {socket: ${join(dir, 'siaga.sock')}}
 }
 
 /** Runs the built CLI; a non-zero exit (doctor with failing checks) still gives its output. */
-async function siaga(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  try {
-    return await run(process.execPath, [CLI, ...args], { timeout: 60_000 });
-  } catch (e) {
-    const { stdout = '', stderr = '' } = e as { stdout?: string; stderr?: string };
-    return { stdout, stderr };
-  }
-}
+const siaga = (args: string[]) => runCli(args, { timeoutMs: 60_000 });
 
 const PLAINTEXT = /not encrypted \(mqtt:\/\/\)/;
 

@@ -1,15 +1,10 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import pino from 'pino';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { type GatewayEvent, systemClock } from '../../src/domain/index.js';
-import type { Db } from '../../src/store/db.js';
-import { NonceStore } from '../../src/store/nonces.js';
-import type { Outbox } from '../../src/store/outbox.js';
-import { CommandHandler } from '../../src/uplink/commands.js';
+import { describe, expect, it } from 'vitest';
 import { signCommand } from '../../src/uplink/hmac.js';
 import { inflatePayload } from '../../src/uplink/payloads.js';
 import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
+import { must } from '../helpers/must.js';
 import { insertEvents, insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
 import {
   cfg,
@@ -18,31 +13,25 @@ import {
   GW,
   PREFIX,
   readingIdsOf,
+  statusCommandHandler,
   uplinkHarness,
   VILLAGE,
   waitFor,
 } from '../helpers/uplink-centre.js';
 
-const log = pino({ level: 'silent' });
-
 describe.skipIf(!mosquittoAvailable())(
   `uplink forwarder against a real Mosquitto${mosquittoAvailable() ? '' : ` — SKIPPED: ${MOSQUITTO_MISSING}`}`,
   () => {
-    const h = uplinkHarness(log);
+    const h = uplinkHarness();
     const { broker, forwarder } = h;
     const centre = (url: string, opts: IClientOptions = {}) => h.centre(url, opts);
-    let db: Db;
-    let outbox: Outbox;
-    beforeEach(() => {
-      ({ db, outbox } = h);
-    });
 
     it('delivers queued readings and events with their ids, events first, and empties the outbox', async () => {
       const b = await broker();
       const c = await centre(b.url);
       const readings = mixReadings(450, 1_763_892_000_000);
-      const rIds = insertReadings(db, readings);
-      const eIds = insertEvents(db, [
+      const rIds = insertReadings(h.db, readings);
+      const eIds = insertEvents(h.db, [
         {
           ts: 1_763_892_000_500,
           kind: 'level',
@@ -85,7 +74,7 @@ describe.skipIf(!mosquittoAvailable())(
       expect(batches[0].gw).toBe(GW);
       expect(batches[0].batch).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
       await waitFor(
-        () => outbox.backlog().readings === 0 && outbox.backlog().events === 0,
+        () => h.outbox.backlog().readings === 0 && h.outbox.backlog().events === 0,
         5000,
         'empty outbox',
       );
@@ -116,15 +105,15 @@ describe.skipIf(!mosquittoAvailable())(
       const rIds: string[] = [];
       const eIds: string[] = [];
       for (let chunk = 0; chunk < 30; chunk++) {
-        rIds.push(...insertReadings(db, mixReadings(1000, t0 + chunk * 20_000, chunk * 1000)));
+        rIds.push(...insertReadings(h.db, mixReadings(1000, t0 + chunk * 20_000, chunk * 1000)));
         eIds.push(
-          ...insertEvents(db, [
+          ...insertEvents(h.db, [
             { ts: t0 + chunk * 20_000, kind: 'battery_low', fields: { node: `pir-${chunk}` } },
           ]),
         );
         f.notify();
       }
-      expect(outbox.backlog()).toEqual({ events: 30, readings: 30_000 });
+      expect(h.outbox.backlog()).toEqual({ events: 30, readings: 30_000 });
       expect(f.state().backlog.readings).toBe(30_000);
 
       await b.restart();
@@ -133,7 +122,7 @@ describe.skipIf(!mosquittoAvailable())(
         () => {
           if (liveId === undefined && readingIdsOf(c.msgs).length >= 600) {
             // an alert raised mid-drain
-            liveId = insertEvents(db, [
+            liveId = insertEvents(h.db, [
               { ts: Date.now(), kind: 'level', fields: { zone: 'z-braja', level: 'AWAS' } },
             ])[0];
             f.notify();
@@ -155,29 +144,30 @@ describe.skipIf(!mosquittoAvailable())(
       const firstReading = topics.indexOf(`${PREFIX}/readings`);
       const idxOfEvent = (id: string) =>
         c.msgs.findIndex((m) => m.topic === `${PREFIX}/events` && JSON.parse(m.payload.toString()).id === id);
-      expect(idxOfEvent(eIds.at(-1)!)).toBeLessThan(firstReading);
+      expect(idxOfEvent(must(eIds.at(-1), 'the last backlog event'))).toBeLessThan(firstReading);
       // the live event overtook the readings still queued
       const lastReading = topics.lastIndexOf(`${PREFIX}/readings`);
-      expect(idxOfEvent(liveId!)).toBeLessThan(lastReading);
+      const live = must(liveId, 'the live event id');
+      expect(idxOfEvent(live)).toBeLessThan(lastReading);
       const readingMsgsAfterLive = topics
-        .slice(idxOfEvent(liveId!))
+        .slice(idxOfEvent(live))
         .filter((t) => t === `${PREFIX}/readings`).length;
       expect(readingMsgsAfterLive).toBeGreaterThan(10);
-      await waitFor(() => outbox.backlog().readings === 0, 5000, 'outbox empty');
+      await waitFor(() => h.outbox.backlog().readings === 0, 5000, 'outbox empty');
       expect(f.state().reconnects).toBeGreaterThanOrEqual(1);
     }, 60_000);
 
     it('sends raw-deflated batches on readings/z that inflate to the same JSON', async () => {
       const b = await broker();
       const c = await centre(b.url);
-      const rIds = insertReadings(db, mixReadings(300, 1_763_892_000_000));
+      const rIds = insertReadings(h.db, mixReadings(300, 1_763_892_000_000));
       const f = forwarder(cfg(b.url, { compress: 'deflate' }));
       f.start();
       await waitFor(() => readingIdsOf(c.msgs).length >= 300);
       expect(c.msgs.some((m) => m.topic === `${PREFIX}/readings`)).toBe(false);
       const z = c.msgs.filter((m) => m.topic === `${PREFIX}/readings/z`);
       expect(z).toHaveLength(2);
-      const batch = JSON.parse(inflatePayload(z[0]!.payload));
+      const batch = JSON.parse(inflatePayload(must(z[0], 'a compressed batch').payload));
       expect(batch.gw).toBe(GW);
       expect(batch.readings[0]).toMatchObject({
         id: rIds[0],
@@ -204,7 +194,10 @@ describe.skipIf(!mosquittoAvailable())(
       await waitFor(() => f.state().connected, 5000, 'connected');
       const c = await centre(b.url);
       await waitFor(() => c.msgs.some((m) => m.topic === `${PREFIX}/status`), 5000, 'retained status');
-      const first = c.msgs.find((m) => m.topic === `${PREFIX}/status`)!;
+      const first = must(
+        c.msgs.find((m) => m.topic === `${PREFIX}/status`),
+        'a retained status',
+      );
       expect(first.retain).toBe(true);
       expect(JSON.parse(first.payload.toString())).toMatchObject({
         online: true,
@@ -228,7 +221,7 @@ describe.skipIf(!mosquittoAvailable())(
 
       // Kill the gateway's link without a DISCONNECT, as a dead modem would.
       const before = c.msgs.length;
-      gwClient!.stream.destroy();
+      must(gwClient, "the gateway's MQTT client").stream.destroy();
       await waitFor(
         () =>
           c.msgs
@@ -256,16 +249,8 @@ describe.skipIf(!mosquittoAvailable())(
 
     it('subscribes to cmd/req again after a broker restart that lost the session, and answers on cmd/res', async () => {
       const b = await broker();
-      const raised: GatewayEvent[] = [];
       const secret = 'a-secret-of-at-least-16-chars';
-      const handler = new CommandHandler({
-        commands: { keys: [{ id: 'ops-1', secret }], max_skew_s: 60 },
-        nonces: new NonceStore(db),
-        clock: systemClock,
-        events: dbSink(db, raised),
-        services: { status: () => ({ ok: 1 }), nodes: () => [], resend: () => 0, configGet: () => ({}) },
-        log,
-      });
+      const { handler, raised } = statusCommandHandler(h.db, secret);
       const f = forwarder(cfg(b.url), { onCommand: (p) => handler.handle(p) });
       f.start();
       await waitFor(() => f.state().connected, 5000, 'connected');
@@ -288,19 +273,24 @@ describe.skipIf(!mosquittoAvailable())(
         { qos: 1 },
       );
       await waitFor(() => c.msgs.some((m) => m.topic === `${PREFIX}/cmd/res`), 5000, 'cmd/res');
-      const res = JSON.parse(c.msgs.find((m) => m.topic === `${PREFIX}/cmd/res`)!.payload.toString());
+      const res = JSON.parse(
+        must(
+          c.msgs.find((m) => m.topic === `${PREFIX}/cmd/res`),
+          'a cmd/res',
+        ).payload.toString(),
+      );
       expect(res).toEqual({ id: 'c-1', ok: true, result: { ok: 1 } });
-      expect(raised.map((e) => e.kind)).toEqual(['cmd']);
+      expect(raised.events.map((e) => e.kind)).toEqual(['cmd']);
     });
 
     it('acks nothing without a PUBACK; a stalled link is dropped after stall_s, raising uplink_stall, and the rows go out again', async () => {
       const b = await broker();
       const proxy = await pausableProxy(b.port);
       h.cleanup(() => proxy.close());
-      const raised: GatewayEvent[] = [];
+      const raised = dbSink(h.db);
       let stalls = 0;
       const f = forwarder(cfg(`mqtt://127.0.0.1:${proxy.port}`, { stall_s: 1 }), {
-        events: dbSink(db, raised),
+        events: raised,
         onStall: () => stalls++,
       });
       f.start();
@@ -308,17 +298,17 @@ describe.skipIf(!mosquittoAvailable())(
       const c = await centre(b.url);
 
       proxy.pause(); // the path stays "connected" but nothing comes back: no PUBACK
-      const rIds = insertReadings(db, mixReadings(400, 1_763_892_000_000));
+      const rIds = insertReadings(h.db, mixReadings(400, 1_763_892_000_000));
       f.notify();
       await waitFor(() => f.state().inflight > 0, 5000, 'in flight');
       await new Promise((r) => setTimeout(r, 500));
-      expect(outbox.backlog().readings).toBe(400); // delivered to the broker maybe, but never acked
+      expect(h.outbox.backlog().readings).toBe(400); // delivered to the broker maybe, but never acked
 
       await waitFor(() => stalls === 1, 5000, 'stall detected');
-      expect(raised.map((e) => e.kind)).toEqual(['uplink_stall']);
+      expect(raised.events.map((e) => e.kind)).toEqual(['uplink_stall']);
       expect(f.state().stalls).toBe(1);
       await waitFor(
-        () => outbox.backlog().readings === 0 && outbox.backlog().events === 0,
+        () => h.outbox.backlog().readings === 0 && h.outbox.backlog().events === 0,
         15_000,
         'drained',
       );

@@ -1,25 +1,19 @@
-import pino from 'pino';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { type GatewayEvent, systemClock } from '../../src/domain/index.js';
-import type { Db } from '../../src/store/db.js';
-import { NonceStore } from '../../src/store/nonces.js';
-import type { Outbox } from '../../src/store/outbox.js';
-import { CommandHandler } from '../../src/uplink/commands.js';
+import { describe, expect, it } from 'vitest';
 import { signCommand } from '../../src/uplink/hmac.js';
+import { capturingLogger } from '../helpers/log.js';
 import { freePort, MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
+import { must } from '../helpers/must.js';
 import { type FixtureReading, insertReadings } from '../helpers/outbox-fixtures.js';
 import {
   batchesOf,
-  capturingLogger,
   cfg,
-  dbSink,
   PREFIX,
   readingIdsOf,
+  statusCommandHandler,
   uplinkHarness,
   waitFor,
 } from '../helpers/uplink-centre.js';
 
-const silent = pino({ level: 'silent' });
 const SECRET = 'a-secret-of-at-least-16-chars';
 
 /** Camera readings carrying `bytes` of label text each: a few of them outgrow a small broker limit. */
@@ -39,23 +33,10 @@ describe.skipIf(!mosquittoAvailable())(
   () => {
     const h = uplinkHarness();
     const { broker, centre, forwarder } = h;
-    let db: Db;
-    let outbox: Outbox;
-    beforeEach(() => {
-      ({ db, outbox } = h);
-    });
 
     it('20 junk messages on cmd/req, then a correctly signed command: it is run and answered', async () => {
       const b = await broker();
-      const raised: GatewayEvent[] = [];
-      const handler = new CommandHandler({
-        commands: { keys: [{ id: 'ops-1', secret: SECRET }], max_skew_s: 60 },
-        nonces: new NonceStore(db),
-        clock: systemClock,
-        events: dbSink(db, raised),
-        services: { status: () => ({ ok: 1 }), nodes: () => [], resend: () => 0, configGet: () => ({}) },
-        log: silent,
-      });
+      const { handler, raised } = statusCommandHandler(h.db, SECRET);
       h.cleanup(() => handler.close());
       const f = forwarder(cfg(b.url), { onCommand: (p) => handler.handle(p) });
       f.start();
@@ -75,7 +56,7 @@ describe.skipIf(!mosquittoAvailable())(
           : JSON.stringify({ ...forged, sig: signCommand('wrong-secret-0123456789', forged) });
       };
       // The subscription lands shortly after CONNACK: send the first junk until it is refused.
-      for (let tries = 0; raised.length === 0; tries++) {
+      for (let tries = 0; raised.events.length === 0; tries++) {
         if (tries > 100) throw new Error('cmd/req subscription never took effect');
         await c.client.publishAsync(`${PREFIX}/cmd/req`, junk(0), { qos: 1 });
         await new Promise((r) => setTimeout(r, 100));
@@ -109,9 +90,11 @@ describe.skipIf(!mosquittoAvailable())(
         result: { ok: 1 },
       });
       // The junk did not flood the events: a few refusals recorded, the rest summed up once.
-      expect(raised.filter((e) => e.kind === 'cmd' && e.fields.ok === false).length).toBeLessThanOrEqual(5);
+      expect(
+        raised.events.filter((e) => e.kind === 'cmd' && e.fields.ok === false).length,
+      ).toBeLessThanOrEqual(5);
       handler.reportRefusals();
-      const summary = raised.find((e) => e.kind === 'cmd_rejected');
+      const summary = raised.events.find((e) => e.kind === 'cmd_rejected');
       expect(summary?.fields.since_last).toBeGreaterThanOrEqual(16);
     });
 
@@ -120,10 +103,10 @@ describe.skipIf(!mosquittoAvailable())(
       // would be deleted from the outbox as delivered and never reach the centre.
       const b = await broker({ extraConfig: ['message_size_limit 4096'] });
       const c = await centre(b.url);
-      const ids = insertReadings(db, bigReadings(60, 600));
+      const ids = insertReadings(h.db, bigReadings(60, 600));
       const f = forwarder(cfg(b.url, { batch: { max_readings: 200, max_delay_ms: 30, max_bytes: 4000 } }));
       f.start();
-      await waitFor(() => outbox.backlog().readings === 0, 20_000, 'the outbox drained');
+      await waitFor(() => h.outbox.backlog().readings === 0, 20_000, 'the outbox drained');
       await waitFor(() => readingIdsOf(c.msgs).length >= ids.length, 10_000, 'every reading at the centre');
       expect(readingIdsOf(c.msgs)).toEqual(ids);
       expect(batchesOf(c.msgs).length).toBeGreaterThan(1);
@@ -134,19 +117,19 @@ describe.skipIf(!mosquittoAvailable())(
     it('a single reading larger than max_bytes is sent alone with a warning, and the outbox does not get stuck behind it', async () => {
       const b = await broker();
       const c = await centre(b.url);
-      const before = insertReadings(db, bigReadings(3, 100));
-      const [huge] = insertReadings(db, bigReadings(1, 3000, 1_763_893_000_000));
-      const after = insertReadings(db, bigReadings(3, 100, 1_763_894_000_000));
+      const before = insertReadings(h.db, bigReadings(3, 100));
+      const [huge] = insertReadings(h.db, bigReadings(1, 3000, 1_763_893_000_000));
+      const after = insertReadings(h.db, bigReadings(3, 100, 1_763_894_000_000));
       const { log, lines } = capturingLogger();
       const f = forwarder(cfg(b.url, { batch: { max_readings: 200, max_delay_ms: 30, max_bytes: 1024 } }), {
         log,
       });
       f.start();
-      const all = [...before, huge!, ...after];
+      const all = [...before, must(huge, 'the oversized reading id'), ...after];
       await waitFor(() => readingIdsOf(c.msgs).length >= all.length, 15_000, 'every reading at the centre');
       expect(readingIdsOf(c.msgs)).toEqual(all);
       expect(batchesOf(c.msgs)).toContainEqual([huge]);
-      await waitFor(() => outbox.backlog().readings === 0, 5000, 'the outbox drained');
+      await waitFor(() => h.outbox.backlog().readings === 0, 5000, 'the outbox drained');
       expect(
         lines.find((l) => l.msg === 'a reading larger than uplink.batch.max_bytes goes alone'),
       ).toMatchObject({

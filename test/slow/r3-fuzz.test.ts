@@ -16,15 +16,20 @@ import { DetectionEngine } from '../../src/detect/engine.js';
 import type { Frame, Parsed } from '../../src/domain/index.js';
 import { ManualClock, SimulatorError } from '../../src/domain/index.js';
 import { Counters } from '../../src/gateway/counters.js';
-import { EventLog } from '../../src/gateway/event-log.js';
-import { Ingest } from '../../src/gateway/ingest.js';
-import { NodeTracker } from '../../src/gateway/node-tracker.js';
 import { buildPhyPayload, buildUplinkDatagram } from '../../src/sim/lora.js';
-import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
-import { StoreWriter } from '../../src/store/writer.js';
 import { FUZZ_DEVICES as DEVICES, FUZZ_EUI as EUI } from '../fixtures/lora-devices.js';
 import { silentLog, testConfig } from '../helpers/gateway.js';
+import { ingestRig } from '../helpers/ingest-rig.js';
+import {
+  byteEdit,
+  junkField,
+  junkRxpk,
+  mutate,
+  pushDataWith,
+  randomDatagram,
+} from '../helpers/lora-arbitraries.js';
+import { must } from '../helpers/must.js';
 
 // R3 (docs/quality.md): 1,000,000 random and mutated inputs through the real parsing paths — SG1/JSON
 // lines (parseLine, LineSplitter), GWMP datagrams (GwmpServer's message handler → LoRaWAN
@@ -145,27 +150,18 @@ class SpyCounters extends Counters {
 /** The gateway's ingest pipeline as main.ts wires it, on an in-memory SQLite store. */
 function pipeline(config: Config) {
   const clock = new ManualClock(T0);
-  const db = openDb(':memory:');
   const counters = new SpyCounters();
   let storageFailure: string | undefined;
-  const writer = new StoreWriter({
-    db,
-    log: silentLog,
-    options: { maxRows: 500, maxDelayMs: 5 },
+  const engine = new DetectionEngine({ config, clock });
+  const { db, writer, ingest } = ingestRig({
+    config,
+    dbPath: ':memory:',
+    clock,
+    counters,
+    writer: { maxRows: 500, maxDelayMs: 5 },
     onStorageState: (failing, error) => {
       if (failing) storageFailure = error;
     },
-  });
-  const events = new EventLog({ clock, log: silentLog, store: (e) => writer.addEvent(e) });
-  const tracker = new NodeTracker({ nodes: config.nodes, states: new Map(), events, startedAt: T0 });
-  const engine = new DetectionEngine({ config, clock });
-  const ingest = new Ingest({
-    tracker,
-    writer,
-    clock,
-    counters,
-    log: silentLog,
-    minValidTime: Date.parse(config.gateway.min_valid_time),
     onReading: (r) => {
       engine.onReading(r);
     },
@@ -243,7 +239,7 @@ describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
         let tooLong = 0;
         let at = 0;
         for (let i = 0; at < bytes.length; i++) {
-          const n = cuts[i % cuts.length]!;
+          const n = must(cuts[i % cuts.length], 'a cut length');
           const out = sp.push(bytes.subarray(at, at + n));
           at += n;
           tooLong += out.tooLong;
@@ -314,8 +310,8 @@ describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
     // Every example each device's codec can carry, at FCnts below and above 2^16.
     let fc32 = 0;
     for (let i = 0; seeds.length < 40; i++) {
-      const base = EXAMPLES[i % EXAMPLES.length]!;
-      const d = DEVICES[i % DEVICES.length]!;
+      const base = must(EXAMPLES[i % EXAMPLES.length], 'an example frame');
+      const d = must(DEVICES[i % DEVICES.length], 'a LoRa device');
       const frame = { ...base, node: d.node };
       fc32 += i % 7 === 0 ? 0x10000 : 1;
       try {
@@ -348,71 +344,23 @@ describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
       else expect(frames + loraCounts.length).toBe(0);
     };
 
-    const mutate = (seed: Buffer, edits: { at: number; byte: number; op: number }[]): Buffer => {
-      let b = Buffer.from(seed);
-      for (const { at, byte, op } of edits) {
-        const i = at % (b.length + 1);
-        if (op === 0) b[Math.min(i, b.length - 1)] = byte;
-        else if (op === 1) b = b.subarray(0, i);
-        else if (op === 2) b = Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)]);
-        else if (op === 3) b = Buffer.concat([b.subarray(0, i), b.subarray(i + 1)]);
-        else if (b.length > 0) {
-          const j = Math.min(i, b.length - 1);
-          b[j] = b[j]! ^ (1 << (byte & 7));
-        }
-      }
-      return b;
-    };
-    const edit = fc.record({ at: fc.nat(700), byte: fc.nat(255), op: fc.nat(4) });
+    const edit = byteEdit({ maxAt: 700, maxOp: 4 });
     const junk = fc.anything({ maxDepth: 2, maxKeys: 4 });
-    const field = fc.oneof(
-      junk,
-      fc.string({ maxLength: 12 }),
-      fc.double(),
-      fc.base64String({ maxLength: 80 }),
-    );
+    const field = junkField(junk);
 
     // 1. Real uplinks (valid MIC, some fresh) with byte-level edits, or untouched.
     const byteMutated = fc
       .tuple(fc.constantFrom(...seeds), fc.array(edit, { maxLength: 4 }))
       .map(([s, e]) => mutate(s, e));
     // 2. Random datagrams with a plausible header.
-    const random = fc
-      .tuple(fc.constantFrom(1, 2, 2, 2, 2, 3), fc.nat(0xffff), fc.nat(7), fc.uint8Array({ maxLength: 300 }))
-      .map(([v, t, id, tail]) => Buffer.concat([Buffer.from([v, t >> 8, t & 0xff, id]), tail]));
+    const random = randomDatagram({ versions: [1, 2, 2, 2, 2, 3], maxTail: 300 });
     // 3. Edited PHYPayloads inside well-formed rxpk.
     const phyMutated = fc
       .tuple(fc.constantFrom(...phys), fc.array(edit, { maxLength: 3 }), fc.integer({ min: 1, max: 3 }))
-      .map(([phy, e, copies]) => {
-        const data = mutate(phy, e).toString('base64');
-        const rx = { freq: 922.2, stat: 1, modu: 'LORA', datr: 'SF9BW125', rssi: -80, lsnr: 3, data };
-        return encodePushData(1, EUI, { rxpk: Array.from({ length: copies }, () => rx) });
-      });
+      .map(([phy, e, copies]) => pushDataWith(mutate(phy, e), { freq: 922.2, copies }));
     // 4. JSON-level junk in rxpk members (stat reports: their own test below).
     const jsonJunk = fc
-      .tuple(
-        fc.array(
-          fc.oneof(
-            fc.record(
-              {
-                data: field,
-                rssi: field,
-                lsnr: field,
-                freq: field,
-                datr: field,
-                stat: field,
-                size: field,
-                rsig: field,
-                modu: field,
-              },
-              { requiredKeys: [] },
-            ),
-            junk,
-          ),
-          { maxLength: 4 },
-        ),
-        fc.boolean(),
-      )
+      .tuple(fc.array(fc.oneof(junkRxpk(field, ['modu']), junk), { maxLength: 4 }), fc.boolean())
       .map(([rxpk, withRxpk]) => encodePushData(2, EUI, withRxpk ? { rxpk } : {}));
     // 6. Forwarder stat reports of every shape, with or without rxpk.
     const statJunk = fc
@@ -444,7 +392,7 @@ describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
       )
       .map(([seed, key, value]) => {
         const body = JSON.parse(seed.subarray(12).toString('utf8')) as { rxpk: Record<string, unknown>[] };
-        body.rxpk[0]![key] = value;
+        must(body.rxpk[0], 'the seed rxpk')[key] = value;
         return encodePushData(3, EUI, body);
       });
 

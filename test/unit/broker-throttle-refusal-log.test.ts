@@ -1,19 +1,12 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { REFUSAL_LOG_EVERY_MS, Refusals } from '../../src/broker/refusals.js';
 import { ManualClock } from '../../src/domain/clock.js';
-
-/** A pino logger whose lines land in an array. */
-function recordingLog() {
-  const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  return { log, lines };
-}
+import { capturingLogger } from '../helpers/log.js';
 
 describe('broker refusals under a flood', () => {
   it('counts every refusal but logs each reason once per interval, with how many went unlogged', () => {
     const clock = new ManualClock(0);
-    const { log, lines } = recordingLog();
+    const { log, lines } = capturingLogger('info');
     const counted: string[] = [];
     const refusals = new Refusals(
       log,

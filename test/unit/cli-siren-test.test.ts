@@ -1,43 +1,20 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { type GatewayEvent, ManualClock } from '../../src/domain/index.js';
-import { SirenController, type SirenTestResult } from '../../src/sirens/controller.js';
+import { ManualClock } from '../../src/domain/index.js';
+import type { SirenTestResult } from '../../src/sirens/controller.js';
 import { openDb } from '../../src/store/db.js';
 import { SirenStore } from '../../src/store/silences.js';
-import { ManualTimers, RecordingSiren } from '../fakes/recording-siren.js';
+import { RecordingSiren } from '../fakes/recording-siren.js';
+import { sirenConfig, sirenRig } from '../helpers/siren-rig.js';
 
 /** One siren, one zone, the controller under a manual clock: `siaga siren test` without a gateway. */
 async function oneSiren() {
   const clock = new ManualClock(Date.UTC(2026, 11, 1, 19, 0));
-  const timers = new ManualTimers(clock);
-  const events: GatewayEvent[] = [];
   const siren = new RecordingSiren('s1', clock);
-  const ctl = new SirenController({
-    config: {
-      sirens: [{ id: 's1', driver: 'print' as const }],
-      zones: [{ id: 'z1', name: 'Zone 1', sirens: ['s1'], radius_m: 1500 }],
-      siren_policy: {
-        sound_at: 'AWAS',
-        on_s: 20,
-        off_s: 10,
-        max_activation_s: 180,
-        max_on_s_per_hour: 600,
-        self_test_s: 2,
-        max_silence_min: 240,
-      },
-    },
-    drivers: new Map([['s1', siren]]),
+  const { ctl, events, timers } = sirenRig({
+    config: sirenConfig({ z1: ['s1'] }),
+    sirens: [siren],
     clock,
-    events: {
-      emit(kind, fields = {}) {
-        const e = { id: String(events.length), ts: clock.now(), kind, fields };
-        events.push(e);
-        return e;
-      },
-    },
     store: new SirenStore(openDb(':memory:')),
-    log: pino({ level: 'silent' }),
-    timers,
     callTimeoutMs: 2000,
   });
   await ctl.start();
@@ -71,9 +48,7 @@ describe('siren test: ON, the seconds, OFF, check — each step judged', () => {
       ['check', true],
     ]);
     expect(h.siren.ops()).toEqual(['on', 'off', 'check']);
-    expect(h.events.filter((e) => e.kind === 'siren_test').map((e) => e.fields)).toEqual([
-      { siren: 's1', ok: true, manual: true },
-    ]);
+    expect(h.events.fieldsOf('siren_test')).toEqual([{ siren: 's1', ok: true, manual: true }]);
   });
 
   it('a siren that sounds but cannot be switched off fails at OFF (the old test said "tested")', async () => {

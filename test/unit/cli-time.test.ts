@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatLocal, siteTz } from '../../src/cli/time.js';
+import { must } from '../helpers/must.js';
 
 const T = Date.UTC(2026, 11, 1, 3, 24, 9); // 10:24 in Jakarta
 
@@ -40,8 +41,9 @@ describe('CLI times: 2026-12-01 10:24 WIB in the site zone', () => {
     fc.assert(
       fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }), (ms) => {
         const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d) WIB$/.exec(formatLocal(ms));
-        expect(m).not.toBeNull();
-        const [y, mo, d, h, mi] = m!.slice(1).map(Number) as [number, number, number, number, number];
+        const [y, mo, d, h, mi] = must(m, `a WIB time in ${formatLocal(ms)}`)
+          .slice(1)
+          .map(Number) as [number, number, number, number, number];
         expect(Date.UTC(y, mo - 1, d, h - 7, mi)).toBe(Math.floor(ms / 60_000) * 60_000);
       }),
     );

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { known, numberIn, readingType } from '../../src/cli/validate.js';
 import { READING_TYPES, UsageError } from '../../src/domain/index.js';
 import { testConfig } from '../helpers/gateway.js';
+import { must } from '../helpers/must.js';
 
 const config = testConfig();
 
@@ -29,7 +30,7 @@ describe('one validation layer for what a person typed', () => {
     expect(refusal(() => known(config, 'node', 'nope')).message).toMatch(
       /^unknown node "nope"; this gateway has: /,
     );
-    const firstNode = config.nodes[0]!.id;
+    const firstNode = must(config.nodes[0], 'a node in the config').id;
     expect(known(config, 'node', firstNode)).toBe(firstNode);
   });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { formatPath, loadConfig, parseConfig } from '../../src/config/load.js';
 import { redact, secretValues } from '../../src/config/secrets.js';
 import { ConfigError } from '../../src/domain/index.js';
+import { must } from '../helpers/must.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 /** A misspelt key (line 3), an unknown zone (line 5) and a missing key file (line 9). */
@@ -179,7 +180,8 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
       err = e as ConfigError;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    const byPath = new Map(err!.issues.map((i) => [i.path, i]));
+    const issues = must(err, 'a ConfigError').issues;
+    const byPath = new Map(issues.map((i) => [i.path, i]));
     expect(byPath.get('storage.retention_day')).toMatchObject({
       message: 'unknown key "retention_day"; did you mean "retention_days"?',
       line: 3,
@@ -191,8 +193,8 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
       /cannot read .*missing\.key \(ENOENT\)/,
     );
     // Nothing else, and in the order of the file.
-    expect(err!.issues.map((i) => i.line)).toEqual([3, 5, 9]);
-    expect(err!.message.split('\n')[0]).toBe(
+    expect(issues.map((i) => i.line)).toEqual([3, 5, 9]);
+    expect(err?.message.split('\n')[0]).toBe(
       'storage.retention_day: unknown key "retention_day"; did you mean "retention_days"? (line 3, col 3)',
     );
   });

@@ -1,19 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { installFatalHandlers } from '../../src/cli/fatal.js';
+import { capturingLogger } from '../helpers/log.js';
 import { until } from '../helpers/wait.js';
 
 function harness(sirensOff: () => Promise<unknown> | undefined) {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      cb();
-    },
-  });
-  const log = pino({ level: 'info' }, sink);
+  const { log, lines } = capturingLogger('info');
   const proc = new EventEmitter();
   const exits: number[] = [];
   const order: string[] = [];

@@ -5,15 +5,27 @@ import { MAX_STREAM_BUFFER_BYTES } from '../../src/control/protocol.js';
 import { ControlServer } from '../../src/control/server.js';
 import { rawControlClient } from '../helpers/cli-exit.js';
 import { silentLog, tmpDir } from '../helpers/gateway.js';
+import { must } from '../helpers/must.js';
 import { until } from '../helpers/wait.js';
 
 const rawClient = rawControlClient;
 
 let server: ControlServer | undefined;
 
-/** A server whose `tail` stream the test feeds by hand through `push`. */
-async function tailServer(): Promise<{ path: string; push?: (item: unknown) => void }> {
-  const t: { path: string; push?: (item: unknown) => void } = { path: join(tmpDir(), 'siaga.sock') };
+interface TailServer {
+  path: string;
+  /** Set while a client's `tail` stream is open. */
+  push?: (item: unknown) => void;
+  /** Sends one item down the open stream; fails the test if none is open. */
+  feed: (item: unknown) => void;
+}
+
+/** A server whose `tail` stream the test feeds by hand through `feed`. */
+async function tailServer(): Promise<TailServer> {
+  const t: TailServer = {
+    path: join(tmpDir(), 'siaga.sock'),
+    feed: (item) => must(t.push, 'an open tail stream')(item),
+  };
   server = new ControlServer({
     path: t.path,
     log: silentLog,
@@ -96,11 +108,11 @@ describe('control socket', () => {
     // 200k readings of ~150 B: 30 MB the gateway used to hold for one paused terminal.
     const total = 200_000;
     const pad = 'x'.repeat(120);
-    for (let i = 0; i < total; i++) t.push!({ kind: 'reading', i, pad });
+    for (let i = 0; i < total; i++) t.feed({ kind: 'reading', i, pad });
     sock.resume();
     // Once the client has caught up the notice arrives; then one more item marks the end.
     await until('the gateway to answer', () => lines.some((l) => 'missed' in l), 30_000);
-    t.push!({ kind: 'reading', i: total, pad });
+    t.feed({ kind: 'reading', i: total, pad });
     await until(
       'the gateway to answer',
       () => lines.some((l) => (l.stream as { i?: number } | undefined)?.i === total),
@@ -139,9 +151,9 @@ describe('control socket', () => {
     await until('the stream to start', () => t.push !== undefined);
     // One synchronous burst: the client cannot read while it lasts, like a paused terminal.
     const total = 100_000;
-    for (let i = 0; i < total; i++) t.push!({ kind: 'reading', i, pad: 'y'.repeat(100) });
+    for (let i = 0; i < total; i++) t.feed({ kind: 'reading', i, pad: 'y'.repeat(100) });
     await until('the missed notice', () => missed > 0, 30_000);
-    t.push!({ kind: 'reading', i: total });
+    t.feed({ kind: 'reading', i: total });
     await until('every item or its count', () => items + missed === total + 1, 30_000);
     ac.abort();
     await following;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DetectionEngine } from '../../src/detect/index.js';
 import type { ReadingType, Values } from '../../src/domain/index.js';
 import { ManualClock } from '../../src/domain/index.js';
-import { BRAJA_CENTER, MIN, makeConfig, NODES, reading, rig, S, T0 } from './detect-fixtures.js';
+import { BRAJA_CENTER, MIN, makeConfig, NODES, reading, rig, S, T0 } from '../fixtures/detect.js';
 
 type Send = [node: string, type: ReadingType, v: Values];
 const cam = (conf: number, node = 'cam-02'): Send => [node, 'cam', { label: 'elephant', conf }];

@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { haversineM, isFenceOk, scoreReading } from '../../src/detect/index.js';
 import type { Values } from '../../src/domain/index.js';
-import { BRAJA_CENTER, makeConfig, reading, T0 } from './detect-fixtures.js';
+import { BRAJA_CENTER, makeConfig, reading, T0 } from '../fixtures/detect.js';
+import { must } from '../helpers/must.js';
 
 const cfg = makeConfig();
 const det = cfg.detection;
-const braja = cfg.zones.find((z) => z.id === 'z-braja')!;
-const tegal = cfg.zones.find((z) => z.id === 'z-tegal')!;
-const nodeOf = (id: string) => cfg.nodes.find((n) => n.id === id)!;
+const braja = must(
+  cfg.zones.find((z) => z.id === 'z-braja'),
+  'zone z-braja',
+);
+const tegal = must(
+  cfg.zones.find((z) => z.id === 'z-tegal'),
+  'zone z-tegal',
+);
+const nodeOf = (id: string) =>
+  must(
+    cfg.nodes.find((n) => n.id === id),
+    `node ${id}`,
+  );
 
 function score(node: string, v: Values, zone = braja, d = det) {
   const n = nodeOf(node);
@@ -61,12 +72,12 @@ describe('scoreReading: default score table (docs/behaviour.md)', () => {
       expect(ev).toBeUndefined();
       return;
     }
-    expect(ev).toBeDefined();
-    expect(ev!.score).toBeCloseTo(expected, 6);
-    expect(ev!.strong).toBe(strong);
-    expect(ev!.node).toBe(node);
-    expect(ev!.ts).toBe(T0);
-    expect(ev!.type).toBe(n.type);
+    const e = must(ev, `evidence from ${node}`);
+    expect(e.score).toBeCloseTo(expected, 6);
+    expect(e.strong).toBe(strong);
+    expect(e.node).toBe(node);
+    expect(e.ts).toBe(T0);
+    expect(e.type).toBe(n.type);
   });
 });
 

@@ -9,7 +9,7 @@ import {
 } from '../../src/detect/index.js';
 import type { Level, Reading, ReadingType, Values } from '../../src/domain/index.js';
 import { LEVELS, levelRank, ManualClock } from '../../src/domain/index.js';
-import { makeConfig, S, T0 } from './detect-fixtures.js';
+import { makeConfig, S, T0 } from '../fixtures/detect.js';
 
 /**
  * Properties of the detection engine over random traffic. A reference model recomputes every

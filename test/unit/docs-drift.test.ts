@@ -62,13 +62,14 @@ function valuePaths(v: unknown, prefix = ''): string[] {
 function exampleWithCommentedKeys(text: string): unknown {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const m = /^(\s*)#\s?(\s*(?:- )?[A-Za-z_{][^#]*?:.*)$/.exec(lines[i]!);
+    const m = /^(\s*)#\s?(\s*(?:- )?[A-Za-z_{][^#]*?:.*)$/.exec(lines[i] ?? '');
     if (!m) continue;
+    const uncommented = `${m[1]}${m[2]}`;
     const candidate = [...lines];
-    candidate[i] = `${m[1]}${m[2]}`;
+    candidate[i] = uncommented;
     try {
       parse(candidate.join('\n'), { uniqueKeys: true });
-      lines[i] = candidate[i]!;
+      lines[i] = uncommented;
     } catch {
       // prose, or a fragment that does not fit here
     }
@@ -123,7 +124,7 @@ function readmeEventKinds(text: string): string[] {
     if (line.startsWith('|')) {
       inTable = true;
       const m = /^\|\s*`([a-z_]+)`\s*\|/.exec(line);
-      if (m) kinds.push(m[1]!);
+      if (m?.[1]) kinds.push(m[1]);
     } else if (inTable) break;
   }
   return kinds;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { admit, MAX_UNLISTED_GATEWAYS, UNLISTED_SLOT_MS } from '../../drivers/gwmp/admission.js';
+import { must } from '../helpers/must.js';
 
 /** Plays arrivals through `admit` the way GwmpServer does; returns who was served, in order. */
 function play(arrivals: { eui: string; at: number }[], allow?: string[]) {
@@ -42,12 +43,13 @@ describe('gwmp admission', () => {
     const late = { eui: 'ffffffffffffffff', at: 1000 };
     expect(play([...first, late]).served).toEqual(first.map((a) => a.eui));
     // The real concentrator keeps talking, so it keeps its slot; a silent one gives its slot up.
-    const keepAlive = { eui: first[0]!.eui, at: UNLISTED_SLOT_MS };
+    const [talker, silent] = [must(first[0], 'a first gateway'), must(first[1], 'a second gateway')];
+    const keepAlive = { eui: talker.eui, at: UNLISTED_SLOT_MS };
     const afterSilence = { eui: 'ffffffffffffffff', at: UNLISTED_SLOT_MS + 1 };
     const r = play([...first, keepAlive, afterSilence]);
     expect(r.served.at(-1)).toBe('ffffffffffffffff');
-    expect(r.known.has(first[0]!.eui)).toBe(true);
-    expect(r.known.has(first[1]!.eui)).toBe(false);
+    expect(r.known.has(talker.eui)).toBe(true);
+    expect(r.known.has(silent.eui)).toBe(false);
   });
 
   it('never holds more than the bound, whatever EUIs arrive and when (property)', () => {

@@ -9,8 +9,8 @@ import {
   encodePushData,
   encodeTxAck,
   GwmpId,
-  type Txpk,
 } from '../../drivers/gwmp/packet.js';
+import { rx2Txpk } from '../fixtures/semtech-rxpk.js';
 
 const EUI = 'aa555a0000000101';
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -54,19 +54,7 @@ describe('GWMP v2 codec (PROTOCOL.TXT)', () => {
   });
 
   it('encodes PULL_RESP with the txpk JSON', () => {
-    const txpk: Txpk = {
-      imme: false,
-      tmst: 1000000,
-      freq: 921.4, // AS923-2 RX2
-      rfch: 0,
-      powe: 14,
-      modu: 'LORA',
-      datr: 'SF10BW125',
-      codr: '4/5',
-      ipol: true,
-      size: 3,
-      data: 'AQID',
-    };
+    const txpk = rx2Txpk({ imme: false, tmst: 1000000, size: 3, data: 'AQID' });
     const buf = encodePullResp(0xbeef, txpk);
     expect(buf.subarray(0, 4).toString('hex')).toBe('02beef03');
     expect(JSON.parse(buf.subarray(4).toString())).toEqual({ txpk });

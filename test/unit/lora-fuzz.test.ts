@@ -8,6 +8,15 @@ import { ManualClock } from '../../src/domain/index.js';
 import type { FcntStore } from '../../src/ports/fcnt-store.js';
 import { buildPhyPayload, buildUplinkDatagram } from '../../src/sim/lora.js';
 import { FUZZ_DEVICES as DEVICES, FUZZ_EUI as EUI } from '../fixtures/lora-devices.js';
+import {
+  byteEdit,
+  junkField,
+  junkRxpk,
+  mutate,
+  pushDataWith,
+  randomDatagram,
+} from '../helpers/lora-arbitraries.js';
+import { must } from '../helpers/must.js';
 
 // R3 (docs/quality.md): random and mutated GWMP datagrams never throw, and every refusal is a known,
 // counted reason. 100,000 inputs in total across the properties below.
@@ -21,7 +30,11 @@ const FRAMES: Frame[] = [
   { node: 'cam-02', seq: 4, type: 'cam', v: { label: 'elephant', conf: 0.91, bat: 3.9 } },
   { node: 'cam-02', seq: 5, type: 'seis', v: { pgv: 0.82, f: 8.5 } },
 ];
-const device = (f: Frame) => DEVICES.find((d) => d.node === f.node)!;
+const device = (f: Frame) =>
+  must(
+    DEVICES.find((d) => d.node === f.node),
+    `a LoRa device for ${f.node}`,
+  );
 const SEEDS = FRAMES.map((f) => buildUplinkDatagram(device(f), f, f.seq, { gatewayEui: EUI, token: f.seq }));
 const PHYS = FRAMES.map((f) => buildPhyPayload(device(f), f, f.seq));
 
@@ -66,27 +79,14 @@ function harness() {
   return { run };
 }
 
-const mutate = (seed: Buffer, edits: { at: number; byte: number; op: number }[]): Buffer => {
-  let b = Buffer.from(seed);
-  for (const { at, byte, op } of edits) {
-    const i = at % (b.length + 1);
-    if (op === 0) b[Math.min(i, b.length - 1)] = byte;
-    else if (op === 1) b = b.subarray(0, i);
-    else if (op === 2) b = Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)]);
-    else b = Buffer.concat([b.subarray(0, i), b.subarray(i + 1)]);
-  }
-  return b;
-};
-
-const edit = fc.record({ at: fc.nat(600), byte: fc.nat(255), op: fc.nat(3) });
+const edit = byteEdit({ maxAt: 600, maxOp: 3 });
 
 describe('LoRa fuzz (R3)', () => {
   it('random datagrams: 40,000', () => {
     const { run } = harness();
-    const header = fc.tuple(fc.constantFrom(1, 2, 2, 2, 3), fc.nat(0xffff), fc.nat(7));
     fc.assert(
-      fc.property(header, fc.uint8Array({ maxLength: 200 }), ([v, token, id], tail) => {
-        run(Buffer.concat([Buffer.from([v, token >> 8, token & 0xff, id]), tail]));
+      fc.property(randomDatagram({ versions: [1, 2, 2, 2, 3], maxTail: 200 }), (datagram) => {
+        run(datagram);
       }),
       { numRuns: 40_000 },
     );
@@ -110,17 +110,7 @@ describe('LoRa fuzz (R3)', () => {
     const { run } = harness();
     fc.assert(
       fc.property(fc.constantFrom(...PHYS), fc.array(edit, { maxLength: 3 }), (phy, edits) => {
-        const data = mutate(phy, edits);
-        const rxpk = {
-          freq: 921.4,
-          stat: 1,
-          modu: 'LORA',
-          datr: 'SF9BW125',
-          rssi: -80,
-          lsnr: 3,
-          data: data.toString('base64'),
-        };
-        run(encodePushData(1, EUI, { rxpk: [rxpk] }));
+        run(pushDataWith(mutate(phy, edits), { freq: 921.4 }));
       }),
       { numRuns: 20_000 },
     );
@@ -129,25 +119,7 @@ describe('LoRa fuzz (R3)', () => {
   it('JSON-level junk in rxpk fields: 10,000', () => {
     const { run } = harness();
     const junk = fc.anything({ maxDepth: 1, maxKeys: 3 });
-    const field = fc.oneof(
-      junk,
-      fc.string({ maxLength: 12 }),
-      fc.double(),
-      fc.base64String({ maxLength: 80 }),
-    );
-    const rxpk = fc.record(
-      {
-        data: field,
-        rssi: field,
-        lsnr: field,
-        freq: field,
-        datr: field,
-        stat: field,
-        size: field,
-        rsig: field,
-      },
-      { requiredKeys: [] },
-    );
+    const rxpk = junkRxpk(junkField(junk));
     fc.assert(
       fc.property(fc.array(fc.oneof(rxpk, junk), { maxLength: 4 }), junk, (entries, stat) => {
         run(encodePushData(1, EUI, { rxpk: entries, stat: stat as Record<string, unknown> }));

@@ -17,6 +17,7 @@ import { ManualClock } from '../../src/domain/index.js';
 import type { FcntStore } from '../../src/ports/fcnt-store.js';
 import { buildPhyPayload } from '../../src/sim/lora.js';
 import { fskRxpk } from '../fixtures/semtech-rxpk.js';
+import { must } from '../helpers/must.js';
 
 // Fixed test keys: the vectors below are made by lora-packet with them.
 const PIR: LoraDeviceConfig = {
@@ -26,6 +27,8 @@ const PIR: LoraDeviceConfig = {
   app_s_key: '000102030405060708090A0B0C0D0E0F',
   codec: 'lpp',
 };
+const PIR_APP_S_KEY = Buffer.from(must(PIR.app_s_key, 'the AppSKey of pir-07'), 'hex');
+const PIR_NWK_S_KEY = Buffer.from(must(PIR.nwk_s_key, 'the NwkSKey of pir-07'), 'hex');
 const CAM: LoraDeviceConfig = {
   node: 'cam-02',
   dev_addr: '26011bdb',
@@ -157,8 +160,8 @@ describe('LoraUplinkHandler', () => {
   it('accepts a valid uplink and reports node, 32-bit seq, values and radio', () => {
     expect(push(buildPhyPayload(PIR, pir(7, 3), 7, { adr: true }))).toBe(1);
     expect(frames).toHaveLength(1);
-    expect(frames[0]!.frame).toEqual({ node: 'pir-07', seq: 7, type: 'pir', v: { n: 3, bat: 3.71 } });
-    expect(frames[0]!.meta).toEqual({
+    expect(frames[0]?.frame).toEqual({ node: 'pir-07', seq: 7, type: 'pir', v: { n: 3, bat: 3.71 } });
+    expect(frames[0]?.meta).toEqual({
       radio: { rssi: -97, snr: 7.5, freq: 922.2, sf: 10 },
       rxTs: clock.now(),
       devAddr: '26011bda',
@@ -174,14 +177,15 @@ describe('LoraUplinkHandler', () => {
   it('decodes the sg1 codec and confirmed frames', () => {
     const f: Frame = { node: 'cam-02', seq: 1, type: 'cam', v: { label: 'elephant', conf: 0.91, bat: 3.9 } };
     push(buildPhyPayload(CAM, f, 1, { confirmed: true }));
-    expect(frames[0]!.frame).toEqual(f);
-    expect(frames[0]!.meta.confirmed).toBe(true);
+    expect(frames[0]?.frame).toEqual(f);
+    expect(frames[0]?.meta.confirmed).toBe(true);
   });
 
   it('refuses a frame signed with the wrong NwkSKey or altered in flight (bad_mic)', () => {
     push(buildPhyPayload({ ...PIR, nwk_s_key: '00'.repeat(16) }, pir(1), 1));
     const phy = buildPhyPayload(PIR, pir(2), 2);
-    phy[phy.length - 6]! ^= 0x01;
+    const at = phy.length - 6;
+    phy[at] = must(phy[at], 'a MIC byte') ^ 0x01;
     push(phy);
     expect(reasons()).toEqual({ bad_mic: 2 });
     expect(frames).toHaveLength(0);
@@ -258,13 +262,13 @@ describe('LoraUplinkHandler', () => {
       },
       undefined,
       undefined,
-      Buffer.from(PIR.app_s_key!, 'hex'),
+      PIR_APP_S_KEY,
     );
     push(join.getPHYPayload() as Buffer);
     const down = loraPacket.fromFields(
       { MType: 'Unconfirmed Data Down', DevAddr: Buffer.from(PIR.dev_addr, 'hex'), FCnt: 1, payload: 'x' },
-      Buffer.from(PIR.app_s_key!, 'hex'),
-      Buffer.from(PIR.nwk_s_key!, 'hex'),
+      PIR_APP_S_KEY,
+      PIR_NWK_S_KEY,
     );
     push(down.getPHYPayload() as Buffer);
     push(Buffer.from([0xe0, 1, 2, 3])); // proprietary
@@ -280,8 +284,8 @@ describe('LoraUplinkHandler', () => {
         FPort: 0,
         payload: Buffer.from([0x02]),
       },
-      Buffer.from(PIR.app_s_key!, 'hex'),
-      Buffer.from(PIR.nwk_s_key!, 'hex'),
+      PIR_APP_S_KEY,
+      PIR_NWK_S_KEY,
     );
     push(mac.getPHYPayload() as Buffer);
     expect(reasons()).toEqual({ mac_only: 1 });

@@ -1,12 +1,11 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialSource, type Timers } from '../../drivers/serial/source.js';
 import type { Clock } from '../../src/domain/index.js';
 import { SerialError } from '../../src/domain/index.js';
 import { FakeSerialBinding } from '../fakes/serial-binding.js';
+import { silentLog as log } from '../helpers/log.js';
 
 const PATH = '/dev/serial/by-id/usb-FTDI_RS485-if00-port0';
-const log = pino({ level: 'silent' });
 
 /** Lets MockBinding's nextTicks and promise chains settle. */
 async function settle(): Promise<void> {

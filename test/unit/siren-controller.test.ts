@@ -1,25 +1,14 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SirenPolicy } from '../../src/config/schema.js';
 import type { LevelChange } from '../../src/detect/types.js';
-import { type EventKind, type GatewayEvent, type Level, ManualClock } from '../../src/domain/index.js';
-import { SirenController } from '../../src/sirens/controller.js';
+import { type EventKind, type Level, ManualClock } from '../../src/domain/index.js';
 import { type Db, openDb } from '../../src/store/db.js';
 import { SirenStore } from '../../src/store/silences.js';
-import { ManualTimers, RecordingSiren } from '../fakes/recording-siren.js';
+import { RecordingSiren } from '../fakes/recording-siren.js';
+import { levelChange, sirenConfig, sirenRig, TEST_SIREN_POLICY } from '../helpers/siren-rig.js';
 
 const T0 = Date.UTC(2026, 11, 1, 20, 0, 0);
 const S = 1000;
-
-const DEFAULT_POLICY: SirenPolicy = {
-  sound_at: 'AWAS',
-  on_s: 20,
-  off_s: 10,
-  max_activation_s: 180,
-  max_on_s_per_hour: 600,
-  self_test_s: 2,
-  max_silence_min: 240,
-};
 
 const dbs: Db[] = [];
 afterEach(() => {
@@ -28,67 +17,29 @@ afterEach(() => {
 
 async function harness(policy: Partial<SirenPolicy> = {}, opts: { start?: boolean } = {}) {
   const clock = new ManualClock(T0);
-  const timers = new ManualTimers(clock);
-  const events: GatewayEvent[] = [];
   const db = openDb(':memory:');
   dbs.push(db);
   const store = new SirenStore(db);
   const s1 = new RecordingSiren('s1', clock);
   const s2 = new RecordingSiren('s2', clock);
   const s3 = new RecordingSiren('s3', clock);
-  const config = {
-    sirens: [
-      { id: 's1', driver: 'print' as const },
-      { id: 's2', driver: 'print' as const },
-      { id: 's3', driver: 'print' as const },
-    ],
-    zones: [
-      { id: 'z1', name: 'Zone 1', sirens: ['s1', 's2'], radius_m: 1500 },
-      { id: 'z2', name: 'Zone 2', sirens: ['s3'], radius_m: 1500 },
-    ],
-    siren_policy: { ...DEFAULT_POLICY, ...policy },
-  };
-  const ctl = new SirenController({
+  const config = sirenConfig({ z1: ['s1', 's2'], z2: ['s3'] }, { ...TEST_SIREN_POLICY, ...policy });
+  const { ctl, events, timers } = sirenRig({
     config,
-    drivers: new Map([
-      ['s1', s1],
-      ['s2', s2],
-      ['s3', s3],
-    ]),
+    sirens: [s1, s2, s3],
     clock,
-    events: {
-      emit(kind, fields = {}) {
-        const e = { id: String(events.length), ts: clock.now(), kind, fields };
-        events.push(e);
-        return e;
-      },
-    },
     store,
-    log: pino({ level: 'silent' }),
-    timers,
     callTimeoutMs: 2000,
   });
   if (opts.start !== false) await ctl.start();
   for (const s of [s1, s2, s3]) s.clear();
-  const kinds = (k: EventKind) => events.filter((e) => e.kind === k);
+  const kinds = (k: EventKind) => events.of(k);
   /** Seconds since T0 at which `s` was switched `op`. */
   const at = (s: RecordingSiren, op: 'on' | 'off') => s.times(op).map((t) => (t - T0) / S);
   return { clock, timers, events, kinds, db, store, s1, s2, s3, ctl, config, at };
 }
 
-function change(zone: string, level: Level, prev: Level, manual = false): LevelChange {
-  return {
-    zone,
-    level,
-    prev,
-    manual,
-    score: 100,
-    nodes: [],
-    reason: 'test',
-    ts: 0,
-    allClear: level === 'NORMAL',
-  };
-}
+const change = levelChange;
 
 const out = (changes: LevelChange[], retriggered: string[] = []) => ({ changes, retriggered, notices: [] });
 

@@ -1,5 +1,4 @@
 import { PassThrough } from 'node:stream';
-import { pino } from 'pino';
 import { SerialPortMock } from 'serialport';
 import { describe, expect, it } from 'vitest';
 import type { CommandRunner } from '../../drivers/sirens/command.js';
@@ -8,8 +7,8 @@ import { GpioSiren, gpiosetArgs, parseGpiodVersion } from '../../drivers/sirens/
 import { PrintSiren } from '../../drivers/sirens/print.js';
 import type { RelayBinding, RelayBoard } from '../../drivers/sirens/relay.js';
 import { SirenError } from '../../src/domain/index.js';
+import { silentLog as log } from '../helpers/log.js';
 
-const log = pino({ level: 'silent' });
 const MockBinding = SerialPortMock.binding;
 
 /** A runner that records argv and answers like a given gpioset version. */

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { SirenPolicy } from '../../src/config/schema.js';
 import { LEVELS, type Level, ManualClock } from '../../src/domain/index.js';
-import { SirenController, type SirenStorePort } from '../../src/sirens/controller.js';
+import type { SirenStorePort } from '../../src/sirens/controller.js';
 import {
   budgetCapMs,
   budgetFreeAt,
@@ -14,7 +13,9 @@ import {
   patternAt,
   soundsAt,
 } from '../../src/sirens/policy.js';
-import { ManualTimers, RecordingSiren } from '../fakes/recording-siren.js';
+import { RecordingSiren } from '../fakes/recording-siren.js';
+import { must } from '../helpers/must.js';
+import { levelChange, sirenConfig, sirenRig } from '../helpers/siren-rig.js';
 
 const S = 1000;
 
@@ -121,55 +122,29 @@ const policyArb: fc.Arbitrary<SirenPolicy> = fc.record({
 /** Drives a real controller with fake time and returns the worst sliding hour per siren. */
 async function run(policy: SirenPolicy, ops: Op[]): Promise<{ worstMs: number; capMs: number }> {
   const clock = new ManualClock(1_800_000_000_000);
-  const timers = new ManualTimers(clock);
   const sirens = [new RecordingSiren('a', clock), new RecordingSiren('b', clock)];
   const zones = ['z0', 'z1'];
-  const ctl = new SirenController({
-    config: {
-      sirens: [
-        { id: 'a', driver: 'print' },
-        { id: 'b', driver: 'print' },
-      ],
-      // Siren a is shared by both zones: it must still respect one budget.
-      zones: [
-        { id: 'z0', name: 'z0', sirens: ['a'], radius_m: 1 },
-        { id: 'z1', name: 'z1', sirens: ['a', 'b'], radius_m: 1 },
-      ],
-      siren_policy: policy,
-    },
-    drivers: new Map(sirens.map((s) => [s.id, s])),
+  const zoneAt = (i: number) => must(zones[i], `zone ${i}`);
+  const { ctl, timers } = sirenRig({
+    // Siren a is shared by both zones: it must still respect one budget.
+    config: sirenConfig({ z0: ['a'], z1: ['a', 'b'] }, policy),
+    sirens,
     clock,
-    events: { emit: (kind, fields = {}) => ({ id: '', ts: 0, kind, fields }) },
     store: nullStore,
-    log: pino({ level: 'silent' }),
-    timers,
   });
   await ctl.start();
   for (const s of sirens) s.clear();
   const levels: Level[] = ['NORMAL', 'NORMAL'];
   for (const op of ops) {
     if (op.k === 'wait') timers.advance(op.s * S);
-    else if (op.k === 'retrigger') ctl.onEngineOutput({ changes: [], retriggered: [zones[op.zone]!] });
-    else if (op.k === 'silence') ctl.silence(zones[op.zone]!, op.min, 'prop');
-    else if (op.k === 'unsilence') ctl.unsilence(zones[op.zone]!, 'prop');
+    else if (op.k === 'retrigger') ctl.onEngineOutput({ changes: [], retriggered: [zoneAt(op.zone)] });
+    else if (op.k === 'silence') ctl.silence(zoneAt(op.zone), op.min, 'prop');
+    else if (op.k === 'unsilence') ctl.unsilence(zoneAt(op.zone), 'prop');
     else {
-      const prev = levels[op.zone]!;
+      const prev = must(levels[op.zone], `level of zone ${op.zone}`);
       levels[op.zone] = op.level;
-      const zone = zones[op.zone]!;
       ctl.onEngineOutput({
-        changes: [
-          {
-            zone,
-            level: op.level,
-            prev,
-            manual: op.manual,
-            score: 0,
-            nodes: [],
-            reason: '',
-            ts: 0,
-            allClear: false,
-          },
-        ],
+        changes: [{ ...levelChange(zoneAt(op.zone), op.level, prev, op.manual), allClear: false }],
         retriggered: [],
       });
     }
