@@ -6,9 +6,10 @@ const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
 
 /** `90s`, `30m`, `1h`, `2d` → milliseconds. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
-  if (!m) throw new UsageError(t('time.bad_duration', { text }));
-  return Number(m[1]) * UNITS[m[2]!]!;
+  const [, amount, unit] = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim()) ?? [];
+  const perUnit = unit === undefined ? undefined : UNITS[unit];
+  if (amount === undefined || perUnit === undefined) throw new UsageError(t('time.bad_duration', { text }));
+  return Number(amount) * perUnit;
 }
 
 const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
@@ -27,9 +28,16 @@ export function parseTime(text: string, now: number, tz = DEFAULT_TZ): number {
   }
   const local = LOCAL_RE.exec(text.trim());
   if (local) {
-    const [y, mo, d, h, mi, s] = local.slice(1).map((x) => Number(x ?? 0)) as number[];
-    const ms = zonedTimeToUtc(tz, y!, mo!, d!, h, mi, s);
-    if (Number.isFinite(ms) && mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h! < 24 && mi! < 60 && s! < 60)
+    const [y, mo, d, h, mi, s] = local.slice(1, 7).map((x) => Number(x ?? 0)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const ms = zonedTimeToUtc(tz, y, mo, d, h, mi, s);
+    if (Number.isFinite(ms) && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 60)
       return ms;
   }
   const ms = Date.parse(text);

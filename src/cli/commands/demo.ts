@@ -12,6 +12,7 @@ import { SCENARIOS } from '../../sim/scenarios.js';
 import { type SimSink, Simulator } from '../../sim/simulator.js';
 import { inProcessSerialSink, loraSink, mqttNodeSink, serialDeviceSink } from '../../sim/sinks.js';
 import { createLogger } from '../../util/log.js';
+import { must } from '../../util/must.js';
 import { packageRoot } from '../../util/package-root.js';
 import { action, out, t } from '../io.js';
 import { storyLine } from '../story.js';
@@ -55,7 +56,7 @@ export async function runDemo(opts: {
   once: boolean;
   quietReadings: boolean;
 }): Promise<void> {
-  const scenario = SCENARIOS.get(opts.scenario)!;
+  const scenario = must(SCENARIOS.get(opts.scenario), `scenario ${opts.scenario}`);
   const { config } = loadConfig(join(packageRoot(), 'config', 'demo.yaml'));
   const dir = mkdtempSync(join(tmpdir(), 'siaga-demo-'));
   config.storage.path = join(dir, 'siaga.db');
