@@ -334,6 +334,13 @@ describe('R3 fuzz: 1,000,000 random and mutated inputs', () => {
       expect(p.counters.calls, 'ingest counted outside onFrame').toEqual([]);
       for (const r of gwmpCounts) expect(KNOWN_GWMP.has(r) && r !== OUR_FAULT, `gwmp reason ${r}`).toBe(true);
       for (const r of loraCounts) expect(KNOWN_LORA.has(r) && r !== OUR_FAULT, `lora reason ${r}`).toBe(true);
+      // A forwarder beyond the few served (docs/wire.md §2 admission) is refused whole, counted once,
+      // before its body is read.
+      if (gwmpCounts.includes('unknown_gateway')) {
+        expect(gwmpCounts).toEqual(['unknown_gateway']);
+        expect(frames + loraCounts.length).toBe(0);
+        return;
+      }
       if (!decoded.ok) {
         expect(gwmpCounts).toEqual([decoded.reason]);
         return;
