@@ -71,6 +71,17 @@ export function registerRun(program: Command): void {
           env: process.env,
           onError: (m) => log.warn({ err: m }, 'sd_notify failed'),
         });
+        // Signals are heard from the first moment: one that comes while the gateway starts is kept
+        // and acted on as soon as it has started (its sirens are OFF by then), never the default
+        // action that would kill it with nothing saved.
+        let stopNow: ((signal: string) => void) | undefined;
+        let stopWanted: string | undefined;
+        const onSignal = (signal: string) => {
+          if (stopNow) stopNow(signal);
+          else stopWanted ??= signal;
+        };
+        process.on('SIGTERM', () => onSignal('SIGTERM'));
+        process.on('SIGINT', () => onSignal('SIGINT'));
         let started: Gateway;
         try {
           started = await startGateway({
@@ -96,7 +107,10 @@ export function registerRun(program: Command): void {
         notify.ready(`gateway ${config.gateway.id} ready`);
         notify.startWatchdog();
         await new Promise<void>((resolve) => {
+          let stopping = false;
           const shutdown = (signal: string) => {
+            if (stopping) return;
+            stopping = true;
             log.info({ signal }, 'stopping: sirens off, flushing the outbox');
             notify.stopping();
             started.stop().then(
@@ -113,8 +127,8 @@ export function registerRun(program: Command): void {
               },
             );
           };
-          process.once('SIGTERM', () => shutdown('SIGTERM'));
-          process.once('SIGINT', () => shutdown('SIGINT'));
+          stopNow = shutdown;
+          if (stopWanted) shutdown(stopWanted);
         });
       }),
     );
