@@ -1,3 +1,5 @@
+import { normalizePhone } from './sms-phone.js';
+
 /**
  * What a person texts back. `OK 4821` acknowledges; people type it on a feature phone in the dark,
  * so case, spacing and a stray full stop must not matter, but anything that is not clearly an
@@ -39,4 +41,28 @@ export function parseReply(text: string): ReplyParse {
 /** The reply a contact is asked for, as the texts print it: the inverse of `parseReply`. */
 export function formatReply(code: string): string {
   return `OK ${code}`;
+}
+
+/** A contact as far as replies go: who, and the number they text from. */
+export interface ReplyContact {
+  id: string;
+  phone: string;
+}
+
+export type ReplyMatch =
+  | { ok: true; contact: string; code: string }
+  | { ok: false; reason: ReplyRefusal | 'unknown_number'; from: string };
+
+/**
+ * Who acknowledged with which code, or why not. A reply from a number no contact has is refused
+ * even when well formed: an acknowledgement stops the escalation, so a stranger (or a wrong
+ * number) must not be able to silence it.
+ */
+export function matchReply(from: string, text: string, contacts: readonly ReplyContact[]): ReplyMatch {
+  const sender = normalizePhone(from);
+  const contact = sender === null ? undefined : contacts.find((c) => normalizePhone(c.phone) === sender);
+  if (!contact) return { ok: false, reason: 'unknown_number', from: sender ?? from };
+  const parsed = parseReply(text);
+  if (!parsed.ok) return { ok: false, reason: parsed.reason, from: sender ?? from };
+  return { ok: true, contact: contact.id, code: parsed.code };
 }

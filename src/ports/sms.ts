@@ -37,7 +37,7 @@ export interface SmsFailure {
 export interface SmsIncoming {
   /** The driver's id of the received message (its file name for gammu-smsd). */
   id: string;
-  /** Sender in E.164 when it could be normalised, else as the network gave it. */
+  /** The sender as the network gave it (`+62812…`, `62812…` or `0812…`): the caller normalises it. */
   from: string;
   text: string;
   /** epoch ms the message was received, as the daemon recorded it */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isGsm7, SMS_SEPTETS, septets, toGsm7 } from '../../src/alerts/sms-gsm7.js';
 import { normalizePhone, samePhone } from '../../src/alerts/sms-phone.js';
-import { formatReply, parseReply } from '../../src/alerts/sms-reply.js';
+import { formatReply, matchReply, parseReply } from '../../src/alerts/sms-reply.js';
 import {
   DEFAULT_SMS_TEMPLATES,
   formatSms,
@@ -235,5 +235,46 @@ describe('phone numbers', () => {
     expect(samePhone('081234567890', '+6281234567890')).toBe(true);
     expect(samePhone('6281234567890', '081234567890')).toBe(true);
     expect(samePhone('081234567890', '081234567891')).toBe(false);
+  });
+});
+
+describe('replies from people', () => {
+  const contacts = [
+    { id: 'ranger-1', phone: '+6281234567890' },
+    { id: 'kades', phone: '081298765432' },
+  ];
+
+  it('acknowledges for the contact whose number sent it, however the operator wrote the number', () => {
+    expect(matchReply('6281234567890', 'Ok 4821', contacts)).toEqual({
+      ok: true,
+      contact: 'ranger-1',
+      code: '4821',
+    });
+    expect(matchReply('+6281298765432', 'OK 0007', contacts)).toEqual({
+      ok: true,
+      contact: 'kades',
+      code: '0007',
+    });
+  });
+
+  it('refuses a well-formed OK from an unknown number, naming the number', () => {
+    expect(matchReply('081200000000', 'OK 4821', contacts)).toEqual({
+      ok: false,
+      reason: 'unknown_number',
+      from: '+6281200000000',
+    });
+    expect(matchReply('TELKOMSEL', 'OK 4821', contacts)).toEqual({
+      ok: false,
+      reason: 'unknown_number',
+      from: 'TELKOMSEL',
+    });
+  });
+
+  it('refuses a malformed reply from a known number with the reason', () => {
+    expect(matchReply('+6281234567890', 'siap', contacts)).toEqual({
+      ok: false,
+      reason: 'not_ok',
+      from: '+6281234567890',
+    });
   });
 });
