@@ -8,10 +8,10 @@ import { formatSms } from '../../src/alerts/sms-text.js';
 import { SmsError } from '../../src/domain/errors.js';
 import type { SmsPoll } from '../../src/ports/sms.js';
 import { type GammuRig, gammuRig, gammuSmsdAvailable } from '../fixtures/sms/gammu-rig.js';
+import { BRAJA_AWAS } from '../fixtures/sms/texts.js';
 import { until } from '../helpers/wait.js';
 
 const RANGER = '+6281234567890';
-const AT = Date.UTC(2026, 11, 1, 12, 42, 5);
 
 /** Polls the driver until `want` holds for everything it reported so far. Never asserts timing. */
 async function pollUntil(sms: GammuSmsd, what: string, want: (all: SmsPoll) => boolean): Promise<SmsPoll> {
@@ -38,15 +38,7 @@ describe.skipIf(!gammuSmsdAvailable())('SMS through the real gammu-smsd (FILES b
   it('sends what siaga puts in the outbox: the daemon transmits it and moves it to sent/, and poll says delivered', async () => {
     rig = gammuRig();
     const sms = new GammuSmsd({ spool: rig.spool });
-    const text = formatSms({
-      kind: 'AWAS',
-      lang: 'id',
-      zone: 'z-braja',
-      zoneName: 'Dsn Braja',
-      at: AT,
-      tz: 'Asia/Jakarta',
-      code: '4821',
-    });
+    const text = formatSms(BRAJA_AWAS);
     const id = await sms.send({ to: RANGER, text, priority: 'urgent' });
     const [file] = readdirSync(join(rig.spool, 'outbox'));
     expect(file).toMatch(/^OUTA\d{8}_\d{6}_\d{2}_\+6281234567890_[0-9A-Z]{26}\.txt$/);

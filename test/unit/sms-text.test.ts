@@ -11,22 +11,14 @@ import {
   type SmsKind,
   templateProblems,
 } from '../../src/alerts/sms-text.js';
+import { BRAJA_AT, BRAJA_AWAS } from '../fixtures/sms/texts.js';
 
-// 2026-12-01 19:42:05 WIB (UTC+7)
-const AT = Date.UTC(2026, 11, 1, 12, 42, 5);
+const AT = BRAJA_AT;
 const TZ = 'Asia/Jakarta';
 
 describe('SMS texts', () => {
   it('reads as the issue shows: AWAS in Indonesian with the village clock and the reply code', () => {
-    const text = formatSms({
-      kind: 'AWAS',
-      lang: 'id',
-      zone: 'z-braja',
-      zoneName: 'Dsn Braja',
-      at: AT,
-      tz: TZ,
-      code: '4821',
-    });
+    const text = formatSms(BRAJA_AWAS);
     expect(text).toBe('AWAS GAJAH Dsn Braja (z-braja) 19:42. Jauhi ladang. Balas OK 4821');
   });
 
@@ -257,24 +249,13 @@ describe('replies from people', () => {
     });
   });
 
-  it('refuses a well-formed OK from an unknown number, naming the number', () => {
-    expect(matchReply('081200000000', 'OK 4821', contacts)).toEqual({
-      ok: false,
-      reason: 'unknown_number',
-      from: '+6281200000000',
-    });
-    expect(matchReply('TELKOMSEL', 'OK 4821', contacts)).toEqual({
-      ok: false,
-      reason: 'unknown_number',
-      from: 'TELKOMSEL',
-    });
-  });
-
-  it('refuses a malformed reply from a known number with the reason', () => {
-    expect(matchReply('+6281234567890', 'siap', contacts)).toEqual({
-      ok: false,
-      reason: 'not_ok',
-      from: '+6281234567890',
-    });
+  it.each([
+    // a well-formed OK from an unknown number, naming the number
+    ['081200000000', 'OK 4821', 'unknown_number', '+6281200000000'],
+    ['TELKOMSEL', 'OK 4821', 'unknown_number', 'TELKOMSEL'],
+    // a malformed reply from a known number, with the reason
+    ['+6281234567890', 'siap', 'not_ok', '+6281234567890'],
+  ])('refuses %s %j: %s', (from, text, reason, shown) => {
+    expect(matchReply(from, text, contacts)).toEqual({ ok: false, reason, from: shown });
   });
 });
