@@ -1,13 +1,14 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GammuSmsd } from '../../drivers/sms/gammu-smsd.js';
+import { outboxBacklog, spoolProblems } from '../../drivers/sms/gammu-spool-check.js';
 import { normalizePhone } from '../../src/alerts/sms-phone.js';
 import { parseReply } from '../../src/alerts/sms-reply.js';
 import { formatSms } from '../../src/alerts/sms-text.js';
 import { SmsError } from '../../src/domain/errors.js';
 import type { SmsPoll } from '../../src/ports/sms.js';
-import { type GammuRig, gammuRig, gammuSmsdAvailable } from '../fixtures/sms/gammu-rig.js';
+import { type GammuRig, gammuRig, gammuSmsdAvailable, tempSpool } from '../fixtures/sms/gammu-rig.js';
 import { BRAJA_AWAS } from '../fixtures/sms/texts.js';
 import { until } from '../helpers/wait.js';
 
@@ -110,15 +111,6 @@ describe.skipIf(!gammuSmsdAvailable())('SMS through the real gammu-smsd (FILES b
 });
 
 describe('the gammu-smsd spool when it is wrong', () => {
-  function spool(): string {
-    const s = join(
-      process.env.TMPDIR ?? '/tmp',
-      `siaga-spool-${process.pid}-${Math.random().toString(36).slice(2)}`,
-    );
-    for (const d of ['inbox', 'outbox', 'sent', 'error']) mkdirSync(join(s, d), { recursive: true });
-    return s;
-  }
-
   it('refuses with a clear typed error when the spool is missing, and the message stays with the caller', async () => {
     const sms = new GammuSmsd({ spool: '/nonexistent/siaga-sms' });
     const err = await sms.send({ to: RANGER, text: 'AWAS', priority: 'urgent' }).catch((e: unknown) => e);
@@ -134,7 +126,7 @@ describe('the gammu-smsd spool when it is wrong', () => {
   });
 
   it('refuses when the outbox cannot be written, leaving no half file behind', async () => {
-    const s = spool();
+    const s = tempSpool();
     rmSync(join(s, 'outbox'), { recursive: true });
     writeFileSync(join(s, 'outbox'), 'not a folder');
     const sms = new GammuSmsd({ spool: s });
@@ -146,7 +138,7 @@ describe('the gammu-smsd spool when it is wrong', () => {
   });
 
   it('refuses a recipient that is not E.164 and an empty text before touching the spool', async () => {
-    const s = spool();
+    const s = tempSpool();
     const sms = new GammuSmsd({ spool: s });
     await expect(sms.send({ to: '0812345', text: 'AWAS', priority: 'urgent' })).rejects.toMatchObject({
       reason: 'bad_recipient',
@@ -159,7 +151,7 @@ describe('the gammu-smsd spool when it is wrong', () => {
   });
 
   it('writes the outbox file whole, as UTF-16 with a byte-order mark so accents survive any locale', async () => {
-    const s = spool();
+    const s = tempSpool();
     const sms = new GammuSmsd({ spool: s });
     await sms.send({ to: RANGER, text: 'Café £5', priority: 'normal' });
     const [file] = readdirSync(join(s, 'outbox'));
@@ -167,5 +159,37 @@ describe('the gammu-smsd spool when it is wrong', () => {
     const bytes = readFileSync(join(s, 'outbox', file ?? ''));
     expect([...bytes.subarray(0, 2)]).toEqual([0xfe, 0xff]);
     expect(Buffer.from(bytes.subarray(2)).swap16().toString('utf16le')).toBe('Café £5');
+  });
+});
+
+describe('checking the gammu-smsd spool (doctor, status)', () => {
+  it('finds nothing wrong with a complete spool, and names each missing or wrong folder', async () => {
+    const s = tempSpool();
+    expect(await spoolProblems(s)).toEqual([]);
+    rmSync(join(s, 'sent'), { recursive: true });
+    rmSync(join(s, 'inbox'), { recursive: true });
+    writeFileSync(join(s, 'inbox'), '');
+    expect(await spoolProblems(s)).toEqual([
+      `${join(s, 'inbox')} is not a folder`,
+      `${join(s, 'sent')} does not exist: create it, or point alerts.sms.spool at gammu-smsd's FILES spool`,
+    ]);
+  });
+
+  it('shows messages waiting in the outbox while gammu-smsd is not running, and none once it took them', async () => {
+    const rig = gammuRig();
+    try {
+      const sms = new GammuSmsd({ spool: rig.spool });
+      expect(await outboxBacklog(rig.spool)).toEqual({ waiting: 0 });
+      await sms.send({ to: RANGER, text: 'AWAS GAJAH', priority: 'urgent' });
+      await sms.send({ to: RANGER, text: 'ULANG AWAS', priority: 'urgent' });
+      const backlog = await outboxBacklog(rig.spool);
+      expect(backlog.waiting).toBe(2);
+      expect(backlog.oldestAt).toEqual(expect.any(Number));
+      rig.start();
+      await pollUntil(sms, 'the daemon to take both', (p) => p.delivered.length === 2);
+      expect(await outboxBacklog(rig.spool)).toEqual({ waiting: 0 });
+    } finally {
+      await rig.stop();
+    }
   });
 });
