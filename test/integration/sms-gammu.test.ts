@@ -10,6 +10,7 @@ import { SmsError } from '../../src/domain/errors.js';
 import type { SmsPoll } from '../../src/ports/sms.js';
 import { type GammuRig, gammuRig, gammuSmsdAvailable, tempSpool } from '../fixtures/sms/gammu-rig.js';
 import { BRAJA_AWAS } from '../fixtures/sms/texts.js';
+import { capturingLogger } from '../helpers/log.js';
 import { until } from '../helpers/wait.js';
 
 const RANGER = '+6281234567890';
@@ -112,7 +113,8 @@ describe.skipIf(!gammuSmsdAvailable())('SMS through the real gammu-smsd (FILES b
 
 describe('the gammu-smsd spool when it is wrong', () => {
   it('refuses with a clear typed error when the spool is missing, and the message stays with the caller', async () => {
-    const sms = new GammuSmsd({ spool: '/nonexistent/siaga-sms' });
+    const { log, lines } = capturingLogger();
+    const sms = new GammuSmsd({ spool: '/nonexistent/siaga-sms', log });
     const err = await sms.send({ to: RANGER, text: 'AWAS', priority: 'urgent' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SmsError);
     expect((err as SmsError).reason).toBe('spool_missing');
@@ -121,6 +123,9 @@ describe('the gammu-smsd spool when it is wrong', () => {
     );
     expect(sms.counters.spoolErrors).toBe(1);
     expect(sms.awaiting).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 40, reason: 'spool_missing', msg: 'SMS not handed to gammu-smsd' }),
+    );
     await expect(sms.poll()).rejects.toMatchObject({ reason: 'spool_missing' });
     expect(sms.fault).toMatch(/inbox\/ folder \/nonexistent\/siaga-sms\/inbox does not exist/);
   });

@@ -1,7 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createSmsGateway } from '../../drivers/sms/factory.js';
+import { GammuSmsd } from '../../drivers/sms/gammu-smsd.js';
 import { PrintSms } from '../../drivers/sms/print.js';
 import { parseReply } from '../../src/alerts/sms-reply.js';
+import { silentLog } from '../helpers/log.js';
 
 function capture(): { out: PassThrough; text: () => string } {
   const out = new PassThrough();
@@ -40,5 +43,19 @@ describe('the demo SMS driver (print)', () => {
     expect(parseReply(received[0]?.text ?? '')).toEqual({ ok: true, code: '4821' });
     expect(text()).toContain('<<< SMS from +6281234567890: ok 4821');
     expect((await sms.poll()).received).toEqual([]);
+  });
+});
+
+describe('the SMS driver factory', () => {
+  it('builds the print driver for the demo and the gammu-smsd driver on its spool', async () => {
+    const { out, text } = capture();
+    const log = silentLog;
+    const print = createSmsGateway({ driver: 'print' }, { log, out });
+    expect(print).toBeInstanceOf(PrintSms);
+    await print.send({ to: '+6281234567890', text: 'TES', priority: 'normal' });
+    expect(text()).toContain('TES');
+    const gammu = createSmsGateway({ driver: 'gammu-smsd', spool: '/nonexistent' }, { log, pending: ['X'] });
+    expect(gammu).toBeInstanceOf(GammuSmsd);
+    expect((gammu as GammuSmsd).awaiting).toEqual(['X']);
   });
 });
