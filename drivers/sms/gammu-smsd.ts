@@ -66,6 +66,23 @@ function ucs2File(text: string): Buffer {
  * SMS through gammu-smsd, the daemon that owns the USB modem, over its FILES backend: siaga writes
  * outbox files (atomically, named so AWAS goes first) and reads back sent/, error/ and inbox/.
  * No AT command ever leaves Node.
+ *
+ * On the Pi (Debian `gammu-smsd`), /etc/gammu-smsdrc points the FILES service at the spool:
+ *
+ *     [gammu]
+ *     device = /dev/ttyUSB0          # the modem
+ *     connection = at
+ *     [smsd]
+ *     service = files
+ *     inboxpath = /var/spool/siaga-sms/inbox/
+ *     outboxpath = /var/spool/siaga-sms/outbox/
+ *     sentsmspath = /var/spool/siaga-sms/sent/
+ *     errorsmspath = /var/spool/siaga-sms/error/
+ *
+ * The four folders belong to gammu-smsd's user and a group siaga is in, mode 2770: siaga writes
+ * outbox/ and empties inbox/, gammu-smsd reads what siaga wrote. That a file be readable by the
+ * daemon matters more than it looks: gammu-smsd 1.42 answers an outbox file it cannot open by
+ * renaming the whole outbox folder to error/.
  */
 export class GammuSmsd implements SmsGateway {
   readonly counters: GammuSmsdCounters = {
