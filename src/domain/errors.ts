@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'serial'
   | 'remote'
   | 'simulator'
+  | 'sms'
   | 'invariant';
 
 export abstract class SiagaError extends Error {
@@ -152,6 +153,19 @@ export class SimulatorError extends SiagaError {
   constructor(message: string) {
     super(message);
     this.name = 'SimulatorError';
+  }
+}
+
+/** An SMS could not be handed to the modem's daemon; the message stays the caller's to retry. */
+export class SmsError extends SiagaError {
+  readonly code = 'sms';
+  constructor(
+    readonly reason: 'spool_missing' | 'spool_unwritable' | 'spool_full' | 'bad_recipient' | 'bad_text',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SmsError';
   }
 }
 

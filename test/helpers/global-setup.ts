@@ -17,7 +17,7 @@ function onPath(bin: string): boolean {
 export default function setup(): () => void {
   const runDir = mkdtempSync(join(tmpdir(), 'siaga-run-'));
   process.env.TMPDIR = runDir;
-  const missing = ['mosquitto', 'socat'].filter((b) => !onPath(b));
+  const missing = ['mosquitto', 'socat', 'gammu-smsd'].filter((b) => !onPath(b));
   if (missing.length > 0 && process.env.SIAGA_REQUIRE_EXTERNAL === '1') {
     throw new Error(`CI needs ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}`);
   }
