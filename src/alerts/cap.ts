@@ -113,6 +113,11 @@ export function capExpiresAt(level: Level, sentAt: number): number {
   return sentAt + (level === 'NORMAL' ? ALL_CLEAR_EXPIRES_MS : EXPIRES_MS[level]);
 }
 
+/** When the wiring sends an Update that renews a document before it lapses. */
+export function capRenewAt(level: Level, sentAt: number): number {
+  return capExpiresAt(level, sentAt) - CAP_RENEW_BEFORE_MS;
+}
+
 /** How sure we are that elephants are there, from which independent sensor kinds agree. */
 export function capCertainty(kinds: Iterable<ReadingType>): Certainty {
   const k = new Set(kinds);
@@ -236,6 +241,11 @@ function description(incident: Incident, place: IncidentPlace, lang: Lang): stri
         `${reason}Acknowledgement code: ${code}.`;
 }
 
+function decimal(x: number, digits: number): string {
+  const s = String(Number(x.toFixed(digits)));
+  return s === '-0' ? '0' : s;
+}
+
 function valuePair(parent: XMLBuilder, name: string, valueName: string, value: string): void {
   const p = parent.ele(name);
   p.ele('valueName').txt(valueName);
@@ -267,7 +277,8 @@ function addInfo(alert: XMLBuilder, incident: Incident, place: IncidentPlace, se
     area.ele('areaDesc').txt(xmlText(`${incident.zoneName} (${incident.zone}), ${place.villageName}`));
     if (place.center) {
       const [lat, lon] = place.center;
-      area.ele('circle').txt(`${lat},${lon} ${place.radiusM / 1000}`);
+      // Plain decimals (never `1e-7`): ~0.1 m and 1 m are far finer than a zone.
+      area.ele('circle').txt(`${decimal(lat, 6)},${decimal(lon, 6)} ${decimal(place.radiusM / 1000, 3)}`);
     }
     if (place.villageCode) valuePair(area, 'geocode', CAP_GEOCODE_NAME, place.villageCode);
   }

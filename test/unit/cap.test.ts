@@ -8,6 +8,7 @@ import {
   capExpiresAt,
   capIdentifier,
   capIncidentDocument,
+  capRenewAt,
   capTestDocument,
   capTime,
 } from '../../src/alerts/cap.js';
@@ -101,7 +102,9 @@ describe('CAP 1.2 documents for BPBD', () => {
     expect(awas?.expires).toBe('2026-12-01T21:43:05+07:00');
     expect(siaga?.expires).toBe('2026-12-02T01:42:05+07:00');
     expect(capExpiresAt('WASPADA', OPENED) - OPENED).toBe(12 * 3_600_000);
-    expect(CAP_RENEW_BEFORE_MS).toBeLessThan(capExpiresAt('AWAS', 0));
+    // Renewed by an Update a quarter hour before it lapses.
+    expect(capRenewAt('AWAS', OPENED)).toBe(OPENED + 2 * 3_600_000 - CAP_RENEW_BEFORE_MS);
+    expect(capRenewAt('AWAS', OPENED)).toBeGreaterThan(OPENED);
   });
 
   it('is Observed only when a camera, a collar or two sensor kinds agree', () => {
@@ -122,6 +125,14 @@ describe('CAP 1.2 documents for BPBD', () => {
     expect(area.areaDesc).toBe('Dsn Braja (z-braja), Desa Braja Harjosari');
     expect(area.circle).toBe('-5.0123,105.7654 0.8');
     expect(area.geocode).toEqual({ valueName: 'KEMENDAGRI', value: '18.07.11.2005' });
+    const far = capIncidentDocument({
+      incident: incident(),
+      place: { ...PLACE, center: [-1e-9, 105.123456789], radiusM: 1234.5678 },
+      history: [],
+      sender: SENDER,
+      at: OPENED,
+    });
+    expect(((infos(read(far))[0]?.area ?? {}) as Obj).circle).toBe('0,105.123457 1.235');
     const { center: _c, ...noCentre } = PLACE;
     const doc = capIncidentDocument({
       incident: incident(),
