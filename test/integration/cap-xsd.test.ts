@@ -1,14 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type CapDocument,
-  capAckDocument,
-  capIncidentDocument,
-  capTestDocument,
-} from '../../src/alerts/cap.js';
+import { type CapDocument, capAckDocument, capIncidentDocument } from '../../src/alerts/cap.js';
 import type { AckChannel, Incident, IncidentEvidence, IncidentPlace } from '../../src/alerts/types.js';
 import { READING_TYPES } from '../../src/domain/reading.js';
-import { incident, OPENED, PLACE, SENDER } from '../fixtures/cap/incident.js';
+import { incident, OPENED, PLACE, SENDER, testDocument } from '../fixtures/cap/incident.js';
 import { validateCap } from '../fixtures/cap/xmllint.js';
 
 /**
@@ -42,15 +37,7 @@ describe('CAP documents against the OASIS CAP 1.2 schema (xmllint)', () => {
       incident({ level: 'NORMAL', peak: 'AWAS', state: 'closed', closed: OPENED + 4_000_000 }),
       OPENED + 4_000_000,
     );
-    const test = capTestDocument({
-      id: '01KBCDEAAAAAAAAAAAAAAAAAAA',
-      sender: SENDER,
-      at: OPENED,
-      place: PLACE,
-      zone: 'z-braja',
-      zoneName: 'Dsn Braja',
-      contact: 'ranger-1',
-    });
+    const test = testDocument();
     const r = validateCap([...docs.map((d) => d.xml), test.xml]);
     expect(r.output).not.toMatch(/fails to validate|error/);
     expect(r.ok).toBe(true);

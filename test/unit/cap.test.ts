@@ -9,12 +9,11 @@ import {
   capIdentifier,
   capIncidentDocument,
   capRenewAt,
-  capTestDocument,
   capTime,
 } from '../../src/alerts/cap.js';
 import type { Incident } from '../../src/alerts/types.js';
 import { ConfigError } from '../../src/domain/errors.js';
-import { incident, OPENED, PLACE, SENDER } from '../fixtures/cap/incident.js';
+import { incident, OPENED, PLACE, SENDER, TEST_ID, testDocument } from '../fixtures/cap/incident.js';
 
 type Obj = Record<string, unknown>;
 /** The document as a plain object (xmlbuilder2's reader), so tests read fields, not regexes. */
@@ -154,19 +153,11 @@ describe('CAP 1.2 documents for BPBD', () => {
   });
 
   it('marks a test message status=Test and says it is no real alert', () => {
-    const t = capTestDocument({
-      id: '01KBCDEAAAAAAAAAAAAAAAAAAA',
-      sender: SENDER,
-      at: OPENED,
-      place: PLACE,
-      zone: 'z-braja',
-      zoneName: 'Dsn Braja',
-      contact: 'ranger-1',
-    });
+    const t = testDocument();
     const a = read(t);
     expect(a.status).toBe('Test');
     expect(a.note).toContain('TES');
-    expect(t.identifier).toContain('01KBCDEAAAAAAAAAAAAAAAAAAA');
+    expect(t.identifier).toContain(TEST_ID);
   });
 
   it('refuses a sender that would break references, naming the config key', () => {
