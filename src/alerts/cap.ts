@@ -233,7 +233,8 @@ function description(incident: Incident, place: IncidentPlace, lang: Lang): stri
   const peak = LEVEL_WORDS[incident.peak][lang];
   const evidence = evidenceWords(incident, lang);
   const code = incident.code;
-  const reason = incident.reason.trim() ? `${incident.reason.trim().replace(/\.*$/, '')}. ` : '';
+  const said = incident.reason.trim().replace(/\.*$/, '');
+  const reason = said ? `${said.charAt(0).toUpperCase()}${said.slice(1)}. ` : '';
   return lang === 'id'
     ? `Kejadian ${incident.id} sejak ${since}, tingkat tertinggi ${peak}. Bukti: ${evidence}. ` +
         `${reason}Kode konfirmasi: ${code}.`
