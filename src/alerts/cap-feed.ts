@@ -67,6 +67,13 @@ export function writeCapFile(dir: string, doc: CapDocument): string {
       closeSync(fd);
     }
     renameSync(tmp, path);
+    // The rename itself must reach the card too, or a power cut can lose the whole file.
+    const dirFd = openSync(dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
   } catch (err) {
     try {
       rmSync(tmp, { force: true });
@@ -201,4 +208,13 @@ export function capAtomFeed(entries: readonly CapFeedEntry[], opts: AtomFeedOpti
     entry.ele('summary').txt(`${e.msgType} ${e.identifier}`);
   }
   return doc.end({ prettyPrint: true });
+}
+
+/** The folder as the status page serves it: the feed, and what was left out and why. */
+export function capFolderFeed(
+  dir: string,
+  opts: AtomFeedOptions & { limit?: number },
+): { xml: string; skipped: CapFolder['skipped'] } {
+  const folder = readCapFolder(dir, opts.limit);
+  return { xml: capAtomFeed(folder.entries, opts), skipped: folder.skipped };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CapDocument, capAckDocument, capIncidentDocument } from '../../src/alerts/cap.js';
-import { capAtomFeed, readCapFolder, writeCapFile } from '../../src/alerts/cap-feed.js';
+import { capFolderFeed, readCapFolder, writeCapFile } from '../../src/alerts/cap-feed.js';
 import { StorageError } from '../../src/domain/errors.js';
 import { incident, OPENED, PLACE, SENDER } from '../fixtures/cap/incident.js';
 import { validateCap, xmllint } from '../fixtures/cap/xmllint.js';
@@ -61,11 +61,12 @@ describe('the CAP folder and its Atom feed, on a real file system', () => {
     expect(readdirSync(dir)).toContain('20261201T124300Z-broken.xml');
 
     const feedFile = join(dir, 'feed.atom');
-    const atom = capAtomFeed(folder.entries, {
+    const { xml: atom, skipped } = capFolderFeed(dir, {
       id: 'urn:siaga:cap:gw-1',
       title: 'siaga CAP gw-1',
       now: OPENED,
     });
+    expect(skipped).toEqual(folder.skipped);
     writeFileSync(feedFile, atom);
     const lint = xmllint([feedFile]);
     expect(lint.output).toBe('');
