@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 /**
- * Suites that need Mosquitto or socat skip themselves when those are missing; this names them
+ * Suites that need Mosquitto, socat, gammu-smsd or xmllint skip themselves when those are missing; this names them
  * loudly at the end of the run. With SIAGA_REQUIRE_EXTERNAL=1 (CI) a missing tool fails the run.
  *
  * Every run gets its own parent temp dir (TMPDIR, inherited by the test workers and every process
@@ -14,19 +14,28 @@ function onPath(bin: string): boolean {
   return dirs.some((d) => d && existsSync(join(d, bin)));
 }
 
+/** The programs real-thing suites need, and the Debian packages that bring them. */
+const PACKAGES: Record<string, string> = {
+  mosquitto: 'mosquitto',
+  socat: 'socat',
+  'gammu-smsd': 'gammu gammu-smsd',
+  xmllint: 'libxml2-utils',
+};
+
 export default function setup(): () => void {
   const runDir = mkdtempSync(join(tmpdir(), 'siaga-run-'));
   process.env.TMPDIR = runDir;
-  const missing = ['mosquitto', 'socat', 'gammu-smsd'].filter((b) => !onPath(b));
+  const missing = Object.keys(PACKAGES).filter((b) => !onPath(b));
+  const install = missing.map((b) => PACKAGES[b]).join(' ');
   if (missing.length > 0 && process.env.SIAGA_REQUIRE_EXTERNAL === '1') {
-    throw new Error(`CI needs ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}`);
+    throw new Error(`CI needs ${missing.join(' and ')}: apt-get install -y ${install}`);
   }
   return () => {
     rmSync(runDir, { recursive: true, force: true });
     if (missing.length > 0) {
       process.stderr.write(
-        `\n!!! SKIPPED the suites that need ${missing.join(' and ')} (real broker / serial ptys). ` +
-          `Install with: sudo apt-get install -y ${missing.join(' ')}\n\n`,
+        `\n!!! SKIPPED the suites that need ${missing.join(' and ')} (real broker, serial ptys, SMS daemon, ` +
+          `CAP schema validation). Install with: sudo apt-get install -y ${install}\n\n`,
       );
     }
   };

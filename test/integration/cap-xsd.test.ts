@@ -4,7 +4,7 @@ import { type CapDocument, capAckDocument, capIncidentDocument } from '../../src
 import type { AckChannel, Incident, IncidentEvidence, IncidentPlace } from '../../src/alerts/types.js';
 import { READING_TYPES } from '../../src/domain/reading.js';
 import { incident, OPENED, PLACE, SENDER, testDocument } from '../fixtures/cap/incident.js';
-import { validateCap } from '../fixtures/cap/xmllint.js';
+import { validateCap, xmllintAvailable } from '../fixtures/cap/xmllint.js';
 
 /**
  * Every CAP document siaga produces must pass the OASIS CAP 1.2 schema with the real xmllint
@@ -19,7 +19,7 @@ const ALERT = capIncidentDocument({
   at: OPENED,
 }).xml;
 
-describe('CAP documents against the OASIS CAP 1.2 schema (xmllint)', () => {
+describe.skipIf(!xmllintAvailable())('CAP documents against the OASIS CAP 1.2 schema (xmllint)', () => {
   it('validates a whole night: Alert, Update, Ack, Cancel and a Test message', () => {
     const docs: CapDocument[] = [];
     const push = (inc: Incident, at: number) =>
