@@ -1,0 +1,314 @@
+import { describe, expect, it } from 'vitest';
+import { Escalation, supersede } from '../../src/alerts/escalation.js';
+import { IncidentBook } from '../../src/alerts/incidents.js';
+import type { Notification } from '../../src/alerts/types.js';
+import { ManualClock } from '../../src/domain/index.js';
+import { DEFAULT_ALERTS, levelChange, runScript, timeline } from '../helpers/alerts-rig.js';
+import { must } from '../helpers/must.js';
+
+const Z = 'z-braja';
+const m = (min: number, s = 0) => min * 60 + s;
+
+describe('escalation timelines (minute → who is told what)', () => {
+  it('AWAS nobody acknowledges: the steps at 0, +5, +10 min, then once more around, then silence', () => {
+    expect(timeline(runScript([[0, Z, 'AWAS']], 120))).toEqual([
+      '00:00 ranger-1 alert AWAS',
+      '00:00 eru-1 alert AWAS',
+      '05:00 kades alert AWAS',
+      '05:00 ranger-2 alert AWAS',
+      '10:00 bpbd alert AWAS',
+      '10:00 park-office alert AWAS',
+      '15:00 ranger-1 reminder AWAS',
+      '15:00 eru-1 reminder AWAS',
+      '20:00 kades reminder AWAS',
+      '20:00 ranger-2 reminder AWAS',
+      '25:00 bpbd reminder AWAS',
+      '25:00 park-office reminder AWAS',
+    ]);
+  });
+
+  it('WASPADA tells nobody; the first level a step wants sends at once; BPBD only at AWAS', () => {
+    expect(
+      timeline(
+        runScript(
+          [
+            [0, Z, 'WASPADA'],
+            [m(2, 10), Z, 'SIAGA'],
+            [m(7), Z, 'AWAS'],
+          ],
+          40,
+        ),
+      ),
+    ).toEqual([
+      '02:10 ranger-1 alert SIAGA',
+      '02:10 eru-1 alert SIAGA',
+      '05:00 kades alert SIAGA',
+      '05:00 ranger-2 alert SIAGA',
+      // AWAS at 07:00 waits group_wait_s (30 s) for what follows, then goes out as one message.
+      '07:30 ranger-1 update AWAS',
+      '07:30 eru-1 update AWAS',
+      '07:30 kades update AWAS',
+      '07:30 ranger-2 update AWAS',
+      '10:00 bpbd alert AWAS',
+      '10:00 park-office alert AWAS',
+      '15:00 ranger-1 reminder AWAS',
+      '15:00 eru-1 reminder AWAS',
+      '20:00 kades reminder AWAS',
+      '20:00 ranger-2 reminder AWAS',
+      '25:00 bpbd reminder AWAS',
+      '25:00 park-office reminder AWAS',
+    ]);
+  });
+
+  it('a SIAGA incident never pages BPBD; an AWAS reached late pages it at once', () => {
+    const siaga = timeline(runScript([[0, Z, 'SIAGA']], 60));
+    expect(siaga.filter((l) => /bpbd|park-office/.test(l))).toEqual([]);
+    const late = timeline(
+      runScript(
+        [
+          [0, Z, 'SIAGA'],
+          [m(31), Z, 'AWAS'],
+        ],
+        60,
+      ),
+    );
+    expect(late.filter((l) => /bpbd|park-office/.test(l))).toEqual([
+      '31:00 bpbd alert AWAS',
+      '31:00 park-office alert AWAS',
+      // Its own second round: repeat_min after it went out.
+      '36:00 bpbd reminder AWAS',
+      '36:00 park-office reminder AWAS',
+    ]);
+  });
+
+  it('level changes within group_wait_s go out as one message, with the level as it is then', () => {
+    expect(
+      timeline(
+        runScript(
+          [
+            [0, Z, 'SIAGA'],
+            [m(0, 10), Z, 'AWAS'],
+            [m(0, 20), Z, 'SIAGA'],
+            [m(1), Z, 'AWAS'],
+            [m(1, 10), Z, 'SIAGA'],
+            [m(1, 20), Z, 'AWAS'],
+          ],
+          4,
+        ),
+      ),
+    ).toEqual([
+      '00:00 ranger-1 alert SIAGA',
+      '00:00 eru-1 alert SIAGA',
+      // 00:10 AWAS and 00:20 back to SIAGA: by 00:40 people already know SIAGA, nothing to send.
+      '01:30 ranger-1 update AWAS',
+      '01:30 eru-1 update AWAS',
+    ]);
+  });
+
+  it('an acknowledgement stops the escalation; still AWAS after reconfirm_min, those told hear again', () => {
+    expect(
+      timeline(
+        runScript(
+          [
+            [0, Z, 'AWAS'],
+            [m(6), Z, { ack: 'Darto' }],
+            [m(40), Z, 'SIAGA'],
+            [m(80), Z, 'AWAS'],
+            [m(100), Z, 'NORMAL'],
+          ],
+          120,
+        ),
+      ),
+    ).toEqual([
+      '00:00 ranger-1 alert AWAS',
+      '00:00 eru-1 alert AWAS',
+      '05:00 kades alert AWAS',
+      '05:00 ranger-2 alert AWAS',
+      // acknowledged at 06:00: no +10 step, no second round
+      '36:00 ranger-1 reconfirm AWAS',
+      '36:00 eru-1 reconfirm AWAS',
+      '36:00 kades reconfirm AWAS',
+      '36:00 ranger-2 reconfirm AWAS',
+      // SIAGA from 40 to 80 min: no reconfirm at 66; AWAS again at 80 is past due, so at once
+      '80:00 ranger-1 reconfirm AWAS',
+      '80:00 eru-1 reconfirm AWAS',
+      '80:00 kades reconfirm AWAS',
+      '80:00 ranger-2 reconfirm AWAS',
+      '100:00 ranger-1 all_clear NORMAL',
+      '100:00 eru-1 all_clear NORMAL',
+      '100:00 kades all_clear NORMAL',
+      '100:00 ranger-2 all_clear NORMAL',
+    ]);
+  });
+
+  it('acknowledged before anyone was told: a reconfirm still reaches the chain due at AWAS', () => {
+    expect(
+      timeline(
+        runScript(
+          [
+            [0, Z, 'WASPADA'],
+            [m(1), Z, { ack: 'tech' }],
+            [m(2), Z, 'AWAS'],
+          ],
+          32,
+        ),
+      ),
+    ).toEqual([
+      '31:00 ranger-1 reconfirm AWAS',
+      '31:00 eru-1 reconfirm AWAS',
+      '31:00 kades reconfirm AWAS',
+      '31:00 ranger-2 reconfirm AWAS',
+      '31:00 bpbd reconfirm AWAS',
+      '31:00 park-office reconfirm AWAS',
+    ]);
+  });
+
+  it('the all-clear goes at once to everyone told, and to nobody for a WASPADA nobody heard of', () => {
+    expect(
+      timeline(
+        runScript(
+          [
+            [0, Z, 'SIAGA'],
+            [m(2), Z, 'AWAS'],
+            [m(2, 10), Z, 'NORMAL'],
+          ],
+          30,
+        ),
+      ),
+    ).toEqual([
+      '00:00 ranger-1 alert SIAGA',
+      '00:00 eru-1 alert SIAGA',
+      // the AWAS update still held in group wait is overtaken by the all-clear
+      '02:10 ranger-1 all_clear NORMAL',
+      '02:10 eru-1 all_clear NORMAL',
+    ]);
+    expect(
+      runScript(
+        [
+          [0, Z, 'WASPADA'],
+          [m(3), Z, 'NORMAL'],
+        ],
+        30,
+      ),
+    ).toEqual([]);
+  });
+
+  it('the first policy naming the zone wins over "*"; a contact in two steps hears once per round', () => {
+    const config = {
+      ...DEFAULT_ALERTS,
+      policies: [
+        {
+          zone: 'z-labuhan',
+          repeat_min: 2,
+          reconfirm_min: 30,
+          steps: [
+            { after_min: 0, notify: ['kades'], min_level: 'WASPADA' as const },
+            { after_min: 1.5, notify: ['kades', 'role:ranger'], min_level: 'WASPADA' as const },
+          ],
+        },
+        ...DEFAULT_ALERTS.policies,
+      ],
+    };
+    expect(timeline(runScript([[0, 'z-labuhan', 'WASPADA']], 30, config))).toEqual([
+      '00:00 kades alert WASPADA',
+      '01:30 ranger-1 alert WASPADA',
+      '03:30 kades reminder WASPADA',
+      '05:00 ranger-1 reminder WASPADA',
+    ]);
+    // The other zone still follows "*": WASPADA tells nobody there.
+    expect(runScript([[0, Z, 'WASPADA']], 30, config)).toEqual([]);
+  });
+
+  it('a zone no policy matches pages nobody', () => {
+    expect(runScript([[0, Z, 'AWAS']], 60, { ...DEFAULT_ALERTS, policies: [] })).toEqual([]);
+  });
+
+  it('a restart mid-escalation resumes it: nothing twice, nothing lost', () => {
+    const script = [
+      [0, Z, 'SIAGA'],
+      [m(7), Z, 'AWAS'],
+    ] as const;
+    const plain = runScript(script, 40);
+    expect(runScript([...script, [m(7, 15), Z, 'restart'], [m(12), Z, 'restart']], 40)).toEqual(plain);
+  });
+
+  it('a gateway down for a while sends the steps it missed at once when it is back', () => {
+    const clock = new ManualClock(0);
+    const book = new IncidentBook({ clock, newId: () => 'INC1', randomInt: () => 3821 });
+    const esc = new Escalation(DEFAULT_ALERTS, clock);
+    const first = esc.apply(must(book.onLevel(levelChange(Z, 'AWAS', 'NORMAL', 0)), 'opened'));
+    expect(first.map((n) => n.contact)).toEqual(['ranger-1', 'eru-1']);
+    expect(esc.nextDue()).toBe(5 * 60_000);
+    const saved = JSON.stringify(esc.toJSON());
+    clock.set(12 * 60_000);
+    const back = Escalation.restore(JSON.parse(saved), DEFAULT_ALERTS, clock).tick();
+    expect(timeline(back)).toEqual([
+      '12:00 kades alert AWAS',
+      '12:00 ranger-2 alert AWAS',
+      '12:00 bpbd alert AWAS',
+      '12:00 park-office alert AWAS',
+    ]);
+    expect(back[0]).toEqual({
+      incident: 'INC1',
+      zone: Z,
+      code: '4821',
+      contact: 'kades',
+      channel: 'sms',
+      kind: 'alert',
+      level: 'AWAS',
+      at: 12 * 60_000,
+      step: 1,
+      round: 0,
+    });
+  });
+
+  it('nextDue says when to tick next, and nothing once an acknowledged incident is below AWAS', () => {
+    const clock = new ManualClock(0);
+    const book = new IncidentBook({ clock, randomInt: () => 3821 });
+    const esc = new Escalation(DEFAULT_ALERTS, clock);
+    expect(esc.nextDue()).toBeUndefined();
+    esc.apply(must(book.onLevel(levelChange(Z, 'SIAGA', 'NORMAL', 0)), 'opened'));
+    expect(esc.nextDue()).toBe(5 * 60_000);
+    clock.set(60_000);
+    esc.apply(must(book.onLevel(levelChange(Z, 'AWAS', 'SIAGA', 0)), 'updated'));
+    expect(esc.nextDue()).toBe(90_000);
+    const ack = must(book.ack('4821', 'Darto', 'cli'), 'ack');
+    if (!ack.ok) throw new Error(ack.reason);
+    esc.apply(ack.value);
+    expect(esc.nextDue()).toBe(31 * 60_000);
+    esc.apply(must(book.onLevel(levelChange(Z, 'SIAGA', 'AWAS', 0)), 'updated'));
+    expect(esc.nextDue()).toBeUndefined();
+  });
+});
+
+describe('supersede: a higher level drops queued lower-level messages of the zone', () => {
+  const n = (
+    zone: string,
+    contact: string,
+    level: Notification['level'],
+    kind: Notification['kind'] = 'alert',
+  ) =>
+    ({
+      incident: `i-${zone}`,
+      zone,
+      code: '4821',
+      contact,
+      channel: 'sms',
+      kind,
+      level,
+      at: 0,
+    }) as Notification;
+
+  it('keeps other zones and equal levels, drops lower ones, and an all-clear drops the rest of its incident', () => {
+    const queue = [n('z-a', 'x', 'SIAGA'), n('z-a', 'y', 'AWAS'), n('z-b', 'x', 'SIAGA')];
+    expect(supersede(queue, [n('z-a', 'z', 'AWAS')])).toEqual([
+      n('z-a', 'y', 'AWAS'),
+      n('z-b', 'x', 'SIAGA'),
+      n('z-a', 'z', 'AWAS'),
+    ]);
+    expect(supersede(queue, [n('z-a', 'x', 'NORMAL', 'all_clear')])).toEqual([
+      n('z-b', 'x', 'SIAGA'),
+      n('z-a', 'x', 'NORMAL', 'all_clear'),
+    ]);
+  });
+});
