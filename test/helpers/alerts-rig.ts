@@ -34,6 +34,11 @@ export const DEFAULT_ALERTS: EscalationConfig = {
 
 export type Action = Level | { ack: string } | 'restart';
 
+/** What happened while a script ran, with how many notifications had been decided before it. */
+export type RigEvent =
+  | { type: 'level'; zone: string; level: Level; at: number; before: number }
+  | { type: 'ack'; zone: string; incident: string; at: number; before: number };
+
 export function levelChange(zone: string, level: Level, prev: Level, ts: number): LevelChange {
   return {
     zone,
@@ -62,6 +67,7 @@ export function runScript(
   untilMin: number,
   config: EscalationConfig = DEFAULT_ALERTS,
   tickS = 5,
+  log: RigEvent[] = [],
 ): Notification[] {
   const clock = new ManualClock(0);
   let seq = 0;
@@ -86,11 +92,15 @@ export function runScript(
       } else if (typeof action === 'string') {
         const change = book.onLevel(levelChange(zone, action, levels.get(zone) ?? 'NORMAL', t));
         levels.set(zone, action);
+        log.push({ type: 'level', zone, level: action, at: t, before: out.length });
         if (change) out.push(...esc.apply(change));
       } else {
         const open = book.openIn(zone);
         const r = open && book.ack(open.code, action.ack, 'sms');
-        if (r?.ok) out.push(...esc.apply(r.value));
+        if (r?.ok) {
+          log.push({ type: 'ack', zone, incident: r.value.incident.id, at: t, before: out.length });
+          out.push(...esc.apply(r.value));
+        }
       }
     }
     out.push(...esc.tick());
