@@ -113,7 +113,8 @@ export class Escalation {
           break;
         case 'closed': {
           const track = t;
-          out.push(...track.told.map((x) => note(track, x.contact, 'all_clear', 'NORMAL', now)));
+          for (const x of track.told)
+            if (this.known(x.contact)) out.push(note(track, x.contact, 'all_clear', 'NORMAL', now));
           this.tracks = this.tracks.filter((x) => x !== track);
           break;
         }
@@ -157,11 +158,17 @@ export class Escalation {
     return t && structuredClone(t);
   }
 
+  /** A contact a reload removed is not written to any more (the wiring would have no number for it). */
+  private known(contact: string): boolean {
+    return this.config.contacts.some((c) => c.id === contact);
+  }
+
   private due(t: EscalationTrack, now: number): Notification[] {
     const policy = policyFor(this.config.policies, t.zone);
     if (policy === undefined) return [];
     const out: Notification[] = [];
     const tell = (contact: string, kind: NotificationKind, step?: number, round?: number) => {
+      if (!this.known(contact)) return;
       out.push(note(t, contact, kind, t.level, now, step, round));
       const known = t.told.find((x) => x.contact === contact);
       if (known) known.level = t.level;

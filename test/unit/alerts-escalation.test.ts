@@ -312,3 +312,17 @@ describe('supersede: a higher level drops queued lower-level messages of the zon
     ]);
   });
 });
+
+describe('a reloaded config', () => {
+  it('applies from the next decision on; a contact removed is written to no more', () => {
+    const clock = new ManualClock(0);
+    const book = new IncidentBook({ clock, randomInt: () => 3821 });
+    const esc = new Escalation(DEFAULT_ALERTS, clock);
+    esc.apply(must(book.onLevel(levelChange(Z, 'AWAS', 'NORMAL', 0)), 'opened'));
+    esc.setConfig({ ...DEFAULT_ALERTS, contacts: DEFAULT_ALERTS.contacts.filter((c) => c.id !== 'eru-1') });
+    clock.set(60_000);
+    expect(timeline(esc.apply(must(book.onLevel(levelChange(Z, 'NORMAL', 'AWAS', 0)), 'closed')))).toEqual([
+      '01:00 ranger-1 all_clear NORMAL',
+    ]);
+  });
+});
