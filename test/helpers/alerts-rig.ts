@@ -1,36 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { Escalation, type EscalationConfig } from '../../src/alerts/escalation.js';
 import { IncidentBook } from '../../src/alerts/incidents.js';
 import type { Notification } from '../../src/alerts/types.js';
-import type { AlertContact } from '../../src/config/schema.js';
+import { type AlertContact, configSchema } from '../../src/config/schema.js';
 import type { LevelChange } from '../../src/detect/types.js';
 import { type Level, ManualClock } from '../../src/domain/index.js';
 
-/** The example config's people and its default policy (config/siaga.example.yaml). */
-export const CONTACTS: AlertContact[] = [
-  { id: 'ranger-1', name: 'Darto', phone: '+6281234567890', lang: 'id', roles: ['ranger'] },
-  { id: 'eru-1', name: 'Komandan ERU', phone: '+6281234500001', lang: 'id', roles: ['eru'] },
-  { id: 'ranger-2', name: 'Slamet', phone: '+6281234500002', lang: 'id', roles: ['ranger-2'] },
-  { id: 'kades', name: 'Kepala Desa', phone: '+6281298765432', lang: 'id', roles: ['village'] },
-  { id: 'bpbd', name: 'BPBD', phone: '+6281234500003', lang: 'id', roles: ['bpbd'] },
-  { id: 'park-office', name: 'Balai TNWK', phone: '+6281234500004', lang: 'en', roles: ['park'] },
-];
-
-export const DEFAULT_ALERTS: EscalationConfig = {
-  group_wait_s: 30,
-  contacts: CONTACTS,
-  policies: [
-    {
-      zone: '*',
-      repeat_min: 5,
-      reconfirm_min: 30,
-      steps: [
-        { after_min: 0, notify: ['role:ranger', 'role:eru'], min_level: 'SIAGA' },
-        { after_min: 5, notify: ['kades', 'role:ranger-2'], min_level: 'SIAGA' },
-        { after_min: 10, notify: ['role:bpbd', 'role:park'], min_level: 'AWAS' },
-      ],
-    },
-  ],
-};
+/** The shipped defaults: config/siaga.example.yaml's alerts section, as the schema reads it. */
+export const DEFAULT_ALERTS: EscalationConfig = configSchema.shape.alerts.parse(
+  (
+    parse(readFileSync(new URL('../../config/siaga.example.yaml', import.meta.url), 'utf8')) as {
+      alerts: unknown;
+    }
+  ).alerts,
+);
+export const CONTACTS: AlertContact[] = DEFAULT_ALERTS.contacts;
 
 export type Action = Level | { ack: string } | 'restart';
 
@@ -108,6 +93,18 @@ export function runScript(
   return out;
 }
 
-/** `mm:ss contact kind LEVEL` per notification: a timeline table a reader can check by eye. */
-export const timeline = (ns: readonly Notification[]) =>
-  ns.map((n) => `${clockText(n.at)} ${n.contact} ${n.kind} ${n.level}`);
+/**
+ * `mm:ss kind LEVEL: contact, contact` per moment: a timeline table a reader checks by eye. The
+ * contacts of one moment keep the order they were decided in.
+ */
+export function timeline(ns: readonly Notification[]): string[] {
+  const rows: string[] = [];
+  let head = '';
+  for (const n of ns) {
+    const h = `${clockText(n.at)} ${n.kind} ${n.level}`;
+    if (h === head) rows[rows.length - 1] += `, ${n.contact}`;
+    else rows.push(`${h}: ${n.contact}`);
+    head = h;
+  }
+  return rows;
+}

@@ -12,18 +12,12 @@ const m = (min: number, s = 0) => min * 60 + s;
 describe('escalation timelines (minute → who is told what)', () => {
   it('AWAS nobody acknowledges: the steps at 0, +5, +10 min, then once more around, then silence', () => {
     expect(timeline(runScript([[0, Z, 'AWAS']], 120))).toEqual([
-      '00:00 ranger-1 alert AWAS',
-      '00:00 eru-1 alert AWAS',
-      '05:00 kades alert AWAS',
-      '05:00 ranger-2 alert AWAS',
-      '10:00 bpbd alert AWAS',
-      '10:00 park-office alert AWAS',
-      '15:00 ranger-1 reminder AWAS',
-      '15:00 eru-1 reminder AWAS',
-      '20:00 kades reminder AWAS',
-      '20:00 ranger-2 reminder AWAS',
-      '25:00 bpbd reminder AWAS',
-      '25:00 park-office reminder AWAS',
+      '00:00 alert AWAS: ranger-1, eru-1',
+      '05:00 alert AWAS: kades, ranger-2',
+      '10:00 alert AWAS: bpbd, park-office',
+      '15:00 reminder AWAS: ranger-1, eru-1',
+      '20:00 reminder AWAS: kades, ranger-2',
+      '25:00 reminder AWAS: bpbd, park-office',
     ]);
   });
 
@@ -40,23 +34,14 @@ describe('escalation timelines (minute → who is told what)', () => {
         ),
       ),
     ).toEqual([
-      '02:10 ranger-1 alert SIAGA',
-      '02:10 eru-1 alert SIAGA',
-      '05:00 kades alert SIAGA',
-      '05:00 ranger-2 alert SIAGA',
+      '02:10 alert SIAGA: ranger-1, eru-1',
+      '05:00 alert SIAGA: kades, ranger-2',
       // AWAS at 07:00 waits group_wait_s (30 s) for what follows, then goes out as one message.
-      '07:30 ranger-1 update AWAS',
-      '07:30 eru-1 update AWAS',
-      '07:30 kades update AWAS',
-      '07:30 ranger-2 update AWAS',
-      '10:00 bpbd alert AWAS',
-      '10:00 park-office alert AWAS',
-      '15:00 ranger-1 reminder AWAS',
-      '15:00 eru-1 reminder AWAS',
-      '20:00 kades reminder AWAS',
-      '20:00 ranger-2 reminder AWAS',
-      '25:00 bpbd reminder AWAS',
-      '25:00 park-office reminder AWAS',
+      '07:30 update AWAS: ranger-1, eru-1, kades, ranger-2',
+      '10:00 alert AWAS: bpbd, park-office',
+      '15:00 reminder AWAS: ranger-1, eru-1',
+      '20:00 reminder AWAS: kades, ranger-2',
+      '25:00 reminder AWAS: bpbd, park-office',
     ]);
   });
 
@@ -73,11 +58,9 @@ describe('escalation timelines (minute → who is told what)', () => {
       ),
     );
     expect(late.filter((l) => /bpbd|park-office/.test(l))).toEqual([
-      '31:00 bpbd alert AWAS',
-      '31:00 park-office alert AWAS',
+      '31:00 alert AWAS: bpbd, park-office',
       // Its own second round: repeat_min after it went out.
-      '36:00 bpbd reminder AWAS',
-      '36:00 park-office reminder AWAS',
+      '36:00 reminder AWAS: bpbd, park-office',
     ]);
   });
 
@@ -97,11 +80,9 @@ describe('escalation timelines (minute → who is told what)', () => {
         ),
       ),
     ).toEqual([
-      '00:00 ranger-1 alert SIAGA',
-      '00:00 eru-1 alert SIAGA',
+      '00:00 alert SIAGA: ranger-1, eru-1',
       // 00:10 AWAS and 00:20 back to SIAGA: by 00:40 people already know SIAGA, nothing to send.
-      '01:30 ranger-1 update AWAS',
-      '01:30 eru-1 update AWAS',
+      '01:30 update AWAS: ranger-1, eru-1',
     ]);
   });
 
@@ -120,24 +101,13 @@ describe('escalation timelines (minute → who is told what)', () => {
         ),
       ),
     ).toEqual([
-      '00:00 ranger-1 alert AWAS',
-      '00:00 eru-1 alert AWAS',
-      '05:00 kades alert AWAS',
-      '05:00 ranger-2 alert AWAS',
+      '00:00 alert AWAS: ranger-1, eru-1',
+      '05:00 alert AWAS: kades, ranger-2',
       // acknowledged at 06:00: no +10 step, no second round
-      '36:00 ranger-1 reconfirm AWAS',
-      '36:00 eru-1 reconfirm AWAS',
-      '36:00 kades reconfirm AWAS',
-      '36:00 ranger-2 reconfirm AWAS',
+      '36:00 reconfirm AWAS: ranger-1, eru-1, kades, ranger-2',
       // SIAGA from 40 to 80 min: no reconfirm at 66; AWAS again at 80 is past due, so at once
-      '80:00 ranger-1 reconfirm AWAS',
-      '80:00 eru-1 reconfirm AWAS',
-      '80:00 kades reconfirm AWAS',
-      '80:00 ranger-2 reconfirm AWAS',
-      '100:00 ranger-1 all_clear NORMAL',
-      '100:00 eru-1 all_clear NORMAL',
-      '100:00 kades all_clear NORMAL',
-      '100:00 ranger-2 all_clear NORMAL',
+      '80:00 reconfirm AWAS: ranger-1, eru-1, kades, ranger-2',
+      '100:00 all_clear NORMAL: ranger-1, eru-1, kades, ranger-2',
     ]);
   });
 
@@ -153,14 +123,7 @@ describe('escalation timelines (minute → who is told what)', () => {
           32,
         ),
       ),
-    ).toEqual([
-      '31:00 ranger-1 reconfirm AWAS',
-      '31:00 eru-1 reconfirm AWAS',
-      '31:00 kades reconfirm AWAS',
-      '31:00 ranger-2 reconfirm AWAS',
-      '31:00 bpbd reconfirm AWAS',
-      '31:00 park-office reconfirm AWAS',
-    ]);
+    ).toEqual(['31:00 reconfirm AWAS: ranger-1, eru-1, kades, ranger-2, bpbd, park-office']);
   });
 
   it('the all-clear goes at once to everyone told, and to nobody for a WASPADA nobody heard of', () => {
@@ -176,11 +139,9 @@ describe('escalation timelines (minute → who is told what)', () => {
         ),
       ),
     ).toEqual([
-      '00:00 ranger-1 alert SIAGA',
-      '00:00 eru-1 alert SIAGA',
+      '00:00 alert SIAGA: ranger-1, eru-1',
       // the AWAS update still held in group wait is overtaken by the all-clear
-      '02:10 ranger-1 all_clear NORMAL',
-      '02:10 eru-1 all_clear NORMAL',
+      '02:10 all_clear NORMAL: ranger-1, eru-1',
     ]);
     expect(
       runScript(
@@ -210,10 +171,10 @@ describe('escalation timelines (minute → who is told what)', () => {
       ],
     };
     expect(timeline(runScript([[0, 'z-labuhan', 'WASPADA']], 30, config))).toEqual([
-      '00:00 kades alert WASPADA',
-      '01:30 ranger-1 alert WASPADA',
-      '03:30 kades reminder WASPADA',
-      '05:00 ranger-1 reminder WASPADA',
+      '00:00 alert WASPADA: kades',
+      '01:30 alert WASPADA: ranger-1',
+      '03:30 reminder WASPADA: kades',
+      '05:00 reminder WASPADA: ranger-1',
     ]);
     // The other zone still follows "*": WASPADA tells nobody there.
     expect(runScript([[0, Z, 'WASPADA']], 30, config)).toEqual([]);
@@ -242,12 +203,7 @@ describe('escalation timelines (minute → who is told what)', () => {
     const saved = JSON.stringify(esc.toJSON());
     clock.set(12 * 60_000);
     const back = Escalation.restore(JSON.parse(saved), DEFAULT_ALERTS, clock).tick();
-    expect(timeline(back)).toEqual([
-      '12:00 kades alert AWAS',
-      '12:00 ranger-2 alert AWAS',
-      '12:00 bpbd alert AWAS',
-      '12:00 park-office alert AWAS',
-    ]);
+    expect(timeline(back)).toEqual(['12:00 alert AWAS: kades, ranger-2, bpbd, park-office']);
     expect(back[0]).toEqual({
       incident: 'INC1',
       zone: Z,
@@ -322,7 +278,7 @@ describe('a reloaded config', () => {
     esc.setConfig({ ...DEFAULT_ALERTS, contacts: DEFAULT_ALERTS.contacts.filter((c) => c.id !== 'eru-1') });
     clock.set(60_000);
     expect(timeline(esc.apply(must(book.onLevel(levelChange(Z, 'NORMAL', 'AWAS', 0)), 'closed')))).toEqual([
-      '01:00 ranger-1 all_clear NORMAL',
+      '01:00 all_clear NORMAL: ranger-1',
     ]);
   });
 });
