@@ -22,7 +22,8 @@ import type { Incident, Notification, NotificationKind } from './types.js';
  * - an acknowledgement stops all of that. Still AWAS `reconfirm_min` after the last acknowledgement
  *   (or the last `reconfirm`), everyone told gets a `reconfirm` (nobody told yet: every step due
  *   at AWAS by then);
- * - the all-clear goes to everyone told, at once, acknowledged or not.
+ * - the all-clear goes to everyone told, at once, acknowledged or not;
+ * - a message that could not be delivered brings the next step forward to now (`failed`).
  */
 
 export type EscalationConfig = Pick<AlertsConfig, 'group_wait_s' | 'contacts' | 'policies'>;
@@ -49,6 +50,8 @@ export interface EscalationTrack {
   acked: boolean;
   fired: Fired[];
   told: Told[];
+  /** Steps brought forward because a message before them could not be delivered: step → since when. */
+  hurried?: { step: number; at: number; after: number }[];
   /** The first level change people have not heard of yet (group wait). */
   heldSince?: number;
   ackedAt?: number;
@@ -127,6 +130,24 @@ export class Escalation {
   tick(): Notification[] {
     const now = this.clock.now();
     return this.tracks.flatMap((t) => this.due(t, now));
+  }
+
+  /**
+   * A message the SMS daemon could not deliver (its error folder): the incident's next step that
+   * has not gone out is due at once rather than at its `after_min`, so a dead phone costs no
+   * minutes; once per failing step. Nothing when every step has gone out or the incident is acknowledged or over: the
+   * failed message itself stays with the wiring to retry. Returns the notifications due now.
+   */
+  failed(n: Notification): Notification[] {
+    const t = this.tracks.find((x) => x.incident === n.incident);
+    const policy = t && policyFor(this.config.policies, t.zone);
+    const after = n.step ?? -1;
+    // One step brought forward per failing step, however many of its messages fail or are reported.
+    if (t !== undefined && policy !== undefined && !t.acked && !t.hurried?.some((h) => h.after === after)) {
+      const next = policy.steps.findIndex((_, i) => i > after && !isFired(t, 0, i));
+      if (next >= 0) t.hurried = [...(t.hurried ?? []), { step: next, at: this.clock.now(), after }];
+    }
+    return this.tick();
   }
 
   /** The earliest moment `tick()` may have something to send without a new change; undefined: nothing waits. */
@@ -241,7 +262,10 @@ function dueAt(
   i: number,
 ): number | undefined {
   const after = policy.steps[i]?.after_min ?? 0;
-  if (round === 0) return t.opened + after * MIN;
+  if (round === 0) {
+    const hurried = t.hurried?.find((h) => h.step === i);
+    return Math.min(t.opened + after * MIN, hurried?.at ?? Number.POSITIVE_INFINITY);
+  }
   const first = t.fired.find((f) => f.round === round - 1 && f.step === i);
   if (first === undefined) return undefined;
   const lastAfter = policy.steps.at(-1)?.after_min ?? 0;

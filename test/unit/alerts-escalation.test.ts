@@ -7,6 +7,15 @@ import { DEFAULT_ALERTS, levelChange, runScript, timeline } from '../helpers/ale
 import { must } from '../helpers/must.js';
 
 const Z = 'z-braja';
+
+/** A book and an escalation on the example's defaults, with an incident opened at `level` at 0:00. */
+function opened(level: 'SIAGA' | 'AWAS') {
+  const clock = new ManualClock(0);
+  const book = new IncidentBook({ clock, newId: () => 'INC1', randomInt: () => 3821 });
+  const esc = new Escalation(DEFAULT_ALERTS, clock);
+  const first = esc.apply(must(book.onLevel(levelChange(Z, level, 'NORMAL', 0)), 'opened'));
+  return { clock, book, esc, first };
+}
 const m = (min: number, s = 0) => min * 60 + s;
 
 describe('escalation timelines (minute → who is told what)', () => {
@@ -194,10 +203,7 @@ describe('escalation timelines (minute → who is told what)', () => {
   });
 
   it('a gateway down for a while sends the steps it missed at once when it is back', () => {
-    const clock = new ManualClock(0);
-    const book = new IncidentBook({ clock, newId: () => 'INC1', randomInt: () => 3821 });
-    const esc = new Escalation(DEFAULT_ALERTS, clock);
-    const first = esc.apply(must(book.onLevel(levelChange(Z, 'AWAS', 'NORMAL', 0)), 'opened'));
+    const { clock, esc, first } = opened('AWAS');
     expect(first.map((n) => n.contact)).toEqual(['ranger-1', 'eru-1']);
     expect(esc.nextDue()).toBe(5 * 60_000);
     const saved = JSON.stringify(esc.toJSON());
@@ -271,14 +277,45 @@ describe('supersede: a higher level drops queued lower-level messages of the zon
 
 describe('a reloaded config', () => {
   it('applies from the next decision on; a contact removed is written to no more', () => {
-    const clock = new ManualClock(0);
-    const book = new IncidentBook({ clock, randomInt: () => 3821 });
-    const esc = new Escalation(DEFAULT_ALERTS, clock);
-    esc.apply(must(book.onLevel(levelChange(Z, 'AWAS', 'NORMAL', 0)), 'opened'));
+    const { clock, book, esc } = opened('AWAS');
     esc.setConfig({ ...DEFAULT_ALERTS, contacts: DEFAULT_ALERTS.contacts.filter((c) => c.id !== 'eru-1') });
     clock.set(60_000);
     expect(timeline(esc.apply(must(book.onLevel(levelChange(Z, 'NORMAL', 'AWAS', 0)), 'closed')))).toEqual([
       '01:00 all_clear NORMAL: ranger-1',
     ]);
+  });
+});
+
+describe('a message that could not be delivered', () => {
+  it('brings the next step forward to now; after the last step or an acknowledgement, nothing more', () => {
+    const { clock, esc, first } = opened('AWAS');
+    clock.set(60_000);
+    const failed = must(
+      first.find((n) => n.contact === 'ranger-1'),
+      'ranger-1 alerted',
+    );
+    expect(timeline(esc.failed(failed))).toEqual(['01:00 alert AWAS: kades, ranger-2']);
+    // The same failure reported twice, or a second contact of that step failing, skips nothing more.
+    expect(esc.failed(failed)).toEqual([]);
+    expect(esc.failed({ ...failed, contact: 'eru-1' })).toEqual([]);
+    clock.set(2 * 60_000);
+    const kades = { ...failed, contact: 'kades', step: 1 };
+    expect(timeline(esc.failed(kades))).toEqual(['02:00 alert AWAS: bpbd, park-office']);
+    expect(esc.failed({ ...failed, contact: 'bpbd', step: 2 })).toEqual([]);
+    // The second round keeps its pace from when each step really went out.
+    clock.set(15 * 60_000);
+    expect(timeline(esc.tick())).toEqual(['15:00 reminder AWAS: ranger-1, eru-1']);
+    clock.set(20 * 60_000);
+    expect(timeline(esc.tick())).toEqual(['20:00 reminder AWAS: kades, ranger-2']);
+  });
+
+  it('after an acknowledgement a failure pages nobody new', () => {
+    const { clock, book, esc, first } = opened('AWAS');
+    const ack = book.ack('4821', 'Darto', 'sms');
+    if (!ack.ok) throw new Error(ack.reason);
+    esc.apply(ack.value);
+    expect(esc.failed(must(first[1], 'eru-1 alerted'))).toEqual([]);
+    clock.set(29 * 60_000);
+    expect(esc.tick()).toEqual([]);
   });
 });
