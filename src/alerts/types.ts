@@ -61,3 +61,25 @@ export interface IncidentPlace {
 
 export type AlertChannel = 'sms' | 'cap' | 'earthranger';
 export type DeliveryState = 'queued' | 'sent' | 'failed';
+
+/** Why a person is sent a message about an incident (the escalation's decisions). */
+export type NotificationKind = 'alert' | 'update' | 'reminder' | 'reconfirm' | 'all_clear';
+
+/** One message due to one contact: plain data, so the wiring can queue and persist it. */
+export interface Notification {
+  incident: string;
+  zone: string;
+  /** The incident's acknowledgement code, for the text (`Balas OK 4821`). */
+  code: string;
+  /** A contact id of `alerts.contacts`. */
+  contact: string;
+  channel: 'sms';
+  kind: NotificationKind;
+  /** The incident's level when this was decided; NORMAL for the all-clear. */
+  level: Level;
+  /** epoch ms when the escalation decided it (the tick or change that made it due) */
+  at: number;
+  /** Which policy step (0-based) and round (0, or 1 for the repeat) sent it, for alerts and reminders. */
+  step?: number;
+  round?: number;
+}

@@ -91,6 +91,8 @@ export function parseConfig(text: string, baseDir: string, file?: string): Confi
       key_file: resolve(baseDir, tls.key_file),
     };
   if (config.control.socket !== undefined) config.control.socket = resolve(baseDir, config.control.socket);
+  config.alerts.sms.spool = resolve(baseDir, config.alerts.sms.spool);
+  config.alerts.cap.dir = resolve(baseDir, config.alerts.cap.dir);
   return config;
 }
 

@@ -144,12 +144,75 @@ export function checkRefs(config: unknown): ConfigIssue[] {
       add(`commands.keys[${i}].secret`, 'required (inline or as secret_file)');
   });
 
+  issues.push(...checkAlertRefs(obj(obj(config).alerts), zones));
+
   const backoff = obj(c.uplink?.backoff);
   const minMs = typeof backoff.min_ms === 'number' ? backoff.min_ms : 1000;
   const maxMs = typeof backoff.max_ms === 'number' ? backoff.max_ms : 60_000;
   if (c.uplink && minMs > maxMs) {
     add('uplink.backoff.min_ms', 'must not exceed uplink.backoff.max_ms');
   }
+  return issues;
+}
+
+/**
+ * Alerts for people: every name a policy pages must reach someone, and every policy must be able
+ * to match. A policy that pages nobody would look fine in the file and stay silent on the night.
+ */
+function checkAlertRefs(alerts: Obj, zones: Map<string, number>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: string, message: string) => issues.push({ path, message });
+  const contacts = list(alerts.contacts);
+  const ids = new Map<string, number>();
+  const roles = new Set<string>();
+  contacts.forEach((ct, i) => {
+    const contactId = str(ct.id);
+    const first = contactId === undefined ? undefined : ids.get(contactId);
+    if (first !== undefined)
+      add(`alerts.contacts[${i}].id`, `duplicate id "${contactId}" (also alerts.contacts[${first}])`);
+    else if (contactId !== undefined) ids.set(contactId, i);
+    for (const r of Array.isArray(ct.roles) ? ct.roles : []) if (typeof r === 'string') roles.add(r);
+  });
+
+  const policyZones = new Map<string, number>();
+  list(alerts.policies).forEach((p, i) => {
+    const at = `alerts.policies[${i}]`;
+    const zone = str(p.zone);
+    if (zone !== undefined && zone !== '*' && !zones.has(zone)) add(`${at}.zone`, `unknown zone "${zone}"`);
+    const shadow = zone === undefined ? undefined : (policyZones.get(zone) ?? policyZones.get('*'));
+    if (shadow !== undefined)
+      add(`${at}.zone`, `never used: alerts.policies[${shadow}] already matches zone "${zone}"`);
+    else if (zone !== undefined) policyZones.set(zone, i);
+    let lastAfter = 0;
+    list(p.steps).forEach((st, j) => {
+      if (typeof st.after_min === 'number') {
+        if (st.after_min < lastAfter)
+          add(`${at}.steps[${j}].after_min`, `must not be before the step above it (${lastAfter} min)`);
+        lastAfter = Math.max(lastAfter, st.after_min);
+      }
+      (Array.isArray(st.notify) ? st.notify : []).forEach((n: unknown, k) => {
+        if (typeof n !== 'string') return;
+        const path = `${at}.steps[${j}].notify[${k}]`;
+        if (n.startsWith('role:')) {
+          if (!roles.has(n.slice(5))) add(path, `no contact has role "${n.slice(5)}"`);
+        } else if (!ids.has(n)) add(path, `unknown contact "${n}"`);
+      });
+    });
+  });
+
+  const er = obj(alerts.earthranger);
+  if (er.enabled === true) {
+    if (er.url === undefined) add('alerts.earthranger.url', 'required when earthranger is enabled');
+    // A `_file` that could not be read is reported once, by the secret-file check.
+    if (!er.token && er.token_file === undefined)
+      add('alerts.earthranger.token', 'required (inline or as token_file) when earthranger is enabled');
+  }
+  // The file format is settled; the gateway does not send these messages yet.
+  if (alerts.enabled === true)
+    add(
+      'alerts.enabled',
+      'alerts for people are not wired into the gateway yet; set enabled: false (no SMS, CAP or EarthRanger message would go out)',
+    );
   return issues;
 }
 

@@ -3,8 +3,15 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ConfigIssue } from '../domain/index.js';
 
 /** Keys whose value is a secret: given inline, or better as `<key>_file` read at start. */
-export const SECRET_KEYS = ['password', 'secret', 'nwk_s_key', 'app_s_key', 'password_hash'] as const;
-const FILE_BACKED = new Set(['password', 'secret', 'nwk_s_key', 'app_s_key']);
+export const SECRET_KEYS = [
+  'password',
+  'secret',
+  'nwk_s_key',
+  'app_s_key',
+  'password_hash',
+  'token',
+] as const;
+const FILE_BACKED = new Set(['password', 'secret', 'nwk_s_key', 'app_s_key', 'token']);
 const REDACTED = '[redacted]';
 
 /**

@@ -19,6 +19,7 @@ export function secretFiles(config: Config, baseDir: string): { key: string; pat
     add(`lora.devices[${i}].nwk_s_key_file`, d.nwk_s_key_file);
     add(`lora.devices[${i}].app_s_key_file`, d.app_s_key_file);
   });
+  add('alerts.earthranger.token_file', config.alerts.earthranger.token_file);
   return files;
 }
 

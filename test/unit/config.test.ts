@@ -52,16 +52,19 @@ describe('config', () => {
     writeFileSync(join(dir, 'cmd-ops-1.key'), 'cmd-secret-0123456789abcdef\n');
     writeFileSync(join(dir, 'lora/seis-03.nwk'), '44024241ED4CE9A68C6A8BC055233FD3\n');
     writeFileSync(join(dir, 'lora/seis-03.app'), 'EC925802AE430CA77FD3DD73CB2CC588\n');
+    writeFileSync(join(dir, 'earthranger.token'), 'er-token-secret-42\n');
     const file = join(dir, 'siaga.yaml');
     writeFileSync(file, text);
     const { config } = loadConfig(file);
     expect(config.uplink?.password).toBe('uplink-secret-pw');
     expect(config.commands.keys[0]?.secret).toBe('cmd-secret-0123456789abcdef');
     expect(config.lora?.devices[0]?.nwk_s_key).toBe('44024241ED4CE9A68C6A8BC055233FD3');
+    expect(config.alerts.earthranger.token).toBe('er-token-secret-42');
     // Redaction hides every secret, wherever it sits.
     const shown = JSON.stringify(redact(config));
     for (const s of secretValues(config)) expect(shown).not.toContain(s);
     expect(secretValues(config)).toContain('uplink-secret-pw');
+    expect(secretValues(config)).toContain('er-token-secret-42');
   });
 
   it('reports every problem as path: message', () => {
