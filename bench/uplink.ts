@@ -7,10 +7,10 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { monotonicFactory } from 'ulid';
 import type { UplinkConfig } from '../src/config/schema.js';
-import { type Radio, type ReadingType, systemClock, type Values, type Via } from '../src/domain/index.js';
+import { systemClock } from '../src/domain/index.js';
 import { openDb } from '../src/store/db.js';
 import { Outbox, type OutboxReadingRow } from '../src/store/outbox.js';
-import type { StoredReading } from '../src/store/readings.js';
+import { rowToReading, type StoredReading } from '../src/store/readings.js';
 import { StoreWriter } from '../src/store/writer.js';
 import { Forwarder } from '../src/uplink/forwarder.js';
 import { readingJson, readingsBatchJson } from '../src/uplink/payloads.js';
@@ -148,19 +148,7 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
       log: pino({ level: 'silent' }),
       options: { maxRows: 1000, maxDelayMs: 60_000 },
     });
-    for (const r of rows) {
-      writer.addReading({
-        id: r.id,
-        node: r.node,
-        seq: r.seq,
-        type: r.type as ReadingType,
-        ts: r.ts,
-        via: r.via as Via,
-        v: JSON.parse(r.v) as Values,
-        ...(r.radio ? { radio: JSON.parse(r.radio) as Radio } : {}),
-        clockOk: r.clock_ok === 1,
-      });
-    }
+    for (const r of rows) writer.addReading(rowToReading(r));
     writer.close();
 
     // baseline: MQTT.js alone, the same batches prebuilt, QoS 1, all PUBACKed

@@ -19,7 +19,7 @@ export interface ReadingRow extends StoredReading {
   rid: number;
 }
 
-export function rowToReading(r: ReadingRow): Reading {
+export function rowToReading(r: StoredReading): Reading {
   const reading: Reading = {
     id: r.id,
     node: r.node,
