@@ -8,12 +8,9 @@ import { DEFAULT_TZ, isTimeZone } from '../util/local-time.js';
  * defaults (config/siaga.example.yaml mirrors it). Cross-references are checked in `refs.ts`.
  */
 
-const id = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9-]{0,31}$/,
-    'must be 1–32 characters of a-z, 0-9 and "-", starting with a letter or digit',
-  );
+import { alertsSchema } from './schema-alerts.js';
+import { id } from './schema-id.js';
+
 const port = z.number().int().min(1).max(65535);
 const hex32 = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)');
 const cron = z.string().refine((s) => validateCron(s), { message: 'is not a valid cron expression' });
@@ -319,71 +316,6 @@ const control = z
   })
   .prefault({});
 
-/** An international number as the SMS modem dials it, no spaces: `+62` then the subscriber. */
-const e164 = z
-  .string()
-  .regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as "+6281234567890" (no spaces)');
-/** Levels a person can be told about: a step at NORMAL would page people for nothing. */
-const alertLevel = z.enum(LEVELS.filter((l) => l !== 'NORMAL') as ['WASPADA', 'SIAGA', 'AWAS']);
-
-const alertContact = z.strictObject({
-  id,
-  name: z.string().min(1),
-  phone: e164,
-  lang: z.enum(['id', 'en']).default('id'),
-  roles: z.array(id).default([]),
-});
-
-const alertStep = z.strictObject({
-  /** Minutes after the incident opened; fractions allowed. */
-  after_min: z.number().min(0).max(1440),
-  /** Contact ids and `role:<role>`. */
-  notify: z
-    .array(z.string().regex(/^(role:)?[a-z0-9][a-z0-9-]{0,31}$/, 'must be a contact id or "role:<role>"'))
-    .min(1),
-  min_level: alertLevel.default('SIAGA'),
-});
-
-const alertPolicy = z.strictObject({
-  /** A zone id, or `"*"` for any zone; the first policy that matches a zone is its policy. */
-  zone: z.string().regex(/^(\*|[a-z0-9][a-z0-9-]{0,31})$/, 'must be a zone id or "*"'),
-  repeat_min: z.number().positive().max(1440).default(5),
-  reconfirm_min: z.number().positive().max(1440).default(30),
-  steps: z.array(alertStep).min(1, 'a policy needs at least one step'),
-});
-
-const alerts = z
-  .strictObject({
-    enabled: z.boolean().default(false),
-    group_wait_s: z.number().min(0).max(600).default(30),
-    sms: z
-      .strictObject({
-        driver: z.enum(['gammu-smsd', 'print']).default('gammu-smsd'),
-        spool: z.string().min(1).default('/var/spool/siaga-sms'),
-      })
-      .prefault({}),
-    contacts: z.array(alertContact).default([]),
-    policies: z.array(alertPolicy).default([]),
-    cap: z
-      .strictObject({
-        /** CAP `<sender>`; absent, the wiring derives one from gateway.id. */
-        sender: z.string().min(1).optional(),
-        dir: z.string().min(1).default('/var/lib/siaga/cap'),
-      })
-      .prefault({}),
-    earthranger: z
-      .strictObject({
-        enabled: z.boolean().default(false),
-        mode: z.enum(['er', 'gundi']).default('er'),
-        url: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
-        token: z.string().min(1).optional(),
-        token_file: z.string().optional(),
-        event_type: z.string().min(1).default('elephant_alert'),
-      })
-      .prefault({}),
-  })
-  .prefault({});
-
 export const configSchema = z.strictObject({
   gateway,
   storage: storage.prefault({}),
@@ -400,7 +332,7 @@ export const configSchema = z.strictObject({
   schedules,
   log,
   control,
-  alerts,
+  alerts: alertsSchema,
 });
 
 export type Config = z.output<typeof configSchema>;
