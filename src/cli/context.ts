@@ -7,8 +7,9 @@ import { socketPathFor } from '../control/protocol.js';
 import { ConfigError, StorageError } from '../domain/index.js';
 import { lastGoodPath, readLastGood } from '../gateway/last-good.js';
 import { type Db, openDb } from '../store/db.js';
+import { formatLocalTime } from '../util/local-time.js';
 import { t } from './io.js';
-import { formatLocal, siteTz } from './time.js';
+import { siteTz } from './time.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -73,7 +74,7 @@ export function cliTarget(opts: GlobalOpts, needConfig: boolean): Target {
     const first = e.issues[0];
     const problem = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'invalid';
     const using = last
-      ? t('context.using_last_good', { time: formatLocal(last.written_at, siteTz(last.config)) })
+      ? t('context.using_last_good', { time: formatLocalTime(last.written_at, siteTz(last.config)) })
       : t('context.no_last_good');
     process.stderr.write(`siaga: ${t('context.invalid_config', { file, problem, using })}\n`);
     return { config: last?.config, socket };

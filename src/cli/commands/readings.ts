@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { radioRate } from '../../domain/index.js';
 import { queryReadings } from '../../store/readings.js';
+import { formatLocalTime } from '../../util/local-time.js';
 import { cliDbTarget, type GlobalOpts, readDb } from '../context.js';
 import { parseTime } from '../duration.js';
 import { action, json, out, t } from '../io.js';
 import { table } from '../table.js';
-import { formatLocal, siteTz } from '../time.js';
+import { siteTz } from '../time.js';
 import { known, numberIn, readingType } from '../validate.js';
 
 export function registerReadings(program: Command): void {
@@ -51,7 +52,7 @@ export function registerReadings(program: Command): void {
                   t(`readings.col.${c}`),
                 ),
                 rows.map((r) => [
-                  formatLocal(r.ts, tz, { seconds: true }) + (r.clockOk ? '' : t('readings.clock_doubt')),
+                  formatLocalTime(r.ts, tz, { seconds: true }) + (r.clockOk ? '' : t('readings.clock_doubt')),
                   r.node,
                   r.type,
                   r.seq,

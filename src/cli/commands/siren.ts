@@ -2,10 +2,11 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../../domain/index.js';
 import type { SirenTestResult } from '../../sirens/controller.js';
+import { formatLocalTime } from '../../util/local-time.js';
 import { cliTarget, type GlobalOpts } from '../context.js';
 import { callGateway } from '../gateway-call.js';
 import { action, json, out, t } from '../io.js';
-import { formatLocal, siteTz } from '../time.js';
+import { siteTz } from '../time.js';
 import { known, numberIn } from '../validate.js';
 
 function who(): string {
@@ -85,7 +86,7 @@ export function registerSiren(program: Command): void {
           by: who(),
         });
         if (o.json) return json({ zone, minutes: mins, until: new Date(s.until).toISOString() });
-        out(t('siren.silenced', { zone, until: formatLocal(s.until, siteTz(g.config)) }));
+        out(t('siren.silenced', { zone, until: formatLocalTime(s.until, siteTz(g.config)) }));
       }),
     );
   siren

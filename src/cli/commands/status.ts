@@ -4,12 +4,13 @@ import { radioRate, UnavailableError } from '../../domain/index.js';
 import type { Live } from '../../main.js';
 import { Outbox } from '../../store/outbox.js';
 import type { ForwarderState } from '../../uplink/forwarder.js';
+import { DEFAULT_TZ, formatLocalTime } from '../../util/local-time.js';
 import { cliTarget, type GlobalOpts, readDb } from '../context.js';
 import { formatAgo } from '../duration.js';
 import { callGateway, followGateway } from '../gateway-call.js';
 import { action, json, out, t } from '../io.js';
 import { table } from '../table.js';
-import { formatLocal, siteTz } from '../time.js';
+import { siteTz } from '../time.js';
 import { known, readingType } from '../validate.js';
 
 type Status = Record<string, unknown> & {
@@ -138,7 +139,7 @@ export function formatStatus(s: Status, tz: string): string {
   }
   for (const sr of s.sirens ?? []) lines.push(sirenLine(sr));
   for (const si of s.silences ?? []) {
-    lines.push(t('status.silenced', { zone: si.zone, until: formatLocal(si.until, tz), by: si.by }));
+    lines.push(t('status.silenced', { zone: si.zone, until: formatLocalTime(si.until, tz), by: si.by }));
   }
   if (s.uplink !== undefined) lines.push(uplinkLine(s.uplink, now));
   if (s.lora) {
@@ -258,13 +259,13 @@ export function registerStatus(program: Command): void {
     );
 }
 
-export function formatLive(l: Live, tz?: string): string {
+export function formatLive(l: Live, tz: string = DEFAULT_TZ): string {
   if (l.kind === 'reading') {
     const r = l.reading;
     const v = Object.entries(r.v)
       .map(([k, x]) => `${k}=${x}`)
       .join(' ');
-    return `${formatLocal(r.ts, tz, { seconds: true })}  ${r.node.padEnd(10)} ${r.type.padEnd(5)} #${r.seq} ${v}${r.radio ? `  (${r.via} ${r.radio.rssi} dBm ${radioRate(r.radio)})` : `  (${r.via})`}`;
+    return `${formatLocalTime(r.ts, tz, { seconds: true })}  ${r.node.padEnd(10)} ${r.type.padEnd(5)} #${r.seq} ${v}${r.radio ? `  (${r.via} ${r.radio.rssi} dBm ${radioRate(r.radio)})` : `  (${r.via})`}`;
   }
   const e = l.event;
   const f = e.fields;
@@ -272,5 +273,5 @@ export function formatLive(l: Live, tz?: string): string {
     e.kind === 'level'
       ? `${String(f.zone)} ${String(f.prev)} → ${String(f.level)}: ${String(f.reason)}`
       : JSON.stringify(f);
-  return `${formatLocal(e.ts, tz, { seconds: true })}  EVENT ${e.kind}  ${what}`;
+  return `${formatLocalTime(e.ts, tz, { seconds: true })}  EVENT ${e.kind}  ${what}`;
 }
