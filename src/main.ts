@@ -3,7 +3,7 @@ import type { Config } from './config/schema.js';
 import { socketPathFor } from './control/protocol.js';
 import { DetectionEngine } from './detect/engine.js';
 import type { EngineOutput } from './detect/types.js';
-import { ConfigError, type Reading, systemClock } from './domain/index.js';
+import { type Reading, systemClock } from './domain/index.js';
 import { GatewayBus } from './gateway/bus.js';
 import { ClockWatch } from './gateway/clock-watch.js';
 import { LiveFeed, startControl } from './gateway/control-api.js';
@@ -12,11 +12,10 @@ import { applyEngineOutput } from './gateway/engine-output.js';
 import { EventLog } from './gateway/event-log.js';
 import type { Gateway, GatewayOptions } from './gateway/gateway.js';
 import { Ingest } from './gateway/ingest.js';
-import { writeLastGood } from './gateway/last-good.js';
 import { startLocalBroker } from './gateway/local-broker.js';
 import { NodeTracker } from './gateway/node-tracker.js';
 import { startRadio } from './gateway/radio.js';
-import { applyReload } from './gateway/reload.js';
+import { reloader } from './gateway/reload.js';
 import { Schedules } from './gateway/schedules.js';
 import { SerialInputs } from './gateway/serial-inputs.js';
 import { commandServices, gatewayServices } from './gateway/services.js';
@@ -155,24 +154,18 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   rollback.add('schedules', () => schedules.stop());
 
   const socket = socketPathFor(config.storage.path, config.control.socket);
-  const remember = () => !opts.noControl && writeLastGood(config, socket, clock.now(), log);
   const adopt = (c: Config) => {
     config = c;
   };
   const reloadParts = { ...parts, adopt, onEngine, sirenDrivers, schedules };
-  const reload = async (wanted: Config): Promise<string[]> => {
-    const { restartNeeded } = await applyReload(config, wanted, reloadParts);
-    remember();
-    return restartNeeded;
-  };
-  const reloadFromFile = async () => {
-    if (!opts.reloadConfig) {
-      throw new ConfigError([
-        { path: '', message: 'this gateway was started without a config file to reload' },
-      ]);
-    }
-    return { restart_needed: await reload(opts.reloadConfig()) };
-  };
+  const { reload, reloadFromFile, remember } = reloader({
+    current: () => config,
+    parts: reloadParts,
+    socket,
+    now: () => clock.now(),
+    ...(opts.noControl ? { noControl: true } : {}),
+    ...(opts.reloadConfig ? { reloadConfig: opts.reloadConfig } : {}),
+  });
   const control = opts.noControl
     ? undefined
     : await startControl(config, { log, services, reload: reloadFromFile, feed, rollback });

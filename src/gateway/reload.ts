@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { EngineOutput } from '../detect/types.js';
+import { ConfigError } from '../domain/index.js';
 import type { SirenDriver } from '../ports/siren-driver.js';
+import { writeLastGood } from './last-good.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -88,6 +90,8 @@ export interface ReloadParts {
   serial: { reconfigure(ports: Config['serial']): Promise<void> };
   uplink: { reconfigure(prev: Config, next: Config): Promise<void> };
   schedules: { reconfigure(next: Config): Promise<void> };
+  /** Parts added by features (alerts, the web page), reconfigured last, in order. */
+  more?: { reconfigure(next: Config): void | Promise<void> }[];
 }
 
 /**
@@ -112,9 +116,49 @@ export async function applyReload(
   await p.serial.reconfigure(next.serial);
   await p.uplink.reconfigure(prev, next);
   await p.schedules.reconfigure(next);
+  for (const part of p.more ?? []) await part.reconfigure(next);
   p.log.info(
     { restartNeeded },
     restartNeeded.length ? 'config reloaded; some changes need a restart' : 'config reloaded',
   );
   return { config: next, restartNeeded };
+}
+
+export interface Reloader {
+  /** Applies `wanted`; returns the keys that need a restart. */
+  reload(wanted: Config): Promise<string[]>;
+  /** SIGHUP and `siaga config reload`: reads the config file again and applies it. */
+  reloadFromFile(): Promise<{ restart_needed: string[] }>;
+  /** Writes the running config as the last good one (what `siaga doctor` compares against). */
+  remember(): void;
+}
+
+export interface ReloaderOptions {
+  current(): Config;
+  parts: ReloadParts;
+  socket: string;
+  now(): number;
+  /** Started without a control socket (tests): nothing to remember. */
+  noControl?: boolean;
+  reloadConfig?: () => Config;
+}
+
+export function reloader(o: ReloaderOptions): Reloader {
+  const remember = () => {
+    if (!o.noControl) writeLastGood(o.current(), o.socket, o.now(), o.parts.log);
+  };
+  const reload = async (wanted: Config): Promise<string[]> => {
+    const { restartNeeded } = await applyReload(o.current(), wanted, o.parts);
+    remember();
+    return restartNeeded;
+  };
+  const reloadFromFile = async () => {
+    if (!o.reloadConfig) {
+      throw new ConfigError([
+        { path: '', message: 'this gateway was started without a config file to reload' },
+      ]);
+    }
+    return { restart_needed: await reload(o.reloadConfig()) };
+  };
+  return { reload, reloadFromFile, remember };
 }

@@ -1,3 +1,4 @@
+import type { AlertServices } from '../alerts/view.js';
 import type { Config } from '../config/schema.js';
 import { redact } from '../config/secrets.js';
 import type { DetectionEngine } from '../detect/engine.js';
@@ -22,6 +23,8 @@ export interface GatewayServices {
     silence(zone: string, minutes: number, by: string): unknown;
     unsilence(zone: string, by: string): { cleared: boolean };
   };
+  /** Present when `alerts.enabled` (issue 14). */
+  alerts?: AlertServices;
 }
 
 export interface ServiceParts {
