@@ -4,6 +4,7 @@ import { socketPathFor } from './control/protocol.js';
 import { DetectionEngine } from './detect/engine.js';
 import type { EngineOutput } from './detect/types.js';
 import { type Reading, systemClock } from './domain/index.js';
+import { startAlerts } from './gateway/alerts.js';
 import { GatewayBus } from './gateway/bus.js';
 import { ClockWatch } from './gateway/clock-watch.js';
 import { LiveFeed, startControl } from './gateway/control-api.js';
@@ -102,15 +103,9 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
     { log: log.child({ c: 'siren' }), bus: broker, out: opts.sirenOut },
     config,
   );
-  const sirenStore = new SirenStore(db);
-  const drivers = sirenDrivers.drivers;
-  const sirens = new SirenController({
-    ...core,
-    log: log.child({ c: 'sirens' }),
-    config,
-    drivers,
-    store: sirenStore,
-  });
+  const sirenLog = log.child({ c: 'sirens' });
+  const sirenParts = { config, drivers: sirenDrivers.drivers, store: new SirenStore(db) };
+  const sirens = new SirenController({ ...core, log: sirenLog, ...sirenParts });
   rollback.add('sirens', () => sirens.stop());
   await sirens.start(); // every siren OFF before anything else happens (safe start)
 
@@ -120,11 +115,17 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   writer.flush();
   engine.restore(readingsSince(db, startedAt - config.detection.window_s * 1000));
   sirens.evaluate(levelsOf(engine.zones()));
-  const onEngine = (out: EngineOutput) => applyEngineOutput(out, sirens, events);
+  const current = () => config;
+  const alerts = startAlerts(config, { ...core, config: current, sms: opts.sms, smsOut: opts.sirenOut });
+  const onEngine = (out: EngineOutput) => {
+    applyEngineOutput(out, sirens, events);
+    alerts?.onEngine(out);
+  };
   bus.on('reading', (r) => {
     const out = engine.onReading(r);
     if (out.evidence) writer.expedite();
     onEngine(out);
+    alerts?.onReading(r);
     feed.publish({ kind: 'reading', reading: r });
   });
 
@@ -140,10 +141,11 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   const radio = await startRadio(config, { ...core, ingest, port: opts.ports?.gwmp });
 
   const clockWatch = new ClockWatch({ clock, events, minValidTime });
-  const current = () => config;
-  const parts = { ...core, config: current, tracker, engine, sirens, serial, radio, broker, uplink, outbox };
+  const io = { serial, radio, broker, uplink, outbox, alerts };
+  const parts = { ...core, config: current, tracker, engine, sirens, ...io };
   const status = statusSource({ ...parts, startedAt, clockWatch });
-  const services = gatewayServices({ ...parts, status, flush: () => writer.flush() });
+  const flush = () => writer.flush();
+  const services = gatewayServices({ ...parts, status, flush, alerts: alerts?.services });
   uplink.start(config, { status: () => uplinkStatusFields(status()), services: commandServices(services) });
   rollback.add('uplink', () => uplink.stop(1000));
   const tick = () => {
@@ -157,7 +159,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   const adopt = (c: Config) => {
     config = c;
   };
-  const reloadParts = { ...parts, adopt, onEngine, sirenDrivers, schedules };
+  const reloadParts = { ...parts, adopt, onEngine, sirenDrivers, schedules, more: alerts ? [alerts] : [] };
   const { reload, reloadFromFile, remember } = reloader({
     current: () => config,
     parts: reloadParts,

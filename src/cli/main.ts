@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAlerts } from './commands/alerts.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
@@ -55,6 +56,7 @@ registerNodes(program);
 registerReadings(program);
 registerDemo(program);
 registerSiren(program);
+registerAlerts(program);
 registerSimulate(program);
 registerExport(program);
 registerDoctor(program);

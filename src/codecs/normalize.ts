@@ -53,7 +53,8 @@ const RULES: Record<ReadingType, Check[]> = {
     required('lon', (x) => x >= -180 && x <= 180, 'a longitude'),
     optional('hdop', (x) => x >= 0, 'a number ≥ 0'),
   ],
-  btn: [required('p', flag, '0 or 1')],
+  // 1 pressed, 0 cancelled, 2 held (acknowledges the zone's open incident: README, Alerts for people)
+  btn: [required('p', (x) => x === 0 || x === 1 || x === 2, '0, 1 or 2')],
 };
 
 /** Common optional fields any type may carry. */

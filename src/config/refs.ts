@@ -1,3 +1,4 @@
+import { SMS_KINDS, type SmsKind, templateProblems } from '../alerts/sms-text.js';
 import type { ConfigIssue } from '../domain/index.js';
 
 type Obj = Record<string, unknown>;
@@ -207,12 +208,16 @@ function checkAlertRefs(alerts: Obj, zones: Map<string, number>): ConfigIssue[] 
     if (!er.token && er.token_file === undefined)
       add('alerts.earthranger.token', 'required (inline or as token_file) when earthranger is enabled');
   }
-  // The file format is settled; the gateway does not send these messages yet.
-  if (alerts.enabled === true)
-    add(
-      'alerts.enabled',
-      'alerts for people are not wired into the gateway yet; set enabled: false (no SMS, CAP or EarthRanger message would go out)',
-    );
+  const templates = obj(obj(alerts.sms).templates);
+  for (const lang of ['id', 'en'] as const) {
+    for (const [kind, text] of Object.entries(obj(templates[lang]))) {
+      if (typeof text !== 'string' || !(SMS_KINDS as readonly string[]).includes(kind)) continue;
+      for (const problem of templateProblems(text, kind as SmsKind))
+        add(`alerts.sms.templates.${lang}.${kind}`, problem);
+    }
+  }
+  if (alerts.enabled === true && contacts.length === 0)
+    add('alerts.contacts', 'alerts are enabled but nobody is listed to be told');
   return issues;
 }
 

@@ -35,6 +35,18 @@ const alertPolicy = z.strictObject({
   steps: z.array(alertStep).min(1, 'a policy needs at least one step'),
 });
 
+/** Texts per message kind; a kind left out keeps the shipped text (README, Alerts for people). */
+const templateSet = z
+  .strictObject({
+    AWAS: z.string().min(1),
+    SIAGA: z.string().min(1),
+    WASPADA: z.string().min(1),
+    clear: z.string().min(1),
+    reminder: z.string().min(1),
+    test: z.string().min(1),
+  })
+  .partial();
+
 /** `alerts`: who is told of an incident, how and when (README, Alerts for people). */
 export const alertsSchema = z
   .strictObject({
@@ -44,6 +56,7 @@ export const alertsSchema = z
       .strictObject({
         driver: z.enum(['gammu-smsd', 'print']).default('gammu-smsd'),
         spool: z.string().min(1).default('/var/spool/siaga-sms'),
+        templates: z.strictObject({ id: templateSet, en: templateSet }).partial().optional(),
       })
       .prefault({}),
     contacts: z.array(alertContact).default([]),

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'remote'
   | 'simulator'
   | 'sms'
+  | 'alerts'
   | 'invariant';
 
 export abstract class SiagaError extends Error {
@@ -166,6 +167,15 @@ export class SmsError extends SiagaError {
   ) {
     super(message, options);
     this.name = 'SmsError';
+  }
+}
+
+/** An alerts request that cannot be done: an unknown code, an incident already over, an unknown contact. */
+export class AlertError extends SiagaError {
+  readonly code = 'alerts';
+  constructor(message: string) {
+    super(message);
+    this.name = 'AlertError';
   }
 }
 

@@ -20,6 +20,12 @@ export const EVENT_KINDS = [
   'uplink_stall',
   'lora_rejected',
   'pruned_unforwarded',
+  'incident',
+  'ack',
+  'cap',
+  'sms_failed',
+  'sms_refused',
+  'alert_test',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
+import type { AlertServices } from '../alerts/view.js';
 import type { Config } from '../config/schema.js';
 import { socketPathFor } from '../control/protocol.js';
 import { ControlServer, type Handler, type StreamHandler } from '../control/server.js';
 import type { GatewayEvent, Reading } from '../domain/index.js';
-import { UsageError } from '../domain/index.js';
+import { AlertError, UsageError } from '../domain/index.js';
 import type { GatewayServices } from './services.js';
 import type { Rollback } from './startup.js';
 
@@ -43,7 +44,17 @@ export function controlHandlers(s: GatewayServices, reload: () => Promise<unknow
     'siren.off': (p) => s.siren.off(str(p, 'siren')),
     'siren.silence': (p) => s.siren.silence(str(p, 'zone'), Number(p.minutes), str(p, 'by')),
     'siren.unsilence': (p) => s.siren.unsilence(str(p, 'zone'), str(p, 'by')),
+    'alerts.list': () => alertServices(s).list(),
+    'alerts.ack': (p) => alertServices(s).ack(str(p, 'code'), str(p, 'by'), 'cli'),
+    'alerts.test': (p) => alertServices(s).test(str(p, 'contact')),
+    'alerts.inbox': (p) => alertServices(s).inbox(str(p, 'file')),
   };
+}
+
+function alertServices(s: GatewayServices): AlertServices {
+  if (!s.alerts)
+    throw new AlertError('alerts are not enabled on this gateway (alerts.enabled: false in its config)');
+  return s.alerts;
 }
 
 /** `tail`: readings and events as they happen, filtered by node and type. */

@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { DetectionEngine } from '../detect/engine.js';
 import type { Clock } from '../domain/index.js';
 import type { FrameSource } from '../ports/frame-source.js';
+import type { SmsGateway } from '../ports/sms.js';
 import type { SirenController } from '../sirens/controller.js';
 import type { Db } from '../store/db.js';
 import type { Outbox } from '../store/outbox.js';
@@ -64,4 +65,6 @@ export interface GatewayOptions {
   ports?: { gwmp?: number; broker?: number };
   /** Reads the config file again for a reload (SIGHUP); throws ConfigError when it is invalid. */
   reloadConfig?: () => Config;
+  /** Replaces the configured SMS driver (the demo's printer, which people "reply" to). */
+  sms?: SmsGateway;
 }

@@ -37,6 +37,7 @@ export interface ServiceParts {
   /** Makes newly queued rows visible to the uplink. */
   flush: () => void;
   uplink: { notify(): void };
+  alerts?: AlertServices | undefined;
 }
 
 export function gatewayServices(p: ServiceParts): GatewayServices {
@@ -64,6 +65,7 @@ export function gatewayServices(p: ServiceParts): GatewayServices {
       silence: (zone, minutes, by) => p.sirens.silence(zone, minutes, by),
       unsilence: (zone, by) => ({ cleared: p.sirens.unsilence(zone, by) }),
     },
+    ...(p.alerts ? { alerts: p.alerts } : {}),
   };
 }
 
@@ -83,5 +85,6 @@ export function commandServices(s: GatewayServices) {
       silence: (zone: string, minutes: number, by: string) => s.siren.silence(zone, minutes, `cmd:${by}`),
       unsilence: (zone: string, by: string) => s.siren.unsilence(zone, `cmd:${by}`),
     },
+    ...(s.alerts ? { alerts: s.alerts } : {}),
   };
 }

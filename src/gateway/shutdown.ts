@@ -12,6 +12,7 @@ export interface ShutdownParts {
   broker: { stop(): Promise<void> } | undefined;
   uplink: { stop(flushMs: number): Promise<void> };
   storage: Storage;
+  alerts?: { stop(): Promise<void> } | undefined;
 }
 
 /**
@@ -26,6 +27,7 @@ export function shutdown(p: ShutdownParts): () => Promise<void> {
     stopped = true;
     await p.sirens.stop();
     await p.schedules.stop();
+    await p.alerts?.stop();
     await p.control?.stop();
     // Saved while every part can still answer (sirens already OFF): what `siaga status` shows next.
     p.schedules.saveStatus();

@@ -27,6 +27,8 @@ export interface StatusSources {
   uplink: Uplink;
   storage: Storage;
   counters: Counters;
+  /** Present when alerts are enabled: open incidents and delivery counters. */
+  alerts?: { status(): Record<string, unknown> } | undefined;
 }
 
 export type GatewayStatus = ReturnType<ReturnType<typeof statusSource>>;
@@ -34,8 +36,8 @@ export type GatewayStatus = ReturnType<ReturnType<typeof statusSource>>;
 /** The running gateway's status, read afresh from its parts on every call. */
 export function statusSource(p: StatusSources) {
   const { writer } = p.storage;
-  return () =>
-    gatewayStatus({
+  return () => ({
+    ...gatewayStatus({
       config: p.config(),
       uptimeS: Math.round((p.clock.now() - p.startedAt) / 1000),
       clockOk: p.clockWatch.clockOk,
@@ -56,5 +58,7 @@ export function statusSource(p: StatusSources) {
         backlog: p.storage.outbox.backlog(),
       },
       counters: p.counters.snapshot(),
-    });
+    }),
+    ...(p.alerts ? { alerts: p.alerts.status() } : {}),
+  });
 }

@@ -17,6 +17,13 @@ export const commandsEn = {
   'readings.opt.until': 'up to (default now)',
   'readings.opt.type': 'only this reading type (hb pir seis beam cam fence gps btn)',
   'readings.opt.limit': 'at most this many (the newest)',
+  'alerts.cmd':
+    'open incidents: level, who was told (SMS, CAP), delivery, acknowledgements (asks the running gateway)',
+  'alerts.ack.cmd': 'acknowledge an incident by its 4-digit code (or id): stops its escalation',
+  'alerts.ack.opt.by': 'who acknowledges (default: your user name)',
+  'alerts.test.cmd': 'send a contact a test SMS marked TES and publish a CAP document with status Test',
+  'alerts.inbox.cmd':
+    "read received SMS files now (gammu-smsd's RunOnReceive hook); the gateway also polls its inbox",
   'siren.cmd': 'test, stop or silence sirens on the running gateway',
   'siren.test.cmd': 'sound one siren (self_test_s, or --seconds), switch it off, check it; exit 1 on a fault',
   'siren.test.opt.seconds': 'how long to sound (1 to 60)',
@@ -68,6 +75,13 @@ export const commandsId: Record<keyof typeof commandsEn, string> = {
   'readings.opt.until': 'sampai (bawaan: sekarang)',
   'readings.opt.type': 'hanya jenis bacaan ini (hb pir seis beam cam fence gps btn)',
   'readings.opt.limit': 'paling banyak sejumlah ini (yang terbaru)',
+  'alerts.cmd':
+    'insiden terbuka: level, siapa yang diberi tahu (SMS, CAP), pengiriman, konfirmasi (bertanya ke gateway yang berjalan)',
+  'alerts.ack.cmd': 'konfirmasi insiden dengan kode 4 angka (atau id-nya): menghentikan eskalasinya',
+  'alerts.ack.opt.by': 'siapa yang mengonfirmasi (bawaan: nama pengguna Anda)',
+  'alerts.test.cmd': 'kirim SMS uji bertanda TES ke satu kontak dan terbitkan dokumen CAP berstatus Test',
+  'alerts.inbox.cmd':
+    'baca berkas SMS masuk sekarang (hook RunOnReceive gammu-smsd); gateway juga memeriksa inbox sendiri',
   'siren.cmd': 'uji, matikan atau diamkan sirene di gateway yang berjalan',
   'siren.test.cmd':
     'bunyikan satu sirene (self_test_s, atau --seconds), matikan, periksa; keluar 1 bila rusak',

@@ -99,4 +99,54 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (scope, name)
   ) STRICT;
   `,
+  // 2: alerts for people (issue 14): incidents, the messages decided for them, the escalation's
+  // state and the CAP documents sent, written in the group commit with the events that tell of them.
+  `
+  CREATE TABLE incidents (
+    id     TEXT    PRIMARY KEY,
+    zone   TEXT    NOT NULL,
+    state  TEXT    NOT NULL,
+    opened INTEGER NOT NULL,
+    closed INTEGER,
+    doc    TEXT    NOT NULL
+  ) STRICT;
+  CREATE INDEX incidents_state ON incidents(state, opened);
+
+  -- One row per message decided for one contact; state queued → sent | failed (or superseded by a
+  -- higher level before it was handed over). msg_id is the SMS daemon's id once handed over.
+  CREATE TABLE alert_messages (
+    id       TEXT    PRIMARY KEY,
+    incident TEXT    NOT NULL,
+    contact  TEXT    NOT NULL,
+    channel  TEXT    NOT NULL,
+    kind     TEXT    NOT NULL,
+    level    TEXT    NOT NULL,
+    state    TEXT    NOT NULL,
+    decided  INTEGER NOT NULL,
+    at       INTEGER NOT NULL,
+    step     INTEGER,
+    round    INTEGER,
+    text     TEXT    NOT NULL,
+    msg_id   TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at  INTEGER NOT NULL,
+    reason   TEXT
+  ) STRICT;
+  CREATE INDEX alert_messages_incident ON alert_messages(incident);
+  CREATE INDEX alert_messages_state ON alert_messages(state);
+
+  CREATE TABLE cap_messages (
+    identifier TEXT    PRIMARY KEY,
+    incident   TEXT    NOT NULL,
+    msg_type   TEXT    NOT NULL,
+    sender     TEXT    NOT NULL,
+    sent       TEXT    NOT NULL,
+    sent_at    INTEGER NOT NULL,
+    level      TEXT    NOT NULL
+  ) STRICT;
+  CREATE INDEX cap_messages_incident ON cap_messages(incident, sent_at);
+
+  -- The escalation engine's state as JSON, one row.
+  CREATE TABLE alert_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  `,
 ];

@@ -26,6 +26,8 @@ export interface CommandServices {
   configGet(): unknown | Promise<unknown>;
   /** Undefined until the gateway has sirens wired: siren commands are then refused. */
   siren?: SirenServices;
+  /** Present when alerts are enabled; `alerts.ack` is refused otherwise. */
+  alerts?: { ack(codeOrId: string, by: string, channel: 'command'): Promise<unknown> };
 }
 
 export interface CommandHandlerDeps {
@@ -95,6 +97,11 @@ const argSchemas = {
   'siren.off': z.strictObject({ siren: nodeId }),
   'siren.silence': z.strictObject({ zone: nodeId, minutes: z.number().int().min(1).max(240) }),
   'siren.unsilence': z.strictObject({ zone: nodeId }),
+  // A 4-digit code or an incident's ULID; `by` names the person at the centre who acknowledged.
+  'alerts.ack': z.strictObject({
+    code: z.string().regex(/^(\d{4}|[0-9A-HJKMNP-TV-Z]{26})$/),
+    by: z.string().min(1).max(64).optional(),
+  }),
 } as const;
 
 export type CommandName = keyof typeof argSchemas;
@@ -238,6 +245,11 @@ export class CommandHandler {
         if (cmd === 'siren.off') return s.siren.off(a.siren as string);
         if (cmd === 'siren.silence') return s.siren.silence(a.zone as string, a.minutes as number, by);
         return s.siren.unsilence(a.zone as string, by);
+      }
+      case 'alerts.ack': {
+        if (!s.alerts) throw new CommandError('unavailable', 'alerts are not enabled on this gateway');
+        const who = typeof a.by === 'string' ? `${a.by} (cmd:${by})` : `cmd:${by}`;
+        return s.alerts.ack(a.code as string, who, 'command');
       }
     }
   }

@@ -6,7 +6,7 @@ import type { Outbox, OutboxEventRow, OutboxReadingRow } from '../store/outbox.j
 import { errorMessage } from '../util/errors.js';
 import { must } from '../util/must.js';
 import type { LiveLink, UplinkLink } from './link.js';
-import { deflatePayload, eventRowJson, readingsBatchWithin } from './payloads.js';
+import { capXml, deflatePayload, eventRowJson, readingsBatchWithin } from './payloads.js';
 import type { UplinkTopics } from './topics.js';
 
 /** A batch of readings or a group of events, published and waiting for its PUBACKs. */
@@ -187,9 +187,11 @@ export class OutboxDrain {
   private sendEvents({ client, gen }: LiveLink, rows: OutboxEventRow[]): void {
     const unit = this.addUnit('events', rows, rows.length);
     for (const row of rows) {
-      const json = eventRowJson(row, this.deps.villageCode);
+      const xml = capXml(row.kind, row.fields);
+      const json = xml ?? eventRowJson(row, this.deps.villageCode);
+      const topic = xml === undefined ? this.deps.topics.events : this.deps.topics.cap;
       this.deps.link.countBytes(json);
-      client.publish(this.deps.topics.events, json, { qos: 1 }, (err) => this.onPuback(unit, gen, err));
+      client.publish(topic, json, { qos: 1 }, (err) => this.onPuback(unit, gen, err));
     }
   }
 

@@ -10,6 +10,7 @@ import { type ConnectFn, UplinkConnection } from './connection.js';
 import { OutboxDrain } from './drain.js';
 import {
   type CommandResponse,
+  capXml,
   eventPayload,
   type NodePayloadInput,
   nodePayload,
@@ -153,10 +154,13 @@ export class Forwarder {
   publishLive(e: GatewayEvent): Promise<boolean> {
     const live = this.conn.live();
     if (!live) return Promise.resolve(false);
-    const json = JSON.stringify(eventPayload(e, this.deps.villageCode));
+    const xml = capXml(e.kind, e.fields);
+    const json = xml ?? JSON.stringify(eventPayload(e, this.deps.villageCode));
     this.conn.countBytes(json);
     return new Promise((resolve) => {
-      live.client.publish(this.topics.events, json, { qos: 1 }, (err) => resolve(!err));
+      live.client.publish(xml === undefined ? this.topics.events : this.topics.cap, json, { qos: 1 }, (err) =>
+        resolve(!err),
+      );
     });
   }
 

@@ -96,6 +96,20 @@ export function eventPayload(
   return out;
 }
 
+/**
+ * A CAP document (event kind `cap`) travels as its own XML, UTF-8, on `.../cap`: CAP consumers
+ * read the document, not our event envelope. Undefined for every other event.
+ */
+export function capXml(kind: string, fields: EventFields | string): string | undefined {
+  if (kind !== 'cap') return undefined;
+  try {
+    const f = typeof fields === 'string' ? (JSON.parse(fields) as EventFields) : fields;
+    return typeof f.xml === 'string' ? f.xml : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The event payload from a stored outbox row (fields are JSON text). */
 export function eventRowJson(row: OutboxEventRow, villageCode: string): string {
   let fields: EventFields;

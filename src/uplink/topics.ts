@@ -10,6 +10,8 @@ export interface UplinkTopics {
   readingsZ: string;
   events: string;
   summary: string;
+  /** CAP 1.2 documents as XML (issue 14). */
+  cap: string;
   cmdReq: string;
   cmdRes: string;
   node(node: string): string;
@@ -28,6 +30,7 @@ export function uplinkTopics(gatewayId: string): UplinkTopics {
     readingsZ: `${prefix}/readings/z`,
     events: `${prefix}/events`,
     summary: `${prefix}/summary`,
+    cap: `${prefix}/cap`,
     cmdReq: `${prefix}/cmd/req`,
     cmdRes: `${prefix}/cmd/res`,
     node: (node: string) => `${prefix}/nodes/${node}`,

@@ -137,10 +137,30 @@ describe('config: alerts for people', () => {
     ]);
   });
 
-  it('refuses alerts.enabled: true with one clear sentence, so nobody believes SMS are going out', () => {
+  it('takes alerts.enabled: true with contacts, and refuses it with nobody to tell', () => {
     expect(said(`${base}alerts: {enabled: true}\n`)).toEqual([
-      'alerts.enabled: alerts for people are not wired into the gateway yet; set enabled: false (no SMS, CAP or EarthRanger message would go out)',
+      'alerts.contacts: alerts are enabled but nobody is listed to be told',
     ]);
+    expect(
+      said(
+        `${base}alerts: {enabled: true, contacts: [{id: ranger-1, name: Darto, phone: "+6281234567890"}]}\n`,
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses an SMS template that would not reach people whole, naming the template', () => {
+    const tpl = (kind: string, text: string) =>
+      said(`${base}alerts: {sms: {templates: {id: {${kind}: ${JSON.stringify(text)}}}}}\n`);
+    expect(tpl('AWAS', 'AWAS GAJAH {zone} {time}')).toEqual([
+      'alerts.sms.templates.id.AWAS: needs {code}, the number people reply with',
+    ]);
+    expect(tpl('SIAGA', 'SIAGA {desa} Balas OK {code}')).toEqual([
+      'alerts.sms.templates.id.SIAGA: unknown placeholder {desa}',
+    ]);
+    expect(tpl('AWAS', `${'x'.repeat(120)} {zone} OK {code}`)).toEqual([
+      expect.stringMatching(/^alerts\.sms\.templates\.id\.AWAS: is too long for one SMS \(\d+ of 160\)$/),
+    ]);
+    expect(tpl('clear', 'AMAN {zone_name} {time}')).toEqual([]);
   });
 
   it('EarthRanger: needs a url and a token, takes the token from token_file and never shows it', () => {

@@ -41,6 +41,10 @@ type Status = Record<string, unknown> & {
     clients: Record<'node' | 'siren' | 'viewer' | 'admin', number>;
     authFailures: number;
   } | null;
+  alerts?: {
+    open: { zone: string; level: string; code: string; state: string }[];
+    sms: { queued: number; awaiting_daemon: number; failed: number; last_error: string | null };
+  };
 };
 
 type UplinkState = ForwarderState;
@@ -99,6 +103,27 @@ function lastSavedStatus(config: Config): (Status & { saved_at: number }) | unde
   }
 }
 
+function alertLines(a: NonNullable<Status['alerts']>): string[] {
+  const lines = a.open.map((i) =>
+    t('status.incident', {
+      code: i.code,
+      zone: i.zone,
+      level: i.level,
+      state: t(`alerts.state.${i.state}` as 'alerts.state.open'),
+    }),
+  );
+  if (a.open.length === 0) lines.push(t('status.incidents_none'));
+  lines.push(
+    t('status.sms', {
+      queued: a.sms.queued,
+      awaiting: a.sms.awaiting_daemon,
+      failed: a.sms.failed,
+      error: a.sms.last_error ? ` (${a.sms.last_error})` : '',
+    }),
+  );
+  return lines;
+}
+
 export function formatStatus(s: Status, tz: string): string {
   const now = Date.now();
   const lines = [
@@ -142,6 +167,7 @@ export function formatStatus(s: Status, tz: string): string {
     lines.push(t('status.silenced', { zone: si.zone, until: formatLocalTime(si.until, tz), by: si.by }));
   }
   if (s.uplink !== undefined) lines.push(uplinkLine(s.uplink, now));
+  if (s.alerts) lines.push(...alertLines(s.alerts));
   if (s.lora) {
     lines.push(`lora: GWMP udp/${s.lora.address.port}`);
     for (const r of s.lora.radio_stats) {
@@ -272,6 +298,9 @@ export function formatLive(l: Live, tz: string = DEFAULT_TZ): string {
   const what =
     e.kind === 'level'
       ? `${String(f.zone)} ${String(f.prev)} → ${String(f.level)}: ${String(f.reason)}`
-      : JSON.stringify(f);
+      : e.kind === 'cap'
+        ? // The XML is for machines; a person needs which document and where it is.
+          `${String(f.msg_type)} ${String(f.identifier)}${f.file ? ` → ${String(f.file)}` : ''}`
+        : JSON.stringify(f);
   return `${formatLocalTime(e.ts, tz, { seconds: true })}  EVENT ${e.kind}  ${what}`;
 }
