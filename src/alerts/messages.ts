@@ -98,9 +98,3 @@ export function rowNotification(m: MessageRow, code: string, zone: string): Noti
   if (m.round !== undefined) n.round = m.round;
   return n;
 }
-
-/** `+62812****7890`: enough for a technician to recognise a number, not enough to publish it. */
-export function maskPhone(phone: string): string {
-  if (phone.length <= 8) return phone.replace(/\d(?=\d{2})/g, '*');
-  return `${phone.slice(0, 6)}${'*'.repeat(Math.max(0, phone.length - 10))}${phone.slice(-4)}`;
-}

@@ -21,13 +21,13 @@ import {
   HANDOVER_RETRY_MS,
   isUrgent,
   MAX_ATTEMPTS,
-  maskPhone,
   messageRow,
   notificationText,
   rowNotification,
   smsTemplates,
   testText,
 } from './messages.js';
+import { maskPhone } from './sms-phone.js';
 import { matchReply } from './sms-reply.js';
 import type { AckChannel, Incident, IncidentPlace, Notification } from './types.js';
 import type { IncidentView } from './view.js';

@@ -26,3 +26,9 @@ export function samePhone(a: string, b: string): boolean {
   const na = normalizePhone(a);
   return na !== null && na === normalizePhone(b);
 }
+
+/** `+62812****7890`: enough for a technician to recognise a number, not enough to publish it. */
+export function maskPhone(phone: string): string {
+  if (phone.length <= 8) return phone.replace(/\d(?=\d{2})/g, '*');
+  return `${phone.slice(0, 6)}${'*'.repeat(Math.max(0, phone.length - 10))}${phone.slice(-4)}`;
+}

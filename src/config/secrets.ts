@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { maskPhone } from '../alerts/sms-phone.js';
 import type { ConfigIssue } from '../domain/index.js';
 
 /** Keys whose value is a secret: given inline, or better as `<key>_file` read at start. */
@@ -96,7 +97,10 @@ export function redact<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = (SECRET_KEYS as readonly string[]).includes(k) && v !== undefined ? REDACTED : redact(v);
+    if ((SECRET_KEYS as readonly string[]).includes(k) && v !== undefined) out[k] = REDACTED;
+    // Contacts' phone numbers are personal data: a technician recognises one by its ends.
+    else if (k === 'phone' && typeof v === 'string') out[k] = maskPhone(v);
+    else out[k] = redact(v);
   }
   return out as T;
 }

@@ -7,6 +7,7 @@ import { CATALOGUES, EN, type MessageId, type Translate } from '../i18n/index.js
 import { checkListenPort } from './ports.js';
 import { checkSecretPermissions, secretFiles } from './secrets.js';
 import { checkSerialPort } from './serial.js';
+import { checkSmsSpool } from './sms.js';
 import { checkDatabase, checkDisk, checkStorageDir } from './storage.js';
 import { checkClock, checkCommandSiren, checkGateway, checkGpioSirens } from './system.js';
 import { type CheckResult, fail, type Level, ok, type Probes } from './types.js';
@@ -109,6 +110,7 @@ export async function runDoctor(
 
   const gpio = config.sirens.flatMap((siren, index) => (siren.driver === 'gpio' ? [{ siren, index }] : []));
   checks.push(...checkGpioSirens(gpio, p, tr));
+  checks.push(...(await checkSmsSpool(config, p, tr)));
   config.sirens.forEach((s, i) => {
     if (s.driver === 'command') checks.push(checkCommandSiren(s, i, p, tr));
   });

@@ -61,6 +61,16 @@ export const doctorEn = {
     'the clock says {at}, before gateway.min_valid_time ({min}); readings are stored with clock_ok=false',
   'doctor.clock.before_min_fix':
     "let NTP sync (needs the uplink): sudo timedatectl set-ntp true; or set it by hand: sudo date -s '2026-11-20 14:00'",
+  'doctor.sms.no_daemon': 'alerts send SMS through gammu-smsd, which is not installed',
+  'doctor.sms.no_daemon_fix':
+    'sudo apt-get install -y gammu gammu-smsd; then configure /etc/gammu-smsdrc as the README shows',
+  'doctor.sms.spool_bad': 'the SMS spool {spool} is not usable: {problems}',
+  'doctor.sms.spool_fix':
+    'sudo install -d -o gammu -g siaga -m 2770 {spool}/inbox {spool}/outbox {spool}/sent {spool}/error',
+  'doctor.sms.stuck': '{n} SMS have waited in {spool}/outbox for {min} min: gammu-smsd is not taking them',
+  'doctor.sms.stuck_fix':
+    'sudo systemctl status gammu-smsd; check the modem (gammu identify) and its SIM credit',
+  'doctor.sms.ok': 'SMS spool {spool} ready ({n} waiting for gammu-smsd)',
   'doctor.clock.no_ntp': 'the clock says {at} but NTP is not synchronised',
   'doctor.clock.no_ntp_fix':
     'sudo timedatectl set-ntp true; then check the network and: timedatectl timesync-status',
@@ -201,6 +211,16 @@ export const doctorId: Record<keyof typeof doctorEn, string> = {
     'jam menunjukkan {at}, sebelum gateway.min_valid_time ({min}); bacaan disimpan dengan clock_ok=false',
   'doctor.clock.before_min_fix':
     "biarkan NTP menyetel jam (perlu uplink): sudo timedatectl set-ntp true; atau setel manual: sudo date -s '2026-11-20 14:00'",
+  'doctor.sms.no_daemon': 'peringatan dikirim lewat SMS dengan gammu-smsd, yang belum terpasang',
+  'doctor.sms.no_daemon_fix':
+    'sudo apt-get install -y gammu gammu-smsd; lalu atur /etc/gammu-smsdrc seperti di README',
+  'doctor.sms.spool_bad': 'folder SMS {spool} tidak bisa dipakai: {problems}',
+  'doctor.sms.spool_fix':
+    'sudo install -d -o gammu -g siaga -m 2770 {spool}/inbox {spool}/outbox {spool}/sent {spool}/error',
+  'doctor.sms.stuck': '{n} SMS sudah menunggu {min} menit di {spool}/outbox: gammu-smsd tidak mengambilnya',
+  'doctor.sms.stuck_fix':
+    'sudo systemctl status gammu-smsd; periksa modem (gammu identify) dan pulsa SIM-nya',
+  'doctor.sms.ok': 'folder SMS {spool} siap ({n} menunggu gammu-smsd)',
   'doctor.clock.no_ntp': 'jam menunjukkan {at} tetapi NTP belum sinkron',
   'doctor.clock.no_ntp_fix':
     'sudo timedatectl set-ntp true; lalu periksa jaringan dan: timedatectl timesync-status',
