@@ -116,7 +116,8 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   engine.restore(readingsSince(db, startedAt - config.detection.window_s * 1000));
   sirens.evaluate(levelsOf(engine.zones()));
   const current = () => config;
-  const alerts = startAlerts(config, { ...core, config: current, sms: opts.sms, smsOut: opts.sirenOut });
+  const people = { sms: opts.sms, smsOut: opts.sirenOut, clock: opts.alertsClock ?? clock };
+  const alerts = startAlerts(config, { ...core, config: current, ...people });
   const onEngine = (out: EngineOutput) => {
     applyEngineOutput(out, sirens, events);
     alerts?.onEngine(out);

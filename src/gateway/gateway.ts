@@ -67,4 +67,6 @@ export interface GatewayOptions {
   reloadConfig?: () => Config;
   /** Replaces the configured SMS driver (the demo's printer, which people "reply" to). */
   sms?: SmsGateway;
+  /** The alerts' own clock (the demo runs escalation faster than the wall clock); default `clock`. */
+  alertsClock?: Clock;
 }

@@ -173,6 +173,11 @@ export const outputEn = {
   'demo.summary.none': 'none',
   'demo.summary.highest': '  highest level: {level}; siren switched on {n} time(s)',
   'demo.summary.zones': '  zones now: {zones}',
+  'demo.summary.alerts':
+    '  alerts for people: {incidents} incident(s), {sms} SMS, {cap} CAP document(s) in {dir}; acknowledged by {acks}',
+  'demo.reply': '{name} (the ranger on duty) replies to the SMS with OK and the code',
+  'demo.alerts_clock':
+    'the alerts clock runs {rate} times faster: a second of the story is {rate} s of escalation',
   'story.elephant_night':
     'a night at the park edge: a PIR stirs, geophone footfalls come closer, the beam is cut, a camera trap sees an elephant; then the herd turns back and the zone calms down',
   'story.pir_moves': 'a PIR at the field edge sees movement',
@@ -372,6 +377,11 @@ export const outputId: Record<keyof typeof outputEn, string> = {
   'demo.summary.none': 'tidak ada',
   'demo.summary.highest': '  level tertinggi: {level}; sirene menyala {n} kali',
   'demo.summary.zones': '  zona sekarang: {zones}',
+  'demo.summary.alerts':
+    '  peringatan ke warga: {incidents} insiden, {sms} SMS, {cap} dokumen CAP di {dir}; dikonfirmasi oleh {acks}',
+  'demo.reply': '{name} (ranger yang bertugas) membalas SMS dengan OK dan kodenya',
+  'demo.alerts_clock':
+    'jam peringatan berjalan {rate} kali lebih cepat: satu detik cerita = {rate} detik eskalasi',
   'story.elephant_night':
     'malam di tepi taman nasional: PIR bergerak, langkah berat di geofon makin dekat, sinar penghalang terputus, kamera jebak melihat gajah; lalu kawanan berbalik dan zona kembali tenang',
   'story.pir_moves': 'PIR di tepi ladang melihat gerakan',

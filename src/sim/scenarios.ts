@@ -17,6 +17,12 @@ export interface Scenario {
   /** How long the story runs, calm-down included, with the demo's short windows. */
   durationMs: number;
   steps(nodes: NodeConfig[]): SimStep[];
+  /**
+   * What the people do in the demo (alerts for people): a ranger replies `OK <code>` this long after
+   * the first SMS, or nobody does; `alertsClockRate` runs the escalation's clock faster so its
+   * steps (minutes apart) fit the story.
+   */
+  people?: { replyAfterMs?: number; alertsClockRate?: number };
 }
 
 /** The first node of a type (optionally in a zone): scenarios are written against roles, not ids. */
@@ -38,6 +44,7 @@ const elephantNight: Scenario = {
   description:
     'a night at the park edge: a PIR stirs, geophone footfalls come closer, the beam is cut, a camera trap sees an elephant; then the herd turns back and the zone calms down',
   durationMs: 40_000,
+  people: { replyAfterMs: 6_000 },
   steps(nodes) {
     const zone = mainZone(nodes);
     const s: SimStep[] = [];
@@ -63,6 +70,29 @@ const elephantNight: Scenario = {
     );
     push(s, pick(nodes, 'beam', zone), 32_000, { cut: 0, bat: 3.6 }, 'the herd turns back into the park');
     return s;
+  },
+};
+
+const unacknowledged: Scenario = {
+  name: 'unacknowledged',
+  description:
+    'elephants stay at the field edge and nobody answers the SMS: the alerts escalate step by step (the alerts clock runs 60 times faster: a second is a minute)',
+  durationMs: 60_000,
+  people: { alertsClockRate: 60 },
+  steps(nodes) {
+    const zone = mainZone(nodes);
+    const s = elephantNight.steps(nodes).filter((x) => x.type !== 'beam' || x.v.cut === 1);
+    const cam = pick(nodes, 'cam', zone);
+    for (let t = 24_000; t <= 44_000; t += 4_000)
+      push(
+        s,
+        cam,
+        t,
+        { label: 'elephant', conf: 0.88, bat: 3.9 },
+        t === 24_000 ? 'the elephants stay' : undefined,
+      );
+    push(s, pick(nodes, 'beam', zone), 46_000, { cut: 0, bat: 3.6 }, 'the herd finally turns back');
+    return s.sort((a, b) => a.at - b.at);
   },
 };
 
@@ -117,7 +147,7 @@ const quiet: Scenario = {
 };
 
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
-  [elephantNight, noisyPir, panicButton, fenceCut, quiet].map((s) => [s.name, s]),
+  [elephantNight, unacknowledged, noisyPir, panicButton, fenceCut, quiet].map((s) => [s.name, s]),
 );
 
 /**

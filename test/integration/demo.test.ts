@@ -24,5 +24,38 @@ describe('the README’s first command: siaga demo', () => {
     expect(summary).toMatch(/readings stored: \d+ \(\d+ lora, \d+ mqtt, \d+ serial\)/);
     expect(summary).toMatch(/highest level: AWAS; siren switched on [1-9]\d* time\(s\)/);
     expect(summary).toMatch(/zones now: z-braja NORMAL, z-labuhan NORMAL/);
+    // The people: the ranger's SMS as it would go out, the CAP documents' paths, the reply that
+    // acknowledges, and the all-clear SMS.
+    const code = /Balas OK (\d{4})/.exec(stdout)?.[1];
+    expect(stdout).toMatch(
+      />>> SMS \+6281234567890( \(first\))?: (SIAGA|AWAS) GAJAH Braja Harjosari edge \(z-braja\) \d\d:\d\d\. .* Balas OK \d{4} <<</,
+    );
+    expect(stdout).toMatch(/EVENT cap +Alert siaga-\w+-001 → \/\S+\/cap\/\S+\.xml/);
+    expect(stdout).toContain(`<<< SMS from +6281234567890: OK ${code}`);
+    expect(stdout).toMatch(/EVENT ack +z-braja acknowledged by Darto \(sms\)/);
+    expect(stdout).toMatch(/EVENT cap +Cancel siaga-\w+-\d{3} → /);
+    expect(stdout).toContain(`AMAN Braja Harjosari edge (z-braja)`);
+    expect(summary).toMatch(
+      /alerts for people: 1 incident\(s\), \d+ SMS, \d+ CAP document\(s\) in \S+; acknowledged by Darto \(sms\)/,
+    );
   }, 180_000);
+
+  it('the unacknowledged story: nobody answers, the escalation reaches the village head, BPBD and the park, then reminds', async () => {
+    const { stdout } = await run(
+      'node',
+      [CLI, 'demo', '--once', '--quiet-readings', '--scenario', 'unacknowledged'],
+      {
+        timeout: 200_000,
+        maxBuffer: 8 * 1024 * 1024,
+      },
+    );
+    const to = (phone: string) => stdout.split('\n').filter((l) => l.startsWith(`>>> SMS ${phone}`));
+    expect(to('+6281234567890').length).toBeGreaterThan(0); // ranger, step 1
+    expect(to('+6281298765432').length).toBeGreaterThan(0); // village head, +5 min
+    expect(to('+6281234500003')[0]).toMatch(/AWAS GAJAH/); // BPBD, +10 min at AWAS only
+    expect(to('+6281234500004')[0]).toMatch(/AWAS ELEPHANTS .* Reply OK \d{4}/); // park office reads English
+    expect(stdout).toMatch(/ULANG AWAS GAJAH .* Belum ada balasan\. Balas OK \d{4}/); // the second round
+    expect(stdout).not.toMatch(/EVENT ack/);
+    expect(stdout).toMatch(/alerts for people: 1 incident\(s\), \d+ SMS, .*; acknowledged by none/);
+  }, 240_000);
 });

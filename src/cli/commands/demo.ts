@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
+import { PrintSms } from '../../../drivers/sms/print.js';
 import { loadConfig } from '../../config/load.js';
-import { UsageError } from '../../domain/index.js';
-import { type Live, startGateway } from '../../main.js';
+import { scaledClock, UsageError } from '../../domain/index.js';
+import { type Gateway, type Live, startGateway } from '../../main.js';
 import { LoraSimulator } from '../../sim/lora.js';
 import { createPtyPair, type PtyPair, socatAvailable } from '../../sim/pty.js';
-import { SCENARIOS } from '../../sim/scenarios.js';
+import { SCENARIOS, type Scenario } from '../../sim/scenarios.js';
 import { type SimSink, Simulator } from '../../sim/simulator.js';
 import { inProcessSerialSink, loraSink, mqttNodeSink, serialDeviceSink } from '../../sim/sinks.js';
 import { createLogger } from '../../util/log.js';
@@ -61,6 +62,9 @@ export async function runDemo(opts: {
   const dir = mkdtempSync(join(tmpdir(), 'siaga-demo-'));
   config.storage.path = join(dir, 'siaga.db');
   config.control.socket = join(dir, 'siaga.sock');
+  config.alerts.cap.dir = join(dir, 'cap');
+  const sms = new PrintSms();
+  const rate = scenario.people?.alertsClockRate;
   const log = createLogger(config.log.level, pino.destination({ fd: 2, sync: true }));
 
   // The serial line: a real pty pair from socat when it is installed, else an in-process pair.
@@ -75,6 +79,8 @@ export async function runDemo(opts: {
     config,
     log,
     ports: { gwmp: 0, broker: 0 },
+    sms,
+    ...(rate ? { alertsClock: scaledClock(rate) } : {}),
     ...(pty || !serialPort
       ? {}
       : {
@@ -112,6 +118,8 @@ export async function runDemo(opts: {
     }
     out(`${stamp()} ${formatLive(l)}`);
   });
+
+  playPeople(gw, sms, scenario, (line) => out(`${stamp()} ── ${line}`));
 
   const sinks: SimSink[] = [];
   const serialSink = pty ? serialDeviceSink(pty.b) : inProcess ? inProcessSerialSink(inProcess) : undefined;
@@ -173,7 +181,28 @@ export async function runDemo(opts: {
   await stop();
 }
 
-function storySummary(gw: Awaited<ReturnType<typeof startGateway>>): string {
+/** The ranger who answers: the first contact told, replying `OK <code>` as a phone would. */
+function playPeople(gw: Gateway, sms: PrintSms, scenario: Scenario, note: (line: string) => void): void {
+  const after = scenario.people?.replyAfterMs;
+  if (scenario.people?.alertsClockRate)
+    note(t('demo.alerts_clock', { rate: scenario.people.alertsClockRate }));
+  if (after === undefined) return;
+  let replied = false;
+  gw.onLive((l: Live) => {
+    if (replied || l.kind !== 'event' || l.event.kind !== 'incident') return;
+    const f = l.event.fields;
+    if (f.level !== 'SIAGA' && f.level !== 'AWAS') return;
+    const contact = gw.config.alerts.contacts[0];
+    if (!contact) return;
+    replied = true;
+    setTimeout(() => {
+      note(t('demo.reply', { name: contact.name }));
+      sms.reply(contact.phone, `OK ${String(f.code)}`);
+    }, after).unref();
+  });
+}
+
+function storySummary(gw: Gateway): string {
   gw.writer.flush();
   const readings = (gw.db.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
   const byVia = gw.db.prepare('SELECT via, count(*) AS n FROM readings GROUP BY via ORDER BY via').all() as {
@@ -208,5 +237,21 @@ function storySummary(gw: Awaited<ReturnType<typeof startGateway>>): string {
     }),
     t('demo.summary.highest', { level: top, n: sirens }),
     t('demo.summary.zones', { zones: now }),
+    alertsSummary(gw),
   ].join('\n');
+}
+
+/** Who was told, how, and who acknowledged: the people's side of the story. */
+function alertsSummary(gw: Gateway): string {
+  const incidents = gw.services.alerts?.list().incidents ?? [];
+  const sms = incidents.flatMap((i) => i.notifications.filter((n) => n.channel === 'sms'));
+  const cap = incidents.flatMap((i) => i.notifications.filter((n) => n.channel === 'cap'));
+  const acks = incidents.flatMap((i) => i.acks.map((a) => `${a.by} (${a.channel})`));
+  return t('demo.summary.alerts', {
+    incidents: incidents.length,
+    sms: sms.length,
+    cap: cap.length,
+    dir: gw.config.alerts.cap.dir,
+    acks: acks.join(', ') || t('demo.summary.none'),
+  });
 }

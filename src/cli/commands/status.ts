@@ -301,6 +301,10 @@ export function formatLive(l: Live, tz: string = DEFAULT_TZ): string {
       : e.kind === 'cap'
         ? // The XML is for machines; a person needs which document and where it is.
           `${String(f.msg_type)} ${String(f.identifier)}${f.file ? ` → ${String(f.file)}` : ''}`
-        : JSON.stringify(f);
+        : e.kind === 'incident'
+          ? `${String(f.code)} ${String(f.zone)} ${String(f.level)} (${String(f.change)})`
+          : e.kind === 'ack'
+            ? `${String(f.zone)} ${t('alerts.acked_by', { by: String(f.by), channel: String(f.channel), at: formatLocalTime(e.ts, tz) })}`
+            : JSON.stringify(f);
   return `${formatLocalTime(e.ts, tz, { seconds: true })}  EVENT ${e.kind}  ${what}`;
 }
