@@ -52,6 +52,8 @@ export function registerAlerts(program: Command): void {
         out(r.incidents.flatMap((i) => [...incidentLines(i, tz), '']).join('\n'));
       }),
     );
+  // `siaga alerts test x --json`: commander gives the flag to `alerts`, which has one of its own.
+  const wantsJson = () => alerts.opts<{ json?: boolean }>().json === true;
   alerts
     .command('ack <code>')
     .description(t('alerts.ack.cmd'))
@@ -61,7 +63,7 @@ export function registerAlerts(program: Command): void {
       action(async (code: string, o: { by?: string; json?: boolean }) => {
         const g = cliTarget(program.opts<GlobalOpts>(), false);
         const i = await callGateway<IncidentView>(g.socket, 'alerts.ack', { code, by: o.by ?? who() });
-        if (o.json) return json(i);
+        if (o.json || wantsJson()) return json(i);
         out(t('alerts.acked', { code: i.code, zone: i.zone_name, by: o.by ?? who() }));
       }),
     );
@@ -75,7 +77,7 @@ export function registerAlerts(program: Command): void {
         const r = await callGateway<{ contact: string; sms: string; cap: string }>(g.socket, 'alerts.test', {
           contact,
         });
-        if (o.json) return json(r);
+        if (o.json || wantsJson()) return json(r);
         out(t('alerts.tested', r));
       }),
     );
