@@ -10,7 +10,7 @@ import { langEnv } from '../helpers/cli-run.js';
 import { tmpDir } from '../helpers/gateway.js';
 import { CLI, GatewayProcess, killAllGatewayProcesses } from '../helpers/gateway-process.js';
 import { createPtyPair, type PtyPair, socatAvailable } from '../helpers/socat.js';
-import { until } from '../helpers/wait.js';
+import { until, untilAsync } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 
