@@ -30,6 +30,8 @@ const opened = (over: Partial<Incident> = {}): IncidentChange => ({
 const body = (t: RemoteTarget, c: IncidentChange, id?: string) =>
   JSON.parse(remoteRequest(t, remoteFacts(c, PLACE, OPENED), id).body) as Record<string, unknown>;
 
+const { center: _c, ...noCentre } = PLACE;
+
 describe('EarthRanger events from incidents', () => {
   it('POSTs a new incident with type, priority, zone centre, time and details, token only in the header', () => {
     const c = opened({ level: 'AWAS', peak: 'AWAS' });
@@ -87,7 +89,7 @@ describe('EarthRanger events from incidents', () => {
   });
 
   it('leaves the location out when the zone has no centre rather than inventing one', () => {
-    const r = remoteRequest(ER, remoteFacts(opened(), { ...PLACE, center: undefined }, OPENED), undefined);
+    const r = remoteRequest(ER, remoteFacts(opened(), noCentre, OPENED), undefined);
     expect(JSON.parse(r.body).location).toBeUndefined();
   });
 });
