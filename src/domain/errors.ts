@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'remote'
   | 'simulator'
   | 'sms'
+  | 'delivery'
   | 'invariant';
 
 export abstract class SiagaError extends Error {
@@ -166,6 +167,20 @@ export class SmsError extends SiagaError {
   ) {
     super(message, options);
     this.name = 'SmsError';
+  }
+}
+
+/** A remote server (EarthRanger, Gundi) did not take a request; `reason` decides retry or park. */
+export class DeliveryError extends SiagaError {
+  readonly code = 'delivery';
+  constructor(
+    readonly reason: 'token_refused' | 'refused' | 'unavailable' | 'timeout' | 'no_id',
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DeliveryError';
   }
 }
 
