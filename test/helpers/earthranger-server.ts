@@ -38,6 +38,8 @@ export type Trouble = { status: number; body?: string } | { delayMs: number };
 export class FakeEarthRanger {
   readonly events = new Map<string, StoredEvent>();
   readonly seen: SeenRequest[] = [];
+  /** Requests that arrived, answered or not yet. */
+  received = 0;
   /** Valid Bearer tokens (ER) and API keys (Gundi). */
   readonly tokens = new Set<string>();
   readonly eventTypes = new Set<string>(['elephant_alert']);
@@ -91,6 +93,7 @@ export class FakeEarthRanger {
     headers: Record<string, string | string[] | undefined>,
     text: string,
   ): Promise<{ status: number; body: string }> {
+    this.received++;
     const gundi = path.startsWith('/v2/');
     const credential = gundi ? str(headers.apikey) : str(headers.authorization);
     let body: unknown;

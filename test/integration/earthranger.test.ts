@@ -276,6 +276,25 @@ describe('EarthRanger adapter against a real HTTPS server', () => {
     ]);
   });
 
+  it("one incident's stuck request does not hold back another incident", async () => {
+    const s = await server();
+    // The first request hangs until the adapter gives up on it.
+    s.trouble({ delayMs: 3_000 });
+    const { db: d } = db();
+    const sync = adapter(d, section(s.url), silentLog, 1_500);
+    sync.start();
+    const book = new IncidentBook({ clock: systemClock, zoneName: (z) => z, nodeType: () => 'seis' });
+    const a = must(book.onLevel(levelChange('z-a', 'AWAS', 'NORMAL', Date.now())), 'incident A');
+    const b = must(book.onLevel(levelChange('z-b', 'SIAGA', 'NORMAL', Date.now())), 'incident B');
+    sync.onChange(a);
+    await until("A's request at the server", () => s.received === 1);
+    sync.onChange(b);
+    await until("B's event", () => s.events.size === 1);
+    const first = must([...s.events.values()][0], 'the first event');
+    expect((first.fields.event_details as { zone: string }).zone).toBe('z-b');
+    await until("A's event after its retry", () => s.events.size === 2, 20_000);
+  });
+
   it('when disabled, queues nothing and sends nothing', async () => {
     const s = await server();
     const { db: d } = db();
