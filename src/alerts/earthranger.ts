@@ -93,6 +93,8 @@ export class EarthRangerSync {
   private readonly aborts = new Set<AbortController>();
   private running: Promise<void> | undefined;
   private again = false;
+  /** The last pass delivered nothing. */
+  private idle = false;
   private timer: NodeJS.Timeout | undefined;
   private started = false;
   private sent = 0;
@@ -239,11 +241,14 @@ export class EarthRangerSync {
     }
     const now = this.opts.clock.now();
     const due = heads.filter((r) => r.nextAt <= now && !this.inFlight.has(r.incident));
+    let progress = false;
     for (let i = 0; i < due.length && this.started; i += PARALLEL) {
-      await Promise.all(due.slice(i, i + PARALLEL).map((r) => this.deliver(t, r)));
+      const done = await Promise.all(due.slice(i, i + PARALLEL).map((r) => this.deliver(t, r)));
+      progress ||= done.includes(true);
     }
     // What was sent may have made the next row of an incident due at once.
-    if (due.length > 0 && this.started) this.again = true;
+    if (progress && this.started) this.again = true;
+    this.idle = !progress;
   }
 
   private schedule(): void {
@@ -256,7 +261,9 @@ export class EarthRangerSync {
     }
     if (this.unsaved.length > 0) next = this.opts.clock.now() + this.minMs;
     if (next === undefined) return;
-    const wait = Math.max(0, Math.min(next - this.opts.clock.now(), this.maxMs));
+    // A pass that moved nothing (the disk refuses the bookkeeping) must not spin: wait a little.
+    const floor = this.idle ? this.minMs : 0;
+    const wait = Math.max(floor, Math.min(next - this.opts.clock.now(), this.maxMs));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.kick();
@@ -264,7 +271,8 @@ export class EarthRangerSync {
     this.timer.unref();
   }
 
-  private async deliver(t: RemoteTarget, row: RemoteRow): Promise<void> {
+  /** True when the server took the request. */
+  private async deliver(t: RemoteTarget, row: RemoteRow): Promise<boolean> {
     this.inFlight.add(row.incident);
     const server = `${t.mode} ${t.url}`;
     try {
@@ -287,6 +295,7 @@ export class EarthRangerSync {
         { incident: row.incident, remoteId: remoteId ?? newId },
         'EarthRanger event delivered',
       );
+      return true;
     } catch (err) {
       if (
         !this.started &&
@@ -294,9 +303,10 @@ export class EarthRangerSync {
         err.reason === 'unavailable' &&
         err.status === undefined
       ) {
-        return; // aborted by stop(): not the server's fault, and not an attempt
+        return false; // aborted by stop(): not the server's fault, and not an attempt
       }
       this.failed(row, err);
+      return false;
     } finally {
       this.inFlight.delete(row.incident);
     }
