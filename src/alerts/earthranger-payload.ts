@@ -106,15 +106,14 @@ function details(f: RemoteFacts): Record<string, unknown> {
   };
 }
 
+/** What both servers call alike. */
+function shared(f: RemoteFacts): Record<string, unknown> {
+  return { title: f.title, priority: erPriority(f.level), state: f.state, event_details: details(f) };
+}
+
 /** The body EarthRanger takes; `create` adds the event type, which a PATCH must not change. */
 export function erEventBody(f: RemoteFacts, eventType: string, create: boolean): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    title: f.title,
-    time: new Date(f.opened).toISOString(),
-    priority: erPriority(f.level),
-    state: f.state,
-    event_details: details(f),
-  };
+  const body: Record<string, unknown> = { ...shared(f), time: new Date(f.opened).toISOString() };
   if (create) body.event_type = eventType;
   if (f.center) body.location = { latitude: f.center[0], longitude: f.center[1] };
   return body;
@@ -127,13 +126,7 @@ export function gundiEventBody(
   source: string,
   create: boolean,
 ): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    title: f.title,
-    recorded_at: new Date(f.opened).toISOString(),
-    priority: erPriority(f.level),
-    state: f.state,
-    event_details: details(f),
-  };
+  const body: Record<string, unknown> = { ...shared(f), recorded_at: new Date(f.opened).toISOString() };
   if (create) {
     body.source = `${source}:${f.zone}`;
     body.event_type = eventType;
