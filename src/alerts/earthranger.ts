@@ -166,8 +166,8 @@ export class EarthRangerSync {
     let counts = { queued: 0, failed: 0 };
     try {
       counts = this.queue.counts();
-    } catch (err) {
-      this.lastError = errorMessage(err);
+    } catch {
+      // The disk is failing: what made it fail is already in last_error and the log.
     }
     return {
       enabled: this.config.enabled,

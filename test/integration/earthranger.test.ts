@@ -295,6 +295,30 @@ describe('EarthRanger adapter against a real HTTPS server', () => {
     await until("A's event after its retry", () => s.events.size === 2, 20_000);
   });
 
+  it('a 2xx without an event id is parked with a clear sentence, never PATCHed blind', async () => {
+    const s = await server();
+    s.trouble({ status: 201, body: '{"status":{"code":201}}' });
+    const { db: d } = db();
+    const sync = adapter(d, section(s.url));
+    sync.start();
+    sync.onChange(night().opened);
+    await until('a parked request', () => sync.status().parked === 1);
+    expect(sync.status().last_error).toBe('the server took the event but answered without its id');
+    expect(s.seen.filter((r) => r.method === 'PATCH')).toHaveLength(0);
+  });
+
+  it('a disk that refuses the queue keeps the change in memory, counted and said', async () => {
+    const s = await server();
+    const { db: d } = db();
+    const { log, lines } = capturingLogger('info');
+    const sync = adapter(d, section(s.url), log);
+    d.close();
+    sync.onChange(night().opened);
+    expect(sync.status().queued).toBe(1);
+    expect(sync.status().last_error).toMatch(/cannot queue a remote request/);
+    expect(lines.some((l) => String(l.msg).includes('kept in memory'))).toBe(true);
+  });
+
   it('when disabled, queues nothing and sends nothing', async () => {
     const s = await server();
     const { db: d } = db();
