@@ -191,15 +191,17 @@ export class EarthRangerSync {
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.running = this.pass().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      } else {
-        this.schedule();
-      }
-    });
+    this.running = this.pass()
+      .catch((err: unknown) => this.opts.log.warn({ err }, 'EarthRanger delivery pass failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        } else {
+          this.schedule();
+        }
+      });
   }
 
   private saveUnsaved(): void {

@@ -177,6 +177,21 @@ describe('EarthRanger adapter against a real HTTPS server', () => {
     expect(sync.status()).toMatchObject({ sent: 1, failed_attempts: 3, parked: 0 });
   });
 
+  it('408 and 429 are retried like a 5xx, not parked; 403 is a refused token', async () => {
+    const s = await server();
+    s.trouble({ status: 408 }, { status: 429, body: '{"detail":"Request was throttled."}' }, { status: 403 });
+    const { db: d } = db();
+    const sync = adapter(d, section(s.url));
+    sync.start();
+    sync.onChange(night().opened);
+    await until('the refused token', () => sync.status().token_refused);
+    expect(sync.status()).toMatchObject({ parked: 0, queued: 1, failed_attempts: 3 });
+    s.tokens.add('a-fresh-token-456');
+    sync.reconfigure(section(s.url, { token: 'a-fresh-token-456' }));
+    await until('the event', () => s.events.size === 1);
+    expect(s.seen.map((r) => r.status)).toEqual([408, 429, 403, 201]);
+  });
+
   it('a server that does not answer in time is retried, and the event arrives', async () => {
     const s = await server();
     s.trouble({ delayMs: 3_000 });
