@@ -60,7 +60,13 @@ function db(file = join(dir, `er-${++dbN}.db`)): { db: Db; file: string } {
   return { db: d, file };
 }
 
-function adapter(d: Db, config: EarthRangerConfig, log = silentLog, timeoutMs = 5_000): EarthRangerSync {
+function adapter(
+  d: Db,
+  config: EarthRangerConfig,
+  log = silentLog,
+  timeoutMs = 5_000,
+  retryMinMs = 30,
+): EarthRangerSync {
   const sync = new EarthRangerSync({
     db: d,
     config,
@@ -70,8 +76,8 @@ function adapter(d: Db, config: EarthRangerConfig, log = silentLog, timeoutMs = 
     fetch: trustingFetch,
     source: 'gw-tnwk-01',
     timeoutMs,
-    retryMinMs: 30,
-    retryMaxMs: 300,
+    retryMinMs,
+    retryMaxMs: retryMinMs * 10,
   });
   open.push({ sync });
   return sync;
@@ -127,6 +133,8 @@ describe('EarthRanger adapter against a real HTTPS server', () => {
 
     for (const c of [awas, acked, closed]) sync.onChange(c);
     await until('three patches', () => ev.patches.length === 3);
+    // The server stores before it answers: wait for the adapter to read the last answer.
+    await until('an empty queue', () => sync.status().queued === 0);
     expect(ev.patches.map((p) => [p.priority, p.state])).toEqual([
       [300, 'new'],
       [300, 'active'],
@@ -296,7 +304,8 @@ describe('EarthRanger adapter against a real HTTPS server', () => {
     // The first request hangs until the adapter gives up on it.
     s.trouble({ delayMs: 3_000 });
     const { db: d } = db();
-    const sync = adapter(d, section(s.url), silentLog, 1_500);
+    // A waits at least 2 s before its retry: B, queued meanwhile, must not wait with it.
+    const sync = adapter(d, section(s.url), silentLog, 1_500, 2_000);
     sync.start();
     const book = new IncidentBook({ clock: systemClock, zoneName: (z) => z, nodeType: () => 'seis' });
     const a = must(book.onLevel(levelChange('z-a', 'AWAS', 'NORMAL', Date.now())), 'incident A');
