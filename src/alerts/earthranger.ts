@@ -41,7 +41,8 @@ export interface EarthRangerOptions {
   random?: () => number;
 }
 
-export interface EarthRangerStatus {
+/** A type, not an interface, so it is a `Record<string, unknown>` for the alerts runtime's status. */
+export type EarthRangerStatus = {
   enabled: boolean;
   mode: 'er' | 'gundi';
   /** Changes waiting to go out. */
@@ -57,7 +58,7 @@ export interface EarthRangerStatus {
   last_error: string | null;
   /** ISO time of the last request the server took. */
   last_ok: string | null;
-}
+};
 
 const TARGET = 'earthranger';
 /** How many incidents' requests are in flight at once: a slow one must not hold back the others. */
