@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'simulator'
   | 'sms'
   | 'alerts'
+  | 'delivery'
   | 'invariant';
 
 export abstract class SiagaError extends Error {
@@ -176,6 +177,20 @@ export class AlertError extends SiagaError {
   constructor(message: string) {
     super(message);
     this.name = 'AlertError';
+  }
+}
+
+/** A remote server (EarthRanger, Gundi) did not take a request; `reason` decides retry or park. */
+export class DeliveryError extends SiagaError {
+  readonly code = 'delivery';
+  constructor(
+    readonly reason: 'token_refused' | 'refused' | 'unavailable' | 'timeout' | 'no_id',
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DeliveryError';
   }
 }
 

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import { createSmsGateway } from '../../drivers/sms/factory.js';
+import { EarthRangerSync } from '../alerts/earthranger.js';
 import { Alerts, type RemoteIncidents } from '../alerts/runtime.js';
 import type { IncidentPlace } from '../alerts/types.js';
 import type { AlertServices } from '../alerts/view.js';
@@ -9,6 +10,7 @@ import type { EngineOutput } from '../detect/types.js';
 import { AlertError, type Clock, type EventSink, type Reading } from '../domain/index.js';
 import type { SmsGateway } from '../ports/sms.js';
 import { AlertStore } from '../store/alerts.js';
+import type { GatewayOptions } from './gateway.js';
 import type { Rollback } from './startup.js';
 import type { Storage } from './storage.js';
 
@@ -41,6 +43,8 @@ export interface AlertsWiring {
   /** Where the `print` SMS driver writes. */
   smsOut?: NodeJS.WritableStream | undefined;
   remote?: RemoteIncidents;
+  /** fetch for EarthRanger / Gundi; default the global one. */
+  fetch?: typeof fetch | undefined;
 }
 
 export function placeOf(config: Config, zone: string): IncidentPlace {
@@ -55,12 +59,24 @@ export function placeOf(config: Config, zone: string): IncidentPlace {
   return place;
 }
 
-export function startAlerts(config: Config, w: AlertsWiring): AlertsPart | undefined {
+export function startAlerts(
+  config: Config,
+  core: Omit<AlertsWiring, 'sms' | 'smsOut' | 'fetch'>,
+  opts: Pick<GatewayOptions, 'sms' | 'sirenOut' | 'alertsClock' | 'remoteFetch'> = {},
+): AlertsPart | undefined {
   if (!config.alerts.enabled) return undefined;
+  const w: AlertsWiring = {
+    ...core,
+    clock: opts.alertsClock ?? core.clock,
+    sms: opts.sms,
+    smsOut: opts.sirenOut,
+    fetch: opts.remoteFetch,
+  };
   const log = w.log.child({ c: 'alerts' });
   const store = new AlertStore(w.storage.db, () => w.storage.writer.requestFlush());
   w.storage.participants.push(store);
   const node = (id: string) => w.config().nodes.find((n) => n.id === id);
+  const remote = w.remote ?? startEarthRanger(config, w, log);
   const alerts = new Alerts({
     clock: w.clock,
     log,
@@ -77,7 +93,7 @@ export function startAlerts(config: Config, w: AlertsWiring): AlertsPart | undef
     place: (zone) => placeOf(w.config(), zone),
     nodeZone: (id) => node(id)?.zone,
     nodeType: (id) => node(id)?.type,
-    ...(w.remote ? { remote: w.remote } : {}),
+    ...(remote ? { remote } : {}),
   });
 
   let ticks = 0;
@@ -99,6 +115,7 @@ export function startAlerts(config: Config, w: AlertsWiring): AlertsPart | undef
     stopped = true;
     clearTimeout(timer);
     await alerts.close();
+    if (remote instanceof EarthRangerSync) await remote.stop();
   };
   w.rollback.add('alerts', stop);
 
@@ -125,7 +142,26 @@ export function startAlerts(config: Config, w: AlertsWiring): AlertsPart | undef
     },
     onReading: (r) => alerts.onReading(r),
     status: () => alerts.status(),
-    reconfigure: (next) => alerts.reconfigure(next),
+    reconfigure: (next) => {
+      alerts.reconfigure(next);
+      if (remote instanceof EarthRangerSync) remote.reconfigure(next.alerts.earthranger);
+    },
     stop,
   };
+}
+
+/** EarthRanger / Gundi when enabled (docs/earthranger.md): incidents as events, from a durable queue. */
+function startEarthRanger(config: Config, w: AlertsWiring, log: Logger): EarthRangerSync | undefined {
+  if (!config.alerts.earthranger.enabled) return undefined;
+  const er = new EarthRangerSync({
+    db: w.storage.db,
+    config: config.alerts.earthranger,
+    place: (zone) => placeOf(w.config(), zone),
+    clock: w.clock,
+    log: log.child({ c: 'earthranger' }),
+    source: config.gateway.id,
+    ...(w.fetch ? { fetch: w.fetch } : {}),
+  });
+  er.start();
+  return er;
 }

@@ -69,4 +69,6 @@ export interface GatewayOptions {
   sms?: SmsGateway;
   /** The alerts' own clock (the demo runs escalation faster than the wall clock); default `clock`. */
   alertsClock?: Clock;
+  /** fetch for EarthRanger / Gundi (tests trust their own CA through it); default the global one. */
+  remoteFetch?: typeof fetch;
 }

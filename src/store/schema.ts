@@ -149,4 +149,32 @@ export const MIGRATIONS: readonly string[] = [
   -- The escalation engine's state as JSON, one row.
   CREATE TABLE alert_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
   `,
+  // 3: EarthRanger / Gundi: requests owed to a remote server, and the ids it gave (issue 14.5)
+  `
+  -- One row per incident change still owed to a remote server, in the order they happened.
+  -- state 'queued' is retried at next_at; 'failed' was refused for good (400/404/422) and is kept,
+  -- with the server's words, until the operator fixes the config (then it is queued again).
+  CREATE TABLE remote_queue (
+    qid        INTEGER PRIMARY KEY,
+    target     TEXT    NOT NULL,
+    incident   TEXT    NOT NULL,
+    facts      TEXT    NOT NULL,
+    created    INTEGER NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    INTEGER NOT NULL,
+    last_error TEXT,
+    state      TEXT    NOT NULL DEFAULT 'queued'
+  ) STRICT;
+  CREATE INDEX remote_queue_incident ON remote_queue(target, incident, state, qid);
+
+  -- The id a server gave an incident's event: later changes PATCH it. server = mode and URL,
+  -- so a switch of server starts with a new event instead of patching someone else's.
+  CREATE TABLE remote_ids (
+    server    TEXT    NOT NULL,
+    incident  TEXT    NOT NULL,
+    remote_id TEXT    NOT NULL,
+    created   INTEGER NOT NULL,
+    PRIMARY KEY (server, incident)
+  ) STRICT;
+  `,
 ];

@@ -11,8 +11,10 @@ import { type Gateway, startGateway } from '../../src/main.js';
 import { signCommand } from '../../src/uplink/hmac.js';
 import { validateCap, xmllintAvailable } from '../fixtures/cap/xmllint.js';
 import { type GammuRig, gammuRig, gammuSmsdAvailable } from '../fixtures/sms/gammu-rig.js';
+import { FakeEarthRanger, fetchTrusting } from '../helpers/earthranger-server.js';
 import { testConfig, tmpDir } from '../helpers/gateway.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
+import { makeTestPki } from '../helpers/tls-cert.js';
 import { until } from '../helpers/wait.js';
 
 /**
@@ -269,6 +271,45 @@ describe.skipIf(!gammuSmsdAvailable() || !mosquittoAvailable() || !xmllintAvaila
       );
       expect(bad.ok).toBe(false);
       expect(bad.error).toMatch(/no incident has code or id "9898"/);
+    }, 60_000);
+
+    it('EarthRanger enabled: the AWAS becomes an event on the park server, the acknowledgement makes it active', async () => {
+      rig = gammuRig();
+      rig.start();
+      const dir = tmpDir();
+      const pki = makeTestPki(dir, 'er');
+      const er = new FakeEarthRanger(['er-token-for-the-gateway']);
+      await er.start(pki);
+      try {
+        const config = alertsConfig(rig.spool, broker.url, dir);
+        config.alerts.earthranger = {
+          enabled: true,
+          mode: 'er',
+          url: er.url,
+          token: 'er-token-for-the-gateway',
+          event_type: 'elephant_alert',
+        };
+        const remoteFetch = await fetchTrusting(readFileSync(pki.ca, 'utf8'));
+        gw = await startGateway({ config, noControl: true, sirenOut: quiet(), remoteFetch });
+        press(gw, 1);
+        const inc = await until('incident', () => incidents(gw as Gateway)[0]);
+        await until('the park event', () => er.events.size === 1);
+        const ev = [...er.events.values()][0];
+        expect(ev?.fields).toMatchObject({
+          priority: 300,
+          state: 'new',
+          event_details: { zone: 'z-braja', code: inc.code },
+        });
+        press(gw, 2);
+        await until('PATCH active', () => ev?.patches.some((p) => p.state === 'active'));
+        expect(
+          (gw.status().alerts as { earthranger: { sent: number } }).earthranger.sent,
+        ).toBeGreaterThanOrEqual(2);
+      } finally {
+        await gw?.stop();
+        gw = undefined;
+        await er.close();
+      }
     }, 60_000);
 
     it('keeps messages queued while the spool is missing and sends them once it is back', async () => {
