@@ -92,6 +92,7 @@ export function prune(db: Db, opts: PruneOptions): PruneResult {
   }
   db.prepare('DELETE FROM nonces WHERE expires < ?').run(opts.now);
   res.eventsExpired = pruneEvents(db, opts.now - opts.eventsRetentionDays * DAY_MS);
+  pruneClosedIncidents(db, opts.now - opts.eventsRetentionDays * DAY_MS);
 
   const cap = opts.maxDbMb * 1024 * 1024;
   const delForwarded = db.prepare(`DELETE FROM readings WHERE rid IN (
@@ -120,6 +121,21 @@ export function prune(db: Db, opts: PruneOptions): PruneResult {
   }
   res.usedBytes = usedBytes(db);
   return res;
+}
+
+/**
+ * Incidents closed before `cutoff` go with their messages and CAP records, as their events do: an
+ * open incident, however old, and a message still queued for the modem never do.
+ */
+function pruneClosedIncidents(db: Db, cutoff: number): void {
+  db.transaction(() => {
+    const old = "SELECT id FROM incidents WHERE state = 'closed' AND closed < ?";
+    db.prepare(`DELETE FROM alert_messages WHERE state != 'queued' AND incident IN (${old})`).run(cutoff);
+    db.prepare(`DELETE FROM cap_messages WHERE incident IN (${old})`).run(cutoff);
+    db.prepare(
+      `DELETE FROM incidents WHERE id IN (${old}) AND NOT EXISTS (SELECT 1 FROM alert_messages m WHERE m.incident = incidents.id)`,
+    ).run(cutoff);
+  })();
 }
 
 /** Deletes forwarded events older than `cutoff`, in chunks; returns how many. */

@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import type { GatewayEvent, Reading } from '../../src/domain/index.js';
 import { EventLog } from '../../src/gateway/event-log.js';
 import { runPrune } from '../../src/gateway/jobs.js';
+import { AlertStore } from '../../src/store/alerts.js';
 import { openDb } from '../../src/store/db.js';
 import { prune, usedBytes } from '../../src/store/prune.js';
 import { StoreWriter } from '../../src/store/writer.js';
@@ -146,5 +147,55 @@ describe('pruning reports what the centre never got (issue 11.10)', () => {
     expect(res.eventsExpired).toBe(1);
     const left = (db.prepare('SELECT id FROM events ORDER BY id').all() as { id: string }[]).map((r) => r.id);
     expect(left).toEqual(['old-queued', 'recent-forwarded']);
+  });
+
+  it('closed incidents go with their messages after events_retention_days; open ones and queued SMS stay', () => {
+    const db = openDb(testConfig().storage.path);
+    const store = new AlertStore(db, () => {});
+    const inc = (id: string, state: 'open' | 'closed', closed?: number) => ({
+      id,
+      zone: 'z-braja',
+      zoneName: 'Braja',
+      level: state === 'closed' ? ('NORMAL' as const) : ('AWAS' as const),
+      peak: 'AWAS' as const,
+      code: '4821',
+      state,
+      opened: NOW - 400 * DAY,
+      updated: NOW - 400 * DAY,
+      ...(closed === undefined ? {} : { closed }),
+      reason: '',
+      evidence: [],
+      acks: [],
+    });
+    const msg = (id: string, incident: string, state: 'queued' | 'sent') => ({
+      id,
+      incident,
+      contact: 'ranger-1',
+      channel: 'sms' as const,
+      kind: 'alert' as const,
+      level: 'AWAS' as const,
+      state,
+      decided: NOW - 400 * DAY,
+      at: NOW - 400 * DAY,
+      text: 'AWAS',
+      attempts: 1,
+      nextAt: 0,
+    });
+    store.putIncident(inc('old-closed', 'closed', NOW - 399 * DAY));
+    store.putIncident(inc('old-open', 'open'));
+    store.putIncident(inc('old-closed-queued', 'closed', NOW - 399 * DAY));
+    store.putIncident(inc('recent-closed', 'closed', NOW - 5 * DAY));
+    store.putMessage(msg('m1', 'old-closed', 'sent'));
+    store.putMessage(msg('m2', 'old-closed-queued', 'queued'));
+    store.putMessage(msg('m3', 'recent-closed', 'sent'));
+    db.transaction(() => store.writeDirty())();
+    prune(db, { now: NOW, retentionDays: 30, eventsRetentionDays: 365, maxDbMb: 1024 });
+    const ids = (sql: string) => (db.prepare(sql).all() as { id: string }[]).map((r) => r.id);
+    expect(ids('SELECT id FROM incidents ORDER BY id')).toEqual([
+      'old-closed-queued',
+      'old-open',
+      'recent-closed',
+    ]);
+    expect(ids('SELECT id FROM alert_messages ORDER BY id')).toEqual(['m2', 'm3']);
   });
 });
