@@ -61,11 +61,7 @@ alerts:
     appendFileSync(pty.b, `${encodeSg1({ node: 'btn-pos1', seq: 1, type: 'btn', v: { p: 1 } })}\r\n`);
     const list = async () =>
       JSON.parse((await cli('alerts', '--json')).stdout) as { incidents: IncidentView[] };
-    const inc = (await until(
-      'the incident',
-      async () => (await list()).incidents[0],
-      30_000,
-    )) as IncidentView;
+    const inc = await untilAsync('the incident', async () => (await list()).incidents[0], 30_000);
     expect(inc).toMatchObject({ zone: 'z-braja', level: 'AWAS', state: 'open' });
     // The ranger's SMS is in gammu-smsd's outbox, AWAS first (priority A).
     const outbox = () => readdirSync(join(spool, 'outbox'));
