@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../domain/index.js';
@@ -29,6 +30,15 @@ export interface RunningWeb {
   stop(): Promise<void>;
   /** The running app (tests: sessions, the stream's clients). */
   readonly app: WebApp | undefined;
+}
+
+/** `port` when it can be bound on `host` now, else 0 (any free port): the demo beside a real gateway. */
+export function preferredPort(host: string, port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(0));
+    probe.listen({ host, port }, () => probe.close(() => resolve(port)));
+  });
 }
 
 const listenKey = (c: Config) => JSON.stringify([c.web.enabled, c.web.host, c.web.port, c.web.tls]);

@@ -25,8 +25,9 @@ export const badParam = (field: string, message: string) =>
 function fieldOf(e: FastifyError): string | undefined {
   const v = e.validation?.[0];
   if (!v) return undefined;
-  const missing = (v.params as { missingProperty?: unknown } | undefined)?.missingProperty;
-  if (typeof missing === 'string') return missing;
+  const params = v.params as { missingProperty?: unknown; additionalProperty?: unknown } | undefined;
+  const named = params?.missingProperty ?? params?.additionalProperty;
+  if (typeof named === 'string') return named;
   const path = v.instancePath.replace(/^\//, '').split('/')[0];
   return path || undefined;
 }

@@ -27,8 +27,8 @@ export function pageRoutes(app: FastifyInstance, c: WebContext): void {
     const layout = pageLayout(config, lastLevelEvents(c.db, c.clock.now() + 1), Boolean(c.services.alerts));
     const page = html
       .replace('%CSRF%', escapeHtml(csrf))
-      .replace('%TITLE%', escapeHtml(config.gateway.site.name))
-      .replace('%LAYOUT%', scriptJson(layout));
+      .replaceAll('%TITLE%', escapeHtml(config.gateway.site.name))
+      .replace('{"layout":"LAYOUT"}', scriptJson(layout));
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-store')

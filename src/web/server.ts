@@ -48,6 +48,8 @@ export function buildWebApp(deps: WebDeps, opts: WebOptions = {}): WebApp {
     bodyLimit: 16 * 1024,
     // A phone on bad Wi-Fi may hold a request open; the stream itself is exempt (hijacked).
     requestTimeout: 30_000,
+    // An unknown parameter is a mistake to name (400), not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   const sessions = new Sessions(deps.clock, opts.sessions);

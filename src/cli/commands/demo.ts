@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/load.js';
 import { UsageError } from '../../domain/index.js';
+import { preferredPort } from '../../gateway/web.js';
 import { type Live, startGateway } from '../../main.js';
 import { LoraSimulator } from '../../sim/lora.js';
 import { createPtyPair, type PtyPair, socatAvailable } from '../../sim/pty.js';
@@ -74,7 +75,7 @@ export async function runDemo(opts: {
   const gw = await startGateway({
     config,
     log,
-    ports: { gwmp: 0, broker: 0 },
+    ports: { gwmp: 0, broker: 0, web: await preferredPort(config.web.host, config.web.port) },
     ...(pty || !serialPort
       ? {}
       : {
@@ -98,6 +99,7 @@ export async function runDemo(opts: {
         mqtt: gw.broker?.address().port ?? '-',
       }),
       t('demo.story', { name: scenario.name, description: storyLine(scenario.description) }),
+      t('demo.web', { url: gw.web.address()?.url ?? '-' }),
       '',
     ].join('\n'),
   );
