@@ -59,6 +59,8 @@ export async function startWeb(p: WebParts): Promise<RunningWeb> {
     const a = app;
     app = undefined;
     url = undefined;
+    // Open streams first: the server's close waits for every connection, and a page keeps one.
+    a?.hub.stop();
     await a?.app.close();
     db?.close();
     db = undefined;

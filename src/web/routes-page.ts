@@ -35,6 +35,9 @@ export function pageRoutes(app: FastifyInstance, c: WebContext): void {
       .send(page);
   });
 
+  // Browsers ask for it on their own; a 404 would only fill the console.
+  app.get('/favicon.ico', (_req, reply) => reply.code(204).send());
+
   for (const name of ['app.js', 'style.css']) {
     const asset = must(c.assets.get(name), name);
     app.get(`/assets/${name}`, (req: FastifyRequest, reply: FastifyReply) => {

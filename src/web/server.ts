@@ -48,6 +48,7 @@ export function buildWebApp(deps: WebDeps, opts: WebOptions = {}): WebApp {
     bodyLimit: 16 * 1024,
     // A phone on bad Wi-Fi may hold a request open; the stream itself is exempt (hijacked).
     requestTimeout: 30_000,
+    forceCloseConnections: true,
     // An unknown parameter is a mistake to name (400), not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
     ...(https ? { https } : {}),

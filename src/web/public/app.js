@@ -393,6 +393,11 @@ setInterval(() => {
 function onEvent(e) {
   state.events.push(e);
   if (state.events.length > 2000) state.events.splice(0, state.events.length - 2000);
+  if ((e.kind === 'siren_on' || e.kind === 'siren_off') && state.status && state.status.sirens) {
+    const sr = state.status.sirens.find((x) => x.id === e.fields.siren);
+    if (sr) sr.on = e.kind === 'siren_on';
+    renderZones();
+  }
   if (e.kind === 'level') {
     state.lastLevels[e.fields.zone] = e;
     // Paint the card at once; the full status follows.
@@ -603,7 +608,8 @@ function renderMap() {
   };
   for (const z of zones) grow(z.c.x, z.c.y, z.radius_m);
   for (const d of dots) grow(d.p.x, d.p.y, 100);
-  const pad = Math.max(maxX - minX, maxY - minY) * 0.08;
+  // Room around the circles for the names written beside and above them.
+  const pad = Math.max(maxX - minX, maxY - minY) * 0.22;
   const W = 600;
   const scale = W / (maxX - minX + 2 * pad);
   const H = Math.max(200, (maxY - minY + 2 * pad) * scale);
