@@ -17,6 +17,11 @@ import { WEB_USERS, webUsersYaml } from '../helpers/web.js';
  * Screenshots go to SIAGA_SCREENSHOTS when set (the README's phone view comes from there).
  */
 
+// What the page functions below touch inside the browser (this project compiles without the DOM lib).
+declare const document: { documentElement: { scrollWidth: number } };
+declare const window: object;
+declare function getComputedStyle(e: unknown): { color: string; backgroundColor: string };
+
 const LEVEL_RGB: Record<string, string> = {
   NORMAL: 'rgb(27, 110, 48)',
   AWAS: 'rgb(183, 28, 28)',
