@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSg1 } from '../../src/codecs/sg1.js';
 import { hasChromium, LAPTOP, launchBrowser, PHONE } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli-run.js';
+import { contrast } from '../helpers/contrast.js';
 import { tmpDir } from '../helpers/gateway.js';
 import { GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/mosquitto.js';
@@ -50,19 +51,6 @@ sirens:
   - {id: s-braja-1, driver: print}
   - {id: s-labuhan-1, driver: print}
 `;
-}
-
-/** WCAG contrast of two computed `rgb(...)` colours. */
-function contrastOf(a: string, b: string): number {
-  const lum = (rgb: string) => {
-    const [r, g, bl] = (rgb.match(/\d+/g) ?? []).slice(0, 3).map((x) => {
-      const c = Number(x) / 255;
-      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-    }) as [number, number, number];
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p) as [number, number];
-  return (x + 0.05) / (y + 0.05);
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {
@@ -144,7 +132,7 @@ describe.skipIf(!hasChromium())('the village screen in headless Chromium', () =>
         );
       expect(colours.length).toBe(6);
       for (const [fg, bg] of colours) {
-        expect(contrastOf(fg as string, bg as string), `${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+        expect(contrast(fg as string, bg as string), `${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
       }
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
         PHONE.width,
