@@ -645,7 +645,7 @@ function renderMap() {
       );
     }),
     s('rect', { x: X(0) - 6, y: Y(0) - 6, width: 12, height: 12, fill: '#102a43' }),
-    s('text', { x: X(0) + 12, y: Y(0) + 7, 'font-weight': 700 }, `${LAYOUT.site.name} (${t('gateway')})`),
+    s('text', { x: X(0) + 10, y: Y(0) + 26, 'font-weight': 700 }, `${LAYOUT.site.name} (${t('gateway')})`),
     dots.map(({ n, p, placed }) => {
       const st = nodeState[n.id] || 'unknown';
       return s(
@@ -659,13 +659,13 @@ function renderMap() {
         s('circle', {
           cx: X(p.x),
           cy: Y(p.y),
-          r: 11,
+          r: 8,
           fill: st === 'online' ? '#1b6e30' : st === 'offline' ? '#b71c1c' : '#8a9099',
           stroke: '#fff',
           'stroke-width': 2,
           'stroke-dasharray': placed ? null : '3 2',
         }),
-        s('text', { x: X(p.x) + 14, y: Y(p.y) + 7 }, n.id),
+        s('text', { x: X(p.x) + 11, y: Y(p.y) + 5 }, n.id),
       );
     }),
   );
