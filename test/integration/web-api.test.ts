@@ -1,10 +1,12 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSg1 } from '../../src/codecs/sg1.js';
 import { type Gateway, startGateway } from '../../src/main.js';
 import { silentLog, testConfig, tmpDir } from '../helpers/gateway.js';
 import { must } from '../helpers/must.js';
+import { makeTestPki } from '../helpers/tls-cert.js';
 import { until } from '../helpers/wait.js';
 import { quiet, WebClient, webUrl, webUsersYaml } from '../helpers/web.js';
 
@@ -289,5 +291,51 @@ describe('the village screen with public_view off, and its login throttle', () =
     expect([blocked.status, blocked.body.code]).toEqual([429, 'throttled']);
     // Another user at the same address is not locked out by someone guessing teknisi's password.
     expect((await c.login('kantor')).status).toBe(200);
+  });
+});
+
+describe('the village screen over TLS, and turned on by a reload', () => {
+  it('serves https with the configured certificate and marks its cookies Secure', async () => {
+    const dir = tmpDir();
+    const pki = makeTestPki(dir);
+    const gw = await gatewayWithWeb(`, tls: {cert_file: ${pki.cert}, key_file: ${pki.key}}`, dir);
+    try {
+      const url = must(gw.web.address(), 'the web address').url;
+      expect(url).toMatch(/^https:/);
+      const res = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
+        httpsGet(`${url}api/session`, { ca: readFileSync(pki.ca) }, (r) => {
+          r.resume();
+          resolve({ status: r.statusCode ?? 0, cookie: String(r.headers['set-cookie']) });
+        }).on('error', reject);
+      });
+      expect(res.status).toBe(200);
+      expect(res.cookie).toMatch(/HttpOnly; SameSite=Strict; Secure/);
+    } finally {
+      await gw.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a reload that enables the page starts it; one that disables it stops it', async () => {
+    const dir = tmpDir();
+    const config = testConfig('', dir);
+    const gw = await startGateway({
+      config,
+      log: silentLog,
+      noControl: true,
+      sirenOut: quiet(),
+      ports: { web: 0 },
+    });
+    try {
+      expect(gw.web.address()).toBeUndefined();
+      await gw.reload({ ...config, web: { ...config.web, enabled: true, host: '127.0.0.1' } });
+      const status = await fetch(`${webUrl(gw)}/api/status`);
+      expect(status.status).toBe(200);
+      await gw.reload({ ...config, web: { ...config.web, enabled: false } });
+      expect(gw.web.address()).toBeUndefined();
+    } finally {
+      await gw.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
