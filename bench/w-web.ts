@@ -8,6 +8,7 @@ import { hashPassword } from '../src/broker/password.js';
 import { encodeSg1 } from '../src/codecs/sg1.js';
 import { hasChromium, launchBrowser, PHONE } from '../test/helpers/browser.js';
 import { freePort } from '../test/helpers/mosquitto.js';
+import { webGatewayYaml } from '../test/helpers/web.js';
 import { mb, procCpuS, procStatus } from './child.js';
 import { type Figure, percentile, removeScratch, round, scratchDir, sleep } from './common.js';
 
@@ -55,16 +56,8 @@ async function startRig(dir: string): Promise<Rig> {
     { length: QUIET_NODES - ZONES },
     (_, i) => `pir-${String(i + 1).padStart(2, '0')}`,
   );
-  const yaml = `
-gateway: {id: gw-bench-web, site: {name: Bench village, village_code: "18.07.11.2005", lat: -5.0, lon: 105.7}}
-storage: {path: ${join(dir, 'siaga.db')}}
-control: {socket: ${join(dir, 'siaga.sock')}}
-local_broker:
-  enabled: true
-  host: 127.0.0.1
-  port: ${ports.broker}
-  users: [{username: bench, password_hash: "${hash}", role: admin}]
-web: {enabled: true, host: 127.0.0.1, port: ${ports.web}}
+  const users = `    - {username: bench, password_hash: "${hash}", role: admin}`;
+  const yaml = `${webGatewayYaml({ id: 'gw-bench-web', site: 'Bench village', dir, ports, users })}
 nodes:
 ${zones.map((z) => `  - {id: ${z.btn}, type: btn, zone: ${z.id}}`).join('\n')}
 ${quiet.map((id, i) => `  - {id: ${id}, type: pir, zone: ${zones[i % ZONES]?.id}}`).join('\n')}

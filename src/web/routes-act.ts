@@ -12,9 +12,9 @@ import {
 import type { WebContext } from './context.js';
 import { serializeCookie } from './cookies.js';
 import { HttpError } from './http-errors.js';
+import { bodySchema, ID_TEXT } from './schemas.js';
 
-const ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
-const idParams = { type: 'object', properties: { id: ID }, required: ['id'] } as const;
+const idParams = { type: 'object', properties: { id: ID_TEXT }, required: ['id'] } as const;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,15 +40,13 @@ export function actionRoutes(app: FastifyInstance, c: WebContext): void {
     {
       onRequest: guard(c, 'csrf'),
       schema: {
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['username', 'password'],
-          properties: {
+        body: bodySchema(
+          {
             username: { type: 'string', minLength: 1, maxLength: 64 },
             password: { type: 'string', maxLength: 256 },
           },
-        },
+          ['username', 'password'],
+        ),
       },
     },
     async (req, reply) => {
@@ -114,15 +112,13 @@ export function actionRoutes(app: FastifyInstance, c: WebContext): void {
       onRequest: guard(c, 'act'),
       schema: {
         params: idParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['minutes', 'reason'],
-          properties: {
+        body: bodySchema(
+          {
             minutes: { type: 'integer', minimum: 1, maximum: 240 },
             reason: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
           },
-        },
+          ['minutes', 'reason'],
+        ),
       },
     },
     async (req) => {

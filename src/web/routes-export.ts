@@ -5,8 +5,7 @@ import { check, visitorOf } from './access.js';
 import type { WebContext } from './context.js';
 import { HttpError } from './http-errors.js';
 import { timeParam } from './params.js';
-
-const TIME = { type: 'string', minLength: 1, maxLength: 40 } as const;
+import { querySchema, TIME_TEXT } from './schemas.js';
 
 /** Lines handed to the socket per turn of the event loop, so a month's export never stalls ingest. */
 const LINES_PER_CHUNK = 500;
@@ -15,20 +14,7 @@ const LINES_PER_CHUNK = 500;
 export function exportRoutes(app: FastifyInstance, c: WebContext): void {
   app.get(
     '/api/export.csv',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['from'],
-          properties: {
-            from: TIME,
-            to: TIME,
-            summary: { type: 'boolean', default: false },
-          },
-        },
-      },
-    },
+    querySchema({ from: TIME_TEXT, to: TIME_TEXT, summary: { type: 'boolean', default: false } }, ['from']),
     async (req, reply) => {
       const config = c.config();
       check('look', visitorOf(req, c.sessions, config), req, c.sessions, config);

@@ -6,9 +6,7 @@ import { check, csrfFor, visitorOf } from './access.js';
 import type { WebContext } from './context.js';
 import { HttpError } from './http-errors.js';
 import { timeParam } from './params.js';
-
-const SINCE = { type: 'string', minLength: 1, maxLength: 40 } as const;
-const NODE_ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
+import { ID_TEXT, querySchema, TIME_TEXT } from './schemas.js';
 
 /** The GET side: the same answers as `siaga status --json`, `nodes --json`, `readings --json`. */
 export function readRoutes(app: FastifyInstance, c: WebContext): void {
@@ -41,21 +39,13 @@ export function readRoutes(app: FastifyInstance, c: WebContext): void {
 
   app.get(
     '/api/readings',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            since: SINCE,
-            until: SINCE,
-            node: NODE_ID,
-            type: { type: 'string', enum: [...READING_TYPES] },
-            limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 },
-          },
-        },
-      },
-    },
+    querySchema({
+      since: TIME_TEXT,
+      until: TIME_TEXT,
+      node: ID_TEXT,
+      type: { type: 'string', enum: [...READING_TYPES] },
+      limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 },
+    }),
     async (req) => {
       look(req);
       const q = req.query as { since?: string; until?: string; node?: string; type?: string; limit: number };
@@ -76,18 +66,7 @@ export function readRoutes(app: FastifyInstance, c: WebContext): void {
 
   app.get(
     '/api/events',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            since: SINCE,
-            limit: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
-          },
-        },
-      },
-    },
+    querySchema({ since: TIME_TEXT, limit: { type: 'integer', minimum: 1, maximum: 5000, default: 500 } }),
     async (req) => {
       look(req);
       const q = req.query as { since?: string; limit: number };

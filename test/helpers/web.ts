@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { hashPassword } from '../../src/broker/password.js';
 import type { Gateway } from '../../src/main.js';
@@ -84,4 +85,29 @@ export class WebClient {
     if (r.status === 200) this.csrf = String(r.body.csrf);
     return r;
   }
+}
+
+/**
+ * The head of a `siaga run` config with the local broker and the village screen on given ports
+ * (`users` is the indented YAML list of `local_broker.users`); the caller adds nodes and zones.
+ */
+export function webGatewayYaml(o: {
+  id: string;
+  site: string;
+  dir: string;
+  ports: { web: number; broker: number };
+  users: string;
+}): string {
+  return `
+gateway: {id: ${o.id}, site: {name: ${o.site}, village_code: "18.07.11.2005", lat: -5.02, lon: 105.76}}
+storage: {path: ${join(o.dir, 'siaga.db')}}
+control: {socket: ${join(o.dir, 'siaga.sock')}}
+local_broker:
+  enabled: true
+  host: 127.0.0.1
+  port: ${o.ports.broker}
+  users:
+${o.users}
+web: {enabled: true, host: 127.0.0.1, port: ${o.ports.web}}
+`;
 }

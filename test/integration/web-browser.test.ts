@@ -10,7 +10,7 @@ import { contrast } from '../helpers/contrast.js';
 import { tmpDir } from '../helpers/gateway.js';
 import { GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/mosquitto.js';
-import { WEB_USERS, webUsersYaml } from '../helpers/web.js';
+import { WEB_USERS, webGatewayYaml, webUsersYaml } from '../helpers/web.js';
 
 /**
  * The village screen as a person sees it: Debian's headless chromium on the page of a running
@@ -29,17 +29,7 @@ const LEVEL_RGB: Record<string, string> = {
 };
 
 function gatewayYaml(dir: string, ports: { web: number; broker: number }, users: string): string {
-  return `
-gateway: {id: gw-demo-01, site: {name: Braja Harjosari, village_code: "18.07.11.2005", lat: -5.02, lon: 105.76}}
-storage: {path: ${join(dir, 'siaga.db')}}
-control: {socket: ${join(dir, 'siaga.sock')}}
-local_broker:
-  enabled: true
-  host: 127.0.0.1
-  port: ${ports.broker}
-  users:
-${users}
-web: {enabled: true, host: 127.0.0.1, port: ${ports.web}}
+  return `${webGatewayYaml({ id: 'gw-demo-01', site: 'Braja Harjosari', dir, ports, users })}
 nodes:
   - {id: pir-07, type: pir, zone: z-braja, name: PIR at the rice-field edge, lat: -5.015, lon: 105.765}
   - {id: btn-pos1, type: btn, zone: z-braja, name: panic button at the guard post}
