@@ -16,8 +16,8 @@ export const DEFAULT_SSE_RULES: SseRules = { maxBufferBytes: 64 * 1024, pingMs: 
 export interface SseDeps {
   clock: Clock;
   subscribe(f: (l: Live) => void): () => void;
-  /** Counts what happened to streams (`web` scope of `siaga status`). */
-  count(name: 'sse_dropped' | 'sse_opened'): void;
+  /** Counts streams cut off for not reading (`web: sse_dropped` among the refusals of `siaga status`). */
+  count(name: 'sse_dropped'): void;
   rules?: Partial<SseRules>;
 }
 
@@ -58,7 +58,6 @@ export class SseHub {
       'x-accel-buffering': 'no',
     });
     this.clients.add(res);
-    this.deps.count('sse_opened');
     const forget = () => this.clients.delete(res);
     res.on('close', forget);
     res.on('error', forget);

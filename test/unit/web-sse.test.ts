@@ -68,7 +68,7 @@ describe('the SSE hub', () => {
     expect(pir).toEqual([0, 5]);
     expect(text).toContain('"node":"seis-03"');
     expect(text).toMatch(/event: hello\n/);
-    expect(counted).toEqual(['sse_opened']);
+    expect(counted).toEqual([]);
   });
 
   it('drops a client that stops reading once its unread bytes pass the bound, and counts it', async () => {
@@ -98,6 +98,6 @@ describe('the SSE hub', () => {
     }
     expect(hub.size).toBe(0);
     expect(hub.dropped).toBe(1);
-    expect(counted).toContain('sse_dropped');
+    expect(counted).toEqual(['sse_dropped']);
   });
 });
