@@ -34,14 +34,17 @@ export function queryEvents(db: Db, q: EventQuery): GatewayEvent[] {
   return rows.map(toEvent);
 }
 
-/** Each zone's latest `level` event before `before` (what a zone was when a window opens). */
-export function lastLevelEvents(db: Db, before: number): GatewayEvent[] {
+/**
+ * Each zone's latest `level` event in [since, before): why a zone is at its level now. Bounded by
+ * `since` so a year of events is not scanned on every page load.
+ */
+export function lastLevelEvents(db: Db, since: number, before: number): GatewayEvent[] {
   const rows = db
     .prepare(
       `SELECT e.id, e.ts, e.kind, e.fields FROM events e
         JOIN (SELECT json_extract(fields, '$.zone') AS zone, max(eid) AS eid FROM events
-              WHERE kind = 'level' AND ts < ? GROUP BY zone) last ON last.eid = e.eid`,
+              WHERE ts >= ? AND ts < ? AND kind = 'level' GROUP BY zone) last ON last.eid = e.eid`,
     )
-    .all(before) as EventRow[];
+    .all(since, before) as EventRow[];
   return rows.map(toEvent);
 }

@@ -10,6 +10,9 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/** How far back the page looks for why a zone is at its level (a zone stays raised for hours, not weeks). */
+const LEVEL_LOOKBACK_MS = 7 * 86_400_000;
+
 /** `GET /` and its two files. The page itself opens even when looking needs a login: it holds the form. */
 export function pageRoutes(app: FastifyInstance, c: WebContext): void {
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -24,7 +27,9 @@ export function pageRoutes(app: FastifyInstance, c: WebContext): void {
     const config = c.config();
     const v = visitorOf(req, c.sessions, config);
     const csrf = csrfFor(v, c.sessions, reply, c.secure);
-    const layout = pageLayout(config, lastLevelEvents(c.db, c.clock.now() + 1), Boolean(c.services.alerts));
+    const now = c.clock.now();
+    const levels = lastLevelEvents(c.db, now - LEVEL_LOOKBACK_MS, now + 1);
+    const layout = pageLayout(config, levels, Boolean(c.services.alerts));
     const page = html
       .replace('%CSRF%', escapeHtml(csrf))
       .replaceAll('%TITLE%', escapeHtml(config.gateway.site.name))
