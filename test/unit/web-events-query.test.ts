@@ -7,7 +7,7 @@ import { tmpDir } from '../helpers/gateway.js';
 function dbWith(rows: [number, string, Record<string, unknown>][]) {
   const db = openDb(join(tmpDir(), 'siaga.db'));
   const put = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
-  rows.forEach(([ts, kind, fields], i) => put.run(`e${i}`, ts, kind, JSON.stringify(fields)));
+  for (const [i, [ts, kind, fields]] of rows.entries()) put.run(`e${i}`, ts, kind, JSON.stringify(fields));
   return db;
 }
 
