@@ -139,6 +139,11 @@ describe.skipIf(!hasChromium())('the village screen in headless Chromium', () =>
       await page.click('#confirm [data-action="confirm"]');
       await page.locator('[data-zone="z-braja"][data-silenced="true"]').waitFor({ timeout: 15_000 });
 
+      // The action is an event with the user's name, in the page's events list too.
+      await page
+        .locator('#events li[data-kind="siren_silenced"]', { hasText: 'web:kantor' })
+        .first()
+        .waitFor({ timeout: 15_000 });
       const status = await runCli(['-c', gw.configFile, 'status', '--json']);
       expect(status.code).toBe(0);
       const silences = (

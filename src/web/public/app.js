@@ -313,25 +313,36 @@ function notice(text, bad) {
 
 let refreshing = null;
 /** Reloads everything; called on connect and (debounced) after live changes. */
-async function refresh() {
+/**
+ * Reloads what the page shows: everything on connect and after an action; on live changes
+ * (`light`) only status, nodes and incidents, the events having come over the stream.
+ */
+async function refresh(light = false) {
   try {
     const [session, status, nodes, events] = await Promise.all([
-      api('/api/session'),
+      light ? state.session : api('/api/session'),
       api('/api/status'),
       api('/api/nodes'),
-      api('/api/events?since=24h'),
+      light ? null : api('/api/events?since=24h'),
     ]);
     state.session = session;
-    state.csrf = session.csrf;
+    if (session.csrf) state.csrf = session.csrf;
     state.status = status;
     state.nodes = nodes;
-    state.events = events;
-    for (const e of events) if (e.kind === 'level') state.lastLevels[e.fields.zone] = e;
+    if (events) {
+      state.events = events;
+      for (const e of events) if (e.kind === 'level') state.lastLevels[e.fields.zone] = e;
+    }
     if (LAYOUT.alerts) state.incidents = (await api('/api/incidents')).incidents || [];
-    if (state.conn !== 'disconnected') notice('');
+    // Only the "log in first" notice goes by itself; an action's result stays until the next action.
+    if (state.authNotice) {
+      state.authNotice = false;
+      notice('');
+    }
   } catch (e) {
     if (e.status === 401) {
       state.session = { user: null, can_act: false };
+      state.authNotice = true;
       notice(t('login_needed'), true);
       showLogin(true);
     } else setConn('disconnected');
@@ -342,7 +353,7 @@ function scheduleRefresh(ms = 400) {
   if (refreshing) return;
   refreshing = setTimeout(() => {
     refreshing = null;
-    void refresh();
+    void refresh(true);
   }, ms);
 }
 
