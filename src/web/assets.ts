@@ -16,6 +16,8 @@ export interface Asset {
 export const ASSET_FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'draw.js': 'text/javascript; charset=utf-8',
+  'texts.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lastLevelEvents } from '../store/events.js';
 import { must } from '../util/must.js';
 import { csrfFor, visitorOf } from './access.js';
+import { ASSET_FILES } from './assets.js';
 import type { WebContext } from './context.js';
 import { escapeHtml, pageLayout, scriptJson } from './layout.js';
 
@@ -43,7 +44,7 @@ export function pageRoutes(app: FastifyInstance, c: WebContext): void {
   // Browsers ask for it on their own; a 404 would only fill the console.
   app.get('/favicon.ico', (_req, reply) => reply.code(204).send());
 
-  for (const name of ['app.js', 'style.css']) {
+  for (const name of Object.keys(ASSET_FILES).filter((n) => n !== 'index.html')) {
     const asset = must(c.assets.get(name), name);
     app.get(`/assets/${name}`, (req: FastifyRequest, reply: FastifyReply) => {
       reply.header('etag', asset.etag).header('cache-control', 'no-cache');

@@ -1,212 +1,14 @@
 // The village screen. Plain JavaScript on purpose: no build step, no framework, no network but
 // the gateway's own. Data: /api/* (the same answers as the CLI), live changes from /api/stream.
 
+import { drawMap, drawTimeline, h } from './draw.js';
+import { TEXT } from './texts.js';
+
 const $ = (id) => document.getElementById(id);
 const LAYOUT = JSON.parse($('layout').textContent);
 const LEVELS = ['NORMAL', 'WASPADA', 'SIAGA', 'AWAS'];
 const ZONE_NAMES = Object.fromEntries(LAYOUT.zones.map((z) => [z.id, z.name]));
 const NODE_CFG = Object.fromEntries(LAYOUT.nodes.map((n) => [n.id, n]));
-
-const TEXT = {
-  id: {
-    login: 'Masuk',
-    logout: 'Keluar',
-    login_title: 'Masuk untuk bertindak',
-    username: 'Nama pengguna',
-    password: 'Kata sandi',
-    cancel: 'Batal',
-    incidents: 'Kejadian',
-    zones: 'Zona',
-    map: 'Peta',
-    nodes: 'Sensor',
-    col_node: 'Sensor',
-    col_battery: 'Bat.',
-    col_seen: 'Terdengar',
-    col_signal: 'Sinyal',
-    col_lost: 'Hilang',
-    last24: '24 jam terakhir',
-    uplink: 'Hubungan ke pusat',
-    export: 'Unduh data',
-    from: 'Dari',
-    to: 'Sampai',
-    daily_summary: 'Ringkasan harian',
-    download: 'Unduh CSV',
-    legend: 'Arti warna',
-    connected: 'terhubung',
-    disconnected: 'terputus',
-    connecting: 'menghubungkan…',
-    NORMAL: 'Aman',
-    WASPADA: 'Waspada: gajah mungkin mendekat',
-    SIAGA: 'Siaga: gajah dekat, bersiaplah',
-    AWAS: 'AWAS: gajah masuk desa, jauhi dan amankan diri',
-    since: 'sejak',
-    siren: 'Sirene',
-    siren_on: 'BERBUNYI',
-    siren_off: 'diam',
-    siren_fault: 'rusak',
-    silenced: 'Dibisukan sampai {until} oleh {by}',
-    silence: 'Bisukan',
-    unsilence: 'Cabut bisu',
-    siren_test: 'Uji {id}',
-    ack: 'Terima',
-    silence_title: 'Bisukan sirene zona {zone}?',
-    minutes: 'Lama (menit)',
-    reason: 'Alasan (wajib)',
-    unsilence_title: 'Cabut bisu zona {zone}?',
-    test_title: 'Uji sirene {id}? Sirene akan berbunyi sebentar.',
-    ack_title: 'Terima kejadian {code}?',
-    confirm: 'Ya, lakukan',
-    done: 'Selesai.',
-    reason_needed: 'Tulis alasannya.',
-    logged_in: 'Masuk sebagai {user} ({role})',
-    view_only: 'hanya melihat',
-    bad_login: 'Nama pengguna atau kata sandi salah.',
-    throttled: 'Terlalu banyak percobaan. Tunggu 5 menit.',
-    login_needed: 'Masuk dulu untuk melihat halaman ini.',
-    csrf: 'Halaman sudah lama: muat ulang.',
-    role: 'Akun ini hanya boleh melihat.',
-    failed: 'Gagal: {error}',
-    no_reason: 'tidak ada bukti',
-    ago: '{d} lalu',
-    now: 'baru saja',
-    never: 'belum pernah',
-    low: 'lemah',
-    uplink_none: 'Tanpa uplink: gateway bekerja lokal saja.',
-    uplink_up: 'Terhubung ke pusat.',
-    uplink_down: 'Terputus dari pusat{error}.',
-    backlog: 'Antrean: {events} kejadian, {readings} bacaan.',
-    delivered: 'Terkirim terakhir {at} ({ago}).',
-    delivered_never: 'Belum ada yang terkirim.',
-    no_events: 'Tidak ada kejadian dalam 24 jam.',
-    approx: 'posisi perkiraan',
-    gateway: 'gateway',
-    updated: 'diperbarui {t}',
-    test_ok: 'Uji sirene {id}: berhasil.',
-    test_bad: 'Uji sirene {id}: GAGAL ({fault}).',
-    ev_level: '{zone}: {prev} → {level}',
-    ev_node_offline: 'Sensor {node} tidak terdengar',
-    ev_node_online: 'Sensor {node} terdengar lagi',
-    ev_siren_on: 'Sirene {siren} berbunyi',
-    ev_siren_off: 'Sirene {siren} diam',
-    ev_siren_fault: 'Sirene {siren} rusak: {error}',
-    ev_silence_set: 'Zona {zone} dibisukan oleh {by} sampai {until}',
-    ev_silence_end: 'Bisu zona {zone} berakhir',
-    ev_siren_test: 'Uji sirene {siren}: {ok}',
-    ev_battery_low: 'Baterai {node} lemah',
-    ev_fence_low: 'Pagar listrik {node} lemah',
-    ev_incident: 'Kejadian {code} di {zone}: {state}',
-    ev_ack: 'Kejadian {code} diterima oleh {by}',
-    ok: 'berhasil',
-    bad: 'gagal',
-    by: 'oleh {by}',
-    incident_open: 'terbuka',
-    incident_acked: 'sudah diterima',
-    incident_closed: 'selesai',
-    opened: 'dibuka {t}',
-    unknown: 'belum terdengar',
-    offline: 'MATI',
-    online: 'hidup',
-  },
-  en: {
-    login: 'Log in',
-    logout: 'Log out',
-    login_title: 'Log in to act',
-    username: 'User name',
-    password: 'Password',
-    cancel: 'Cancel',
-    incidents: 'Incidents',
-    zones: 'Zones',
-    map: 'Map',
-    nodes: 'Sensors',
-    col_node: 'Sensor',
-    col_battery: 'Bat.',
-    col_seen: 'Heard',
-    col_signal: 'Signal',
-    col_lost: 'Lost',
-    last24: 'Last 24 hours',
-    uplink: 'Link to the centre',
-    export: 'Download data',
-    from: 'From',
-    to: 'To',
-    daily_summary: 'Daily summary',
-    download: 'Download CSV',
-    legend: 'What the colours mean',
-    connected: 'connected',
-    disconnected: 'disconnected',
-    connecting: 'connecting…',
-    NORMAL: 'All clear',
-    WASPADA: 'Watch: elephants may be near',
-    SIAGA: 'Alert: elephants close, get ready',
-    AWAS: 'DANGER: elephants in the village, keep away and stay safe',
-    since: 'since',
-    siren: 'Siren',
-    siren_on: 'SOUNDING',
-    siren_off: 'quiet',
-    siren_fault: 'faulty',
-    silenced: 'Silenced until {until} by {by}',
-    silence: 'Silence',
-    unsilence: 'Lift silence',
-    siren_test: 'Test {id}',
-    ack: 'Acknowledge',
-    silence_title: 'Silence the sirens of zone {zone}?',
-    minutes: 'For (minutes)',
-    reason: 'Reason (required)',
-    unsilence_title: 'Lift the silence of zone {zone}?',
-    test_title: 'Test siren {id}? It will sound briefly.',
-    ack_title: 'Acknowledge incident {code}?',
-    confirm: 'Yes, do it',
-    done: 'Done.',
-    reason_needed: 'Write the reason.',
-    logged_in: 'Logged in as {user} ({role})',
-    view_only: 'view only',
-    bad_login: 'Wrong user name or password.',
-    throttled: 'Too many attempts. Wait 5 minutes.',
-    login_needed: 'Log in to see this page.',
-    csrf: 'This page is stale: reload it.',
-    role: 'This account may only look.',
-    failed: 'Failed: {error}',
-    no_reason: 'no evidence',
-    ago: '{d} ago',
-    now: 'just now',
-    never: 'never',
-    low: 'low',
-    uplink_none: 'No uplink: the gateway works locally only.',
-    uplink_up: 'Connected to the centre.',
-    uplink_down: 'Not connected to the centre{error}.',
-    backlog: 'Waiting: {events} events, {readings} readings.',
-    delivered: 'Last delivery {at} ({ago}).',
-    delivered_never: 'Nothing delivered yet.',
-    no_events: 'No events in the last 24 hours.',
-    approx: 'approximate position',
-    gateway: 'gateway',
-    updated: 'updated {t}',
-    test_ok: 'Siren test {id}: passed.',
-    test_bad: 'Siren test {id}: FAILED ({fault}).',
-    ev_level: '{zone}: {prev} → {level}',
-    ev_node_offline: 'Sensor {node} went silent',
-    ev_node_online: 'Sensor {node} is heard again',
-    ev_siren_on: 'Siren {siren} sounding',
-    ev_siren_off: 'Siren {siren} quiet',
-    ev_siren_fault: 'Siren {siren} fault: {error}',
-    ev_silence_set: 'Zone {zone} silenced by {by} until {until}',
-    ev_silence_end: 'Silence of zone {zone} ended',
-    ev_siren_test: 'Siren test {siren}: {ok}',
-    ev_battery_low: 'Battery of {node} low',
-    ev_fence_low: 'Electric fence {node} low',
-    ev_incident: 'Incident {code} in {zone}: {state}',
-    ev_ack: 'Incident {code} acknowledged by {by}',
-    ok: 'passed',
-    bad: 'failed',
-    by: 'by {by}',
-    incident_open: 'open',
-    incident_acked: 'acknowledged',
-    incident_closed: 'over',
-    opened: 'opened {t}',
-    unknown: 'not heard yet',
-    offline: 'OFF',
-    online: 'on',
-  },
-};
 
 let lang = localStorage.getItem('siaga.lang') === 'en' ? 'en' : 'id';
 const t = (key, vars = {}) =>
@@ -222,27 +24,6 @@ const state = {
   conn: 'connecting',
   lastLevels: LAYOUT.last_levels || {},
 };
-
-/** Builds an element; strings become text nodes, never HTML. */
-function h(tag, attrs, ...kids) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'text') el.textContent = v;
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const kid of kids.flat()) if (kid !== null && kid !== undefined && kid !== false) el.append(kid);
-  return el;
-}
-const SVG_NS = 'http://www.w3.org/2000/svg';
-function s(tag, attrs, ...kids) {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs || {}))
-    if (v !== undefined && v !== null) el.setAttribute(k, String(v));
-  for (const kid of kids.flat()) if (kid !== null && kid !== undefined) el.append(kid);
-  return el;
-}
 
 // ---- time, in the site's zone (a phone may be set to anything) ----
 const tz = LAYOUT.site.tz;
@@ -578,109 +359,24 @@ function renderIncidents() {
   );
 }
 
-// Equirectangular metres around the village: fine for a few kilometres, and needs no tiles.
-function project(lat, lon) {
-  const k = Math.cos((LAYOUT.site.lat * Math.PI) / 180);
-  return { x: (lon - LAYOUT.site.lon) * 111320 * k, y: (LAYOUT.site.lat - lat) * 110574 };
+function view() {
+  const nodeStates = {};
+  for (const r of state.nodes)
+    nodeStates[r.node] = r.online === true ? 'online' : r.online === false ? 'offline' : 'unknown';
+  return {
+    layout: LAYOUT,
+    levelOf: (id) => (zoneOf(id).z || { level: 'NORMAL' }).level,
+    nodeStates,
+    events: state.events,
+    t,
+    clock: (ms) => clockFmt().format(new Date(ms)),
+  };
 }
 function renderMap() {
-  const zones = LAYOUT.zones.map((z, i) => {
-    const c = z.center ? project(z.center[0], z.center[1]) : { x: (i + 1) * 3000, y: 0 };
-    return { ...z, c };
-  });
-  const byZone = {};
-  for (const n of LAYOUT.nodes) {
-    byZone[n.zone] = byZone[n.zone] || [];
-    byZone[n.zone].push(n);
-  }
-  const dots = [];
-  for (const z of zones) {
-    const ns = byZone[z.id] || [];
-    ns.forEach((n, i) => {
-      const placed = n.lat !== null && n.lon !== null;
-      const p = placed
-        ? project(n.lat, n.lon)
-        : {
-            x: z.c.x + Math.cos((2 * Math.PI * i) / ns.length) * z.radius_m * 0.55,
-            y: z.c.y + Math.sin((2 * Math.PI * i) / ns.length) * z.radius_m * 0.55,
-          };
-      dots.push({ n, p, placed });
-    });
-  }
-  let minX = 0,
-    maxX = 0,
-    minY = 0,
-    maxY = 0;
-  const grow = (x, y, r) => {
-    minX = Math.min(minX, x - r);
-    maxX = Math.max(maxX, x + r);
-    minY = Math.min(minY, y - r);
-    maxY = Math.max(maxY, y + r);
-  };
-  for (const z of zones) grow(z.c.x, z.c.y, z.radius_m);
-  for (const d of dots) grow(d.p.x, d.p.y, 100);
-  // Room around the circles for the names written beside and above them.
-  const pad = Math.max(maxX - minX, maxY - minY) * 0.22;
-  const W = 600;
-  const scale = W / (maxX - minX + 2 * pad);
-  const H = Math.max(200, (maxY - minY + 2 * pad) * scale);
-  const X = (x) => (x - minX + pad) * scale;
-  const Y = (y) => (y - minY + pad) * scale;
-  const levelOf = (id) => (zoneOf(id).z || { level: 'NORMAL' }).level;
-  const colour = { NORMAL: '#1b6e30', WASPADA: '#f5c400', SIAGA: '#f08a24', AWAS: '#b71c1c' };
-  const nodeState = {};
-  for (const r of state.nodes)
-    nodeState[r.node] = r.online === true ? 'online' : r.online === false ? 'offline' : 'unknown';
-  const svg = s(
-    'svg',
-    { viewBox: `0 0 ${W} ${Math.round(H)}`, role: 'img', 'aria-label': `${t('map')}: ${LAYOUT.site.name}` },
-    zones.map((z) => {
-      const lv = levelOf(z.id);
-      return s(
-        'g',
-        { 'data-map-zone': z.id, 'data-level': lv },
-        s('circle', {
-          cx: X(z.c.x),
-          cy: Y(z.c.y),
-          r: z.radius_m * scale,
-          fill: colour[lv],
-          'fill-opacity': 0.18,
-          stroke: colour[lv],
-          'stroke-width': 3,
-        }),
-        s(
-          'text',
-          { x: X(z.c.x), y: Y(z.c.y) - z.radius_m * scale - 4, 'text-anchor': 'middle' },
-          `${z.name} · ${lv}`,
-        ),
-      );
-    }),
-    s('rect', { x: X(0) - 6, y: Y(0) - 6, width: 12, height: 12, fill: '#102a43' }),
-    s('text', { x: X(0) + 10, y: Y(0) + 26, 'font-weight': 700 }, `${LAYOUT.site.name} (${t('gateway')})`),
-    dots.map(({ n, p, placed }) => {
-      const st = nodeState[n.id] || 'unknown';
-      return s(
-        'g',
-        { 'data-map-node': n.id, 'data-state': st },
-        s(
-          'title',
-          {},
-          `${n.id}${n.name ? ` · ${n.name}` : ''} · ${t(st)}${placed ? '' : ` · ${t('approx')}`}`,
-        ),
-        s('circle', {
-          cx: X(p.x),
-          cy: Y(p.y),
-          r: 8,
-          fill: st === 'online' ? '#1b6e30' : st === 'offline' ? '#b71c1c' : '#8a9099',
-          stroke: '#fff',
-          'stroke-width': 2,
-          'stroke-dasharray': placed ? null : '3 2',
-        }),
-        s('text', { x: X(p.x) + 11, y: Y(p.y) + 5 }, n.id),
-      );
-    }),
-  );
-  $('map').replaceChildren(svg);
+  $('map').replaceChildren(drawMap(view()));
+}
+function renderTimeline() {
+  $('timeline').replaceChildren(drawTimeline(view()));
 }
 
 function renderNodes() {
@@ -718,65 +414,6 @@ function renderNodes() {
         h('td', { text: String(r.lost) }),
       );
     }),
-  );
-}
-
-function renderTimeline() {
-  const now = Date.now();
-  const from = now - 24 * 3600e3;
-  const W = 600,
-    rowH = 26,
-    left = 0,
-    top = 4;
-  const colour = { NORMAL: '#1b6e30', WASPADA: '#f5c400', SIAGA: '#f08a24', AWAS: '#b71c1c' };
-  const X = (ms) => left + ((Math.max(ms, from) - from) / (now - from)) * (W - left);
-  const rows = LAYOUT.zones.map((z, i) => {
-    const changes = state.events
-      .filter((e) => e.kind === 'level' && e.fields.zone === z.id && e.ts >= from)
-      .sort((a, b) => a.ts - b.ts);
-    const current = (zoneOf(z.id).z || { level: 'NORMAL' }).level;
-    let level = changes.length ? changes[0].fields.prev || 'NORMAL' : current;
-    let start = from;
-    const y = top + i * (rowH + 30) + 26;
-    const bars = [];
-    for (const c of changes) {
-      bars.push(
-        s('rect', {
-          x: X(start),
-          y,
-          width: Math.max(1, X(c.ts) - X(start)),
-          height: rowH,
-          fill: colour[level] || '#8a9099',
-        }),
-      );
-      level = c.fields.level;
-      start = c.ts;
-    }
-    bars.push(
-      s('rect', {
-        x: X(start),
-        y,
-        width: Math.max(1, X(now) - X(start)),
-        height: rowH,
-        fill: colour[level] || '#8a9099',
-      }),
-    );
-    return s('g', { 'data-timeline-zone': z.id }, s('text', { x: 0, y: y - 3 }, z.name), bars);
-  });
-  const ticks = [];
-  for (let k = 0; k <= 4; k++) {
-    const ms = from + (k * (now - from)) / 4;
-    ticks.push(
-      s(
-        'text',
-        { x: Math.min(X(ms), W - 60), y: top + LAYOUT.zones.length * (rowH + 30) + 26 },
-        clockFmt().format(new Date(ms)),
-      ),
-    );
-  }
-  const H = top + LAYOUT.zones.length * (rowH + 30) + 20;
-  $('timeline').replaceChildren(
-    s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': t('last24') }, rows, ticks),
   );
 }
 
