@@ -27,6 +27,7 @@ import { levelsOf, uplinkStatusFields } from './gateway/status.js';
 import { statusSource } from './gateway/status-source.js';
 import { openStorage } from './gateway/storage.js';
 import { Uplink } from './gateway/uplink-wiring.js';
+import { startWeb } from './gateway/web.js';
 import { SirenController } from './sirens/controller.js';
 import { loadNodeStates, type NodeState } from './store/node-state.js';
 import { readingsSince } from './store/readings.js';
@@ -155,11 +156,13 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   const schedules = new Schedules(config, { ...core, tracker, sirens, uplink, status, tick });
   rollback.add('schedules', () => schedules.stop());
 
+  const web = await startWeb({ ...core, config: current, services, feed, port: opts.ports?.web });
   const socket = socketPathFor(config.storage.path, config.control.socket);
   const adopt = (c: Config) => {
     config = c;
   };
-  const reloadParts = { ...parts, adopt, onEngine, sirenDrivers, schedules, more: alerts ? [alerts] : [] };
+  const more = alerts ? [alerts, web] : [web];
+  const reloadParts = { ...parts, adopt, onEngine, sirenDrivers, schedules, more };
   const { reload, reloadFromFile, remember } = reloader({
     current: () => config,
     parts: reloadParts,
@@ -185,10 +188,10 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
       return uplink.current;
     },
     ...{ db, ingest, engine, events, counters, tracker, writer, outbox, broker, sirens, services, status },
-    gwmp: radio.gwmp,
+    ...{ web, gwmp: radio.gwmp },
     onLive: feed.subscribe,
     reload,
     reloadFromFile,
-    stop: shutdown({ ...parts, schedules, control, gwmp: radio.gwmp }),
+    stop: shutdown({ ...parts, schedules, control, web, gwmp: radio.gwmp }),
   };
 }

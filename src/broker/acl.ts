@@ -8,6 +8,7 @@ import type { BrokerUser } from '../config/schema.js';
  * | node   | `siaga/local/nodes/<its id>/up`     | nothing                            |
  * | siren  | `siaga/local/sirens/<its id>/state` | `siaga/local/sirens/<its id>/set`  |
  * | viewer | nothing                             | filters within `siaga/local/#`     |
+ * | operator | nothing (a village-screen login)  | nothing                            |
  * | admin  | `siaga/local/#`                     | `#`                                |
  *
  * "Within" means every topic the filter can match is also matched by the allowed filter, so a

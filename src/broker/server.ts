@@ -199,7 +199,7 @@ export class LocalBroker implements LocalBus {
   }
 
   stats(): LocalBrokerStats {
-    const clients: Record<BrokerRole, number> = { node: 0, siren: 0, viewer: 0, admin: 0 };
+    const clients: Record<BrokerRole, number> = { node: 0, siren: 0, viewer: 0, operator: 0, admin: 0 };
     for (const conn of this.conns) {
       const user = conn.username === undefined ? undefined : this.users.get(conn.username);
       if (user && conn.client?.connected) clients[user.role]++;

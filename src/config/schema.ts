@@ -116,7 +116,7 @@ const brokerUser = z.strictObject({
   password_hash: z
     .string()
     .regex(/^scrypt\$/, 'must be a hash printed by `siaga passwd` (starts with "scrypt$")'),
-  role: z.enum(['node', 'siren', 'viewer', 'admin']),
+  role: z.enum(['node', 'siren', 'viewer', 'operator', 'admin']),
   node: id.optional(),
   siren: id.optional(),
 });
@@ -316,6 +316,18 @@ const control = z
   })
   .prefault({});
 
+/** The village screen (issue 15): a status page on the gateway's LAN. */
+const web = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    host: z.string().default('0.0.0.0'),
+    port: port.default(8080),
+    /** Anyone on the LAN may look without a login; actions always need one. */
+    public_view: z.boolean().default(true),
+    tls: z.strictObject({ cert_file: z.string(), key_file: z.string() }).optional(),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   gateway,
   storage: storage.prefault({}),
@@ -333,6 +345,7 @@ export const configSchema = z.strictObject({
   log,
   control,
   alerts: alertsSchema,
+  web,
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -350,6 +363,7 @@ export type BrokerUser = LocalBrokerConfig['users'][number];
 export type CommandsConfig = Config['commands'];
 export type SerialPortConfig = Config['serial'][number];
 export type AlertsConfig = Config['alerts'];
+export type WebConfig = Config['web'];
 export type AlertContact = AlertsConfig['contacts'][number];
 export type AlertPolicy = AlertsConfig['policies'][number];
 export type AlertStep = AlertPolicy['steps'][number];

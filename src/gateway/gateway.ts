@@ -18,6 +18,7 @@ import type { Ingest } from './ingest.js';
 import type { NodeTracker } from './node-tracker.js';
 import type { GatewayServices } from './services.js';
 import type { GatewayStatus } from './status-source.js';
+import type { RunningWeb } from './web.js';
 
 /** A running gateway, as `siaga run`, the demo, the tests and the benchmarks hold it. */
 export interface Gateway {
@@ -34,6 +35,8 @@ export interface Gateway {
   readonly outbox: Outbox;
   /** The LoRa packet-forwarder socket, when the config has LoRa. */
   readonly gwmp: GwmpServer | undefined;
+  /** The village screen (its address while `web.enabled`). */
+  readonly web: RunningWeb;
   /** The local MQTT broker, when enabled. */
   readonly broker: LocalBroker | undefined;
   readonly sirens: SirenController;
@@ -62,7 +65,7 @@ export interface GatewayOptions {
   /** Where `print` sirens write (the demo's terminal); default stdout. */
   sirenOut?: NodeJS.WritableStream;
   /** Override listening ports (0 = any free one): the demo and tests run beside a real gateway. */
-  ports?: { gwmp?: number; broker?: number };
+  ports?: { gwmp?: number; broker?: number; web?: number };
   /** Reads the config file again for a reload (SIGHUP); throws ConfigError when it is invalid. */
   reloadConfig?: () => Config;
   /** Replaces the configured SMS driver (the demo's printer, which people "reply" to). */

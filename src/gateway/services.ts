@@ -18,9 +18,10 @@ export interface GatewayServices {
   resend(from: number, to: number): Promise<number>;
   configGet(): unknown;
   siren: {
-    test(siren: string, seconds?: number): Promise<unknown>;
+    /** `by` (who asked) goes into the `siren_test` event. */
+    test(siren: string, seconds?: number, by?: string): Promise<unknown>;
     off(siren: string): Promise<unknown>;
-    silence(zone: string, minutes: number, by: string): unknown;
+    silence(zone: string, minutes: number, by: string, reason?: string): unknown;
     unsilence(zone: string, by: string): { cleared: boolean };
   };
   /** Present when `alerts.enabled` (issue 14). */
@@ -57,12 +58,12 @@ export function gatewayServices(p: ServiceParts): GatewayServices {
     },
     configGet: () => redact(p.config()),
     siren: {
-      test: (siren, seconds) => p.sirens.testSteps(siren, seconds),
+      test: (siren, seconds, by) => p.sirens.testSteps(siren, seconds, by),
       off: async (siren) => {
         await p.sirens.off(siren);
         return p.sirens.state();
       },
-      silence: (zone, minutes, by) => p.sirens.silence(zone, minutes, by),
+      silence: (zone, minutes, by, reason) => p.sirens.silence(zone, minutes, by, reason),
       unsilence: (zone, by) => ({ cleared: p.sirens.unsilence(zone, by) }),
     },
     ...(p.alerts ? { alerts: p.alerts } : {}),

@@ -7,6 +7,7 @@ export interface ShutdownParts {
   sirens: { stop(): Promise<void> };
   schedules: { stop(): Promise<void>; saveStatus(): void };
   control: { stop(): Promise<void> } | undefined;
+  web?: { stop(): Promise<void> };
   serial: { stop(): Promise<void> };
   gwmp: { stop(): Promise<void> } | undefined;
   broker: { stop(): Promise<void> } | undefined;
@@ -29,6 +30,7 @@ export function shutdown(p: ShutdownParts): () => Promise<void> {
     await p.schedules.stop();
     await p.alerts?.stop();
     await p.control?.stop();
+    await p.web?.stop();
     // Saved while every part can still answer (sirens already OFF): what `siaga status` shows next.
     p.schedules.saveStatus();
     p.storage.runLog.finish();

@@ -8,5 +8,6 @@ export {
   summaryCsv,
 } from './export-csv.js';
 export { dayWindow, localDay, nextDay, previousDay } from './local-day.js';
+export { summariesBetween } from './range.js';
 export * from './summary.js';
 export { DETECTION_TYPES, LEVEL_NAMES } from './summary-sections.js';

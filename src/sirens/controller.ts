@@ -147,7 +147,7 @@ export class SirenController {
   }
 
   /** `siaga siren test`: on, sound `seconds`, off, check; resolves with each step's outcome. */
-  async testSteps(sirenId: string, seconds?: number): Promise<SirenTestResult> {
+  async testSteps(sirenId: string, seconds?: number, by?: string): Promise<SirenTestResult> {
     const slot = this.siren(sirenId);
     const before = slot.faults;
     const start = this.clock.now();
@@ -160,6 +160,7 @@ export class SirenController {
       slot,
       { waitMs: Math.max(until - clock.now(), 0), seconds: Math.round((until - start) / 100) / 10 },
       before,
+      by,
     );
   }
 

@@ -90,6 +90,7 @@ export async function finishSirenTest(
   slot: SirenSlot,
   time: { waitMs: number; seconds: number },
   faultsBefore: number,
+  by?: string,
 ): Promise<SirenTestResult> {
   const steps: SirenTestStep[] = [];
   const step = (name: SirenTestStep['step'], ok: boolean, since: number) => {
@@ -129,6 +130,12 @@ export async function finishSirenTest(
   });
   const ok = steps.every((s) => s.ok);
   const fault = steps.find((s) => !s.ok)?.fault;
-  h.records.emit('siren_test', { siren: slot.id, ok, manual: true, ...(fault ? { fault } : {}) });
+  h.records.emit('siren_test', {
+    siren: slot.id,
+    ok,
+    manual: true,
+    ...(fault ? { fault } : {}),
+    ...(by ? { by } : {}),
+  });
   return { siren: slot.id, ok, seconds: time.seconds, steps };
 }

@@ -20,6 +20,7 @@ const PACKAGES: Record<string, string> = {
   socat: 'socat',
   'gammu-smsd': 'gammu gammu-smsd',
   xmllint: 'libxml2-utils',
+  chromium: 'chromium',
 };
 
 export default function setup(): () => void {
@@ -35,7 +36,7 @@ export default function setup(): () => void {
     if (missing.length > 0) {
       process.stderr.write(
         `\n!!! SKIPPED the suites that need ${missing.join(' and ')} (real broker, serial ptys, SMS daemon, ` +
-          `CAP schema validation). Install with: sudo apt-get install -y ${install}\n\n`,
+          `CAP schema validation, the village screen in a browser). Install with: sudo apt-get install -y ${install}\n\n`,
       );
     }
   };

@@ -348,7 +348,7 @@ describe('local broker: roles and ACL', () => {
     await h.login('siren-1');
     await h.login('ops');
     await waitFor(() => h.broker.stats().clients.node === 2, 'stats');
-    expect(h.broker.stats().clients).toEqual({ node: 2, siren: 1, viewer: 0, admin: 1 });
+    expect(h.broker.stats().clients).toEqual({ node: 2, siren: 1, viewer: 0, operator: 0, admin: 1 });
   });
 });
 

@@ -11,6 +11,8 @@ describe('the README’s first command: siaga demo', () => {
       timeout: 150_000,
       maxBuffer: 8 * 1024 * 1024,
     });
+    // The village screen is on, and the demo says where to open it.
+    expect(stdout).toMatch(/village screen http:\/\/127\.0\.0\.1:\d+\/ \(log in as kantor/);
     // Readings from the simulated nodes arrive over all three paths and are stored.
     expect(stdout).toMatch(/pir-07 +pir +#\d+ n=1 .*\(serial\)/);
     expect(stdout).toMatch(/cam-02 +cam +#\d+ label=elephant conf=0\.91 .*\(mqtt\)/);

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { PrintSms } from '../../../drivers/sms/print.js';
 import { loadConfig } from '../../config/load.js';
 import { scaledClock, UsageError } from '../../domain/index.js';
+import { preferredPort } from '../../gateway/web.js';
 import { type Gateway, type Live, startGateway } from '../../main.js';
 import { LoraSimulator } from '../../sim/lora.js';
 import { createPtyPair, type PtyPair, socatAvailable } from '../../sim/pty.js';
@@ -78,7 +79,7 @@ export async function runDemo(opts: {
   const gw = await startGateway({
     config,
     log,
-    ports: { gwmp: 0, broker: 0 },
+    ports: { gwmp: 0, broker: 0, web: await preferredPort(config.web.host, config.web.port) },
     sms,
     ...(rate ? { alertsClock: scaledClock(rate) } : {}),
     ...(pty || !serialPort
@@ -104,6 +105,7 @@ export async function runDemo(opts: {
         mqtt: gw.broker?.address().port ?? '-',
       }),
       t('demo.story', { name: scenario.name, description: storyLine(scenario.description) }),
+      t('demo.web', { url: gw.web.address()?.url ?? '-' }),
       '',
     ].join('\n'),
   );

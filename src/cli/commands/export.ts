@@ -1,22 +1,11 @@
 import { createWriteStream, openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../domain/index.js';
-import {
-  buildSummary,
-  type DailySummary,
-  loadSummaries,
-  localDay,
-  nextDay,
-  readingsCsv,
-  summaryCsv,
-} from '../../report/index.js';
+import { readingsCsv, summariesBetween, summaryCsv } from '../../report/index.js';
 import { formatLocalTime } from '../../util/local-time.js';
 import { cliConfig, type GlobalOpts, readDb } from '../context.js';
 import { parseTime } from '../duration.js';
 import { action, out, t } from '../io.js';
-
-/** A day the gateway never ran and that holds no reading says nothing: it is left out, not "quiet". */
-const sawSomething = (s: DailySummary) => s.gateway.uptime_s !== 0 || s.readings.received > 0;
 
 /** Opened before any work so a bad -o is one sentence (not a stream's stack trace) and no half file. */
 function openOutput(path: string): number {
@@ -49,22 +38,7 @@ export function registerExport(program: Command): void {
         let rows = 0;
         try {
           if (o.summary) {
-            const first = localDay(from, tz);
-            const last = localDay(to - 1, tz);
-            const stored = new Map(loadSummaries(db, first, last).map((s) => [s.day, s]));
-            const days: DailySummary[] = [];
-            for (let day = first; day <= last; day = nextDay(day, tz)) {
-              const s =
-                stored.get(day) ??
-                buildSummary(db, day, config.gateway.site, config.gateway.id, {
-                  tz,
-                  zones: config.zones.map((z) => z.id),
-                  nodes: config.nodes.map((n) => n.id),
-                  fenceMinKv: config.detection.fence_min_kv,
-                  now,
-                });
-              if (sawSomething(s)) days.push(s);
-            }
+            const days = summariesBetween(db, config, from, to, now);
             sink.write(summaryCsv(days, tz));
             rows = days.length;
           } else {
