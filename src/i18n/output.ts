@@ -186,6 +186,10 @@ export const outputEn = {
   'story.beam_cut': 'the beam across the elephant trail is cut',
   'story.camera': 'the camera trap sees an elephant',
   'story.herd_turns': 'the herd turns back into the park',
+  'story.unacknowledged':
+    'elephants stay at the field edge and nobody answers the SMS: the alerts escalate step by step (the alerts clock runs 60 times faster: a second is a minute)',
+  'story.elephants_stay': 'the elephants stay',
+  'story.herd_finally_turns': 'the herd finally turns back',
   'story.noisy_pir':
     'one faulty PIR fires again and again (wind in the grass); it must not raise AWAS on its own',
   'story.faulty_pir': 'a faulty PIR fires every 2 s',
@@ -391,6 +395,10 @@ export const outputId: Record<keyof typeof outputEn, string> = {
   'story.beam_cut': 'sinar penghalang di jalur gajah terputus',
   'story.camera': 'kamera jebak melihat gajah',
   'story.herd_turns': 'kawanan berbalik masuk ke taman nasional',
+  'story.unacknowledged':
+    'gajah bertahan di tepi ladang dan tidak ada yang membalas SMS: peringatan naik bertahap (jam peringatan berjalan 60 kali lebih cepat: satu detik = satu menit)',
+  'story.elephants_stay': 'gajah-gajah bertahan',
+  'story.herd_finally_turns': 'kawanan akhirnya berbalik',
   'story.noisy_pir':
     'satu PIR rusak menyala terus-menerus (angin di rumput); itu saja tidak boleh menaikkan ke AWAS',
   'story.faulty_pir': 'PIR rusak menyala setiap 2 detik',
