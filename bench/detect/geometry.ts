@@ -35,7 +35,8 @@ const mPerDegLon = (lat: number) => 111_320 * Math.cos((lat * Math.PI) / 180);
 /** The zone to simulate: the named one, else the first with a centre. Its placed nodes must have lat/lon. */
 export function geometryOf(config: Config, layout: SimParams['layout'], zoneId?: string): Geometry {
   const zone = config.zones.find((z) => (zoneId === undefined ? z.center !== undefined : z.id === zoneId));
-  if (zone === undefined) throw new Error(zoneId ? `no zone "${zoneId}" in the site config` : 'no zone with a center');
+  if (zone === undefined)
+    throw new Error(zoneId ? `no zone "${zoneId}" in the site config` : 'no zone with a center');
   if (zone.center === undefined) throw new Error(`zone ${zone.id} needs a center for the simulator`);
   const center = zone.center;
   const bearingRad = (layout.bearing_deg * Math.PI) / 180;
@@ -43,7 +44,8 @@ export function geometryOf(config: Config, layout: SimParams['layout'], zoneId?:
   const sensors: SimNode[] = [];
   for (const n of nodes) {
     if (n.type === 'gps' || n.type === 'btn' || n.type === 'hb') continue;
-    if (n.lat === undefined || n.lon === undefined) throw new Error(`node ${n.id} needs lat/lon for the simulator`);
+    if (n.lat === undefined || n.lon === undefined)
+      throw new Error(`node ${n.id} needs lat/lon for the simulator`);
     sensors.push({ id: n.id, type: n.type, ...toLocal(center, bearingRad, n.lat, n.lon) });
   }
   return {
@@ -57,7 +59,12 @@ export function geometryOf(config: Config, layout: SimParams['layout'], zoneId?:
   };
 }
 
-export function toLocal(center: readonly [number, number], bearingRad: number, lat: number, lon: number): Point {
+export function toLocal(
+  center: readonly [number, number],
+  bearingRad: number,
+  lat: number,
+  lon: number,
+): Point {
   const e = (lon - center[1]) * mPerDegLon(center[0]);
   const n = (lat - center[0]) * M_PER_DEG_LAT;
   const s = Math.sin(bearingRad);

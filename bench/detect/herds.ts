@@ -114,12 +114,19 @@ export function herdNight(rng: Rng, p: SimParams, g: Geometry, nightStart: numbe
 }
 
 /** Cattle or buffalo let out to graze at the park edge for a few hours. */
-export function cattleNight(rng: Rng, p: SimParams, g: Geometry, nightStart: number, nightEnd: number): Track {
+export function cattleNight(
+  rng: Rng,
+  p: SimParams,
+  g: Geometry,
+  nightStart: number,
+  nightEnd: number,
+): Track {
   const n = p.noise;
   const stepMs = p.step_s * 1000;
   const size = rng.int(n.cattle_size);
   const hours = rng.uniform(n.cattle_hours);
-  const start = nightStart + rng.uniform([0, Math.max(0, (nightEnd - nightStart) / 3_600_000 - hours)]) * 3_600_000;
+  const start =
+    nightStart + rng.uniform([0, Math.max(0, (nightEnd - nightStart) / 3_600_000 - hours)]) * 3_600_000;
   const steps = Math.floor((hours * 3_600_000) / stepMs);
   const xs = g.sensors.map((s) => s.x);
   const span = Math.max(200, ...xs.map(Math.abs)) + 50;
@@ -132,7 +139,10 @@ export function cattleNight(rng: Rng, p: SimParams, g: Geometry, nightStart: num
   for (let i = 0; i < steps && start + i * stepMs < nightEnd; i++) {
     heading += rng.normal(0.3);
     x += Math.cos(heading) * step;
-    y = Math.min(g.layout.field_edge_y + 80, Math.max(g.layout.park_edge_y - 50, y + Math.sin(heading) * step));
+    y = Math.min(
+      g.layout.field_edge_y + 80,
+      Math.max(g.layout.park_edge_y - 50, y + Math.sin(heading) * step),
+    );
     const pos = new Float64Array(size * 2);
     offsets.forEach((o, k) => {
       pos[2 * k] = x + o.x;

@@ -37,14 +37,30 @@ class Out {
   add(node: string, type: ReadingType, ts: number, v: Values): void {
     const seq = (this.seq.get(node) ?? 0) + 1;
     this.seq.set(node, seq);
-    this.readings.push({ id: `sim-${++ids}`, node, seq, type, ts: Math.round(ts), via: 'lora', v, clockOk: true });
+    this.readings.push({
+      id: `sim-${++ids}`,
+      node,
+      seq,
+      type,
+      ts: Math.round(ts),
+      via: 'lora',
+      v,
+      clockOk: true,
+    });
   }
 }
 
 const lognormal = (rng: Rng, median: number, sigma: number) => median * Math.exp(rng.normal(sigma));
 
 /** What each placed sensor makes of the animals of one track, step by step. */
-function senseTrack(track: Track, g: Geometry, p: SimParams, rng: Rng, out: Out, fence: Map<string, number>): void {
+function senseTrack(
+  track: Track,
+  g: Geometry,
+  p: SimParams,
+  rng: Rng,
+  out: Out,
+  fence: Map<string, number>,
+): void {
   const s = p.sensors;
   const elephant = track.kind === 'elephant';
   const seisFactor = elephant ? 1 : p.noise.cattle_seis_factor;
@@ -70,11 +86,13 @@ function senseTrack(track: Track, g: Geometry, p: SimParams, rng: Rng, out: Out,
           forEach(pos, (x, y) => {
             if (!walking && !rng.chance(s.seis_still_p)) return;
             const d = Math.max(1, Math.hypot(x - node.x, y - node.y));
-            const a = seisFactor * s.seis_p0 * (s.seis_r0_m / d) ** s.seis_k * Math.exp(rng.normal(s.seis_sigma));
+            const a =
+              seisFactor * s.seis_p0 * (s.seis_r0_m / d) ** s.seis_k * Math.exp(rng.normal(s.seis_sigma));
             if (a > pgv) pgv = a;
           });
           pgv += lognormal(rng, s.seis_floor_pgv, 0.5);
-          if (pgv >= s.seis_trigger_pgv) out.add(node.id, 'seis', ts, { pgv: round2(pgv), f: elephant ? 8 : 14 });
+          if (pgv >= s.seis_trigger_pgv)
+            out.add(node.id, 'seis', ts, { pgv: round2(pgv), f: elephant ? 8 : 14 });
           break;
         }
         case 'beam': {
@@ -99,7 +117,8 @@ function senseTrack(track: Track, g: Geometry, p: SimParams, rng: Rng, out: Out,
           if (!seen || !rng.chance(s.cam_p)) break;
           camNext.set(node.id, t + s.cam_cooldown_s * 1000);
           if (elephant) {
-            if (rng.chance(s.cam_miss_p)) out.add(node.id, 'cam', ts, { label: 'unknown', conf: round2(rng.uniform([0.2, 0.6])) });
+            if (rng.chance(s.cam_miss_p))
+              out.add(node.id, 'cam', ts, { label: 'unknown', conf: round2(rng.uniform([0.2, 0.6])) });
             else out.add(node.id, 'cam', ts, { label: 'elephant', conf: round2(rng.uniform(s.cam_conf)) });
           } else if (rng.chance(p.noise.cattle_as_elephant_p)) {
             out.add(node.id, 'cam', ts, { label: 'elephant', conf: round2(rng.uniform([0.55, 0.75])) });
@@ -111,7 +130,8 @@ function senseTrack(track: Track, g: Geometry, p: SimParams, rng: Rng, out: Out,
           let crossed = false;
           forEach(pos, (x, y, k) => {
             const py = prev[2 * k + 1] as number;
-            if ((py - node.y) * (y - node.y) <= 0 && py !== y && Math.abs(x - node.x) <= s.fence_len_m / 2) crossed = true;
+            if ((py - node.y) * (y - node.y) <= 0 && py !== y && Math.abs(x - node.x) <= s.fence_len_m / 2)
+              crossed = true;
           });
           if (crossed && rng.chance(s.fence_break_p)) fence.set(node.id, t);
           break;
@@ -157,17 +177,21 @@ export function simulateNight(rng: Rng, p: SimParams, g: Geometry, start: number
       // Monkeys and boars brushing past.
       for (let e = rng.poisson(n.small_per_pir_night); e > 0; e--) {
         const t0 = at();
-        for (let f = rng.int(n.small_frames); f > 0; f--) out.add(node.id, 'pir', t0 + f * rng.uniform([5_000, 40_000]), { n: rng.int([1, 2]) });
+        for (let f = rng.int(n.small_frames); f > 0; f--)
+          out.add(node.id, 'pir', t0 + f * rng.uniform([5_000, 40_000]), { n: rng.int([1, 2]) });
       }
     }
     if (node.type === 'seis') {
       const d = Math.max(10, Math.abs(p.layout.road_y - node.y));
       for (let e = rng.poisson(n.motorbikes_per_night); e > 0; e--) {
         // Motorbikes ride mostly in the evening and before dawn.
-        const t0 = rng.chance(0.7) ? start + rng.uniform([0, 5]) * 3_600_000 : end - rng.uniform([0, 2]) * 3_600_000;
+        const t0 = rng.chance(0.7)
+          ? start + rng.uniform([0, 5]) * 3_600_000
+          : end - rng.uniform([0, 2]) * 3_600_000;
         const pgv = rng.uniform(n.motorbike_pgv) * (10 / d) ** p.sensors.seis_k;
         if (pgv < p.sensors.seis_trigger_pgv) continue;
-        for (let f = rng.int([1, 3]); f > 0; f--) out.add(node.id, 'seis', t0 + f * 8_000, { pgv: round2(pgv * lognormal(rng, 1, 0.2)), f: 20 });
+        for (let f = rng.int([1, 3]); f > 0; f--)
+          out.add(node.id, 'seis', t0 + f * 8_000, { pgv: round2(pgv * lognormal(rng, 1, 0.2)), f: 20 });
       }
     }
   }
@@ -177,17 +201,26 @@ export function simulateNight(rng: Rng, p: SimParams, g: Geometry, start: number
     for (const node of g.sensors.filter((s) => s.type === 'seis')) {
       for (let e = rng.poisson((n.rain_rate_per_min * (r1 - r0)) / 60_000); e > 0; e--) {
         const pgv = lognormal(rng, n.rain_floor_pgv, 0.5);
-        if (pgv >= p.sensors.seis_trigger_pgv) out.add(node.id, 'seis', r0 + rng.next() * (r1 - r0), { pgv: round2(pgv), f: 30 });
+        if (pgv >= p.sensors.seis_trigger_pgv)
+          out.add(node.id, 'seis', r0 + rng.next() * (r1 - r0), { pgv: round2(pgv), f: 30 });
       }
     }
   }
-  for (const b of plan.brokenPirs) for (let t = Math.max(start, b.from); t < end; t += 60_000) out.add(b.node, 'pir', t, { n: rng.int([1, 3]) });
+  for (const b of plan.brokenPirs)
+    for (let t = Math.max(start, b.from); t < end; t += 60_000)
+      out.add(b.node, 'pir', t, { n: rng.int([1, 3]) });
   for (const node of g.sensors.filter((s) => s.type === 'fence')) {
     if (!fenceLow.has(node.id) && rng.chance(n.branch_per_fence_night)) fenceLow.set(node.id, at());
     const low = fenceLow.get(node.id) ?? Number.POSITIVE_INFINITY;
     const lowKv = rng.uniform(p.sensors.fence_low_kv);
-    for (let t = start + rng.next() * p.sensors.fence_every_s * 1000; t < end; t += p.sensors.fence_every_s * 1000)
-      out.add(node.id, 'fence', t, { kv: round2(t >= low ? lowKv : p.sensors.fence_ok_kv + rng.normal(0.1)) });
+    for (
+      let t = start + rng.next() * p.sensors.fence_every_s * 1000;
+      t < end;
+      t += p.sensors.fence_every_s * 1000
+    )
+      out.add(node.id, 'fence', t, {
+        kv: round2(t >= low ? lowKv : p.sensors.fence_ok_kv + rng.normal(0.1)),
+      });
   }
   for (const collar of g.collars) {
     // The collared female's fixes: with the herd when it is tonight's, else deep in the park.

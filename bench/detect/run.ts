@@ -46,7 +46,15 @@ export const VARIANTS: Variant[] = [
       node_cap: 40,
       min_conf: 0.6,
       thresholds: { waspada: 30, siaga: 60, awas: 100 },
-      weights: { cam_elephant: 70, seis: 25, beam: 30, pir_per_detection: 10, pir_max_per_frame: 20, fence_low: 40, gps_inside: 80 },
+      weights: {
+        cam_elephant: 70,
+        seis: 25,
+        beam: 30,
+        pir_per_detection: 10,
+        pir_max_per_frame: 20,
+        fence_low: 40,
+        gps_inside: 80,
+      },
     },
   },
   {
@@ -55,6 +63,11 @@ export const VARIANTS: Variant[] = [
     detection: { thresholds: { waspada: 20, siaga: 40, awas: 70 } },
   },
 ];
+
+/** The bench's report goes to stdout (it is a command-line tool, not the gateway). */
+const say = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -69,12 +82,23 @@ function readJson(file: string): unknown {
 export function variantConfig(siteFile: string, v: Variant): Config {
   const raw = parseYaml(readFileSync(siteFile, 'utf8')) as Record<string, unknown>;
   const base = loadConfig(siteFile).config; // validates the file (refs, ids) once per variant
-  const cfg = configSchema.parse({ ...raw, detection: v.detection, ...(v.siren_policy ? { siren_policy: v.siren_policy } : {}) });
+  const cfg = configSchema.parse({
+    ...raw,
+    detection: v.detection,
+    ...(v.siren_policy ? { siren_policy: v.siren_policy } : {}),
+  });
   return { ...base, detection: cfg.detection, siren_policy: cfg.siren_policy };
 }
 
 /** A month's plan: which nights have herds, cattle, rain, a broken PIR, a child at the button. */
-export function planMonth(rng: Rng, p: SimParams, mix: Mix, pirs: string[], buttons: string[], monthStart: number): NightPlan[] {
+export function planMonth(
+  rng: Rng,
+  p: SimParams,
+  mix: Mix,
+  pirs: string[],
+  buttons: string[],
+  monthStart: number,
+): NightPlan[] {
   const n = { ...p.noise, ...mix.noise };
   const nights = p.nights_per_month;
   const plans: NightPlan[] = Array.from({ length: nights }, () => ({
@@ -92,7 +116,10 @@ export function planMonth(rng: Rng, p: SimParams, mix: Mix, pirs: string[], butt
     const days = rng.int(n.pir_fail_days);
     for (let k = first; k < Math.min(nights, first + days); k++) {
       const start = monthStart + k * nightMs;
-      (plans[k] as NightPlan).brokenPirs.push({ node, from: k === first ? start + rng.next() * length : start });
+      (plans[k] as NightPlan).brokenPirs.push({
+        node,
+        from: k === first ? start + rng.next() * length : start,
+      });
     }
   }
   for (const node of buttons) {
@@ -100,7 +127,11 @@ export function planMonth(rng: Rng, p: SimParams, mix: Mix, pirs: string[], butt
       const k = rng.int([0, nights - 1]);
       const at = monthStart + k * nightMs + rng.uniform([0, 3]) * 3_600_000;
       const cancel = rng.chance(n.child_cancel_p) ? at + rng.uniform([2, 10]) * 60_000 : undefined;
-      (plans[k] as NightPlan).presses.push({ node, at, ...(cancel === undefined ? {} : { cancelAt: cancel }) });
+      (plans[k] as NightPlan).presses.push({
+        node,
+        at,
+        ...(cancel === undefined ? {} : { cancelAt: cancel }),
+      });
     }
   }
   return plans;
@@ -165,14 +196,18 @@ function main(): void {
   const vf = arg('variants');
   if (vf) {
     const extra = readJson(vf) as Record<string, Variant['detection']>;
-    variants.push(...Object.entries(extra).map(([name, detection]) => ({ name, why: `from ${vf}`, detection })));
+    variants.push(
+      ...Object.entries(extra).map(([name, detection]) => ({ name, why: `from ${vf}`, detection })),
+    );
   }
   const only = arg('only');
   if (only) variants = variants.filter((v) => only.split(',').includes(v.name));
   const mixName = arg('mix');
   const mixes = mixName ? MIXES.filter((m) => mixName.split(',').includes(m.name)) : MIXES;
   if (mixes.length === 0 || variants.length === 0) {
-    console.error(`no such mix or variant; mixes: ${MIXES.map((m) => m.name).join(' ')}; variants: ${VARIANTS.map((v) => v.name).join(' ')}`);
+    process.stderr.write(
+      `no such mix or variant; mixes: ${MIXES.map((m) => m.name).join(' ')}; variants: ${VARIANTS.map((v) => v.name).join(' ')}\n`,
+    );
     process.exitCode = 64;
     return;
   }
@@ -181,15 +216,21 @@ function main(): void {
   const zone = arg('zone');
   const results = runBench({ siteFile, params, variants, mixes, seed, ...(zone ? { zone } : {}) });
   const seconds = (Date.now() - started) / 1000;
-  console.log(formatTable(results, params));
-  console.log(`\n${params.months} month(s) × ${params.nights_per_month} nights per mix, seed ${seed}, ${seconds.toFixed(1)} s`);
+  say(formatTable(results, params));
+  say(
+    `\n${params.months} month(s) × ${params.nights_per_month} nights per mix, seed ${seed}, ${seconds.toFixed(1)} s`,
+  );
   const out = arg('out') ?? join(REPO, 'bench', 'results', 'detect-latest.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
     `${JSON.stringify(
       {
-        machine: { cpu: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString() },
+        machine: {
+          cpu: cpus()[0]?.model ?? 'unknown',
+          node: process.version,
+          date: new Date().toISOString(),
+        },
         seed,
         seconds,
         site: siteFile.replace(`${REPO}/`, ''),
@@ -202,7 +243,7 @@ function main(): void {
       2,
     )}\n`,
   );
-  console.log(`wrote ${out.replace(`${REPO}/`, '')}`);
+  say(`wrote ${out.replace(`${REPO}/`, '')}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -218,7 +218,7 @@ const zone = z.strictObject({
 const detection = z
   .strictObject({
     window_s: z.number().int().min(1).default(1200),
-    hold_s: z.number().int().min(0).default(900),
+    hold_s: z.number().int().min(0).default(1800),
     node_cap: z.number().min(0).default(40),
     min_conf: z.number().min(0).max(1).default(0.6),
     seis_min_pgv: z.number().min(0).default(0.5),

@@ -42,7 +42,12 @@ export class PaperSirens {
   private onSince = new Map<string, number>();
 
   constructor(config: SirenConfigView) {
-    this.st = { policy: config.siren_policy, zones: new Map(), sirens: new Map(), silences: new SilenceBook() };
+    this.st = {
+      policy: config.siren_policy,
+      zones: new Map(),
+      sirens: new Map(),
+      silences: new SilenceBook(),
+    };
     for (const z of config.zones) this.st.zones.set(z.id, { level: 'NORMAL' });
     for (const s of config.sirens) {
       this.st.sirens.set(s.id, {

@@ -73,8 +73,7 @@ export function replay(
   let engine: DetectionEngine | undefined;
   const sirens = new PaperSirens(config);
   const alerts = config.alerts;
-  const escalating =
-    alerts !== undefined && alerts.policies.length > 0 && (opts.alerts ?? alerts.enabled);
+  const escalating = alerts !== undefined && alerts.policies.length > 0 && (opts.alerts ?? alerts.enabled);
   let serial = 0;
   const book = new IncidentBook({
     clock,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { openReplaySource } from '../../report/replay-source.js';
 import { type ReplayResult, replay, type SirenSwitch } from '../../report/replay.js';
+import { openReplaySource } from '../../report/replay-source.js';
 import { formatLocalTime } from '../../util/local-time.js';
 import { cliConfig, type GlobalOpts } from '../context.js';
 import { action, json, out, t } from '../io.js';
@@ -42,9 +42,12 @@ export function soundings(switches: readonly SirenSwitch[], end: number): Soundi
       }
     }
   }
+  // A run whose last off was the pattern's ended there: its activation ran out while quiet.
   for (const cur of open.values()) {
-    if (cur.since !== undefined) cur.s.onMs += end - cur.since;
-    cur.s.to = end;
+    if (cur.since !== undefined) {
+      cur.s.onMs += end - cur.since;
+      cur.s.to = end;
+    }
     done.push(cur.s);
   }
   return done.sort((a, b) => a.from - b.from);
@@ -75,7 +78,13 @@ function print(r: ReplayResult, tz: string, source: string, config: string): voi
     out('');
     out(
       table(
-        [t('replay.col.siren'), t('replay.col.zone'), t('replay.col.from'), t('replay.col.to'), t('replay.col.on')],
+        [
+          t('replay.col.siren'),
+          t('replay.col.zone'),
+          t('replay.col.from'),
+          t('replay.col.to'),
+          t('replay.col.on'),
+        ],
         runs.map((s) => [
           s.siren,
           s.zone ?? '-',
@@ -89,7 +98,14 @@ function print(r: ReplayResult, tz: string, source: string, config: string): voi
   const awas = r.changes.filter((c) => c.level === 'AWAS').length;
   const seconds = Object.values(r.sirenSeconds).reduce((a, b) => a + b, 0);
   out('');
-  out(t('replay.summary', { awas, sirens: runs.length, seconds: Math.round(seconds), sms: r.notifications.length }));
+  out(
+    t('replay.summary', {
+      awas,
+      sirens: runs.length,
+      seconds: Math.round(seconds),
+      sms: r.notifications.length,
+    }),
+  );
 }
 
 export function registerReplay(program: Command): void {
