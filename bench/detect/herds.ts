@@ -77,8 +77,8 @@ export function herdNight(rng: Rng, p: SimParams, g: Geometry, nightStart: numbe
     if (paused > 0) paused--;
     else if (phase === 'feed') {
       // Feeding: a slow drift through the crop, still most of the time.
-      xNow += rng.normal(3);
-      y += rng.normal(3);
+      xNow += rng.normal(1);
+      y += rng.normal(1);
       walking = rng.chance(0.3);
       if (--feed <= 0) phase = 'home';
     } else if (phase === 'out' || phase === 'home') {
