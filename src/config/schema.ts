@@ -238,7 +238,7 @@ const detection = z
         cam_elephant: z.number().min(0).default(70),
         cam_human: z.number().min(0).default(0),
         seis: z.number().min(0).default(10),
-        beam: z.number().min(0).default(30),
+        beam: z.number().min(0).default(40),
         pir_per_detection: z.number().min(0).default(5),
         pir_max_per_frame: z.number().min(0).default(20),
         fence_low: z.number().min(0).default(5),

@@ -45,7 +45,7 @@ describe('scoreReading: default score table (docs/behaviour.md), as tuned by ben
     ['seis strong', 'seis-03', { pgv: 0.82, f: 8.5 }, 10, false],
     ['seis below threshold (rain on the ground)', 'seis-03', { pgv: 0.49 }, undefined],
     ['seis without pgv', 'seis-03', { f: 8 }, undefined],
-    ['beam cut=1', 'beam-11', { cut: 1, bat: 3.6 }, 30, false],
+    ['beam cut=1', 'beam-11', { cut: 1, bat: 3.6 }, 40, false],
     ['beam cut=0 (restored)', 'beam-11', { cut: 0 }, undefined],
     ['pir n=1', 'pir-07', { n: 1 }, 5, false],
     ['pir n=2', 'pir-07', { n: 2 }, 10, false],
