@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
-import { type Config, type ConfigInput, configSchema } from '../../src/config/schema.js';
+import { type Config, configSchema } from '../../src/config/schema.js';
 import { replay } from '../../src/report/replay.js';
 import { geometryOf } from './geometry.js';
 import { addNight, emptyTotals, type Figures, figures, judgeNight, type Totals } from './judge.js';
@@ -12,6 +12,7 @@ import { type NightPlan, simulateNight } from './night.js';
 import { DEFAULT_PARAMS, MIXES, type Mix, mergeParams, type SimParams } from './params.js';
 import { Rng } from './rng.js';
 import { formatTable } from './table.js';
+import { VARIANTS, type Variant } from './variants.js';
 
 /**
  * `npm run bench:detect`: a year of simulated nights per scenario mix at the bench village, each
@@ -26,43 +27,6 @@ import { formatTable } from './table.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** dist-bench/bench/detect → the repo. */
 const REPO = resolve(HERE, '..', '..', '..');
-
-export interface Variant {
-  name: string;
-  why: string;
-  detection: NonNullable<ConfigInput['detection']>;
-  siren_policy?: ConfigInput['siren_policy'];
-}
-
-/** The defaults (the schema's), the defaults before issue 19's tuning, and one more cautious choice. */
-export const VARIANTS: Variant[] = [
-  { name: 'default', why: 'the schema defaults (tuned by this bench)', detection: {} },
-  {
-    name: 'v0.1',
-    why: 'the defaults before issue 19',
-    detection: {
-      window_s: 600,
-      hold_s: 900,
-      node_cap: 40,
-      min_conf: 0.6,
-      thresholds: { waspada: 30, siaga: 60, awas: 100 },
-      weights: {
-        cam_elephant: 70,
-        seis: 25,
-        beam: 30,
-        pir_per_detection: 10,
-        pir_max_per_frame: 20,
-        fence_low: 40,
-        gps_inside: 80,
-      },
-    },
-  },
-  {
-    name: 'sensitive',
-    why: 'thresholds 20/40/70: earlier warnings, more false ones',
-    detection: { thresholds: { waspada: 20, siaga: 40, awas: 70 } },
-  },
-];
 
 /** The bench's report goes to stdout (it is a command-line tool, not the gateway). */
 const say = (text: string): void => {

@@ -221,7 +221,7 @@ const detection = z
     hold_s: z.number().int().min(0).default(1800),
     node_cap: z.number().min(0).default(40),
     min_conf: z.number().min(0).max(1).default(0.6),
-    seis_min_pgv: z.number().min(0).default(0.5),
+    seis_min_pgv: z.number().min(0).default(0.4),
     fence_min_kv: z.number().min(0).default(4.0),
     thresholds: z
       .strictObject({
@@ -237,7 +237,7 @@ const detection = z
       .strictObject({
         cam_elephant: z.number().min(0).default(70),
         cam_human: z.number().min(0).default(0),
-        seis: z.number().min(0).default(10),
+        seis: z.number().min(0).default(6),
         beam: z.number().min(0).default(40),
         pir_per_detection: z.number().min(0).default(5),
         pir_max_per_frame: z.number().min(0).default(20),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BEFORE_TUNING } from '../../bench/detect/variants.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { DetectionEngine } from '../../src/detect/index.js';
 import { type Level, levelRank, ManualClock, type ReadingType, type Values } from '../../src/domain/index.js';
@@ -43,12 +44,7 @@ function peak(steps: Step[], detection: ConfigInput['detection'] = {}): Level {
 }
 
 /** The defaults before issue 19, to show each case is one the tuning changed. */
-const OLD: ConfigInput['detection'] = {
-  window_s: 600,
-  hold_s: 900,
-  seis_min_pgv: 0.3,
-  weights: { seis: 25, pir_per_detection: 10, fence_low: 40, gps_inside: 80 },
-};
+const OLD: ConfigInput['detection'] = BEFORE_TUNING;
 
 const every = (from: number, to: number, step: number) => {
   const out: number[] = [];
