@@ -209,13 +209,19 @@ const zone = z.strictObject({
   radius_m: z.number().positive().max(50_000).default(1500),
 });
 
+/**
+ * Detection defaults, tuned with `npm run bench:detect` (issue 19; README, How well it detects):
+ * small weights for the weak sensors, so only a node that keeps firing reaches its cap (a herd
+ * passing does, rain or a monkey does not), and a 20-minute window that spans a herd's walk from
+ * the park edge past the geophones.
+ */
 const detection = z
   .strictObject({
-    window_s: z.number().int().min(1).default(600),
-    hold_s: z.number().int().min(0).default(900),
+    window_s: z.number().int().min(1).default(1200),
+    hold_s: z.number().int().min(0).default(1800),
     node_cap: z.number().min(0).default(40),
     min_conf: z.number().min(0).max(1).default(0.6),
-    seis_min_pgv: z.number().min(0).default(0.3),
+    seis_min_pgv: z.number().min(0).default(0.4),
     fence_min_kv: z.number().min(0).default(4.0),
     thresholds: z
       .strictObject({
@@ -231,12 +237,12 @@ const detection = z
       .strictObject({
         cam_elephant: z.number().min(0).default(70),
         cam_human: z.number().min(0).default(0),
-        seis: z.number().min(0).default(25),
-        beam: z.number().min(0).default(30),
-        pir_per_detection: z.number().min(0).default(10),
+        seis: z.number().min(0).default(6),
+        beam: z.number().min(0).default(40),
+        pir_per_detection: z.number().min(0).default(5),
         pir_max_per_frame: z.number().min(0).default(20),
-        fence_low: z.number().min(0).default(40),
-        gps_inside: z.number().min(0).default(80),
+        fence_low: z.number().min(0).default(5),
+        gps_inside: z.number().min(0).default(60),
       })
       .prefault({}),
   })

@@ -40,6 +40,9 @@ export const commandsEn = {
   'export.opt.to': 'end (default now)',
   'export.opt.summary': 'one row per day (Satu Data daily summary) instead of one row per reading',
   'export.opt.output': 'write to a file instead of stdout',
+  'replay.cmd':
+    'run stored readings through the engine with this config (-c): the level changes, sirens and SMS it would have produced',
+  'replay.opt.from': 'a gateway database (siaga.db, read only) or a readings CSV from siaga export',
   'passwd.cmd': 'read a password (twice, no echo; or one line from stdin) and print its scrypt hash',
   'run.cmd': 'run the gateway in the foreground (systemd runs exactly this); SIGHUP reloads the config',
   'run.opt.log_level': 'log level, over the config file',
@@ -100,6 +103,9 @@ export const commandsId: Record<keyof typeof commandsEn, string> = {
   'export.opt.to': 'akhir (bawaan: sekarang)',
   'export.opt.summary': 'satu baris per hari (ringkasan harian Satu Data), bukan satu baris per bacaan',
   'export.opt.output': 'tulis ke berkas, bukan ke layar (stdout)',
+  'replay.cmd':
+    'jalankan bacaan tersimpan lewat mesin deteksi dengan konfigurasi ini (-c): perubahan level, sirene dan SMS yang akan terjadi',
+  'replay.opt.from': 'basis data gateway (siaga.db, hanya dibaca) atau CSV bacaan dari siaga export',
   'passwd.cmd':
     'baca kata sandi (dua kali, tanpa tampil; atau satu baris dari stdin) lalu tampilkan hash scrypt-nya',
   'run.cmd':

@@ -49,7 +49,7 @@ const elephantNight: Scenario = {
     const zone = mainZone(nodes);
     const s: SimStep[] = [];
     push(s, pick(nodes, 'pir', zone), 3_000, { n: 1, bat: 3.71 }, 'a PIR at the field edge sees movement');
-    push(s, pick(nodes, 'pir', zone), 6_000, { n: 2, bat: 3.71 });
+    push(s, pick(nodes, 'pir', zone), 6_000, { n: 4, bat: 3.71 });
     const seis = pick(nodes, 'seis', zone);
     push(s, seis, 9_000, { pgv: 0.42, f: 8.1 }, 'the geophone feels heavy footfalls');
     push(s, seis, 12_000, { pgv: 0.65, f: 8.4 });
@@ -125,15 +125,21 @@ const panicButton: Scenario = {
 const fenceCut: Scenario = {
   name: 'fence-cut',
   description:
-    'the electric fence voltage collapses (an elephant pushed a post over), then the beam behind it is cut',
+    'the electric fence voltage collapses (an elephant pushed a post over), then the beam behind it is cut and footfalls follow',
   durationMs: 50_000,
   steps(nodes) {
     const zone = mainZone(nodes);
     const fence = pick(nodes, 'fence', zone);
+    const seis = pick(nodes, 'seis', zone);
     const s: SimStep[] = [];
     push(s, fence, 2_000, { kv: 7.8, bat: 12.6 });
     push(s, fence, 5_000, { kv: 0.5, bat: 12.6 }, 'the fence voltage drops to 0.5 kV');
+    // A low fence alone is weak evidence (a branch does the same): it keeps reporting until
+    // something else corroborates it.
+    for (const at of [8_000, 11_000]) push(s, fence, at, { kv: 0.5, bat: 12.6 });
     push(s, pick(nodes, 'beam', zone), 9_000, { cut: 1, bat: 3.6 }, 'the beam behind the fence is cut');
+    push(s, seis, 18_000, { pgv: 0.8, f: 8.2 }, 'the geophone feels heavy footfalls');
+    push(s, seis, 21_000, { pgv: 0.9, f: 8.4 });
     push(s, fence, 25_000, { kv: 7.6, bat: 12.5 }, 'the fence is repaired');
     return s;
   },

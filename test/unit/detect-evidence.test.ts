@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { haversineM, isFenceOk, scoreReading } from '../../src/detect/index.js';
 import type { Values } from '../../src/domain/index.js';
-import { BRAJA_CENTER, makeConfig, reading, T0 } from '../fixtures/detect.js';
+import { BRAJA_CENTER, makeConfig, makeDefaultConfig, reading, T0 } from '../fixtures/detect.js';
 import { must } from '../helpers/must.js';
 
 const cfg = makeConfig();
@@ -28,7 +28,8 @@ function score(node: string, v: Values, zone = braja, d = det) {
 /** A point `m` metres north of the zone centre. */
 const north = (m: number): Values => ({ lat: BRAJA_CENTER[0] + m / 111_195, lon: BRAJA_CENTER[1] });
 
-describe('scoreReading: default score table (docs/behaviour.md)', () => {
+describe('scoreReading: default score table (docs/behaviour.md), as tuned by bench:detect', () => {
+  const defaults = makeDefaultConfig().detection;
   const table: Array<[string, string, Values, number | undefined, boolean?]> = [
     ['cam elephant conf 0.91', 'cam-02', { label: 'elephant', conf: 0.91 }, 63.7, true],
     ['cam elephant conf 1', 'cam-02', { label: 'elephant', conf: 1 }, 70, true],
@@ -40,23 +41,24 @@ describe('scoreReading: default score table (docs/behaviour.md)', () => {
     ['cam animal', 'cam-02', { label: 'animal', conf: 0.99 }, undefined],
     ['cam vehicle', 'cam-02', { label: 'vehicle', conf: 0.99 }, undefined],
     ['cam unknown', 'cam-02', { label: 'unknown', conf: 0.99 }, undefined],
-    ['seis at threshold 0.3', 'seis-03', { pgv: 0.3 }, 25, false],
-    ['seis strong', 'seis-03', { pgv: 0.82, f: 8.5 }, 25, false],
-    ['seis below threshold', 'seis-03', { pgv: 0.29 }, undefined],
+    ['seis at threshold 0.4', 'seis-03', { pgv: 0.4 }, 6, false],
+    ['seis strong', 'seis-03', { pgv: 0.82, f: 8.5 }, 6, false],
+    ['seis below threshold (rain on the ground)', 'seis-03', { pgv: 0.39 }, undefined],
     ['seis without pgv', 'seis-03', { f: 8 }, undefined],
-    ['beam cut=1', 'beam-11', { cut: 1, bat: 3.6 }, 30, false],
+    ['beam cut=1', 'beam-11', { cut: 1, bat: 3.6 }, 40, false],
     ['beam cut=0 (restored)', 'beam-11', { cut: 0 }, undefined],
-    ['pir n=1', 'pir-07', { n: 1 }, 10, false],
-    ['pir n=2', 'pir-07', { n: 2 }, 20, false],
-    ['pir n=3 capped per frame at 20', 'pir-07', { n: 3 }, 20, false],
+    ['pir n=1', 'pir-07', { n: 1 }, 5, false],
+    ['pir n=2', 'pir-07', { n: 2 }, 10, false],
+    ['pir n=3', 'pir-07', { n: 3 }, 15, false],
+    ['pir n=4 capped per frame at 20', 'pir-07', { n: 4 }, 20, false],
     ['pir n=50 capped per frame at 20', 'pir-07', { n: 50 }, 20, false],
     ['pir n=0', 'pir-07', { n: 0 }, undefined],
-    ['fence 2.1 kV', 'fence-01', { kv: 2.1, bat: 12.6 }, 40, false],
-    ['fence 0 kV', 'fence-01', { kv: 0 }, 40, false],
+    ['fence 2.1 kV', 'fence-01', { kv: 2.1, bat: 12.6 }, 5, false],
+    ['fence 0 kV', 'fence-01', { kv: 0 }, 5, false],
     ['fence at 4.0 kV is fine', 'fence-01', { kv: 4.0 }, undefined],
     ['fence 7 kV', 'fence-01', { kv: 7 }, undefined],
-    ['gps at centre', 'col-ek1', { lat: BRAJA_CENTER[0], lon: BRAJA_CENTER[1] }, 80, true],
-    ['gps 1400 m away (inside 1500)', 'col-ek1', north(1400), 80, true],
+    ['gps at centre', 'col-ek1', { lat: BRAJA_CENTER[0], lon: BRAJA_CENTER[1] }, 60, true],
+    ['gps 1400 m away (inside 1500)', 'col-ek1', north(1400), 60, true],
     ['gps 1600 m away (outside)', 'col-ek1', north(1600), undefined],
     ['gps far away', 'col-ek1', { lat: -5.4, lon: 105.26 }, undefined],
     ['btn p=1', 'btn-pos1', { p: 1 }, 0, true],
@@ -67,7 +69,7 @@ describe('scoreReading: default score table (docs/behaviour.md)', () => {
   it.each(table)('%s', (_name, node, v, expected, strong) => {
     const n = nodeOf(node);
     const type = _name === 'hb' ? 'hb' : n.type;
-    const ev = scoreReading(reading(node, type, v, T0), n, braja, det);
+    const ev = scoreReading(reading(node, type, v, T0), n, braja, defaults);
     if (expected === undefined) {
       expect(ev).toBeUndefined();
       return;
