@@ -15,6 +15,8 @@ import { Ingest } from './gateway/ingest.js';
 import { startLocalBroker } from './gateway/local-broker.js';
 import { NodeTracker } from './gateway/node-tracker.js';
 import { startRadio } from './gateway/radio.js';
+import { LoraLink } from './lora/link.js';
+import { sirenCallTimeoutMs } from '../drivers/sirens/lora.js';
 import { reloader } from './gateway/reload.js';
 import { Schedules } from './gateway/schedules.js';
 import { SerialInputs } from './gateway/serial-inputs.js';
@@ -98,8 +100,9 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
 
   // The local broker first: mqtt sirens need it for their safe-start OFF.
   const broker = await startLocalBroker(config, { ...core, ingest, port: opts.ports?.broker });
+  const loraLink = new LoraLink(); // LoRa sirens are built before the radio starts; it attaches later
   const sirenDrivers = new SirenDrivers(
-    { log: log.child({ c: 'siren' }), bus: broker, out: opts.sirenOut },
+    { log: log.child({ c: 'siren' }), bus: broker, out: opts.sirenOut, lora: loraLink },
     config,
   );
   const sirenStore = new SirenStore(db);
@@ -110,6 +113,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
     config,
     drivers,
     store: sirenStore,
+    callTimeoutMs: sirenCallTimeoutMs(config.sirens),
   });
   rollback.add('sirens', () => sirens.stop());
   await sirens.start(); // every siren OFF before anything else happens (safe start)
@@ -137,7 +141,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   });
   rollback.add('serial', () => serial.stop());
   await serial.start(config.serial);
-  const radio = await startRadio(config, { ...core, ingest, port: opts.ports?.gwmp });
+  const radio = await startRadio(config, { ...core, ingest, port: opts.ports?.gwmp, loraLink });
 
   const clockWatch = new ClockWatch({ clock, events, minValidTime });
   const current = () => config;
