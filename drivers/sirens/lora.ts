@@ -52,7 +52,7 @@ export function sirenCallTimeoutMs(sirens: readonly SirenConfig[], base = 5000):
 export class LoraSiren implements SirenDriver {
   readonly id: string;
   private commanded: boolean | null = null;
-  private reported: { on: boolean; ts: number } | undefined;
+  private reported: { on: boolean } | undefined;
   private fault: string | undefined;
   /** An OFF for a node no forwarder has heard yet: sent when it first reports. */
   private offOwed = false;
@@ -119,7 +119,9 @@ export class LoraSiren implements SirenDriver {
 
   private onStatus(payload: Buffer): void {
     const b = payload[0];
-    if (b === 0 || b === 1) this.reported = { on: b === 1, ts: Date.now() };
+    if (b === 0 || b === 1) this.reported = { on: b === 1 };
+    // A node that reports itself quiet is owed nothing; one sounding, or saying nothing we can read, is.
+    if (this.offOwed && this.reported?.on === false) this.offOwed = false;
     if (this.offOwed) {
       this.send(false).catch((e: unknown) => this.o.log.warn({ err: e }, 'lora siren: owed OFF not delivered'));
     }

@@ -11,6 +11,7 @@ import type { Hearing } from './heard.js';
 import { hearingOf } from './heard.js';
 import { allocateDevAddr, buildJoinAccept, deriveSession, parseJoinRequest, verifyJoinMic } from './join.js';
 import type { RegionPlan } from './region.js';
+import { airtimeMs } from './region.js';
 
 /** An OTAA device of the config, its root key already a buffer. */
 interface OtaaDevice {
@@ -92,6 +93,18 @@ export class JoinServer {
     return [...this.byDevEui.values()];
   }
 
+  /**
+   * A JoinAccept with a CFList is 33 bytes: at SF10 that is 452 ms on air, past AS923's 400 ms
+   * dwell time. Then the device keeps its default channels rather than missing the accept.
+   */
+  private cfListFits(rx: RxInfo): boolean {
+    const { region } = this.deps;
+    if (region.cfList.length === 0) return false;
+    const max = region.maxDwellMs ?? Number.POSITIVE_INFINITY;
+    const rx1 = rx.datr === undefined ? undefined : region.rx1({ freq: rx.radio.freq, datr: rx.datr }).datr;
+    return [region.rx2.datr, ...(rx1 ? [rx1] : [])].every((d) => airtimeMs(d, 33) <= max);
+  }
+
   /** Returns the reason for the counter: `join_accepted` or why the request was refused. */
   handle(phy: Buffer, rx: RxInfo, rxTs: number): string {
     const parsed = parseJoinRequest(phy);
@@ -126,7 +139,7 @@ export class JoinServer {
       netId: this.deps.lora.net_id.toLowerCase(),
       rx2Dr: this.deps.region.rx2.dr,
       rxDelayS: this.deps.region.receiveDelay1S,
-      cfList: this.deps.region.cfList,
+      cfList: this.cfListFits(rx) ? this.deps.region.cfList : [],
     };
     const session = deriveSession(device.appKey, grant, req.devNonce);
     try {
