@@ -166,6 +166,31 @@ describe('GwmpServer over real UDP', () => {
     expect(counts).toEqual(['unknown_token']);
   });
 
+  it('refuses a downlink to a forwarder whose last PULL_DATA is stale, with a count, until it pulls again', async () => {
+    const clock = new ManualClock(5_000);
+    const staleCounts: string[] = [];
+    const s2 = new GwmpServer({
+      ...{ host: '127.0.0.1', port: 0, maxDatagramBytes: 2048, clock, log },
+      ...{ onPush: () => {}, onStat: () => {}, count: (r: string) => staleCounts.push(r), txAckTimeoutMs: 300 },
+    });
+    await s2.start();
+    const p2 = s2.address().port;
+    try {
+      fwd.onPullResp = (token) => fwd.send(encodeTxAck(token, EUI), p2);
+      fwd.send(encodePullData(1, EUI), p2);
+      await fwd.received(1);
+      expect(await s2.sendDownlink(EUI, TXPK)).toEqual({ ok: true });
+      clock.advance(61_000); // six keepalives missed: the forwarder or its NAT mapping is gone
+      expect(await s2.sendDownlink(EUI, TXPK)).toEqual({ ok: false, error: 'stale_route' });
+      expect(staleCounts).toEqual(['stale_route']);
+      fwd.send(encodePullData(2, EUI), p2);
+      await fwd.received(3);
+      expect(await s2.sendDownlink(EUI, TXPK)).toEqual({ ok: true });
+    } finally {
+      await s2.stop();
+    }
+  });
+
   it('survives a consumer that throws', async () => {
     const s2 = new GwmpServer({
       host: '127.0.0.1',
