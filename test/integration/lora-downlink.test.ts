@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSg1 } from '../../src/codecs/sg1.js';
@@ -10,6 +12,9 @@ import { ForwarderEmu, TestDevice } from '../helpers/lora-forwarder.js';
 import { freePort } from '../helpers/mosquitto.js';
 import { until } from '../helpers/wait.js';
 
+const run = promisify(execFile);
+const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+
 const SIREN_NODE = {
   devAddr: '26011c01',
   nwkSKey: Buffer.from('6a1d2e3f405162738495a6b7c8d9eaf1', 'hex'),
@@ -19,8 +24,7 @@ const OTAA = { devEui: '0004a30b001c0530', joinEui: '70b3d57ed0000001', appKey: 
 
 function config(dir: string, gwmpPort: number, siren = 'ack_timeout_s: 1, retries: 1') {
   writeFileSync(join(dir, 'pir-07.key'), `${OTAA.appKey}\n`, { mode: 0o600 });
-  return parseConfig(
-    `
+  const text = `
 gateway: {id: gw-lora, site: {name: Desa Uji, village_code: "18.07.11.2005", lat: -5.02, lon: 105.76}}
 storage: {path: ${join(dir, 'siaga.db')}, group_commit: {max_delay_ms: 2, routine_delay_ms: 20}}
 lora:
@@ -36,9 +40,9 @@ zones: [{id: z-braja, name: Braja, sirens: [s-lora]}]
 sirens: [{id: s-lora, driver: lora, node: siren-n1, fport: 10, ${siren}}]
 control: {socket: ${join(dir, 'siaga.sock')}}
 log: {level: silent}
-`,
-    dir,
-  );
+`;
+  writeFileSync(join(dir, 'siaga.yaml'), text);
+  return parseConfig(text, dir);
 }
 
 const siren = (g: Gateway) => g.sirens.state().find((s) => s.id === 's-lora');
@@ -205,6 +209,19 @@ describe('LoRa both ways through a real GWMP forwarder emulation', () => {
     expect(s2.devAddr).not.toBe(s.devAddr);
     await a.push(dev.uplink({ fcnt: 0, fport: 2, payload: Buffer.from([1, 0, 1]) }));
     await until('reading from the new session', () => g.writer.committedReadings >= 2);
+
+    // `siaga lora devices` shows the join, read from the database, no key in sight.
+    const cli = await run('node', [CLI, '-c', join(dir, 'siaga.yaml'), 'lora', 'devices', '--json']);
+    const rows = JSON.parse(cli.stdout) as Record<string, unknown>[];
+    expect(rows).toEqual([
+      expect.objectContaining({ node: 'siren-n1', activation: 'ABP', dev_addr: SIREN_NODE.devAddr, last_join: null }),
+      expect.objectContaining({ node: 'pir-07', activation: 'OTAA', dev_eui: OTAA.devEui, dev_addr: s2.devAddr }),
+    ]);
+    expect(rows[1]?.last_join).toEqual(expect.any(Number));
+    const table = (await run('node', [CLI, '-c', join(dir, 'siaga.yaml'), 'lora', 'devices'])).stdout;
+    expect(table).toMatch(new RegExp(`pir-07\\s+OTAA\\s+${s2.devAddr}`));
+    expect(cli.stdout + table).not.toContain(OTAA.appKey);
+    expect(cli.stdout + table).not.toContain(s2.nwkSKey.toString('hex'));
 
     // The spent DevNonce survives a restart.
     await g.stop();
