@@ -61,9 +61,12 @@ export function registerLora(program: Command): void {
         const tz = config.gateway.site.tz;
         out(
           table(
-            (['node', 'activation', 'dev_addr', 'fcnt_up', 'fcnt_down', 'last_join', 'last_seen'] as const).map((c) =>
-              t(`lora.col.${c}`),
-            ),
+            [
+              t('nodes.col.node'),
+              ...(['activation', 'dev_addr', 'fcnt_up', 'fcnt_down', 'last_join', 'last_seen'] as const).map((c) =>
+                t(`lora.col.${c}`),
+              ),
+            ],
             rows.map((r) => [
               r.node,
               r.activation,
