@@ -126,7 +126,10 @@ export class GwmpServer implements PacketForwarderServer {
     const age = this.deps.clock.now() - (this.lastPull.get(gatewayEui) ?? Number.NEGATIVE_INFINITY);
     if (age > (this.deps.staleRouteMs ?? 60_000)) {
       this.deps.count('stale_route');
-      this.deps.log.warn({ gatewayEui, age_ms: age }, 'gwmp: no PULL_DATA from this forwarder for too long; downlink not sent');
+      this.deps.log.warn(
+        { gatewayEui, age_ms: age },
+        'gwmp: no PULL_DATA from this forwarder for too long; downlink not sent',
+      );
       return Promise.resolve({ ok: false, error: 'stale_route' });
     }
     const token = this.freeToken();

@@ -123,7 +123,9 @@ export class LoraSiren implements SirenDriver {
     // A node that reports itself quiet is owed nothing; one sounding, or saying nothing we can read, is.
     if (this.offOwed && this.reported?.on === false) this.offOwed = false;
     if (this.offOwed) {
-      this.send(false).catch((e: unknown) => this.o.log.warn({ err: e }, 'lora siren: owed OFF not delivered'));
+      this.send(false).catch((e: unknown) =>
+        this.o.log.warn({ err: e }, 'lora siren: owed OFF not delivered'),
+      );
     }
   }
 }

@@ -221,7 +221,17 @@ export class LoraUplinkHandler {
     // openUplink found the session, so the device is there; the reason covers it anyway.
     const dev = device(up.devAddr);
     if (dev === undefined) return 'unknown_devaddr';
-    if (net?.onData({ node: dev.node, ...up, fopts: up.fopts }, info, rxTs)) return 'network';
+    if (net?.onData({ node: dev.node, ...up, fopts: up.fopts }, info, rxTs)) {
+      // A siren node's status is also a heartbeat of that node: stored and forwarded like one, and
+      // its FCnt keeps the node's sequence whole (no false seq_gap for every acknowledged command).
+      const state = up.payload.length === 1 ? up.payload[0] : undefined;
+      if (state !== 0 && state !== 1) return 'network';
+      this.deps.onFrame(
+        { node: dev.node, seq: up.fcnt, type: 'hb', v: { siren: state } },
+        { radio, rxTs, devAddr: up.devAddr, gatewayEui, confirmed: up.confirmed, adr: up.adr, ack: up.ack },
+      );
+      return undefined;
+    }
     if (up.macOnly || up.fport === null) return 'mac_only';
     const type = FPORT_TYPES.get(up.fport);
     if (type === undefined) return 'unknown_fport';

@@ -272,7 +272,9 @@ export function buildDataDown(session: AbpSession, d: DataDown): Buffer {
       FCtrl: { ADR: false, ACK: d.ack ?? false, ADRACKReq: false, FPending: false },
       FCnt: fcnt,
       FOpts: fopts,
-      ...(d.fport === null ? { payload: Buffer.alloc(0) } : { FPort: d.fport, payload: d.payload ?? Buffer.alloc(0) }),
+      ...(d.fport === null
+        ? { payload: Buffer.alloc(0) }
+        : { FPort: d.fport, payload: d.payload ?? Buffer.alloc(0) }),
     },
     session.appSKey,
     session.nwkSKey,

@@ -231,7 +231,10 @@ function checkLoraActivation(d: Obj, at: string): ConfigIssue[] {
   const otaa = d.dev_eui !== undefined || d.join_eui !== undefined || has('app_key');
   if (otaa) {
     if (d.dev_addr !== undefined)
-      add('dev_addr', 'an OTAA device (dev_eui, join_eui, app_key) gets its DevAddr at each join; remove dev_addr');
+      add(
+        'dev_addr',
+        'an OTAA device (dev_eui, join_eui, app_key) gets its DevAddr at each join; remove dev_addr',
+      );
     if (d.dev_eui === undefined) add('dev_eui', 'required for OTAA (16 hex digits from the device label)');
     if (d.join_eui === undefined) add('join_eui', 'required for OTAA (16 hex digits, also called AppEUI)');
     if (!has('app_key')) add('app_key', 'required for OTAA (inline or as app_key_file)');
@@ -239,7 +242,8 @@ function checkLoraActivation(d: Obj, at: string): ConfigIssue[] {
       if (has(k)) add(k, 'an OTAA device derives its session keys at each join; remove it');
     return issues;
   }
-  if (d.dev_addr === undefined) add('dev_addr', 'required for ABP (or give dev_eui, join_eui and app_key for OTAA)');
+  if (d.dev_addr === undefined)
+    add('dev_addr', 'required for ABP (or give dev_eui, join_eui and app_key for OTAA)');
   if (!has('nwk_s_key')) add('nwk_s_key', 'required (inline or as nwk_s_key_file)');
   if (!has('app_s_key')) add('app_s_key', 'required (inline or as app_s_key_file)');
   return issues;

@@ -32,7 +32,7 @@ export class Copies {
   }
 
   /** What to do with the copies, best SNR first, once the wait is over. */
-  then(key: string, fire: (copies: Hearing[]) => void): void {
+  whenDone(key: string, fire: (copies: Hearing[]) => void): void {
     const p = this.pending.get(key);
     if (p !== undefined) p.fire = fire;
   }

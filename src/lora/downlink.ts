@@ -52,7 +52,13 @@ export class DownlinkSender {
       const rx1 = region.rx1({ freq: h.freq, datr: h.datr });
       out.push({ imme: false, tmst: addUs(h.tmst, timing.delayS), ...rx1, ...base });
     }
-    out.push({ imme: false, tmst: addUs(h.tmst, timing.delayS + 1), freq: region.rx2.freq, datr: region.rx2.datr, ...base });
+    out.push({
+      imme: false,
+      tmst: addUs(h.tmst, timing.delayS + 1),
+      freq: region.rx2.freq,
+      datr: region.rx2.datr,
+      ...base,
+    });
     return out;
   }
 
@@ -88,7 +94,10 @@ export class DownlinkSender {
         }
         last = r.error;
         count(`tx_${r.error.toLowerCase()}`);
-        this.deps.log.warn({ gatewayEui: h.gatewayEui, error: r.error }, 'lora downlink refused; trying the next');
+        this.deps.log.warn(
+          { gatewayEui: h.gatewayEui, error: r.error },
+          'lora downlink refused; trying the next',
+        );
         if (!TIMING_ERRORS.has(r.error)) break;
       }
     }

@@ -112,7 +112,10 @@ export class JoinServer {
     const req = parsed.value;
     const device = this.otaa.get(req.devEui);
     if (device === undefined || device.joinEui !== req.joinEui) {
-      this.deps.log.info({ devEui: req.devEui, joinEui: req.joinEui }, 'lora join from an unknown device refused');
+      this.deps.log.info(
+        { devEui: req.devEui, joinEui: req.joinEui },
+        'lora join from an unknown device refused',
+      );
       return 'join_unknown_deveui';
     }
     const hearing = hearingOf(rx, -1, rxTs);
@@ -127,7 +130,11 @@ export class JoinServer {
     let grantAddr: string;
     let joinNonce: number;
     try {
-      grantAddr = allocateDevAddr(this.deps.lora.net_id, this.deps.taken, this.deps.random ?? (() => randomInt(0x2000000)));
+      grantAddr = allocateDevAddr(
+        this.deps.lora.net_id,
+        this.deps.taken,
+        this.deps.random ?? (() => randomInt(0x2000000)),
+      );
       joinNonce = this.deps.store.nextJoinNonce(req.devEui);
     } catch (err) {
       this.deps.log.error({ err }, 'lora join: no DevAddr or nonce');
@@ -164,15 +171,21 @@ export class JoinServer {
       }
     } catch (err) {
       // Without the nonce on disk a replay after a restart would open the session again.
-      this.deps.log.error({ err: errorMessage(err), node: device.node }, 'cannot store lora join; no JoinAccept sent');
+      this.deps.log.error(
+        { err: errorMessage(err), node: device.node },
+        'cannot store lora join; no JoinAccept sent',
+      );
       return 'join_store_error';
     }
     const known: KnownSession = { node: device.node, session, codec: device.codec, devEui: req.devEui };
     this.byDevEui.set(req.devEui, known);
     this.deps.opened(previous, known, hearing);
     const accept = buildJoinAccept(grant, device.appKey);
-    this.deps.copies.then(key, (copies) => this.deps.sendAccept(accept, copies, device.node));
-    this.deps.log.info({ node: device.node, devEui: req.devEui, devAddr: grant.devAddr }, 'lora device joined');
+    this.deps.copies.whenDone(key, (copies) => this.deps.sendAccept(accept, copies, device.node));
+    this.deps.log.info(
+      { node: device.node, devEui: req.devEui, devAddr: grant.devAddr },
+      'lora device joined',
+    );
     return 'join_accepted';
   }
 }

@@ -34,7 +34,8 @@ export function parseJoinRequest(phy: Uint8Array): Parsed<JoinRequest> {
     return reject('bad_join', e instanceof Error ? e.message : 'unparseable');
   }
   const { AppEUI, DevEUI, DevNonce } = packet;
-  if (AppEUI === undefined || DevEUI === undefined || DevNonce === undefined) return reject('bad_join', 'fields');
+  if (AppEUI === undefined || DevEUI === undefined || DevNonce === undefined)
+    return reject('bad_join', 'fields');
   return ok({
     joinEui: AppEUI.toString('hex'),
     devEui: DevEUI.toString('hex'),
@@ -123,7 +124,11 @@ export function deriveSession(
  * A DevAddr for NetID `netId` (type 0: the 7-bit NwkID in the top bits, then 25 bits of NwkAddr)
  * that `taken` does not hold. `random` gives 25 bits.
  */
-export function allocateDevAddr(netId: string, taken: (addr: string) => boolean, random: () => number): string {
+export function allocateDevAddr(
+  netId: string,
+  taken: (addr: string) => boolean,
+  random: () => number,
+): string {
   const nwkId = Number.parseInt(netId, 16) & 0x7f;
   for (let i = 0; i < 64; i++) {
     const addr = ((nwkId << 25) | (random() & 0x1ffffff)) >>> 0;

@@ -9,7 +9,10 @@ type StatusListener = (payload: Buffer) => void;
  */
 export class LoraLink {
   private net: LoraNetwork | undefined;
-  private readonly listeners = new Map<string, { fport: number; listener: StatusListener; off?: () => void }>();
+  private readonly listeners = new Map<
+    string,
+    { fport: number; listener: StatusListener; off?: () => void }
+  >();
 
   attach(net: LoraNetwork | undefined): void {
     for (const l of this.listeners.values()) l.off?.();

@@ -28,7 +28,11 @@ export interface MacCommand {
  * Splits a MAC command block. An unknown CID ends the parse (its length is unknown, so nothing
  * after it can be read) and is reported in `unknown`; a truncated command in `truncated`.
  */
-export function parseMacCommands(block: Uint8Array): { commands: MacCommand[]; unknown?: number; truncated?: string } {
+export function parseMacCommands(block: Uint8Array): {
+  commands: MacCommand[];
+  unknown?: number;
+  truncated?: string;
+} {
   const commands: MacCommand[] = [];
   let i = 0;
   while (i < block.length) {

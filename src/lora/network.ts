@@ -58,7 +58,10 @@ export class LoraNetwork implements UplinkNetwork {
   private abp = new Map<string, KnownSession>();
   private readonly otaaByAddr = new Map<string, KnownSession>();
   private readonly ackWaiters = new Map<string, AckWaiter>();
-  private readonly statusListeners = new Map<string, { fport: number; listener: (payload: Buffer) => void }>();
+  private readonly statusListeners = new Map<
+    string,
+    { fport: number; listener: (payload: Buffer) => void }
+  >();
   private readonly region;
 
   constructor(private readonly deps: LoraNetworkDeps) {
@@ -153,7 +156,7 @@ export class LoraNetwork implements UplinkNetwork {
     const key = `data/${up.devAddr}/${up.fcnt}`;
     this.copies.add(key, h);
     if (up.confirmed || linkCheck) {
-      this.copies.then(key, (copies) => this.reply(up, copies, linkCheck));
+      this.copies.whenDone(key, (copies) => this.reply(up, copies, linkCheck));
     }
     const status = this.statusListeners.get(up.node);
     if (status !== undefined && up.fport === status.fport) {

@@ -1,5 +1,11 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { decodeGwmp, encodePullData, encodePushData, encodeTxAck, type Txpk } from '../../drivers/gwmp/packet.js';
+import {
+  decodeGwmp,
+  encodePullData,
+  encodePushData,
+  encodeTxAck,
+  type Txpk,
+} from '../../drivers/gwmp/packet.js';
 import { loraPacket } from '../../src/codecs/lorawan.js';
 import { until } from './wait.js';
 
@@ -162,7 +168,14 @@ export class TestDevice {
     };
   }
 
-  uplink(u: { fcnt: number; fport: number; payload: Buffer; confirmed?: boolean; ack?: boolean; fopts?: Buffer }): Buffer {
+  uplink(u: {
+    fcnt: number;
+    fport: number;
+    payload: Buffer;
+    confirmed?: boolean;
+    ack?: boolean;
+    fopts?: Buffer;
+  }): Buffer {
     const s = this.mustSession();
     const fcnt = Buffer.alloc(2);
     fcnt.writeUInt16BE(u.fcnt & 0xffff);

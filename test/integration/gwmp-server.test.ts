@@ -171,7 +171,12 @@ describe('GwmpServer over real UDP', () => {
     const staleCounts: string[] = [];
     const s2 = new GwmpServer({
       ...{ host: '127.0.0.1', port: 0, maxDatagramBytes: 2048, clock, log },
-      ...{ onPush: () => {}, onStat: () => {}, count: (r: string) => staleCounts.push(r), txAckTimeoutMs: 300 },
+      ...{
+        onPush: () => {},
+        onStat: () => {},
+        count: (r: string) => staleCounts.push(r),
+        txAckTimeoutMs: 300,
+      },
     });
     await s2.start();
     const p2 = s2.address().port;

@@ -153,14 +153,20 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
     expect(issuesOf(lora)).toEqual([
       'sirens[0].node: node "pir-07" has no entry in lora.devices; the downlink needs its keys',
     ]);
-    const keys = 'nwk_s_key: "44024241ED4CE9A68C6A8BC055233FD3", app_s_key: "EC925802AE430CA77FD3DD73CB2CC588"';
-    expect(issuesOf(`${lora}\nlora: {devices: [{node: pir-07, dev_addr: "26011BDA", ${keys}}]}\n`)).toEqual([]);
+    const keys =
+      'nwk_s_key: "44024241ED4CE9A68C6A8BC055233FD3", app_s_key: "EC925802AE430CA77FD3DD73CB2CC588"';
+    expect(issuesOf(`${lora}\nlora: {devices: [{node: pir-07, dev_addr: "26011BDA", ${keys}}]}\n`)).toEqual(
+      [],
+    );
   });
 
   it('tells ABP from OTAA devices and refuses a mix or a half', () => {
-    const otaa = 'dev_eui: "0004A30B001C0530", join_eui: "70B3D57ED0000001", app_key: "2B7E151628AED2A6ABF7158809CF4F3C"';
+    const otaa =
+      'dev_eui: "0004A30B001C0530", join_eui: "70B3D57ED0000001", app_key: "2B7E151628AED2A6ABF7158809CF4F3C"';
     expect(issuesOf(`${minimal}\nlora: {devices: [{node: pir-07, ${otaa}}]}\n`)).toEqual([]);
-    expect(issuesOf(`${minimal}\nlora: {devices: [{node: pir-07, dev_addr: "26011BDA", ${otaa}}]}\n`)).toEqual([
+    expect(
+      issuesOf(`${minimal}\nlora: {devices: [{node: pir-07, dev_addr: "26011BDA", ${otaa}}]}\n`),
+    ).toEqual([
       'lora.devices[0].dev_addr: an OTAA device (dev_eui, join_eui, app_key) gets its DevAddr at each join; remove dev_addr',
     ]);
     expect(issuesOf(`${minimal}\nlora: {devices: [{node: pir-07, dev_eui: "0004A30B001C0530"}]}\n`)).toEqual([
@@ -261,7 +267,11 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
     }
     // dev_addr is missing: pointed at the device it belongs in.
     const missing = err?.issues.find((i) => i.path === 'lora.devices[0].dev_addr');
-    expect(missing).toMatchObject({ message: 'required for ABP (or give dev_eui, join_eui and app_key for OTAA)', line: 9, col: 7 });
+    expect(missing).toMatchObject({
+      message: 'required for ABP (or give dev_eui, join_eui and app_key for OTAA)',
+      line: 9,
+      col: 7,
+    });
     expect(err?.issues.find((i) => i.path === 'lora.devices[0].node')).toMatchObject({
       message: 'unknown node "seis-9"',
       line: 9,

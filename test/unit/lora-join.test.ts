@@ -45,7 +45,11 @@ describe('OTAA join crypto against published vectors', () => {
     ['ChirpStack joinserver_test (LoRaWAN 1.0)', CHIRPSTACK_SESSION_KEYS],
     ['The Things Stack DeriveLegacy*SKey', TTS_SESSION_KEYS],
   ])('derives NwkSKey and AppSKey as %s', (_name, v) => {
-    const s = deriveSession(hex(v.appKey), { devAddr: '01020304', joinNonce: v.joinNonce, netId: v.netId }, v.devNonce);
+    const s = deriveSession(
+      hex(v.appKey),
+      { devAddr: '01020304', joinNonce: v.joinNonce, netId: v.netId },
+      v.devNonce,
+    );
     expect(s.nwkSKey.toString('hex')).toBe(v.nwkSKey);
     expect(s.appSKey.toString('hex')).toBe(v.appSKey);
   });
@@ -53,7 +57,10 @@ describe('OTAA join crypto against published vectors', () => {
   it('reads and verifies the published JoinRequests, and refuses them under another key', () => {
     const cs = parseJoinRequest(Buffer.from(CHIRPSTACK_JOIN_REQUEST.phyBase64, 'base64'));
     if (!cs.ok) throw new Error(cs.reason);
-    expect(cs.value).toMatchObject({ joinEui: CHIRPSTACK_JOIN_REQUEST.joinEui, devEui: CHIRPSTACK_JOIN_REQUEST.devEui });
+    expect(cs.value).toMatchObject({
+      joinEui: CHIRPSTACK_JOIN_REQUEST.joinEui,
+      devEui: CHIRPSTACK_JOIN_REQUEST.devEui,
+    });
     expect(verifyJoinMic(cs.value, hex(CHIRPSTACK_JOIN_REQUEST.appKey))).toBe(true);
     expect(verifyJoinMic(cs.value, hex('02'.repeat(16)))).toBe(false);
 
@@ -107,6 +114,12 @@ describe('JoinAccept contents', () => {
     const b = allocateDevAddr('000013', (x) => taken.has(x), random);
     expect(a).toBe('26000005'); // NwkID 0x13 in the top 7 bits
     expect(b).toBe('26000009');
-    expect(() => allocateDevAddr('000000', () => true, () => 1)).toThrow(/no free DevAddr/);
+    expect(() =>
+      allocateDevAddr(
+        '000000',
+        () => true,
+        () => 1,
+      ),
+    ).toThrow(/no free DevAddr/);
   });
 });

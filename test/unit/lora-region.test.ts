@@ -14,8 +14,14 @@ describe('region plans', () => {
 
   it('keeps the EU868 and US915 shapes (US915 RX1 on the 500 kHz downlink grid)', () => {
     expect(regionPlan('EU868').rx2).toMatchObject({ freq: 869.525, datr: 'SF12BW125' });
-    expect(regionPlan('US915').rx1({ freq: 902.3, datr: 'SF10BW125' })).toEqual({ freq: 923.3, datr: 'SF12BW500' });
-    expect(regionPlan('US915').rx1({ freq: 903.7, datr: 'SF7BW125' })).toEqual({ freq: 927.5, datr: 'SF9BW500' });
+    expect(regionPlan('US915').rx1({ freq: 902.3, datr: 'SF10BW125' })).toEqual({
+      freq: 923.3,
+      datr: 'SF12BW500',
+    });
+    expect(regionPlan('US915').rx1({ freq: 903.7, datr: 'SF7BW125' })).toEqual({
+      freq: 927.5,
+      datr: 'SF9BW500',
+    });
   });
 
   it('computes time on air as ChirpStack airtime_test.go publishes it', () => {

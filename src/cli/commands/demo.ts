@@ -125,6 +125,9 @@ export async function runDemo(opts: {
       gatewayEui: 'AA555A0000000101',
       devices: config.lora.devices,
       log: log.child({ c: 'sim-lora' }),
+      sirens: config.sirens,
+      onSirenCommand: (siren, on) =>
+        out(`${stamp()} ${t(on ? 'demo.lora_siren_on' : 'demo.lora_siren_off', { siren })}\n`),
     });
     await sim.start();
     lora = loraSink(sim);
@@ -151,8 +154,9 @@ export async function runDemo(opts: {
 
   const stop = async () => {
     await sim.stop();
-    for (const s of sinks) await s.close?.();
+    // The gateway first: its SIGTERM OFF goes to the LoRa siren node while the forwarder still listens.
     await gw.stop();
+    for (const s of sinks) await s.close?.();
     await pty?.close();
     rmSync(dir, { recursive: true, force: true });
   };

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { loraCounters, storedSessions } from '../../store/lora-sessions.js';
+import { formatLocalTime } from '../../util/local-time.js';
 import { cliDbTarget, type GlobalOpts, readDb } from '../context.js';
 import { formatAgo } from '../duration.js';
 import { action, json, out, t } from '../io.js';
 import { table } from '../table.js';
-import { formatLocalTime } from '../../util/local-time.js';
 
 /** One LoRa device as `siaga lora devices` shows it; never a key. */
 export interface LoraDeviceView {
@@ -63,8 +63,8 @@ export function registerLora(program: Command): void {
           table(
             [
               t('nodes.col.node'),
-              ...(['activation', 'dev_addr', 'fcnt_up', 'fcnt_down', 'last_join', 'last_seen'] as const).map((c) =>
-                t(`lora.col.${c}`),
+              ...(['activation', 'dev_addr', 'fcnt_up', 'fcnt_down', 'last_join', 'last_seen'] as const).map(
+                (c) => t(`lora.col.${c}`),
               ),
             ],
             rows.map((r) => [
@@ -73,7 +73,11 @@ export function registerLora(program: Command): void {
               r.dev_addr ?? t('lora.not_joined'),
               r.fcnt_up,
               r.fcnt_down,
-              r.activation === 'ABP' ? '-' : r.last_join === null ? t('nodes.never') : formatLocalTime(r.last_join, tz),
+              r.activation === 'ABP'
+                ? '-'
+                : r.last_join === null
+                  ? t('nodes.never')
+                  : formatLocalTime(r.last_join, tz),
               r.last_seen === null ? t('nodes.never') : t('time.ago', { d: formatAgo(now - r.last_seen) }),
             ]),
           ),

@@ -86,6 +86,9 @@ export function registerSimulate(program: Command): void {
             gatewayEui: 'AA555A00000000FF',
             devices: config.lora.devices,
             log,
+            sirens: config.sirens,
+            onSirenCommand: (siren, on) =>
+              out(`${t(on ? 'demo.lora_siren_on' : 'demo.lora_siren_off', { siren })}\n`),
           });
           await sim.start();
           const sink = loraSink(sim);
