@@ -52,6 +52,9 @@ describe('config', () => {
     writeFileSync(join(dir, 'cmd-ops-1.key'), 'cmd-secret-0123456789abcdef\n');
     writeFileSync(join(dir, 'lora/seis-03.nwk'), '44024241ED4CE9A68C6A8BC055233FD3\n');
     writeFileSync(join(dir, 'lora/seis-03.app'), 'EC925802AE430CA77FD3DD73CB2CC588\n');
+    writeFileSync(join(dir, 'lora/pir-07.appkey'), '2B7E151628AED2A6ABF7158809CF4F3C\n');
+    writeFileSync(join(dir, 'lora/siren-l1.nwk'), '6A1D2E3F405162738495A6B7C8D9EAF1\n');
+    writeFileSync(join(dir, 'lora/siren-l1.app'), '0A1B2C3D4E5F60718293A4B5C6D7E8F9\n');
     writeFileSync(join(dir, 'earthranger.token'), 'er-token-secret-42\n');
     const file = join(dir, 'siaga.yaml');
     writeFileSync(file, text);
@@ -65,6 +68,8 @@ describe('config', () => {
     for (const s of secretValues(config)) expect(shown).not.toContain(s);
     expect(secretValues(config)).toContain('uplink-secret-pw');
     expect(secretValues(config)).toContain('er-token-secret-42');
+    expect(config.lora?.devices[1]?.app_key).toBe('2B7E151628AED2A6ABF7158809CF4F3C');
+    expect(secretValues(config)).toContain('2B7E151628AED2A6ABF7158809CF4F3C');
   });
 
   it('reports every problem as path: message', () => {
