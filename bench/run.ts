@@ -24,6 +24,8 @@ const BENCHES: Record<string, Bench> = {
   P7: async () => (await import('./p7-idle.js')).benchP7(),
   P8: async () => (await import('./p8-startup.js')).benchP8(),
   P9: async () => (await import('./p9-disk.js')).benchP9(),
+  L1: async () => (await import('./l1-downlink.js')).benchL1(),
+  L2: async () => (await import('./l2-joins.js')).benchL2(),
 };
 
 /** Where the repo's bench/ is: dist-bench/bench/run.js → ../../bench. */
