@@ -1,15 +1,8 @@
 import type { Logger } from 'pino';
 import type { SirenConfig } from '../../src/config/schema.js';
 import { SirenError } from '../../src/domain/index.js';
-import type { CommandResult, NodeCommand } from '../../src/lora/network.js';
+import type { LoraSirenLink } from '../../src/ports/lora-link.js';
 import type { SirenCheck, SirenDriver } from '../../src/ports/siren-driver.js';
-
-/** The part of the LoRa network a siren uses (src/lora/link.ts). */
-export interface LoraSirenLink {
-  command(node: string, cmd: NodeCommand): Promise<CommandResult>;
-  reachable(node: string): boolean;
-  onStatus(node: string, fport: number, listener: (payload: Buffer) => void): () => void;
-}
 
 export interface LoraSirenOptions {
   id: string;

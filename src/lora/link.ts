@@ -1,4 +1,5 @@
-import type { CommandResult, LoraNetwork, NodeCommand } from './network.js';
+import type { CommandResult, LoraSirenLink, NodeCommand } from '../ports/lora-link.js';
+import type { LoraNetwork } from './network.js';
 
 type StatusListener = (payload: Buffer) => void;
 
@@ -7,7 +8,7 @@ type StatusListener = (payload: Buffer) => void;
  * so they get this handle, and the radio attaches the network to it once its socket listens.
  * Until then a command fails with a reason, never silently.
  */
-export class LoraLink {
+export class LoraLink implements LoraSirenLink {
   private net: LoraNetwork | undefined;
   private readonly listeners = new Map<
     string,

@@ -4,6 +4,7 @@ import type { RxInfo, UplinkNetwork, VerifiedUplink } from '../codecs/lora-uplin
 import { buildDataDown, sessionFromConfig } from '../codecs/lorawan.js';
 import type { LoraConfig } from '../config/schema.js';
 import type { Clock } from '../domain/index.js';
+import type { CommandResult, NodeCommand } from '../ports/lora-link.js';
 import type { TxAckResult } from '../ports/packet-forwarder.js';
 import type { LoraSessionStore } from '../store/lora-sessions.js';
 import { errorMessage } from '../util/errors.js';
@@ -30,18 +31,6 @@ export interface LoraNetworkDeps {
   /** 25 random bits for a DevAddr (tests pin it). */
   random?: () => number;
 }
-
-/** A command to a Class C node (a siren): sent at once on RX2, confirmed by the node's next uplink. */
-export interface NodeCommand {
-  fport: number;
-  payload: Buffer;
-  confirmed: boolean;
-  ackTimeoutMs: number;
-  /** Sends after the first that found no ACK or no forwarder willing. */
-  retries: number;
-}
-
-export type CommandResult = { ok: true } | { ok: false; reason: string; message: string };
 
 type AckWaiter = (acked: boolean) => void;
 

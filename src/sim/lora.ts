@@ -106,5 +106,3 @@ export function buildUplinkDatagram(
   const rxpk = rxpkOf(phy, opts);
   return encodePushData(opts.token ?? 0, opts.gatewayEui, { rxpk: [rxpk] });
 }
-
-export { LoraSimulator, type LoraSimulatorDeps } from './lora-forwarder.js';

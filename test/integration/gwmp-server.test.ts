@@ -10,7 +10,7 @@ import type { LoraDeviceConfig } from '../../src/config/schema.js';
 import type { Frame } from '../../src/domain/index.js';
 import { ManualClock } from '../../src/domain/index.js';
 import type { FcntStore } from '../../src/ports/fcnt-store.js';
-import { LoraSimulator } from '../../src/sim/lora.js';
+import { LoraSimulator } from '../../src/sim/lora-forwarder.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
 import { rx2Txpk } from '../fixtures/semtech-rxpk.js';

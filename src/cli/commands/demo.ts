@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../config/load.js';
 import { UsageError } from '../../domain/index.js';
 import { type Live, startGateway } from '../../main.js';
-import { LoraSimulator } from '../../sim/lora.js';
+import { LoraSimulator } from '../../sim/lora-forwarder.js';
 import { createPtyPair, type PtyPair, socatAvailable } from '../../sim/pty.js';
 import { SCENARIOS } from '../../sim/scenarios.js';
 import { type SimSink, Simulator } from '../../sim/simulator.js';
