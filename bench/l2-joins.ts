@@ -70,14 +70,14 @@ export async function benchL2(devices = 2000): Promise<Figure[]> {
     const fwd = new BenchForwarder('aa555a0000000101', must(gw.gwmp, 'the GWMP server').address().port);
     try {
       await fwd.open();
-      const joined = () => gw.counters.snapshot().lora?.join_accepted ?? 0;
+      const joined = () => gw.counters.snapshot().lora_net?.join_accepted ?? 0;
       const t0 = now();
       for (let i = 0; i < devices; i += 10) await fwd.push(requests.slice(i, i + 10), 7);
       await waitFor(() => joined() >= devices, 'every join handled', 60_000);
       rate = devices / ((now() - t0) / 1000);
       await waitFor(() => fwd.pullResp.length >= devices, 'every JoinAccept on the wire', 60_000);
       accepts = fwd.pullResp.length;
-      counters = gw.counters.snapshot().lora ?? {};
+      counters = gw.counters.snapshot().lora_net ?? {};
     } finally {
       await fwd.close();
       await gw.stop();

@@ -171,7 +171,7 @@ export class LoraUplinkHandler {
         reason = 'handler_error';
       }
       if (reason === undefined) frames++;
-      else this.deps.count(reason);
+      else if (!HANDLED.has(reason)) this.deps.count(reason);
     }
     return frames;
   }
@@ -252,6 +252,12 @@ function devAddrOf(phy: Buffer): string {
   return phy.readUInt32LE(1).toString(16).padStart(8, '0');
 }
 
+/**
+ * Outcomes that are no rejection: the network took the frame (a join it accepted, a siren's
+ * status). It counts them itself, apart from the refusals that `lora_rejected` reports.
+ */
+const HANDLED = new Set(['join_accepted', 'network']);
+
 /** Every reason LoraUplinkHandler counts, for dashboards and tests. */
 export const LORA_UPLINK_REASONS = [
   'bad_rxpk',
@@ -272,8 +278,6 @@ export const LORA_UPLINK_REASONS = [
   'bad_value',
   'fcnt_store_error',
   'handler_error',
-  'network',
-  'join_accepted',
   'bad_join',
   'join_unknown_deveui',
   'join_bad_mic',

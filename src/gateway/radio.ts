@@ -50,7 +50,8 @@ export async function startRadio(config: Config, d: RadioDeps): Promise<Radio> {
       gwmp ? gwmp.sendDownlink(eui, txpk) : Promise.resolve({ ok: false, error: 'stopped' }),
     clock: d.clock,
     log: d.log.child({ c: 'lora' }),
-    count: d.counters.scoped('lora'),
+    // Apart from `lora`: those are refused frames, which `lora_rejected` reports to the centre.
+    count: d.counters.scoped('lora_net'),
   });
   const makeHandler = (c: Config): LoraUplinkHandler =>
     new LoraUplinkHandler({

@@ -41,6 +41,8 @@ export interface JoinServerDeps {
   sendAccept(phy: Buffer, copies: Hearing[], node: string): void;
   /** Copies of one request heard by several forwarders (copies.ts). */
   copies: Copies;
+  /** Traffic of the network server (not rejections): `join_accepted`. */
+  count(reason: string): void;
   log: Logger;
   now(): number;
   random?: () => number;
@@ -186,6 +188,7 @@ export class JoinServer {
       { node: device.node, devEui: req.devEui, devAddr: grant.devAddr },
       'lora device joined',
     );
+    this.deps.count('join_accepted');
     return 'join_accepted';
   }
 }

@@ -25,6 +25,7 @@ export interface LoraNetworkDeps {
   sendDownlink(gatewayEui: string, txpk: Txpk): Promise<TxAckResult>;
   clock: Clock;
   log: Logger;
+  /** What the network server did (downlinks, joins, MAC commands): the `lora_net` counters. */
   count(reason: string): void;
   /** How long a reply waits for copies from other forwarders. Default 100 ms. */
   copyWaitMs?: number;
@@ -79,6 +80,7 @@ export class LoraNetwork implements UplinkNetwork {
           });
       },
       copies: this.copies,
+      count: deps.count,
       log: deps.log,
       now: () => deps.clock.now(),
       ...(deps.random ? { random: deps.random } : {}),

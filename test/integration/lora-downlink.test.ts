@@ -143,7 +143,9 @@ describe('LoRa both ways through a real GWMP forwarder emulation', () => {
         db.close();
       }
     });
-    expect(g.counters.snapshot().lora).toMatchObject({ tx_ok: 1 });
+    expect(g.counters.snapshot().lora_net).toMatchObject({ tx_ok: 1 });
+    // Nothing was refused but B's copy of A's frame: lora_rejected must not count a working siren.
+    expect(g.counters.snapshot().lora ?? {}).toEqual({ duplicate: 1 });
   });
 
   it('a siren node that never ACKs is sent the command again, then the siren is faulted, never "sounding"', async () => {
@@ -159,7 +161,7 @@ describe('LoRa both ways through a real GWMP forwarder emulation', () => {
     expect(kinds.find((k) => k.startsWith('siren_fault'))).toMatch(
       /no ACK from LoRa node siren-n1 after 2 sends/,
     );
-    expect(g.counters.snapshot().lora).toMatchObject({ cmd_no_ack: 2 });
+    expect(g.counters.snapshot().lora_net).toMatchObject({ cmd_no_ack: 2 });
     expect(siren(g)?.fault).toMatch(/no ACK/);
   });
 
@@ -175,7 +177,7 @@ describe('LoRa both ways through a real GWMP forwarder emulation', () => {
     panic(g, 1);
     await a.waitDownlinks(1);
     expect(b.downlinks).toHaveLength(1);
-    expect(g.counters.snapshot().lora).toMatchObject({ tx_collision_packet: 1, tx_ok: 1 });
+    expect(g.counters.snapshot().lora_net).toMatchObject({ tx_collision_packet: 1, tx_ok: 1 });
     await until('siren on', () => siren(g)?.on === true);
     expect(siren(g)?.fault).toBeUndefined();
 
@@ -184,7 +186,7 @@ describe('LoRa both ways through a real GWMP forwarder emulation', () => {
     b.txAck = () => 'silent';
     await g.sirens.off('s-lora');
     await until('siren_fault', () => kinds.some((k) => k.startsWith('siren_fault')), 20_000);
-    expect(g.counters.snapshot().lora).toMatchObject({ tx_timeout: 2 });
+    expect(g.counters.snapshot().lora_net).toMatchObject({ tx_timeout: 2 });
   });
 
   it('a downlink to a siren node never heard faults at once with one sentence', async () => {
@@ -218,6 +220,8 @@ describe('LoRa both ways through a real GWMP forwarder emulation', () => {
 
     await a.push(dev.uplink({ fcnt: 0, fport: 2, payload: Buffer.from([1, 0, 3]) }));
     await until('reading from the joined device', () => g.writer.committedReadings >= 1);
+    expect(g.counters.snapshot().lora_net).toMatchObject({ join_accepted: 1 });
+    expect(g.counters.snapshot().lora ?? {}).toEqual({});
 
     await a.push(dev.joinRequest(0x1234)); // replayed
     await a.push(dev.joinRequest(0x1235, '00'.repeat(16))); // wrong key
