@@ -165,6 +165,28 @@ describe('LoRa both ways through a real GWMP forwarder emulation', () => {
     expect(siren(g)?.fault).toMatch(/no ACK/);
   });
 
+  it('FCntDown carries on across a restart: the node never sees a counter it already had', async () => {
+    const dir = tmpDir();
+    const first = await start(dir);
+    const a = await forwarder('aa555a0000000001', first.port);
+    const node = sirenNode();
+    await a.push(node.uplink({ fcnt: 1, fport: 10, payload: Buffer.from([0]) }));
+    panic(first.g, 1);
+    await until('siren_fault', () => first.kinds.some((k) => k.startsWith('siren_fault')), 15_000);
+    expect(a.downlinks.map((x) => node.downlink(String(x.txpk.data)).fcnt)).toEqual([0, 1]);
+    await first.g.stop(); // its SIGTERM OFF goes out too, under the next counters
+    const seen = a.downlinks.map((x) => node.downlink(String(x.txpk.data)).fcnt);
+    await a.close();
+    fwds.splice(0);
+
+    const again = await start(dir);
+    const b = await forwarder('aa555a0000000002', again.port);
+    await b.push(node.uplink({ fcnt: 2, fport: 10, payload: Buffer.from([0]) }));
+    void again.g.sirens.off('s-lora'); // an operator's `siaga siren off`
+    const [down] = await b.waitDownlinks(1);
+    expect(node.downlink(String(down?.txpk.data)).fcnt).toBe(Math.max(...seen) + 1);
+  });
+
   it('a forwarder refusing with COLLISION_PACKET is counted and the next one sends; one that never TX_ACKs faults', async () => {
     const { g, port, kinds } = await start(tmpDir(), 'confirmed: false, retries: 0');
     const a = await forwarder('aa555a0000000001', port);
