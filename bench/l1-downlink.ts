@@ -1,19 +1,8 @@
 import { loraPacket } from '../src/codecs/lorawan.js';
 import { encodeSg1 } from '../src/codecs/sg1.js';
-import { startGateway } from '../src/main.js';
 import { must } from '../src/util/must.js';
-import {
-  type Figure,
-  now,
-  percentile,
-  removeScratch,
-  round,
-  scratchDir,
-  silentLog,
-  siteConfig,
-  waitFor,
-} from './common.js';
-import { BenchForwarder } from './l1-forwarder.js';
+import { type Figure, now, percentile, round, waitFor } from './common.js';
+import { benchLoraYaml, withLoraGateway } from './l1-forwarder.js';
 
 /**
  * L1: AWAS → PULL_RESP on the wire. `zones` zones, each with a panic button and a LoRa siren on
@@ -24,7 +13,6 @@ import { BenchForwarder } from './l1-forwarder.js';
  * Duty cycle is lifted for the bench (200 downlinks in a minute would be 400 s of air at 1 %).
  */
 export async function benchL1(zones = 200): Promise<Figure[]> {
-  const dir = scratchDir('l1');
   const key = (i: number, k: number) => ((i * 7 + k) % 256).toString(16).padStart(2, '0').repeat(16);
   const addr = (i: number) => (0x26100000 + i).toString(16);
   const nodes = Array.from({ length: zones }, (_, i) => [
@@ -37,19 +25,12 @@ export async function benchL1(zones = 200): Promise<Figure[]> {
     { length: zones },
     (_, i) =>
       `    - {node: sn-${i}, dev_addr: "${addr(i)}", nwk_s_key: "${key(i, 1)}", app_s_key: "${key(i, 2)}"}`,
-  ).join('\n');
-  const extra = `lora:\n  gwmp: {host: 127.0.0.1, port: 1700}\n  duty_cycle_pct: 100\n  devices:\n${devices}\n`;
+  );
   const samples: number[] = [];
-  try {
-    const gw = await startGateway({
-      config: siteConfig({ dir, nodes, zonesYaml, sirensYaml, extra }),
-      log: silentLog,
-      noControl: true,
-      ports: { gwmp: 0 },
-    });
-    const fwd = new BenchForwarder('aa555a0000000101', must(gw.gwmp, 'the GWMP server').address().port);
-    try {
-      await fwd.open();
+  await withLoraGateway(
+    'l1',
+    { nodes, zonesYaml, sirensYaml, extra: benchLoraYaml(devices) },
+    async (gw, fwd) => {
       // Every siren node reports once, so the gateway knows a forwarder that hears it.
       for (let i = 0; i < zones; i += 20) {
         const batch = Array.from({ length: Math.min(20, zones - i) }, (_, j) => {
@@ -79,13 +60,8 @@ export async function benchL1(zones = 200): Promise<Figure[]> {
         await waitFor(() => fwd.pullResp.length > before, `the PULL_RESP of press ${i}`, 5000);
         samples.push(must(fwd.pullResp[before], 'the PULL_RESP') - t0);
       }
-    } finally {
-      await fwd.close();
-      await gw.stop();
-    }
-  } finally {
-    removeScratch(dir);
-  }
+    },
+  );
   const p99 = percentile(samples, 0.99);
   return [
     {

@@ -1,7 +1,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { decodeGwmp, encodePullData, encodePushData, encodeTxAck } from '../drivers/gwmp/packet.js';
+import type { Gateway } from '../src/main.js';
+import { startGateway } from '../src/main.js';
 import { rxpkOf } from '../src/sim/lora.js';
-import { now } from './common.js';
+import { must } from '../src/util/must.js';
+import { now, removeScratch, type SiteOptions, scratchDir, silentLog, siteConfig } from './common.js';
 
 /**
  * The packet forwarder of the LoRa benches (L1, L2): one UDP socket on 127.0.0.1 that pulls,
@@ -58,5 +61,37 @@ export class BenchForwarder {
 
   close(): Promise<void> {
     return new Promise((r) => this.socket.close(() => r()));
+  }
+}
+
+/** The `lora:` section of a LoRa bench: `devices` YAML lines, duty cycle lifted (a bench sends minutes of air). */
+export function benchLoraYaml(devices: readonly string[]): string {
+  return `lora:\n  gwmp: {host: 127.0.0.1, port: 1700}\n  duty_cycle_pct: 100\n  devices:\n${devices.join('\n')}\n`;
+}
+
+/** Runs `body` against a gateway of `site` in a scratch directory with a BenchForwarder, then cleans up. */
+export async function withLoraGateway<T>(
+  prefix: string,
+  site: Omit<SiteOptions, 'dir'>,
+  body: (gw: Gateway, fwd: BenchForwarder) => Promise<T>,
+): Promise<T> {
+  const dir = scratchDir(prefix);
+  try {
+    const gw = await startGateway({
+      config: siteConfig({ ...site, dir }),
+      log: silentLog,
+      noControl: true,
+      ports: { gwmp: 0 },
+    });
+    const fwd = new BenchForwarder('aa555a0000000101', must(gw.gwmp, 'the GWMP server').address().port);
+    try {
+      await fwd.open();
+      return await body(gw, fwd);
+    } finally {
+      await fwd.close();
+      await gw.stop();
+    }
+  } finally {
+    removeScratch(dir);
   }
 }

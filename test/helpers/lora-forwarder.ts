@@ -6,6 +6,7 @@ import {
   encodeTxAck,
   type Txpk,
 } from '../../drivers/gwmp/packet.js';
+import type { VerifiedUplink } from '../../src/codecs/lora-uplink.js';
 import { loraPacket } from '../../src/codecs/lorawan.js';
 import { until } from './wait.js';
 
@@ -198,15 +199,7 @@ export class TestDevice {
   }
 
   /** Opens a data downlink: MIC checked with the NwkSKey, FRMPayload decrypted with the AppSKey. */
-  downlink(phyB64: string): {
-    devAddr: string;
-    fcnt: number;
-    confirmed: boolean;
-    ack: boolean;
-    fport: number | null;
-    payload: Buffer;
-    fopts: Buffer;
-  } {
+  downlink(phyB64: string): Omit<VerifiedUplink, 'node'> {
     const s = this.mustSession();
     const p = loraPacket.fromWire(Buffer.from(phyB64, 'base64'));
     if (!loraPacket.verifyMIC(p, s.nwkSKey)) throw new Error('downlink MIC does not verify');

@@ -33,6 +33,18 @@ control: {socket: ${join(dir, 'siaga.sock')}}
 `;
 }
 
+/** A spawned gateway, a forwarder, and the siren node heard once (reporting quiet). */
+async function gatewayWithNode(): Promise<{ gw: GatewayProcess; fwd: ForwarderEmu; node: TestDevice }> {
+  const dir = tmpDir();
+  const port = await freePort();
+  const gw = await GatewayProcess.start({ dir, yaml: yaml(dir, port) });
+  const fwd = new ForwarderEmu('aa555a0000000001', port);
+  await fwd.open();
+  const node = new TestDevice({ session: { ...NODE } });
+  await fwd.push(node.uplink({ fcnt: 1, fport: 10, payload: Buffer.from([0]) }));
+  return { gw, fwd, node };
+}
+
 describe('LoRa sirens and OTAA devices for a technician, through the built CLI and `siaga run`', () => {
   let gw: GatewayProcess | undefined;
   let fwd: ForwarderEmu | undefined;
@@ -56,15 +68,10 @@ describe('LoRa sirens and OTAA devices for a technician, through the built CLI a
   });
 
   it('`siaga siren test` on a LoRa siren: ON and OFF reach the node over GWMP, it ACKs, PASS', async () => {
-    const dir = tmpDir();
-    const port = await freePort();
-    gw = await GatewayProcess.start({ dir, yaml: yaml(dir, port) });
-    fwd = new ForwarderEmu('aa555a0000000001', port);
-    await fwd.open();
-    const node = new TestDevice({ session: { ...NODE } });
-    let fcnt = 1;
-    const f = fwd;
-    await f.push(node.uplink({ fcnt: fcnt++, fport: 10, payload: Buffer.from([0]) }));
+    const started = await gatewayWithNode();
+    ({ gw, fwd } = started);
+    const { node, fwd: f } = started;
+    let fcnt = 2;
     const heard: number[] = [];
     f.onDownlink = (txpk) => {
       const d = node.downlink(String(txpk.data));
@@ -80,14 +87,9 @@ describe('LoRa sirens and OTAA devices for a technician, through the built CLI a
   });
 
   it('`siaga siren test` fails with the reason when the node never answers', async () => {
-    const dir = tmpDir();
-    const port = await freePort();
-    gw = await GatewayProcess.start({ dir, yaml: yaml(dir, port) });
-    fwd = new ForwarderEmu('aa555a0000000001', port);
-    await fwd.open();
-    const node = new TestDevice({ session: { ...NODE } });
-    await fwd.push(node.uplink({ fcnt: 1, fport: 10, payload: Buffer.from([0]) }));
-    const r = await runCli(['-c', gw.configFile, 'siren', 'test', 's-lora', '--seconds', '1'], {
+    const started = await gatewayWithNode();
+    ({ gw, fwd } = started);
+    const r = await runCli(['-c', started.gw.configFile, 'siren', 'test', 's-lora', '--seconds', '1'], {
       env: langEnv(),
     });
     expect(r.code).toBe(1);
