@@ -72,6 +72,7 @@ export const outputEn = {
   'status.lora_forwarder':
     '  forwarder {eui}: {rxpk} uplinks, last heard {ago} ago, downlinks {down} ({refused} refused)',
   'status.lora_none': '  no packet forwarder has talked to us yet (check serv_port_up in global_conf.json)',
+  'status.lora_network': '  network server (downlinks, joins, MAC commands): {counts}',
   'status.local_broker':
     'local broker: {nodes} nodes, {sirens} sirens, {others} others connected; {failed} failed logins',
   'status.storage_ok': 'storage: ok, {committed} readings committed since start, {pending} pending',
@@ -267,6 +268,7 @@ export const outputId: Record<keyof typeof outputEn, string> = {
     '  forwarder {eui}: {rxpk} uplink, terakhir terdengar {ago} lalu, downlink {down} ({refused} ditolak)',
   'status.lora_none':
     '  belum ada packet forwarder yang menghubungi kita (periksa serv_port_up di global_conf.json)',
+  'status.lora_network': '  server jaringan (downlink, join, perintah MAC): {counts}',
   'status.local_broker':
     'broker lokal: {nodes} node, {sirens} sirene, {others} lainnya tersambung; {failed} gagal masuk',
   'status.storage_ok': 'penyimpanan: benar, {committed} bacaan tersimpan sejak mulai, {pending} menunggu',
