@@ -31,6 +31,14 @@ export class Copies {
     return false;
   }
 
+  /** Adds a copy to a reply that is collecting; false (nothing kept) when none is. */
+  addIfPending(key: string, h: Hearing): boolean {
+    const p = this.pending.get(key);
+    if (p === undefined) return false;
+    p.list.push(h);
+    return true;
+  }
+
   /** What to do with the copies, best SNR first, once the wait is over. */
   whenDone(key: string, fire: (copies: Hearing[]) => void): void {
     const p = this.pending.get(key);

@@ -132,7 +132,7 @@ export class LoraNetwork implements UplinkNetwork {
     const latest = this.heard.candidates(devAddr, rxTs)[0]?.fcnt ?? -1;
     const h = hearingOf(rx, latest, rxTs);
     this.heard.record(devAddr, h);
-    this.copies.add(`data/${devAddr}/${latest}`, h);
+    this.copies.addIfPending(`data/${devAddr}/${latest}`, h);
   }
 
   onData(up: VerifiedUplink, rx: RxInfo, rxTs: number): boolean {
@@ -144,9 +144,10 @@ export class LoraNetwork implements UplinkNetwork {
       waiter(up.ack);
     }
     const linkCheck = this.macCommands(up);
-    const key = `data/${up.devAddr}/${up.fcnt}`;
-    this.copies.add(key, h);
+    // Only a frame that wants an answer waits for its copies: most uplinks need no timer at all.
     if (up.confirmed || linkCheck) {
+      const key = `data/${up.devAddr}/${up.fcnt}`;
+      this.copies.add(key, h);
       this.copies.whenDone(key, (copies) => this.reply(up, copies, linkCheck));
     }
     const status = this.statusListeners.get(up.node);
@@ -159,6 +160,7 @@ export class LoraNetwork implements UplinkNetwork {
 
   /** Counts every MAC command of the uplink; true when one asks for a LinkCheckAns. */
   private macCommands(up: VerifiedUplink): boolean {
+    if (up.fopts.length === 0 && up.fport !== 0) return false;
     const blocks = [up.fopts, ...(up.fport === 0 ? [up.payload] : [])];
     let linkCheck = false;
     for (const block of blocks) {
