@@ -248,7 +248,7 @@ export class LoraNetwork implements UplinkNetwork {
         return {
           ok: false,
           reason: 'never_heard',
-          message: `LoRa node ${node} was never heard by a packet forwarder; it cannot be reached until it sends an uplink`,
+          message: `LoRa node ${node} has not been heard by any packet forwarder since the gateway started (or for a day); it cannot be reached until it sends an uplink`,
         };
       }
       let phy: Buffer;

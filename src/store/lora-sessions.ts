@@ -34,6 +34,12 @@ const fromRow = (r: SessionRow): StoredSession => ({
   joinedAt: r.joined_at,
 });
 
+/**
+ * How far FCntDown skips ahead when first read after a start: more than the downlinks one group
+ * commit can hold back, far less than the 16384 a LoRaWAN 1.0 device accepts as a gap.
+ */
+export const FCNT_DOWN_RESTART_GAP = 16;
+
 /** Outcome of recording a join: a DevNonce seen before opens nothing. */
 export type JoinRecord = 'ok' | 'replayed_nonce';
 
@@ -135,7 +141,10 @@ export class LoraSessionStore implements CommitParticipant {
     let next = this.down.get(devAddr);
     if (next === undefined) {
       try {
-        next = this.getDown.get(devAddr)?.fcnt_down ?? 0;
+        const stored = this.getDown.get(devAddr)?.fcnt_down;
+        // A kill -9 can lose the last few increments (written with the next commit); skipping
+        // ahead is harmless (a device takes any higher FCntDown), reusing one is not.
+        next = stored === undefined ? 0 : stored + FCNT_DOWN_RESTART_GAP;
       } catch (e) {
         throw toStorageError(e, 'cannot read lora fcnt down');
       }

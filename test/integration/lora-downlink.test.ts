@@ -184,7 +184,8 @@ describe('LoRa both ways through a real GWMP forwarder emulation', () => {
     await b.push(node.uplink({ fcnt: 2, fport: 10, payload: Buffer.from([0]) }));
     void again.g.sirens.off('s-lora'); // an operator's `siaga siren off`
     const [down] = await b.waitDownlinks(1);
-    expect(node.downlink(String(down?.txpk.data)).fcnt).toBe(Math.max(...seen) + 1);
+    // Past every counter the node saw (skipping ahead: a kill could have lost the last increments).
+    expect(node.downlink(String(down?.txpk.data)).fcnt).toBeGreaterThan(Math.max(...seen));
   });
 
   it('a forwarder refusing with COLLISION_PACKET is counted and the next one sends; one that never TX_ACKs faults', async () => {
@@ -216,7 +217,7 @@ describe('LoRa both ways through a real GWMP forwarder emulation', () => {
     panic(g, 1);
     await until('siren_fault', () => kinds.some((k) => k.startsWith('siren_fault')));
     expect(kinds.find((k) => k.startsWith('siren_fault'))).toMatch(
-      /LoRa node siren-n1 was never heard by a packet forwarder; it cannot be reached until it sends an uplink/,
+      /LoRa node siren-n1 has not been heard by any packet forwarder since the gateway started \(or for a day\); it cannot be reached until it sends an uplink/,
     );
   });
 

@@ -44,7 +44,10 @@ function sender(answers: Record<string, string[]>, dutyPct = 100) {
 describe('DownlinkSender', () => {
   it('tries RX2 on the same forwarder when RX1 is TOO_LATE, another forwarder on any other error', async () => {
     const { s, sent, counts } = sender({ gw1: ['TOO_LATE', 'TX_FREQ'] });
-    const r = await s.send(Buffer.alloc(14), [hearing('gw1', 9), hearing('gw2', 1)], { kind: 'classA', delayS: 1 });
+    const r = await s.send(Buffer.alloc(14), [hearing('gw1', 9), hearing('gw2', 1)], {
+      kind: 'classA',
+      delayS: 1,
+    });
     expect(r).toEqual({ ok: true, gatewayEui: 'gw2' });
     expect(sent.map((x) => [x.eui, x.txpk.tmst, x.txpk.freq])).toEqual([
       ['gw1', 2_000_000, 922.2], // RX1: the uplink's channel, 1 s after it
@@ -72,7 +75,10 @@ describe('DownlinkSender', () => {
 
   it('refuses a device never heard without sending anything', async () => {
     const { s, sent } = sender({});
-    expect(await s.send(Buffer.alloc(14), [], { kind: 'immediate' })).toEqual({ ok: false, error: 'never_heard' });
+    expect(await s.send(Buffer.alloc(14), [], { kind: 'immediate' })).toEqual({
+      ok: false,
+      error: 'never_heard',
+    });
     expect(sent).toHaveLength(0);
   });
 
@@ -115,7 +121,7 @@ describe('LoraSiren', () => {
     expect(await s.check()).toEqual({ on: null, ok: false, fault: 'no ACK from LoRa node n after 4 sends' });
   });
 
-  it('reads the node\'s state back and calls a disagreement a fault', async () => {
+  it("reads the node's state back and calls a disagreement a fault", async () => {
     const { l, commands, status } = link({ ok: true });
     const s = siren(l);
     await s.on();
@@ -123,7 +129,11 @@ describe('LoraSiren', () => {
     status(1);
     expect(await s.check()).toEqual({ on: true, ok: true });
     status(0); // the node says it went quiet on its own
-    expect(await s.check()).toMatchObject({ on: false, ok: false, fault: 'node n reports OFF but was commanded ON' });
+    expect(await s.check()).toMatchObject({
+      on: false,
+      ok: false,
+      fault: 'node n reports OFF but was commanded ON',
+    });
   });
 
   it('holds the OFF for a node not heard yet and sends it when the node reports sounding', async () => {
