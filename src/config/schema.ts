@@ -313,9 +313,13 @@ const siren = z.discriminatedUnion('driver', [
       .default('00'),
     /** Ask the node to acknowledge each command; without an ACK it is sent again, then a fault. */
     confirmed: z.boolean().default(true),
-    ack_timeout_s: z.number().min(1).max(60).default(5),
+    /**
+     * (retries + 1) × ack_timeout_s is how long a command to a silent node takes to fault, and
+     * how long its OFF holds up a SIGTERM: keep it well inside systemd's TimeoutStopSec (15 s).
+     */
+    ack_timeout_s: z.number().min(1).max(60).default(3),
     /** Sends again after a missing ACK (or a forwarder that refused) before the siren is faulted. */
-    retries: z.number().int().min(0).max(3).default(3),
+    retries: z.number().int().min(0).max(3).default(2),
   }),
 ]);
 
