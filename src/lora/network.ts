@@ -15,7 +15,7 @@ import { HeardBy, hearingOf } from './heard.js';
 import type { KnownSession } from './join-server.js';
 import { JoinServer } from './join-server.js';
 import { linkCheckAns, parseMacCommands } from './mac.js';
-import { DutyCycle, regionPlan } from './region.js';
+import { DutyCycle, type RegionPlan, regionPlan } from './region.js';
 
 export interface LoraNetworkDeps {
   lora: LoraConfig;
@@ -52,7 +52,7 @@ export class LoraNetwork implements UplinkNetwork {
     string,
     { fport: number; listener: (payload: Buffer) => void }
   >();
-  private readonly region;
+  private readonly region: RegionPlan;
 
   constructor(private readonly deps: LoraNetworkDeps) {
     this.region = regionPlan(deps.lora.region);
