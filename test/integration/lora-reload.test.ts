@@ -59,6 +59,7 @@ describe('LoRa devices on a reload (SIGHUP)', () => {
     await f.push(a.uplink({ fcnt: 0, fport: 2, payload: Buffer.from([1, 0, 1]) }));
     await f.push(b.uplink({ fcnt: 0, fport: 2, payload: Buffer.from([1, 0, 2]) }));
     await until('both readings', () => g.writer.committedReadings >= 2);
+    expect(g.counters.snapshot().lora_net).toMatchObject({ join_accepted: 2 });
 
     await g.reload(config(dir, [device(B, 'pir-08')]));
     await f.push(a.uplink({ fcnt: 1, fport: 2, payload: Buffer.from([1, 0, 1]) }));
@@ -67,5 +68,6 @@ describe('LoRa devices on a reload (SIGHUP)', () => {
       const c = g.counters.snapshot().lora ?? {};
       return c.unknown_devaddr === 1 && c.join_unknown_deveui === 1;
     });
+    expect(f.downlinks).toHaveLength(2); // no JoinAccept for the removed device
   });
 });
