@@ -27,6 +27,8 @@ const BENCHES: Record<string, Bench> = {
   W1: async () => (await import('./w-web.js')).benchW('W1'),
   W2: async () => (await import('./w-web.js')).benchW('W2'),
   W3: async () => (await import('./w-web.js')).benchW('W3'),
+  L1: async () => (await import('./l1-downlink.js')).benchL1(),
+  L2: async () => (await import('./l2-joins.js')).benchL2(),
 };
 
 /** Where the repo's bench/ is: dist-bench/bench/run.js → ../../bench. */

@@ -21,17 +21,15 @@ import { Schedules } from './gateway/schedules.js';
 import { SerialInputs } from './gateway/serial-inputs.js';
 import { commandServices, gatewayServices } from './gateway/services.js';
 import { shutdown } from './gateway/shutdown.js';
-import { SirenDrivers } from './gateway/siren-drivers.js';
+import { buildSirens } from './gateway/sirens.js';
 import { Rollback } from './gateway/startup.js';
 import { levelsOf, uplinkStatusFields } from './gateway/status.js';
 import { statusSource } from './gateway/status-source.js';
 import { openStorage } from './gateway/storage.js';
 import { Uplink } from './gateway/uplink-wiring.js';
 import { startWeb } from './gateway/web.js';
-import { SirenController } from './sirens/controller.js';
 import { loadNodeStates, type NodeState } from './store/node-state.js';
 import { readingsSince } from './store/readings.js';
-import { SirenStore } from './store/silences.js';
 import { createLogger } from './util/log.js';
 import { VERSION } from './version.js';
 
@@ -100,13 +98,8 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
 
   // The local broker first: mqtt sirens need it for their safe-start OFF.
   const broker = await startLocalBroker(config, { ...core, ingest, port: opts.ports?.broker });
-  const sirenDrivers = new SirenDrivers(
-    { log: log.child({ c: 'siren' }), bus: broker, out: opts.sirenOut },
-    config,
-  );
-  const sirenLog = log.child({ c: 'sirens' });
-  const sirenParts = { config, drivers: sirenDrivers.drivers, store: new SirenStore(db) };
-  const sirens = new SirenController({ ...core, log: sirenLog, ...sirenParts });
+  const sirenDeps = { ...core, db, bus: broker, out: opts.sirenOut };
+  const { sirens, sirenDrivers, loraLink } = buildSirens(config, sirenDeps);
   rollback.add('sirens', () => sirens.stop());
   await sirens.start(); // every siren OFF before anything else happens (safe start)
 
@@ -139,7 +132,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   });
   rollback.add('serial', () => serial.stop());
   await serial.start(config.serial);
-  const radio = await startRadio(config, { ...core, ingest, port: opts.ports?.gwmp });
+  const radio = await startRadio(config, { ...core, ingest, port: opts.ports?.gwmp, loraLink });
 
   const clockWatch = new ClockWatch({ clock, events, minValidTime });
   const io = { serial, radio, broker, uplink, outbox, alerts };

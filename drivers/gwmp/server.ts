@@ -23,6 +23,12 @@ export interface GwmpServerDeps {
   count(reason: string): void;
   /** How long a PULL_RESP waits for its TX_ACK. Default 3000 ms. */
   txAckTimeoutMs?: number;
+  /**
+   * A forwarder whose last PULL_DATA is older than this gets no downlink (`stale_route`): its NAT
+   * mapping or its process may be gone, and a PULL_RESP into the void would read as "sent".
+   * lora_pkt_fwd sends PULL_DATA every 10 s (keepalive_interval). Default 60 s.
+   */
+  staleRouteMs?: number;
   /** `lora.gateways`: the only forwarder EUIs served; absent, the first few heard are (admission.ts). */
   gateways?: readonly string[] | undefined;
 }
@@ -42,6 +48,8 @@ export class GwmpServer implements PacketForwarderServer {
   private socket: Socket | undefined;
   private readonly traffic = new Map<string, GatewayTraffic>();
   private readonly pending = new Map<number, Pending>();
+  /** When each forwarder's last PULL_DATA came (the route's age). */
+  private readonly lastPull = new Map<string, number>();
   private allow: ReadonlySet<string> | undefined;
   /** When a refused forwarder was last logged: one warning per 10 minutes, the rest are counted. */
   private refusalLoggedAt = Number.NEGATIVE_INFINITY;
@@ -114,6 +122,15 @@ export class GwmpServer implements PacketForwarderServer {
     if (socket === undefined) return Promise.resolve({ ok: false, error: 'stopped' });
     if (t?.pullAddress === undefined || t.pullPort === undefined) {
       return Promise.resolve({ ok: false, error: 'no_route' });
+    }
+    const age = this.deps.clock.now() - (this.lastPull.get(gatewayEui) ?? Number.NEGATIVE_INFINITY);
+    if (age > (this.deps.staleRouteMs ?? 60_000)) {
+      this.deps.count('stale_route');
+      this.deps.log.warn(
+        { gatewayEui, age_ms: age },
+        'gwmp: no PULL_DATA from this forwarder for too long; downlink not sent',
+      );
+      return Promise.resolve({ ok: false, error: 'stale_route' });
     }
     const token = this.freeToken();
     const datagram = encodePullResp(token, txpk);
@@ -209,6 +226,7 @@ export class GwmpServer implements PacketForwarderServer {
         }
         t.pullAddress = rinfo.address;
         t.pullPort = rinfo.port;
+        this.lastPull.set(p.gatewayEui, rxTs);
         return;
       }
       case 'tx_ack': {
@@ -290,4 +308,5 @@ export const GWMP_REASONS = [
   'send_failed',
   'handler_error',
   'unknown_gateway',
+  'stale_route',
 ] as const;

@@ -2,9 +2,11 @@ import type { Logger } from 'pino';
 import type { SirenConfig } from '../../src/config/schema.js';
 import { SirenError } from '../../src/domain/index.js';
 import type { LocalBus } from '../../src/ports/local-bus.js';
+import type { LoraSirenLink } from '../../src/ports/lora-link.js';
 import type { SirenDriver } from '../../src/ports/siren-driver.js';
 import { CommandSiren } from './command.js';
 import { GpioSiren } from './gpio.js';
+import { createLoraSiren } from './lora.js';
 import { MqttSiren } from './mqtt.js';
 import { PrintSiren } from './print.js';
 import { type RelayBinding, RelayBoard, RelaySiren } from './relay.js';
@@ -24,6 +26,8 @@ export interface SirenDriverDeps {
   relayBoards?: Map<string, RelayBoard>;
   /** Zone shown by `print` sirens. */
   zone?: string;
+  /** The LoRa network (src/lora/link.ts); required by `lora` sirens. */
+  lora?: LoraSirenLink;
 }
 
 /** Builds the driver for one configured siren. Throws SirenError for a driver that cannot be built. */
@@ -63,7 +67,8 @@ export function createSirenDriver(cfg: SirenConfig, deps: SirenDriverDeps): Sire
         ...(deps.zone ? { zone: deps.zone } : {}),
       });
     case 'lora':
-      throw new SirenError(cfg.id, 'lora sirens need the LoRa downlink, not available yet');
+      if (!deps.lora) throw new SirenError(cfg.id, 'lora sirens need the lora section (the GWMP server)');
+      return createLoraSiren(cfg, deps.lora, log);
     default: {
       const never: never = cfg;
       throw new SirenError((never as { id: string }).id, 'unknown siren driver');

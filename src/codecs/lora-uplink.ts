@@ -19,8 +19,48 @@ export interface LoraUplinkMeta {
   ack: boolean;
 }
 
+/** Where and how one copy of an uplink was heard: what a reply to it needs (RX1 timing, best forwarder). */
+export interface RxInfo {
+  gatewayEui: string;
+  radio: Radio;
+  /** The concentrator's µs counter at reception (`tmst`), when the forwarder sent it. */
+  tmst?: number;
+  /** The rxpk's `datr` ("SF10BW125"); absent for FSK. */
+  datr?: string;
+}
+
+/** A verified data uplink as the network side (src/lora/network.ts) sees it. */
+export interface VerifiedUplink {
+  node: string;
+  devAddr: string;
+  fcnt: number;
+  confirmed: boolean;
+  ack: boolean;
+  fport: number | null;
+  /** Decrypted FRMPayload; on FPort 0 these are MAC commands. */
+  payload: Buffer;
+  /** MAC commands piggybacked in FOpts. */
+  fopts: Buffer;
+}
+
+/**
+ * The network server's side of uplinks (OTAA sessions, joins, ACKs, MAC commands, siren status).
+ * Without it only the configured ABP devices are heard and joins are counted and ignored.
+ */
+export interface UplinkNetwork {
+  /** An OTAA device's session by DevAddr (ABP devices are looked up first, from the config). */
+  session(devAddr: string): { node: string; session: AbpSession; codec: CodecName } | undefined;
+  /** A JoinRequest: returns the reason it was refused, or undefined when a JoinAccept is on its way. */
+  onJoin(phy: Buffer, rx: RxInfo, rxTs: number): string | undefined;
+  /** Every authentic, fresh data uplink; true when it was the network's (a siren's status) and is no reading. */
+  onData(up: VerifiedUplink, rx: RxInfo, rxTs: number): boolean;
+  /** Another copy of an accepted frame, heard by `rx.gatewayEui`: one more forwarder that can reach it. */
+  onCopy(devAddr: string, rx: RxInfo, rxTs: number): void;
+}
+
 export interface LoraUplinkDeps {
   devices: LoraDeviceConfig[];
+  network?: UplinkNetwork;
   dedupS: number;
   fcnt: FcntStore;
   clock: Clock;
@@ -99,7 +139,9 @@ export class LoraUplinkHandler {
 
   constructor(private readonly deps: LoraUplinkDeps) {
     for (const d of deps.devices) {
-      const session = sessionFromConfig(d);
+      // OTAA devices have no session in the config: the network gives theirs at each join.
+      if (d.dev_addr === undefined) continue;
+      const session = sessionFromConfig({ ...d, dev_addr: d.dev_addr });
       this.devices.set(session.devAddr, { node: d.node, session, codec: d.codec });
     }
     this.dedup = new DedupWindow(deps.dedupS * 1000);
@@ -129,7 +171,7 @@ export class LoraUplinkHandler {
         reason = 'handler_error';
       }
       if (reason === undefined) frames++;
-      else this.deps.count(reason);
+      else if (!HANDLED.has(reason)) this.deps.count(reason);
     }
     return frames;
   }
@@ -146,12 +188,24 @@ export class LoraUplinkHandler {
     if (r.size !== undefined && r.size !== phy.length) return 'bad_rxpk';
 
     const now = this.deps.clock.now();
+    const net = this.deps.network;
+    const info: RxInfo = {
+      gatewayEui,
+      radio,
+      ...(isNum(r.tmst) ? { tmst: r.tmst } : {}),
+      ...(typeof r.datr === 'string' ? { datr: r.datr } : {}),
+    };
+    const device = (a: string) => this.devices.get(a) ?? net?.session(a);
     const opened = openUplink(phy, {
-      session: (a) => this.devices.get(a)?.session,
+      session: (a) => device(a)?.session,
       lastFcnt: (a) => this.deps.fcnt.get(a),
       recentlyAccepted: (a, f, mic) => this.dedup.has(a, f, mic, now),
     });
-    if (!opened.ok) return opened.reason;
+    if (!opened.ok) {
+      if (opened.reason === 'join_request' && net) return net.onJoin(phy, info, rxTs);
+      if (opened.reason === 'duplicate' && net) net.onCopy(devAddrOf(phy), info, rxTs);
+      return opened.reason;
+    }
     const up = opened.value;
     // The frame is authentic and fresh: its counter is spent whatever its payload turns out to be.
     try {
@@ -163,24 +217,46 @@ export class LoraUplinkHandler {
       this.deps.count('fcnt_store_error');
     }
     this.dedup.remember(up.devAddr, up.fcnt, up.mic, now);
-    if (up.macOnly || up.fport === null) return 'mac_only';
 
-    // openUplink found the session in this map, so the device is there; the reason covers it anyway.
-    const device = this.devices.get(up.devAddr);
-    if (device === undefined) return 'unknown_devaddr';
+    // openUplink found the session, so the device is there; the reason covers it anyway.
+    const dev = device(up.devAddr);
+    if (dev === undefined) return 'unknown_devaddr';
+    if (net?.onData({ node: dev.node, ...up, fopts: up.fopts }, info, rxTs)) {
+      // A siren node's status is also a heartbeat of that node: stored and forwarded like one, and
+      // its FCnt keeps the node's sequence whole (no false seq_gap for every acknowledged command).
+      const state = up.payload.length === 1 ? up.payload[0] : undefined;
+      if (state !== 0 && state !== 1) return 'network';
+      this.deps.onFrame(
+        { node: dev.node, seq: up.fcnt, type: 'hb', v: { siren: state } },
+        { radio, rxTs, devAddr: up.devAddr, gatewayEui, confirmed: up.confirmed, adr: up.adr, ack: up.ack },
+      );
+      return undefined;
+    }
+    if (up.macOnly || up.fport === null) return 'mac_only';
     const type = FPORT_TYPES.get(up.fport);
     if (type === undefined) return 'unknown_fport';
-    const codec = CODECS.get(device.codec);
+    const codec = CODECS.get(dev.codec);
     if (codec === undefined) return 'unknown_codec';
     const v = codec.decode(type, up.payload);
     if (!v.ok) return v.reason;
     this.deps.onFrame(
-      { node: device.node, seq: up.fcnt, type, v: v.value },
+      { node: dev.node, seq: up.fcnt, type, v: v.value },
       { radio, rxTs, devAddr: up.devAddr, gatewayEui, confirmed: up.confirmed, adr: up.adr, ack: up.ack },
     );
     return undefined;
   }
 }
+
+/** DevAddr of a data frame whose structure openUplink already checked (little-endian on air). */
+function devAddrOf(phy: Buffer): string {
+  return phy.readUInt32LE(1).toString(16).padStart(8, '0');
+}
+
+/**
+ * Outcomes that are no rejection: the network took the frame (a join it accepted, a siren's
+ * status). It counts them itself, apart from the refusals that `lora_rejected` reports.
+ */
+const HANDLED = new Set(['join_accepted', 'network']);
 
 /** Every reason LoraUplinkHandler counts, for dashboards and tests. */
 export const LORA_UPLINK_REASONS = [
@@ -202,4 +278,9 @@ export const LORA_UPLINK_REASONS = [
   'bad_value',
   'fcnt_store_error',
   'handler_error',
+  'bad_join',
+  'join_unknown_deveui',
+  'join_bad_mic',
+  'join_replayed_nonce',
+  'join_store_error',
 ] as const;

@@ -179,8 +179,10 @@ export interface OpenedUplink {
   /** No application payload: the caller stores the FCnt, counts `mac_only` and stops. */
   macOnly: boolean;
   mic: string;
-  /** Decrypted FRMPayload (empty when `macOnly`). */
+  /** Decrypted FRMPayload (empty when absent); on FPort 0 these are MAC commands. */
   payload: Buffer;
+  /** MAC commands piggybacked in FOpts (LoRaWAN 1.0: in the clear). */
+  fopts: Buffer;
 }
 
 export interface OpenContext {
@@ -214,7 +216,8 @@ export function openUplink(phy: Uint8Array, ctx: OpenContext): Parsed<OpenedUpli
   // FPort 0 carries MAC commands for a network server, which we are not; no FPort, likewise.
   const macOnly = up.fport === null || up.fport === 0;
   let payload: Buffer = Buffer.alloc(0);
-  if (!macOnly) {
+  // FPort 0 carries MAC commands encrypted with the NwkSKey (lora-packet picks the key by port).
+  if (up.fport !== null) {
     try {
       payload = decryptPayload(up, session, fcnt);
     } catch (e) {
@@ -231,46 +234,69 @@ export function openUplink(phy: Uint8Array, ctx: OpenContext): Parsed<OpenedUpli
     macOnly,
     mic: up.mic,
     payload,
+    fopts: Buffer.from(up.packet.FOpts ?? Buffer.alloc(0)),
   });
 }
 
 /** AS923-2 (Indonesia) RX2 defaults: 921.4 MHz at DR2. Class C devices listen there. */
 export const AS923_2_RX2 = { freq: 921.4, datr: 'SF10BW125' } as const;
 
+/** What one data-down frame carries (a siren command, an ACK, MAC answers, or all at once). */
+export interface DataDown {
+  /** The caller's 32-bit downlink counter. */
+  fcntDown: number;
+  /** null: no FPort and no FRMPayload (an ACK or FOpts-only frame). */
+  fport: number | null;
+  payload?: Buffer;
+  confirmed?: boolean;
+  /** FCtrl.ACK: acknowledges the device's confirmed uplink. */
+  ack?: boolean;
+  /** MAC commands in FOpts (at most 15 bytes). */
+  fopts?: Buffer;
+}
+
 /**
- * Builds a data-down PHYPayload (for a LoRa siren node): FRMPayload encrypted with the AppSKey
- * and MIC'd with the NwkSKey by lora-packet. `fcntDown` is the caller's 32-bit downlink counter.
+ * Builds a data-down PHYPayload: FRMPayload encrypted with the AppSKey and the MIC with the
+ * NwkSKey, both by lora-packet. A frame with no FPort gets its MIC recalculated, because
+ * lora-packet signs only frames that carry a payload.
  */
-export function buildDataDown(
-  session: AbpSession,
-  d: { fcntDown: number; fport: number; payload: Buffer; confirmed?: boolean },
-): Buffer {
+export function buildDataDown(session: AbpSession, d: DataDown): Buffer {
   const fcnt = Buffer.alloc(2);
   fcnt.writeUInt16BE(d.fcntDown & 0xffff);
+  const fopts = d.fopts ?? Buffer.alloc(0);
+  if (fopts.length > 15) throw new RangeError(`FOpts of ${fopts.length} bytes (at most 15)`);
   const packet = loraPacket.fromFields(
     {
       MType: d.confirmed ? 'Confirmed Data Down' : 'Unconfirmed Data Down',
       DevAddr: Buffer.from(session.devAddr, 'hex'),
+      FCtrl: { ADR: false, ACK: d.ack ?? false, ADRACKReq: false, FPending: false },
       FCnt: fcnt,
-      FPort: d.fport,
-      payload: d.payload,
+      FOpts: fopts,
+      ...(d.fport === null
+        ? { payload: Buffer.alloc(0) }
+        : { FPort: d.fport, payload: d.payload ?? Buffer.alloc(0) }),
     },
     session.appSKey,
     session.nwkSKey,
     undefined,
     fcntMsb(d.fcntDown),
   );
-  return packet.getPHYPayload() as Buffer;
+  if (d.fport === null) loraPacket.recalculateMIC(packet, session.nwkSKey, undefined, fcntMsb(d.fcntDown));
+  const phy = packet.getPHYPayload();
+  if (phy === undefined) throw new RangeError('lora-packet built no PHYPayload');
+  return phy;
 }
 
 /** Turns a config key (32 hex digits) into the buffer lora-packet wants. */
 export function sessionFromConfig(d: {
-  dev_addr: string;
+  dev_addr?: string | undefined;
   nwk_s_key?: string | undefined;
   app_s_key?: string | undefined;
 }): AbpSession {
-  if (d.nwk_s_key === undefined || d.app_s_key === undefined) {
-    throw new RangeError(`LoRa device ${d.dev_addr}: nwk_s_key and app_s_key must be resolved before use`);
+  if (d.dev_addr === undefined || d.nwk_s_key === undefined || d.app_s_key === undefined) {
+    throw new RangeError(
+      `LoRa device ${d.dev_addr ?? '(OTAA)'}: dev_addr, nwk_s_key and app_s_key must be resolved before use`,
+    );
   }
   return {
     devAddr: d.dev_addr.toLowerCase(),

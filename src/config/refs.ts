@@ -68,13 +68,12 @@ export function checkRefs(config: unknown): ConfigIssue[] {
     });
   });
 
+  const loraNodeSet = new Set(c.lora?.devices.map((d) => str(d.node)));
   c.sirens.forEach((s, i) => {
     if (s.driver === 'lora' && typeof s.node === 'string' && !nodes.has(s.node))
       add(`sirens[${i}].node`, `unknown node "${s.node}"`);
-    // The file format is settled; the downlink driver behind it is not built yet.
-    if (s.driver === 'lora') {
-      add(`sirens[${i}].driver`, 'lora sirens are not available yet; use relay, gpio, mqtt or command');
-    }
+    else if (s.driver === 'lora' && typeof s.node === 'string' && !loraNodeSet.has(s.node))
+      add(`sirens[${i}].node`, `node "${s.node}" has no entry in lora.devices; the downlink needs its keys`);
   });
 
   const devAddrs = new Map<string, number>();
@@ -91,11 +90,15 @@ export function checkRefs(config: unknown): ConfigIssue[] {
     if (prevNode !== undefined)
       add(`lora.devices[${i}].node`, `node "${node}" already has a LoRa device (lora.devices[${prevNode}])`);
     else if (node !== undefined) loraNodes.set(node, i);
-    // A `_file` that could not be read is reported once, by the secret-file check.
-    if (!d.nwk_s_key && d.nwk_s_key_file === undefined)
-      add(`lora.devices[${i}].nwk_s_key`, 'required (inline or as nwk_s_key_file)');
-    if (!d.app_s_key && d.app_s_key_file === undefined)
-      add(`lora.devices[${i}].app_s_key`, 'required (inline or as app_s_key_file)');
+    issues.push(...checkLoraActivation(d, `lora.devices[${i}]`));
+  });
+  const devEuis = new Map<string, number>();
+  c.lora?.devices.forEach((d, i) => {
+    const eui = str(d.dev_eui)?.toLowerCase();
+    const prev = eui === undefined ? undefined : devEuis.get(eui);
+    if (prev !== undefined)
+      add(`lora.devices[${i}].dev_eui`, `duplicate dev_eui "${d.dev_eui}" (also lora.devices[${prev}])`);
+    else if (eui !== undefined) devEuis.set(eui, i);
   });
 
   const ports = new Map<string, number>();
@@ -218,6 +221,36 @@ function checkAlertRefs(alerts: Obj, zones: Map<string, number>): ConfigIssue[] 
   }
   if (alerts.enabled === true && contacts.length === 0)
     add('alerts.contacts', 'alerts are enabled but nobody is listed to be told');
+  return issues;
+}
+
+/**
+ * ABP (`dev_addr` + both session keys) or OTAA (`dev_eui` + `join_eui` + `app_key`), never a mix:
+ * a device with both would be reachable under two addresses and its counters would disagree.
+ */
+function checkLoraActivation(d: Obj, at: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: string, message: string) => issues.push({ path: `${at}.${path}`, message });
+  // A `_file` that could not be read is reported once, by the secret-file check.
+  const has = (k: string) => Boolean(d[k]) || d[`${k}_file`] !== undefined;
+  const otaa = d.dev_eui !== undefined || d.join_eui !== undefined || has('app_key');
+  if (otaa) {
+    if (d.dev_addr !== undefined)
+      add(
+        'dev_addr',
+        'an OTAA device (dev_eui, join_eui, app_key) gets its DevAddr at each join; remove dev_addr',
+      );
+    if (d.dev_eui === undefined) add('dev_eui', 'required for OTAA (16 hex digits from the device label)');
+    if (d.join_eui === undefined) add('join_eui', 'required for OTAA (16 hex digits, also called AppEUI)');
+    if (!has('app_key')) add('app_key', 'required for OTAA (inline or as app_key_file)');
+    for (const k of ['nwk_s_key', 'app_s_key'])
+      if (has(k)) add(k, 'an OTAA device derives its session keys at each join; remove it');
+    return issues;
+  }
+  if (d.dev_addr === undefined)
+    add('dev_addr', 'required for ABP (or give dev_eui, join_eui and app_key for OTAA)');
+  if (!has('nwk_s_key')) add('nwk_s_key', 'required (inline or as nwk_s_key_file)');
+  if (!has('app_s_key')) add('app_s_key', 'required (inline or as app_s_key_file)');
   return issues;
 }
 

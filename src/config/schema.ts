@@ -143,13 +143,30 @@ const serialPort = z.strictObject({
   name: z.string().optional(),
 });
 
+const hex16 = z
+  .string()
+  .regex(/^[0-9a-fA-F]{16}$/, 'must be 16 hex digits (a 64-bit EUI)')
+  .transform((s) => s.toLowerCase());
+
+/**
+ * One LoRaWAN device. ABP: `dev_addr` with both session keys. OTAA: `dev_eui`, `join_eui` and the
+ * root key `app_key` (best as `app_key_file`), no `dev_addr`: the gateway's join server gives it
+ * one and derives the session keys at each join (src/lora/join.ts). refs.ts checks the pairing.
+ */
 const loraDevice = z.strictObject({
   node: id,
-  dev_addr: z.string().regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hex digits'),
+  dev_addr: z
+    .string()
+    .regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hex digits')
+    .optional(),
   nwk_s_key: hex32.optional(),
   nwk_s_key_file: z.string().optional(),
   app_s_key: hex32.optional(),
   app_s_key_file: z.string().optional(),
+  dev_eui: hex16.optional(),
+  join_eui: hex16.optional(),
+  app_key: hex32.optional(),
+  app_key_file: z.string().optional(),
   codec: z.enum(['lpp', 'sg1']).default('lpp'),
 });
 
@@ -175,6 +192,15 @@ const lora = z
       .max(32)
       .optional(),
     devices: z.array(loraDevice).default([]),
+    /** Regional parameters of every downlink (src/lora/region.ts): Indonesia is AS923-2. */
+    region: z.enum(['AS923-2', 'EU868', 'US915']).default('AS923-2'),
+    /** NetID sent in JoinAccepts; 000000 is the one set aside for private networks. */
+    net_id: z
+      .string()
+      .regex(/^[0-9a-fA-F]{6}$/, 'must be 6 hex digits')
+      .default('000000'),
+    /** Share of each hour the gateway may transmit (per forwarder), in percent. Default: the region's. */
+    duty_cycle_pct: z.number().gt(0).max(100).optional(),
   })
   .optional();
 
@@ -280,8 +306,26 @@ const siren = z.discriminatedUnion('driver', [
   z.strictObject({
     ...sirenBase,
     driver: z.literal('lora'),
+    /** The node of its entry in `lora.devices`; the siren node must be a Class C device. */
     node: id,
     fport: z.number().int().min(1).max(223).default(10),
+    on_payload: z
+      .string()
+      .regex(/^([0-9a-fA-F]{2}){1,32}$/, 'must be hex bytes such as "01"')
+      .default('01'),
+    off_payload: z
+      .string()
+      .regex(/^([0-9a-fA-F]{2}){1,32}$/, 'must be hex bytes such as "00"')
+      .default('00'),
+    /** Ask the node to acknowledge each command; without an ACK it is sent again, then a fault. */
+    confirmed: z.boolean().default(true),
+    /**
+     * (retries + 1) × ack_timeout_s is how long a command to a silent node takes to fault, and
+     * how long its OFF holds up a SIGTERM: keep it well inside systemd's TimeoutStopSec (15 s).
+     */
+    ack_timeout_s: z.number().min(1).max(60).default(3),
+    /** Sends again after a missing ACK (or a forwarder that refused) before the siren is faulted. */
+    retries: z.number().int().min(0).max(3).default(2),
   }),
 ]);
 

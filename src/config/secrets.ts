@@ -9,10 +9,11 @@ export const SECRET_KEYS = [
   'secret',
   'nwk_s_key',
   'app_s_key',
+  'app_key',
   'password_hash',
   'token',
 ] as const;
-const FILE_BACKED = new Set(['password', 'secret', 'nwk_s_key', 'app_s_key', 'token']);
+const FILE_BACKED = new Set(['password', 'secret', 'nwk_s_key', 'app_s_key', 'app_key', 'token']);
 const REDACTED = '[redacted]';
 
 /**

@@ -27,6 +27,18 @@ export function planReload(prev: Config, next: Config): { config: Config; restar
     restartNeeded.push('lora.gwmp');
     if (prev.lora && next.lora) config.lora = { ...next.lora, gwmp: prev.lora.gwmp };
   }
+  // The LoRa network is built for one region plan and NetID (DevAddrs, duty-cycle books).
+  const plan = (c: Config) => [c.lora?.region, c.lora?.net_id, c.lora?.duty_cycle_pct];
+  if (prev.lora && config.lora && !same(plan(next), plan(prev))) {
+    restartNeeded.push('lora.region/net_id/duty_cycle_pct');
+    const { duty_cycle_pct: _, ...rest } = config.lora;
+    config.lora = {
+      ...rest,
+      region: prev.lora.region,
+      net_id: prev.lora.net_id,
+      ...(prev.lora.duty_cycle_pct !== undefined ? { duty_cycle_pct: prev.lora.duty_cycle_pct } : {}),
+    };
+  }
   const lb = (c: Config) => [
     c.local_broker.enabled,
     c.local_broker.host,

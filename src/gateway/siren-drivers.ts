@@ -17,7 +17,12 @@ export class SirenDrivers {
   private current = new Map<string, SirenDriver>();
 
   constructor(
-    private readonly deps: { log: Logger; bus: LocalBus | undefined; out: NodeJS.WritableStream | undefined },
+    private readonly deps: {
+      log: Logger;
+      bus: LocalBus | undefined;
+      out: NodeJS.WritableStream | undefined;
+      lora?: SirenDriverDeps['lora'];
+    },
     config: Config,
   ) {
     this.current = new Map(config.sirens.map((s) => [s.id, this.build(config, s)]));
@@ -42,6 +47,7 @@ export class SirenDrivers {
       relayBoards: this.relayBoards,
       ...(this.deps.bus ? { bus: this.deps.bus } : {}),
       ...(this.deps.out ? { out: this.deps.out } : {}),
+      ...(this.deps.lora ? { lora: this.deps.lora } : {}),
       ...(zone ? { zone } : {}),
     });
   }

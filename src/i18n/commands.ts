@@ -24,6 +24,9 @@ export const commandsEn = {
   'alerts.test.cmd': 'send a contact a test SMS marked TES and publish a CAP document with status Test',
   'alerts.inbox.cmd':
     "read received SMS files now (gammu-smsd's RunOnReceive hook); the gateway also polls its inbox",
+  'lora.cmd': 'LoRaWAN devices of this gateway (reads the database)',
+  'lora.devices.cmd':
+    'one row per LoRa device: node, activation (ABP/OTAA), DevAddr, FCnt up/down, last join',
   'siren.cmd': 'test, stop or silence sirens on the running gateway',
   'siren.test.cmd': 'sound one siren (self_test_s, or --seconds), switch it off, check it; exit 1 on a fault',
   'siren.test.opt.seconds': 'how long to sound (1 to 60)',
@@ -73,6 +76,9 @@ export const commandsId: Record<keyof typeof commandsEn, string> = {
   'tail.opt.type': 'hanya jenis bacaan ini',
   'tail.opt.json': 'satu objek JSON per baris',
   'nodes.cmd': 'satu baris per node: zona, jenis, terakhir terdengar, baterai, rssi, hilang, reset, hidup',
+  'lora.cmd': 'perangkat LoRaWAN gateway ini (membaca basis data)',
+  'lora.devices.cmd':
+    'satu baris per perangkat LoRa: node, aktivasi (ABP/OTAA), DevAddr, FCnt naik/turun, join terakhir',
   'readings.cmd': 'bacaan yang tersimpan (membaca basis data; bisa saat gateway berjalan maupun berhenti)',
   'readings.opt.since': 'sejak kapan: 30m, 6h, 2d, atau tanggal/jam',
   'readings.opt.until': 'sampai (bawaan: sekarang)',

@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { NodeConfig } from '../config/schema.js';
 import type { Frame } from '../domain/index.js';
-import type { LoraSimulator } from './lora.js';
+import type { LoraSimulator } from './lora-forwarder.js';
 import { type SimSink, serialLine } from './simulator.js';
 
 /** Writes lines into one end of a serial line (a pty from socat, or a real adapter looped back). */

@@ -162,6 +162,16 @@ export class LoraStateStore implements FcntStore {
   }
 
   /**
+   * A new session under `devAddr` (an OTAA join): its counter starts again from nothing. The row
+   * itself is deleted by the join's own transaction (lora-sessions.ts).
+   */
+  forget(devAddr: string): void {
+    const key = devAddr.toLowerCase();
+    this.cache.set(key, null);
+    this.dirty.delete(key);
+  }
+
+  /**
    * Writes the FCnts set since the last successful commit; runs inside the group-commit
    * transaction. They stay pending until `committed`: a commit that fails (SQLITE_FULL comes at
    * COMMIT, after these rows) must not lose a counter whose reading is committed on the retry, or

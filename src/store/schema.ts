@@ -177,4 +177,30 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (server, incident)
   ) STRICT;
   `,
+  // 4: LoRaWAN both ways (issue 17): OTAA sessions, every DevNonce a device has used (a replayed
+  // JoinRequest must never open a session again), and each device's downlink counter.
+  `
+  CREATE TABLE lora_sessions (
+    dev_eui    TEXT PRIMARY KEY,
+    node       TEXT    NOT NULL,
+    dev_addr   TEXT    NOT NULL UNIQUE,
+    nwk_s_key  TEXT    NOT NULL,
+    app_s_key  TEXT    NOT NULL,
+    join_nonce INTEGER NOT NULL,
+    joined_at  INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE lora_dev_nonces (
+    dev_eui   TEXT    NOT NULL,
+    dev_nonce INTEGER NOT NULL,
+    ts        INTEGER NOT NULL,
+    PRIMARY KEY (dev_eui, dev_nonce)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE lora_fcnt_down (
+    dev_addr  TEXT PRIMARY KEY,
+    fcnt_down INTEGER NOT NULL,
+    last_ts   INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

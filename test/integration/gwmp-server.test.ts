@@ -10,7 +10,7 @@ import type { LoraDeviceConfig } from '../../src/config/schema.js';
 import type { Frame } from '../../src/domain/index.js';
 import { ManualClock } from '../../src/domain/index.js';
 import type { FcntStore } from '../../src/ports/fcnt-store.js';
-import { LoraSimulator } from '../../src/sim/lora.js';
+import { LoraSimulator } from '../../src/sim/lora-forwarder.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
 import { rx2Txpk } from '../fixtures/semtech-rxpk.js';
@@ -164,6 +164,36 @@ describe('GwmpServer over real UDP', () => {
     fwd.send(encodeTxAck(0x4242, EUI), port); // nobody asked
     await tick();
     expect(counts).toEqual(['unknown_token']);
+  });
+
+  it('refuses a downlink to a forwarder whose last PULL_DATA is stale, with a count, until it pulls again', async () => {
+    const clock = new ManualClock(5_000);
+    const staleCounts: string[] = [];
+    const s2 = new GwmpServer({
+      ...{ host: '127.0.0.1', port: 0, maxDatagramBytes: 2048, clock, log },
+      ...{
+        onPush: () => {},
+        onStat: () => {},
+        count: (r: string) => staleCounts.push(r),
+        txAckTimeoutMs: 300,
+      },
+    });
+    await s2.start();
+    const p2 = s2.address().port;
+    try {
+      fwd.onPullResp = (token) => fwd.send(encodeTxAck(token, EUI), p2);
+      fwd.send(encodePullData(1, EUI), p2);
+      await fwd.received(1);
+      expect(await s2.sendDownlink(EUI, TXPK)).toEqual({ ok: true });
+      clock.advance(61_000); // six keepalives missed: the forwarder or its NAT mapping is gone
+      expect(await s2.sendDownlink(EUI, TXPK)).toEqual({ ok: false, error: 'stale_route' });
+      expect(staleCounts).toEqual(['stale_route']);
+      fwd.send(encodePullData(2, EUI), p2);
+      await fwd.received(3);
+      expect(await s2.sendDownlink(EUI, TXPK)).toEqual({ ok: true });
+    } finally {
+      await s2.stop();
+    }
   });
 
   it('survives a consumer that throws', async () => {

@@ -58,4 +58,19 @@ describe('status for people', () => {
     );
     expect(text).toContain('zone z-braja silenced until 2026-12-01 10:24 WIB by cli:pak-budi');
   });
+
+  it('shows what the LoRa network server did beside LoRa, not among the rejected inputs', () => {
+    const text = formatStatus(
+      {
+        ...status({}),
+        lora: { address: { host: '127.0.0.1', port: 1700 }, gateways: [], radio_stats: [] },
+        counters: { lora: { bad_mic: 2 }, lora_net: { tx_ok: 3, join_accepted: 1 } },
+      } as never,
+      'Asia/Jakarta',
+    );
+    expect(text).toContain('network server (downlinks, joins, MAC commands): tx_ok 3, join_accepted 1');
+    const rejected = text.slice(text.indexOf('rejected'));
+    expect(rejected).toContain('lora: bad_mic 2');
+    expect(rejected).not.toContain('tx_ok');
+  });
 });

@@ -52,6 +52,9 @@ describe('config', () => {
     writeFileSync(join(dir, 'cmd-ops-1.key'), 'cmd-secret-0123456789abcdef\n');
     writeFileSync(join(dir, 'lora/seis-03.nwk'), '44024241ED4CE9A68C6A8BC055233FD3\n');
     writeFileSync(join(dir, 'lora/seis-03.app'), 'EC925802AE430CA77FD3DD73CB2CC588\n');
+    writeFileSync(join(dir, 'lora/pir-07.appkey'), '2B7E151628AED2A6ABF7158809CF4F3C\n');
+    writeFileSync(join(dir, 'lora/siren-l1.nwk'), '6A1D2E3F405162738495A6B7C8D9EAF1\n');
+    writeFileSync(join(dir, 'lora/siren-l1.app'), '0A1B2C3D4E5F60718293A4B5C6D7E8F9\n');
     writeFileSync(join(dir, 'earthranger.token'), 'er-token-secret-42\n');
     const file = join(dir, 'siaga.yaml');
     writeFileSync(file, text);
@@ -65,6 +68,8 @@ describe('config', () => {
     for (const s of secretValues(config)) expect(shown).not.toContain(s);
     expect(secretValues(config)).toContain('uplink-secret-pw');
     expect(secretValues(config)).toContain('er-token-secret-42');
+    expect(config.lora?.devices[1]?.app_key).toBe('2B7E151628AED2A6ABF7158809CF4F3C');
+    expect(secretValues(config)).toContain('2B7E151628AED2A6ABF7158809CF4F3C');
   });
 
   it('reports every problem as path: message', () => {
@@ -148,10 +153,31 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
     );
   });
 
-  it('refuses a LoRa siren until its downlink driver exists, naming what to use instead', () => {
+  it('refuses a LoRa siren whose node has no LoRa device (its keys), and accepts one that has', () => {
+    const lora = minimal.replace('{id: s-1, driver: print}', '{id: s-1, driver: lora, node: pir-07}');
+    expect(issuesOf(lora)).toEqual([
+      'sirens[0].node: node "pir-07" has no entry in lora.devices; the downlink needs its keys',
+    ]);
+    const keys =
+      'nwk_s_key: "44024241ED4CE9A68C6A8BC055233FD3", app_s_key: "EC925802AE430CA77FD3DD73CB2CC588"';
+    expect(issuesOf(`${lora}\nlora: {devices: [{node: pir-07, dev_addr: "26011BDA", ${keys}}]}\n`)).toEqual(
+      [],
+    );
+  });
+
+  it('tells ABP from OTAA devices and refuses a mix or a half', () => {
+    const otaa =
+      'dev_eui: "0004A30B001C0530", join_eui: "70B3D57ED0000001", app_key: "2B7E151628AED2A6ABF7158809CF4F3C"';
+    expect(issuesOf(`${minimal}\nlora: {devices: [{node: pir-07, ${otaa}}]}\n`)).toEqual([]);
     expect(
-      issuesOf(`${minimal.replace('{id: s-1, driver: print}', '{id: s-1, driver: lora, node: pir-07}')}`),
-    ).toEqual(['sirens[0].driver: lora sirens are not available yet; use relay, gpio, mqtt or command']);
+      issuesOf(`${minimal}\nlora: {devices: [{node: pir-07, dev_addr: "26011BDA", ${otaa}}]}\n`),
+    ).toEqual([
+      'lora.devices[0].dev_addr: an OTAA device (dev_eui, join_eui, app_key) gets its DevAddr at each join; remove dev_addr',
+    ]);
+    expect(issuesOf(`${minimal}\nlora: {devices: [{node: pir-07, dev_eui: "0004A30B001C0530"}]}\n`)).toEqual([
+      'lora.devices[0].join_eui: required for OTAA (16 hex digits, also called AppEUI)',
+      'lora.devices[0].app_key: required for OTAA (inline or as app_key_file)',
+    ]);
   });
 
   it('refuses an invalid cron expression and YAML syntax errors', () => {
@@ -246,7 +272,11 @@ lora: {devices: [{node: seis-9, dev_addr: "26011BDA", nwk_s_key: "44024241ED4CE9
     }
     // dev_addr is missing: pointed at the device it belongs in.
     const missing = err?.issues.find((i) => i.path === 'lora.devices[0].dev_addr');
-    expect(missing).toMatchObject({ message: 'is required', line: 9, col: 7 });
+    expect(missing).toMatchObject({
+      message: 'required for ABP (or give dev_eui, join_eui and app_key for OTAA)',
+      line: 9,
+      col: 7,
+    });
     expect(err?.issues.find((i) => i.path === 'lora.devices[0].node')).toMatchObject({
       message: 'unknown node "seis-9"',
       line: 9,

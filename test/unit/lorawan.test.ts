@@ -20,13 +20,13 @@ import { fskRxpk } from '../fixtures/semtech-rxpk.js';
 import { must } from '../helpers/must.js';
 
 // Fixed test keys: the vectors below are made by lora-packet with them.
-const PIR: LoraDeviceConfig = {
+const PIR = {
   node: 'pir-07',
   dev_addr: '26011BDA',
   nwk_s_key: '2B7E151628AED2A6ABF7158809CF4F3C',
   app_s_key: '000102030405060708090A0B0C0D0E0F',
-  codec: 'lpp',
-};
+  codec: 'lpp' as const,
+} satisfies LoraDeviceConfig;
 const PIR_APP_S_KEY = Buffer.from(must(PIR.app_s_key, 'the AppSKey of pir-07'), 'hex');
 const PIR_NWK_S_KEY = Buffer.from(must(PIR.nwk_s_key, 'the NwkSKey of pir-07'), 'hex');
 const CAM: LoraDeviceConfig = {

@@ -29,6 +29,17 @@ describe('what a SIGHUP reload may apply', () => {
     expect(plan.config.local_broker.port).toBe(base.local_broker.port);
   });
 
+  it('names the LoRa region plan and NetID as needing a restart and keeps the running ones', () => {
+    const next = testConfig(
+      'lora: {gwmp: {port: 1700}, region: EU868, net_id: "000013", duty_cycle_pct: 10}',
+      dir,
+    );
+    const plan = planReload(base, next);
+    expect(plan.restartNeeded).toEqual(['lora.region/net_id/duty_cycle_pct']);
+    expect(plan.config.lora).toMatchObject({ region: 'AS923-2', net_id: '000000' });
+    expect(plan.config.lora?.duty_cycle_pct).toBeUndefined();
+  });
+
   it('keeps the driver of every siren whose config did not change (no toggling)', () => {
     const next = testConfig('lora: {gwmp: {port: 1700}}', dir);
     next.sirens.push({ id: 's-2', driver: 'print' });

@@ -106,9 +106,11 @@ describe('createSirenDriver', () => {
     expect(() => createSirenDriver({ id: 'm', driver: 'mqtt', state_timeout_ms: 100 }, { log })).toThrow(
       /local broker/,
     );
-    expect(() => createSirenDriver({ id: 'l', driver: 'lora', node: 'n1', fport: 10 }, { log })).toThrow(
-      /lora sirens need the LoRa downlink, not available yet/,
-    );
+    const lora = {
+      ...{ id: 'l', driver: 'lora' as const, node: 'n1', fport: 10, on_payload: '01', off_payload: '00' },
+      ...{ confirmed: true, ack_timeout_s: 5, retries: 3 },
+    };
+    expect(() => createSirenDriver(lora, { log })).toThrow(/lora sirens need the lora section/);
     expect(
       createSirenDriver({ id: 'g', driver: 'gpio', chip: 'gpiochip0', line: 4, active_low: false }, { log })
         .id,

@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load.js';
 import { scaledClock, UsageError } from '../../domain/index.js';
 import { preferredPort } from '../../gateway/web.js';
 import { type Gateway, type Live, startGateway } from '../../main.js';
-import { LoraSimulator } from '../../sim/lora.js';
+import { LoraSimulator } from '../../sim/lora-forwarder.js';
 import { createPtyPair, type PtyPair, socatAvailable } from '../../sim/pty.js';
 import { SCENARIOS, type Scenario } from '../../sim/scenarios.js';
 import { type SimSink, Simulator } from '../../sim/simulator.js';
@@ -135,6 +135,9 @@ export async function runDemo(opts: {
       gatewayEui: 'AA555A0000000101',
       devices: config.lora.devices,
       log: log.child({ c: 'sim-lora' }),
+      sirens: config.sirens,
+      onSirenCommand: (siren, on) =>
+        out(`${stamp()} ${t(on ? 'demo.lora_siren_on' : 'demo.lora_siren_off', { siren })}\n`),
     });
     await sim.start();
     lora = loraSink(sim);
@@ -161,8 +164,9 @@ export async function runDemo(opts: {
 
   const stop = async () => {
     await sim.stop();
-    for (const s of sinks) await s.close?.();
+    // The gateway first: its SIGTERM OFF goes to the LoRa siren node while the forwarder still listens.
     await gw.stop();
+    for (const s of sinks) await s.close?.();
     await pty?.close();
     rmSync(dir, { recursive: true, force: true });
   };

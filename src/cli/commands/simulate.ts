@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { NodeConfig } from '../../config/schema.js';
 import { UsageError } from '../../domain/index.js';
-import { LoraSimulator } from '../../sim/lora.js';
+import { LoraSimulator } from '../../sim/lora-forwarder.js';
 import { SCENARIOS } from '../../sim/scenarios.js';
 import { type SimSink, Simulator } from '../../sim/simulator.js';
 import { loraSink, mqttNodeSink, serialDeviceSink } from '../../sim/sinks.js';
@@ -86,6 +86,9 @@ export function registerSimulate(program: Command): void {
             gatewayEui: 'AA555A00000000FF',
             devices: config.lora.devices,
             log,
+            sirens: config.sirens,
+            onSirenCommand: (siren, on) =>
+              out(`${t(on ? 'demo.lora_siren_on' : 'demo.lora_siren_off', { siren })}\n`),
           });
           await sim.start();
           const sink = loraSink(sim);

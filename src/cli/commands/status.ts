@@ -124,6 +124,11 @@ function alertLines(a: NonNullable<Status['alerts']>): string[] {
   return lines;
 }
 
+const countList = (m: Record<string, number>): string =>
+  Object.entries(m)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+
 export function formatStatus(s: Status, tz: string): string {
   const now = Date.now();
   const lines = [
@@ -185,6 +190,8 @@ export function formatStatus(s: Status, tz: string): string {
       );
     }
     if (s.lora.gateways.length === 0) lines.push(t('status.lora_none'));
+    const net = s.counters.lora_net;
+    if (net) lines.push(t('status.lora_network', { counts: countList(net) }));
   }
   if (s.local_broker) {
     const c = s.local_broker.clients;
@@ -204,15 +211,12 @@ export function formatStatus(s: Status, tz: string): string {
       : t('status.storage_ok', stored),
   );
   if (s.disk) lines.push(t('status.disk', { free: s.disk.free_mb, total: s.disk.total_mb }));
-  const rejects = Object.entries(s.counters).filter(([scope]) => scope !== 'ingest');
+  // lora_net is what the LoRa network server did (downlinks, joins), shown with LoRa above.
+  const rejects = Object.entries(s.counters).filter(([scope]) => scope !== 'ingest' && scope !== 'lora_net');
   if (rejects.length > 0) {
     lines.push('', t('status.rejected'));
     for (const [scope, m] of rejects) {
-      lines.push(
-        `  ${scope}: ${Object.entries(m)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ')}`,
-      );
+      lines.push(`  ${scope}: ${countList(m)}`);
     }
   }
   return lines.join('\n');
