@@ -286,32 +286,24 @@ export class Alerts {
     const inc = change.incident;
     this.deps.store.putIncident(inc);
     if (change.kind === 'acked') {
-      this.deps.events.emit('ack', {
-        incident: inc.id,
-        zone: inc.zone,
-        by: change.ack.by,
-        channel: change.ack.channel,
-      });
-      this.caps.ack(inc, change.ack);
+      const { by, channel } = change.ack;
+      this.deps.events.emit('ack', { incident: inc.id, zone: inc.zone, by, channel });
     } else {
-      this.deps.events.emit('incident', {
-        incident: inc.id,
-        zone: inc.zone,
-        level: inc.level,
-        code: inc.code,
-        state: inc.state,
-        change: change.kind,
-      });
-      this.caps.incident(inc);
+      const { id, zone, level, code, state } = inc;
+      this.deps.events.emit('incident', { incident: id, zone, level, code, state, change: change.kind });
     }
+    // People first: the SMS is handed to the modem's daemon before the CAP file is written and
+    // synced (an fsync on an SD card can take tens of milliseconds; bench A1).
+    this.queue(this.escalation.apply(change));
+    this.saveEscalation();
+    void this.deliver();
+    if (change.kind === 'acked') this.caps.ack(inc, change.ack);
+    else this.caps.incident(inc);
     try {
       this.deps.remote?.onChange(change);
     } catch (e) {
       this.deps.log.warn({ err: e, incident: inc.id }, 'could not queue the incident for EarthRanger');
     }
-    this.queue(this.escalation.apply(change));
-    this.saveEscalation();
-    void this.deliver();
   }
 
   /** Decisions become rows; a higher level supersedes queued lower ones of the same zone. */
