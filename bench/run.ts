@@ -24,6 +24,9 @@ const BENCHES: Record<string, Bench> = {
   P7: async () => (await import('./p7-idle.js')).benchP7(),
   P8: async () => (await import('./p8-startup.js')).benchP8(),
   P9: async () => (await import('./p9-disk.js')).benchP9(),
+  A1: async () => (await import('./a1-sms.js')).benchA1(),
+  A2: async () => (await import('./a2-cap.js')).benchA2(),
+  A3: async () => (await import('./a3-incidents.js')).benchA3(),
 };
 
 /** Where the repo's bench/ is: dist-bench/bench/run.js → ../../bench. */
