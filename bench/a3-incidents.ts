@@ -51,41 +51,43 @@ function openIncidents(gw: Gateway): number {
   return a?.open?.length ?? 0;
 }
 
-/** The main thread's time waiting for a CPU (ns, /proc/<pid>/task/<pid>/schedstat field 2). */
-function runqueueNs(): number {
+/** The main thread's time on a CPU and waiting for one (ns; /proc/<pid>/task/<pid>/schedstat). */
+function schedNs(): { run: number; wait: number } {
   const f = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
-  return Number(f[1] ?? 0);
+  return { run: Number(f[0] ?? 0), wait: Number(f[1] ?? 0) };
 }
 
 interface Stall {
   /** Lateness of a 5 ms timer minus the time the thread waited for a CPU other processes held. */
   ownMs: number;
   atS: number;
-  /** Of that same gap: the wall-clock lateness and the run-queue wait. */
+  /** Of that same gap: the wall-clock lateness, the run-queue wait and the time on a CPU. */
   lateMs: number;
   waitMs: number;
+  cpuMs: number;
 }
 
 /**
  * The worst stall the gateway causes itself, and when. The machine is shared (load ~9 on 2
  * cores while others test), so a raw event-loop delay is mostly the kernel giving the CPU to
  * someone else; each gap of a 5 ms timer is split into the thread's run-queue wait (not ours)
- * and the rest: work on the loop and synchronous I/O (SQLite's fsync), which a dedicated Pi has too.
+ * and the rest: work on the loop and blocking (synchronous fsyncs, GC joins), which a Pi has too.
  */
 function stallClock(): { stop(): Stall } {
   const t0 = hr();
   let last = t0;
-  let lastWait = runqueueNs();
-  let worst: Stall = { ownMs: 0, atS: 0, lateMs: 0, waitMs: 0 };
+  let before = schedNs();
+  let worst: Stall = { ownMs: 0, atS: 0, lateMs: 0, waitMs: 0, cpuMs: 0 };
   const timer = setInterval(() => {
     const t = hr();
-    const w = runqueueNs();
+    const now = schedNs();
     const lateMs = Math.max(0, t - last - 5);
-    const waitMs = (w - lastWait) / 1e6;
+    const waitMs = (now.wait - before.wait) / 1e6;
+    const cpuMs = (now.run - before.run) / 1e6;
     const ownMs = Math.max(0, lateMs - waitMs);
-    if (ownMs > worst.ownMs) worst = { ownMs, atS: (last - t0) / 1000, lateMs, waitMs };
+    if (ownMs > worst.ownMs) worst = { ownMs, atS: (last - t0) / 1000, lateMs, waitMs, cpuMs };
     last = t;
-    lastWait = w;
+    before = now;
   }, 5);
   return {
     stop: () => {
@@ -184,7 +186,7 @@ async function variant(backgroundPerSecond: number, o: Required<A3Options>): Pro
 }
 
 function stallNote(s: Stall): string {
-  return `own work in one loop turn, at +${s.atS.toFixed(1)} s from the first press (that gap ${s.lateMs.toFixed(1)} ms, of which ${s.waitMs.toFixed(1)} ms waiting for a CPU)`;
+  return `own work in one loop turn, at +${s.atS.toFixed(1)} s from the first press (that gap ${s.lateMs.toFixed(1)} ms: ${s.cpuMs.toFixed(1)} on a CPU, ${s.waitMs.toFixed(1)} waiting for one, the rest blocked: synchronous I/O, GC joins)`;
 }
 
 export async function benchA3(opts: A3Options = {}): Promise<Figure[]> {
