@@ -1,5 +1,4 @@
-import { latencyStats } from './a1-sms.js';
-import { alertsLatencyRun, type LatencyOptions } from './alerts-latency.js';
+import { alertsLatencyRun, type LatencyOptions, latencyStats, p99Figure } from './alerts-latency.js';
 import type { Figure } from './common.js';
 
 /**
@@ -12,24 +11,15 @@ export async function benchA2(opts: LatencyOptions = {}): Promise<Figure[]> {
   const run = await alertsLatencyRun(opts);
   const cap = latencyStats(run.presses, (p) => p.cap);
   const sms = latencyStats(run.presses, (p) => p.sms);
-  const ms = (x: number) => `${x.toFixed(1)} ms`;
   return [
     {
-      figure: 'A2 p99',
-      value: cap.p99,
-      unit: 'ms',
-      target: '≤ 1000',
-      pass: cap.p99 <= 1000 && cap.missed === 0,
-      notes:
-        `p50 ${ms(cap.p50)}, max ${ms(cap.max)}, n=${cap.xs.length} incidents, ${cap.missed} without CAP Alert; ` +
+      ...p99Figure(
+        'A2 p99',
+        cap,
+        'CAP Alert',
         `CAP/SMS p50 ×${(cap.p50 / sms.p50).toFixed(1)} (same presses); ${run.capDocs} CAP documents received; ` +
-        `readings flowing to the same broker at ${Math.round(run.backgroundPerSecond)}/s`,
-      p50: cap.p50,
-      p99: cap.p99,
-      max: cap.max,
-      n: cap.xs.length,
-      missed: cap.missed,
-      slowest: [...cap.xs].sort((a, b) => b - a).slice(0, 5),
+          `readings flowing to the same broker at ${Math.round(run.backgroundPerSecond)}/s`,
+      ),
       capDocs: run.capDocs,
     },
   ];
