@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseOutboxName } from '../drivers/sms/gammu-names.js';
 import { type Gateway, startGateway } from '../src/main.js';
+import { gammuRig } from '../test/fixtures/sms/gammu-rig.js';
 import {
   alertsSite,
   backgroundLoad,
@@ -39,6 +40,8 @@ export interface Press {
   zone: string;
   at: number;
   sms?: number;
+  /** gammu-smsd moved the SMS to sent/ (the dummy phone took it), when a daemon runs. */
+  sent?: number;
   cap?: number;
   siren?: number;
 }
@@ -61,6 +64,8 @@ export interface LatencyOptions {
    * comparison that shows what the CAP file's fsyncs cost the SMS path.
    */
   capOnTmpfs?: boolean;
+  /** The real gammu-smsd (dummy phone) serves the spool: its move to sent/ is stamped too. */
+  daemon?: boolean;
 }
 
 /** How long a press may wait for its SMS and CAP before it counts as missed. */
@@ -92,13 +97,15 @@ async function measure(opts: LatencyOptions): Promise<LatencyRun> {
   let capDocs = 0;
 
   const onSeen = (o: Observed) => {
-    if (o.kind === 'sms') {
-      outboxFiles++;
+    if (o.kind === 'sms' || o.kind === 'sent') {
+      if (o.kind === 'sms') outboxFiles++;
       const parts = parseOutboxName(o.name);
       const z = parts && byPhone.get(parts.to);
       const p = z && current.get(z.zone);
       // Only AWAS goes as urgent (priority letter A); all-clears and step-downs are normal.
-      if (p && parts?.priority === 'urgent' && p.sms === undefined && o.at >= p.at) p.sms = o.at;
+      if (!p || parts?.priority !== 'urgent' || o.at < p.at) return;
+      if (o.kind === 'sms') p.sms ??= o.at;
+      else p.sent ??= o.at;
     } else if (o.kind === 'cap') {
       capDocs++;
       const p = current.get(o.zone);
@@ -114,6 +121,7 @@ async function measure(opts: LatencyOptions): Promise<LatencyRun> {
 
   const dir = scratchDir('a12');
   const capDir = opts.capOnTmpfs ? mkdtempSync('/dev/shm/siaga-bench-cap-') : undefined;
+  const rig = opts.daemon ? gammuRig() : undefined;
   const broker = await startBenchBroker(join(dir, 'broker'));
   let bgSent = 0;
   let seconds = 0;
@@ -123,11 +131,18 @@ async function measure(opts: LatencyOptions): Promise<LatencyRun> {
       zones,
       uplinkYaml: `{url: "${broker.url}"}`,
       ...(capDir ? { capDir } : {}),
+      ...(rig ? { spool: rig.spool } : {}),
     });
     const observer = await startObserver(
-      { outbox: join(site.spool, 'outbox'), brokerUrl: broker.url, capTopic: 'siaga/v1/gw/+/cap' },
+      {
+        outbox: join(site.spool, 'outbox'),
+        ...(rig ? { sent: join(site.spool, 'sent') } : {}),
+        brokerUrl: broker.url,
+        capTopic: 'siaga/v1/gw/+/cap',
+      },
       onSeen,
     );
+    rig?.start();
     let gw: Gateway | undefined;
     try {
       gw = await startGateway({
@@ -142,6 +157,10 @@ async function measure(opts: LatencyOptions): Promise<LatencyRun> {
       const t0 = hr();
       const bg = backgroundLoad(feed, bgRate);
       await sleep(1000); // JIT, first commits, the uplink's first batches
+      // gammu-smsd talks to its (dummy) phone a few seconds after it starts; only then does it send.
+      if (rig)
+        await waitFor(() => rig.log().includes('Starting phone communication'), 'gammu-smsd', 10_000, 50);
+      if (rig) await sleep(3000);
 
       const settled = (p: Press) => (p.sms !== undefined && p.cap !== undefined) || hr() - p.at > GIVE_UP_MS;
       const ready = (z: TriggerZone) => {
@@ -173,8 +192,10 @@ async function measure(opts: LatencyOptions): Promise<LatencyRun> {
       await observer.stop();
     }
   } finally {
+    await rig?.stop();
     await broker.stop();
     removeScratch(dir);
+    if (rig) for (const d of [rig.spool, dirname(rig.phone)]) rmSync(d, { recursive: true, force: true });
     if (capDir) rmSync(capDir, { recursive: true, force: true });
   }
   if (presses.length < Math.min(50, wanted))

@@ -6,7 +6,7 @@ import type { Observed, ObserverInput } from './alerts-site.js';
 /**
  * The alerts benches' observer, in its own thread so that what it timestamps does not wait for
  * the gateway's event loop: inotify (fs.watch) on gammu-smsd's outbox, where a message becomes
- * visible to the daemon at its rename, and the centre's QoS 1 subscription to …/cap (a CAP
+ * visible to the daemon at its rename, and on sent/ when a daemon runs, and the centre's QoS 1 subscription to …/cap (a CAP
  * document reaches a subscriber only once Mosquitto has it, i.e. has PUBACKed the gateway).
  */
 
@@ -14,14 +14,19 @@ const hr = (): number => Number(process.hrtime.bigint()) / 1e6;
 const post = (o: Observed) => parentPort?.postMessage(o);
 
 async function run(input: ObserverInput): Promise<void> {
-  if (input.outbox) {
+  const folders = [
+    [input.outbox, 'sms'],
+    [input.sent, 'sent'],
+  ] as const;
+  for (const [dir, kind] of folders) {
+    if (!dir) continue;
     const seen = new Set<string>();
-    watch(input.outbox, (_event, name) => {
+    watch(dir, (_event, name) => {
       const at = hr();
       // Only the rename makes a message: the hidden temp file before it is invisible to gammu-smsd.
       if (typeof name !== 'string' || !name.startsWith('OUT') || seen.has(name)) return;
       seen.add(name);
-      post({ kind: 'sms', name, at });
+      post({ kind, name, at });
     });
   }
   if (input.brokerUrl && input.capTopic) {

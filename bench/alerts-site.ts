@@ -41,6 +41,8 @@ export interface AlertsSiteOptions {
   holdS?: number;
   /** Where CAP documents are written (default: `<dir>/cap`, on the same disk as the database). */
   capDir?: string;
+  /** A spool a running gammu-smsd serves (default: fresh folders under `dir`, no daemon). */
+  spool?: string;
 }
 
 /** `count` trigger zones `zt-00…`; `perArea` of them share one area ranger (A3's 20 areas). */
@@ -73,7 +75,7 @@ export function alertsSite(o: AlertsSiteOptions): {
   extra: string;
   spool: string;
 } {
-  const spool = benchSpool(o.dir);
+  const spool = o.spool ?? benchSpool(o.dir);
   const roles = [...new Set(o.zones.map((z) => z.role))];
   const contacts = [
     ...roles.map((r) => {
@@ -162,12 +164,15 @@ export function backgroundLoad(feed: LineFeed, perSecond: number): { stop(): num
 /** What the observer thread saw, stamped with `hr()` when it saw it. */
 export type Observed =
   | { kind: 'sms'; name: string; at: number }
+  | { kind: 'sent'; name: string; at: number }
   | { kind: 'cap'; msgType: string; zone: string; at: number }
   | { kind: 'ready' }
   | { kind: 'error'; message: string };
 
 export interface ObserverInput {
   outbox?: string;
+  /** gammu-smsd's sent/ folder, when a daemon serves the spool. */
+  sent?: string;
   brokerUrl?: string;
   capTopic?: string;
 }
