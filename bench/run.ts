@@ -29,6 +29,9 @@ const BENCHES: Record<string, Bench> = {
   W3: async () => (await import('./w-web.js')).benchW('W3'),
   L1: async () => (await import('./l1-downlink.js')).benchL1(),
   L2: async () => (await import('./l2-joins.js')).benchL2(),
+  A1: async () => (await import('./a1-sms.js')).benchA1(),
+  A2: async () => (await import('./a2-cap.js')).benchA2(),
+  A3: async () => (await import('./a3-incidents.js')).benchA3(),
 };
 
 /** Where the repo's bench/ is: dist-bench/bench/run.js → ../../bench. */
