@@ -56,6 +56,23 @@ export function planReload(prev: Config, next: Config): { config: Config; restar
     };
     if (!prev.local_broker.tls) delete config.local_broker.tls;
   }
+  // The alerts part, its SMS driver and the EarthRanger queue are built at start: switching them
+  // by SIGHUP would otherwise look applied while nothing sends. Contacts, policies, texts apply.
+  const al = (c: Config) => [
+    c.alerts.enabled,
+    c.alerts.sms.driver,
+    c.alerts.sms.spool,
+    c.alerts.earthranger.enabled,
+  ];
+  if (!same(al(next), al(prev))) {
+    restartNeeded.push('alerts.enabled/sms.driver/sms.spool/earthranger.enabled');
+    config.alerts = {
+      ...next.alerts,
+      enabled: prev.alerts.enabled,
+      sms: { ...next.alerts.sms, driver: prev.alerts.sms.driver, spool: prev.alerts.sms.spool },
+      earthranger: { ...next.alerts.earthranger, enabled: prev.alerts.earthranger.enabled },
+    };
+  }
   return { config, restartNeeded };
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../domain/index.js';
 import { type Db, openDb } from '../store/db.js';
-import { buildWebApp, type WebApp, type WebOptions } from '../web/server.js';
+import type { WebApp, WebOptions } from '../web/server.js';
 import type { Live } from './control-api.js';
 import type { Counters } from './counters.js';
 import type { GatewayServices } from './services.js';
@@ -68,6 +68,8 @@ export async function startWeb(p: WebParts): Promise<RunningWeb> {
 
   const open = async (config: Config) => {
     if (!config.web.enabled) return;
+    // fastify and the page's code load only when the page is on: a gateway without it keeps the memory.
+    const { buildWebApp } = await import('../web/server.js');
     db = openDb(config.storage.path, { readonly: true });
     const readDb = db;
     app = buildWebApp(

@@ -29,6 +29,21 @@ describe('what a SIGHUP reload may apply', () => {
     expect(plan.config.local_broker.port).toBe(base.local_broker.port);
   });
 
+  it('names switching alerts on or their SMS driver as needing a restart, and applies contacts and policies', () => {
+    const alerts = (on: boolean, phone: string) =>
+      testConfig(
+        `lora: {gwmp: {port: 1700}}
+alerts: {enabled: ${on}, sms: {driver: print}, contacts: [{id: r-1, name: Darto, phone: "${phone}"}]}`,
+        dir,
+      );
+    const off = alerts(false, '+6281234567890');
+    const plan = planReload(off, alerts(true, '+6281234500009'));
+    expect(plan.restartNeeded).toEqual(['alerts.enabled/sms.driver/sms.spool/earthranger.enabled']);
+    expect(plan.config.alerts.enabled).toBe(false);
+    expect(plan.config.alerts.contacts[0]?.phone).toBe('+6281234500009');
+    expect(planReload(off, alerts(false, '+6281234500009')).restartNeeded).toEqual([]);
+  });
+
   it('names the LoRa region plan and NetID as needing a restart and keeps the running ones', () => {
     const next = testConfig(
       'lora: {gwmp: {port: 1700}, region: EU868, net_id: "000013", duty_cycle_pct: 10}',
