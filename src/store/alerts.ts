@@ -98,6 +98,8 @@ export class AlertStore implements CommitParticipant {
   private dirtyMessages = new Map<string, MessageRow>();
   private dirtyCaps: CapRow[] = [];
   private dirtyEscalation: string | undefined;
+  /** The escalation as last stored or queued for storing: an unchanged state is not written again. */
+  private lastEscalation: string | undefined;
   private readonly upIncident: Statement;
   private readonly upMessage: Statement;
   private readonly insCap: Statement;
@@ -144,8 +146,15 @@ export class AlertStore implements CommitParticipant {
     this.requestFlush();
   }
 
+  /**
+   * Called after every tick and decision; only a changed state is written, so a quiet night with
+   * alerts enabled costs no commit a second (SD-card wear, P9).
+   */
   putEscalation(state: unknown): void {
-    this.dirtyEscalation = JSON.stringify(state);
+    const json = JSON.stringify(state);
+    if (json === this.lastEscalation) return;
+    this.lastEscalation = json;
+    this.dirtyEscalation = json;
     this.requestFlush();
   }
 
@@ -195,6 +204,7 @@ export class AlertStore implements CommitParticipant {
     const row = this.db.prepare("SELECT value FROM alert_state WHERE key = 'escalation'").get() as
       | { value: string }
       | undefined;
+    this.lastEscalation = row?.value;
     return row ? (JSON.parse(row.value) as unknown) : undefined;
   }
 

@@ -52,6 +52,8 @@ interface Rig {
   clock: ManualClock;
   events: RecordingEvents;
   db: Db;
+  /** How often the runtime asked the writer for a commit. */
+  flushes(): number;
   commit(): void;
   level(level: Level, prev: Level): void;
   settle(): Promise<void>;
@@ -64,7 +66,10 @@ function rig(
 ): Rig {
   const cfg = config(dir);
   const db = openDb(join(dir, 'alerts.db'));
-  const store = new AlertStore(db, () => {});
+  let flushes = 0;
+  const store = new AlertStore(db, () => {
+    flushes++;
+  });
   const events = new RecordingEvents({ clock });
   const alerts = new Alerts({
     clock,
@@ -98,6 +103,7 @@ function rig(
     clock,
     events,
     db,
+    flushes: () => flushes,
     commit,
     level: (level, prev) => alerts.onLevelChanges([change(level, prev)]),
     // Hand-overs and polls are async: let them run.
@@ -200,6 +206,21 @@ describe('the alerts runtime (real SQLite, scripted modem)', () => {
     r.alerts.tick();
     await r.settle();
     expect(r.sms.to(RANGER)).toHaveLength(2);
+  });
+
+  it('a quiet night costs no commit: ticks that change nothing write nothing', async () => {
+    const r = rig();
+    r.alerts.tick();
+    const quiet = r.flushes();
+    for (let i = 0; i < 30; i++) {
+      r.clock.advance(1000);
+      r.alerts.tick();
+    }
+    await r.settle();
+    expect(r.flushes()).toBe(quiet);
+    // An incident does write (it is state to keep), and so does each escalation step.
+    r.level('AWAS', 'NORMAL');
+    expect(r.flushes()).toBeGreaterThan(quiet);
   });
 
   it('a restart keeps the incident, its code, its messages and what is still due', async () => {
