@@ -213,25 +213,14 @@ export class Alerts {
   private onFailed(m: MessageRow, reason: string): void {
     const now = this.deps.clock.now();
     const final = m.attempts >= MAX_ATTEMPTS;
-    const { msgId: _, ...rest } = m;
+    const { msgId: _, ...rest } = m; // handed over again later, under a new id
     this.update(rest, {
       state: final ? 'failed' : 'queued',
       at: now,
       nextAt: now + FAILURE_RETRY_MS * m.attempts,
       reason,
     });
-    this.counters.failed++;
-    this.deps.events.emit('sms_failed', {
-      incident: m.incident,
-      contact: m.contact,
-      attempt: m.attempts,
-      final,
-      reason,
-    });
-    this.deps.log.warn(
-      { incident: m.incident, contact: m.contact, attempt: m.attempts, reason },
-      'SMS not delivered',
-    );
+    this.reportFailure(m, final, reason);
     const inc = this.book.get(m.incident);
     // The next contact of the chain is told now rather than at its time: a dead phone costs no minutes.
     if (inc && m.attempts === 1) this.queue(this.escalation.failed(rowNotification(m, inc.code, inc.zone)));
@@ -386,14 +375,7 @@ export class Alerts {
       // Kept queued: retried, never dropped. A refused recipient is the message's own fault.
       if (e instanceof SmsError && (e.reason === 'bad_recipient' || e.reason === 'bad_text')) {
         this.update(m, { state: 'failed', at: now, reason: e.message });
-        this.counters.failed++;
-        this.deps.events.emit('sms_failed', {
-          incident: m.incident,
-          contact: m.contact,
-          attempt: m.attempts,
-          final: true,
-          reason: e.message,
-        });
+        this.reportFailure(m, true, e.message);
         return true;
       }
       this.update(m, { nextAt: now + HANDOVER_RETRY_MS, reason: errorMessage(e) });
@@ -410,9 +392,16 @@ export class Alerts {
     this.lastHandoverError = msg;
   }
 
+  /** A message that did not reach its contact: counted, an `sms_failed` event, a line in the log. */
+  private reportFailure(m: MessageRow, final: boolean, reason: string): void {
+    this.counters.failed++;
+    const fields = { incident: m.incident, contact: m.contact, attempt: m.attempts, final, reason };
+    this.deps.events.emit('sms_failed', fields);
+    this.deps.log.warn(fields, 'SMS not delivered');
+  }
+
   private update(m: MessageRow, patch: Partial<MessageRow>): void {
     const next: MessageRow = { ...m, ...patch };
-    if (!('msgId' in patch) && !('msgId' in m)) delete next.msgId;
     this.messages.set(next.id, next);
     this.deps.store.putMessage(next);
   }
