@@ -503,12 +503,6 @@ export class Alerts {
     this.escalation.setConfig(next.alerts);
   }
 
-  /** Ms until the escalation has something to send by itself; undefined when nothing waits. */
-  nextDue(): number | undefined {
-    const at = this.escalation.nextDue();
-    return at === undefined ? undefined : Math.max(0, at - this.deps.clock.now());
-  }
-
   async close(): Promise<void> {
     await this.delivery;
     await this.polling;
