@@ -1,22 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
-import { registerAlerts } from './commands/alerts.js';
-import { registerCompletion } from './commands/completion.js';
-import { registerConfig } from './commands/config.js';
-import { registerDemo } from './commands/demo.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerExport } from './commands/export.js';
-import { registerInit } from './commands/init.js';
-import { registerLora } from './commands/lora.js';
-import { registerNodes } from './commands/nodes.js';
-import { registerPasswd } from './commands/passwd.js';
-import { registerReadings } from './commands/readings.js';
-import { registerReplay } from './commands/replay.js';
-import { registerRun } from './commands/run.js';
-import { registerSimulate } from './commands/simulate.js';
-import { registerSiren } from './commands/siren.js';
-import { registerStatus } from './commands/status.js';
+import { commandWord } from './command-word.js';
 import { t } from './io.js';
 
 /** commander's own headings, in the user's language; set before any command so all inherit it. */
@@ -50,22 +35,38 @@ const program = new Command('siaga')
   .addHelpText('after', `\n${t('help.examples')}\n\n${t('help.exit_codes')}\n\n${t('help.language')}`)
   .exitOverride();
 
-registerInit(program);
-registerRun(program);
-registerConfig(program);
-registerStatus(program);
-registerNodes(program);
-registerLora(program);
-registerReadings(program);
-registerDemo(program);
-registerSiren(program);
-registerAlerts(program);
-registerSimulate(program);
-registerExport(program);
-registerReplay(program);
-registerDoctor(program);
-registerPasswd(program);
-registerCompletion(program);
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, in the order help lists them. Only the command asked for is loaded:
+ * `siaga run` would otherwise load the demo's simulator, LoRa crypto, the CAP XML builder and
+ * every other command's dependencies (memory for as long as the gateway runs, and start time).
+ */
+const COMMANDS: [name: string, load: () => Promise<Register>][] = [
+  ['init', async () => (await import('./commands/init.js')).registerInit],
+  ['run', async () => (await import('./commands/run.js')).registerRun],
+  ['config', async () => (await import('./commands/config.js')).registerConfig],
+  ['status', async () => (await import('./commands/status.js')).registerStatus],
+  ['nodes', async () => (await import('./commands/nodes.js')).registerNodes],
+  ['lora', async () => (await import('./commands/lora.js')).registerLora],
+  ['readings', async () => (await import('./commands/readings.js')).registerReadings],
+  ['demo', async () => (await import('./commands/demo.js')).registerDemo],
+  ['siren', async () => (await import('./commands/siren.js')).registerSiren],
+  ['alerts', async () => (await import('./commands/alerts.js')).registerAlerts],
+  ['simulate', async () => (await import('./commands/simulate.js')).registerSimulate],
+  ['export', async () => (await import('./commands/export.js')).registerExport],
+  ['replay', async () => (await import('./commands/replay.js')).registerReplay],
+  ['doctor', async () => (await import('./commands/doctor.js')).registerDoctor],
+  ['passwd', async () => (await import('./commands/passwd.js')).registerPasswd],
+  ['completion', async () => (await import('./commands/completion.js')).registerCompletion],
+];
+
+// Help, completion (it lists every command), a typo (commander suggests the nearest) and no
+// command at all need the whole tree; anything else needs only its own command.
+const word = commandWord(process.argv.slice(2));
+const only = COMMANDS.find(([name]) => name === word && name !== 'completion');
+const registers = await Promise.all((only ? [only] : COMMANDS).map(([, load]) => load()));
+for (const register of registers) register(program);
 
 try {
   await program.parseAsync(process.argv);
