@@ -110,7 +110,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   engine.restore(readingsSince(db, startedAt - config.detection.window_s * 1000));
   sirens.evaluate(levelsOf(engine.zones()));
   const current = () => config;
-  const alerts = startAlerts(config, { ...core, config: current }, opts);
+  const alerts = await startAlerts(config, { ...core, config: current }, opts);
   const onEngine = (out: EngineOutput) => {
     applyEngineOutput(out, sirens, events);
     alerts?.onEngine(out);

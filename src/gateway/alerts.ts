@@ -1,15 +1,13 @@
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
-import { createSmsGateway } from '../../drivers/sms/factory.js';
-import { EarthRangerSync } from '../alerts/earthranger.js';
-import { Alerts, type RemoteIncidents } from '../alerts/runtime.js';
+import type { EarthRangerSync } from '../alerts/earthranger.js';
+import type { RemoteIncidents } from '../alerts/runtime.js';
 import type { IncidentPlace } from '../alerts/types.js';
 import type { AlertServices } from '../alerts/view.js';
 import type { Config } from '../config/schema.js';
 import type { EngineOutput } from '../detect/types.js';
 import { AlertError, type Clock, type EventSink, type Reading } from '../domain/index.js';
 import type { SmsGateway } from '../ports/sms.js';
-import { AlertStore } from '../store/alerts.js';
 import type { GatewayOptions } from './gateway.js';
 import type { Rollback } from './startup.js';
 import type { Storage } from './storage.js';
@@ -59,12 +57,22 @@ export function placeOf(config: Config, zone: string): IncidentPlace {
   return place;
 }
 
-export function startAlerts(
+/**
+ * The runtime, its SMS drivers, the CAP XML builder and EarthRanger are loaded only when
+ * `alerts.enabled`: a gateway without alerts keeps their memory (P6) and start time (P8).
+ * Switching alerts on by SIGHUP needs a restart (src/gateway/reload.ts says so).
+ */
+export async function startAlerts(
   config: Config,
   core: Omit<AlertsWiring, 'sms' | 'smsOut' | 'fetch'>,
   opts: Pick<GatewayOptions, 'sms' | 'sirenOut' | 'alertsClock' | 'remoteFetch'> = {},
-): AlertsPart | undefined {
+): Promise<AlertsPart | undefined> {
   if (!config.alerts.enabled) return undefined;
+  const [{ Alerts }, { AlertStore }, { createSmsGateway }] = await Promise.all([
+    import('../alerts/runtime.js'),
+    import('../store/alerts.js'),
+    import('../../drivers/sms/factory.js'),
+  ]);
   const w: AlertsWiring = {
     ...core,
     clock: opts.alertsClock ?? core.clock,
@@ -76,7 +84,8 @@ export function startAlerts(
   const store = new AlertStore(w.storage.db, () => w.storage.writer.requestFlush());
   w.storage.participants.push(store);
   const node = (id: string) => w.config().nodes.find((n) => n.id === id);
-  const remote = w.remote ?? startEarthRanger(config, w, log);
+  const er = w.remote ? undefined : await startEarthRanger(config, w, log);
+  const remote = w.remote ?? er;
   const alerts = new Alerts({
     clock: w.clock,
     log,
@@ -115,7 +124,7 @@ export function startAlerts(
     stopped = true;
     clearTimeout(timer);
     await alerts.close();
-    if (remote instanceof EarthRangerSync) await remote.stop();
+    await er?.stop();
   };
   w.rollback.add('alerts', stop);
 
@@ -144,15 +153,20 @@ export function startAlerts(
     status: () => alerts.status(),
     reconfigure: (next) => {
       alerts.reconfigure(next);
-      if (remote instanceof EarthRangerSync) remote.reconfigure(next.alerts.earthranger);
+      er?.reconfigure(next.alerts.earthranger);
     },
     stop,
   };
 }
 
 /** EarthRanger / Gundi when enabled (docs/earthranger.md): incidents as events, from a durable queue. */
-function startEarthRanger(config: Config, w: AlertsWiring, log: Logger): EarthRangerSync | undefined {
+async function startEarthRanger(
+  config: Config,
+  w: AlertsWiring,
+  log: Logger,
+): Promise<EarthRangerSync | undefined> {
   if (!config.alerts.earthranger.enabled) return undefined;
+  const { EarthRangerSync } = await import('../alerts/earthranger.js');
   const er = new EarthRangerSync({
     db: w.storage.db,
     config: config.alerts.earthranger,
