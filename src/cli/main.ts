@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { tuneHeapForGateway } from '../gateway/heap.js';
 import { VERSION } from '../version.js';
 import { commandWord } from './command-word.js';
 import { t } from './io.js';
@@ -64,6 +65,8 @@ const COMMANDS: [name: string, load: () => Promise<Register>][] = [
 // Help, completion (it lists every command), a typo (commander suggests the nearest) and no
 // command at all need the whole tree; anything else needs only its own command.
 const word = commandWord(process.argv.slice(2));
+// Before the gateway's modules load: loading them is what would grow the young generation.
+if (word === 'run') tuneHeapForGateway();
 const only = COMMANDS.find(([name]) => name === word && name !== 'completion');
 const registers = await Promise.all((only ? [only] : COMMANDS).map(([, load]) => load()));
 for (const register of registers) register(program);

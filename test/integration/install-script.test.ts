@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UNIT_ENV, UNIT_NODE_FLAGS } from '../../src/gateway/heap.js';
 import { must } from '../helpers/must.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -186,8 +187,10 @@ describe('scripts/siaga.service', () => {
     expect(one('KillSignal')).toBe('SIGTERM');
     expect(one('TimeoutStopSec')).toBe('15');
     expect(one('ExecStart')).toBe(
-      '/usr/bin/node /opt/siaga/dist/src/cli/main.js run -c /etc/siaga/siaga.yaml',
+      `/usr/bin/node ${UNIT_NODE_FLAGS.join(' ')} /opt/siaga/dist/src/cli/main.js run -c /etc/siaga/siaga.yaml`,
     );
+    // The memory settings the benches measure with (bench/child.ts) are the ones systemd uses.
+    for (const [k, v] of Object.entries(UNIT_ENV)) expect(svc.get('Environment')).toContain(`${k}=${v}`);
     expect(unit.get('Unit')?.get('StartLimitIntervalSec')).toEqual(['0']);
     expect(unit.get('Install')?.get('WantedBy')).toEqual(['multi-user.target']);
   });

@@ -1,0 +1,24 @@
+import { setFlagsFromString } from 'node:v8';
+
+/**
+ * Memory settings for the long-running gateway (bench/README.md, "Memory: where it goes and what
+ * was cut", has the measurements).
+ *
+ * `siaga run` applies RUN_V8_FLAGS itself, before the gateway's modules load, whichever way it
+ * was started (systemd, a technician's shell, a test): V8 doubles the young generation each time
+ * a scavenge finds much alive, up to 2 × 16 MB, and never gives it back, so loading the modules
+ * and starting grew it once and the idle gateway carried ~30 MB of mostly empty semi-spaces.
+ * Growth factor 1 keeps it at its initial 2 × 1 MB; unlike `--max-semi-space-size` it can be set
+ * after the process started.
+ *
+ * The rest can only be set when the process starts, so the systemd unit (scripts/siaga.service)
+ * passes them: fewer V8 helper threads (each with its own malloc arena and stack) and at most two
+ * glibc malloc arenas. A `siaga run` started by hand simply runs without them.
+ */
+export const RUN_V8_FLAGS = ['--semi-space-growth-factor=1'] as const;
+export const UNIT_NODE_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=2'] as const;
+export const UNIT_ENV = { MALLOC_ARENA_MAX: '2' } as const;
+
+export function tuneHeapForGateway(set: (flag: string) => void = setFlagsFromString): void {
+  for (const flag of RUN_V8_FLAGS) set(flag);
+}
