@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/broker/password.js';
+import { gatewayYaml } from '../helpers/cli-exit.js';
+import { tmpDir } from '../helpers/gateway.js';
+import { CLI } from '../helpers/gateway-process.js';
+
+/**
+ * What a config does not use is not loaded (P6: memory for as long as the gateway runs; P8: time
+ * to ready). A real `siaga run`, spawned with a loader hook (test/helpers/module-trace.mjs) that
+ * writes down every module it loads; asked once it is ready, then stopped.
+ */
+
+const TRACE = new URL('../helpers/module-trace.mjs', import.meta.url).pathname;
+
+/** Modules of the parts a config may leave off, and of the commands other than `run`. */
+const OPTIONAL = {
+  'the local broker (aedes)': /\/node_modules\/aedes\//,
+  'the broker wiring': /\/dist\/src\/broker\/server\.js$/,
+  'the LoRa network server': /\/dist\/src\/lora\/network\.js$/,
+  'lora-packet': /\/node_modules\/lora-packet\//,
+  'the alerts runtime': /\/dist\/src\/alerts\/runtime\.js$/,
+  'the CAP XML builder (xmlbuilder2)': /\/node_modules\/xmlbuilder2\//,
+  'the village screen (fastify)': /\/node_modules\/fastify\//,
+} as const;
+const OTHER_COMMANDS = /\/dist\/src\/cli\/commands\/(?!run\.js$)[^/]+\.js$/;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const children: ReturnType<typeof spawn>[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+
+/** Starts `siaga -c <file> run` with the trace hook; resolves with the modules loaded by ready. */
+async function loadedBy(yaml: string): Promise<string[]> {
+  const dir = tmpDir('siaga-lazy-');
+  const file = join(dir, 'siaga.yaml');
+  const trace = join(dir, 'modules.txt');
+  writeFileSync(file, `${yaml}\nlog: {level: info}\n`);
+  writeFileSync(trace, '');
+  const child = spawn(process.execPath, ['--import', TRACE, CLI, '-c', file, 'run'], {
+    env: { ...process.env, SIAGA_MODULE_TRACE: trace },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (s: string) => {
+      out += s;
+    });
+    child.stdout?.on('data', (s: string) => {
+      out += s;
+      if (out.includes('"gateway ready"')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`siaga run exited (${code}) before ready:\n${out}`)));
+  });
+  const modules = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  return modules;
+}
+
+let users = '';
+beforeAll(async () => {
+  users = `[{username: tech, password_hash: "${await hashPassword('rahasia-uji')}", role: viewer}]`;
+});
+
+describe('siaga run loads only what its config uses', () => {
+  it('without LoRa, alerts, the local broker and the village screen, none of them is loaded, nor any other command', async () => {
+    const modules = await loadedBy(gatewayYaml(tmpDir('siaga-lazy-db-')));
+    // The trace saw the gateway itself (else an empty list would pass).
+    expect(modules.some((m) => m.endsWith('/dist/src/main.js'))).toBe(true);
+    expect(modules.some((m) => m.endsWith('/dist/src/cli/commands/run.js'))).toBe(true);
+    for (const [part, re] of Object.entries(OPTIONAL)) {
+      expect(
+        modules.filter((m) => re.test(m)),
+        `${part} was loaded`,
+      ).toEqual([]);
+    }
+    expect(modules.filter((m) => OTHER_COMMANDS.test(m))).toEqual([]);
+  }, 30_000);
+
+  it('with all of them on, each is loaded (and runs: the gateway got ready)', async () => {
+    const [web, broker, gwmp] = [await freePort(), await freePort(), await freePort()];
+    const dir = tmpDir('siaga-lazy-db-');
+    const extra = `
+local_broker: {enabled: true, host: 127.0.0.1, port: ${broker}, users: ${users}}
+lora: {gwmp: {host: 127.0.0.1, port: ${gwmp}}, devices: []}
+web: {enabled: true, host: 127.0.0.1, port: ${web}}
+alerts:
+  enabled: true
+  sms: {driver: print}
+  contacts: [{id: r1, name: Darto, phone: "+6281200000001", roles: [ranger]}]
+  policies: [{zone: "*", steps: [{after_min: 0, notify: ["role:ranger"], min_level: AWAS}]}]
+  cap: {dir: ${join(dir, 'cap')}}
+`;
+    const modules = await loadedBy(gatewayYaml(dir, extra));
+    for (const [part, re] of Object.entries(OPTIONAL)) {
+      expect(
+        modules.some((m) => re.test(m)),
+        `${part} was not loaded`,
+      ).toBe(true);
+    }
+  }, 30_000);
+});
