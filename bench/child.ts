@@ -3,9 +3,11 @@ import { closeSync, constants, openSync, readdirSync, readFileSync, writeSync } 
 import { fileURLToPath } from 'node:url';
 import { encodeSg1 } from '../src/codecs/sg1.js';
 import type { ReadingType, Values } from '../src/domain/index.js';
+import { UNIT_ENV, UNIT_NODE_FLAGS } from '../src/gateway/heap.js';
 import type { PtyPair } from '../src/sim/pty.js';
 import { must } from '../src/util/must.js';
 import { type BenchNode, benignValues, cycle, round } from './common.js';
+import { field as kb } from './rss-probe.js';
 
 /**
  * The harness of the benches that measure a gateway alone in its own process (P6, P7): the child
@@ -46,11 +48,6 @@ export interface ProcStatus {
   rssAnon: number;
   rssFile: number;
   threads: number;
-}
-
-function kb(text: string, key: string): number {
-  const m = new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : Number.NaN;
 }
 
 export function procStatus(pid: number): ProcStatus {
@@ -114,7 +111,12 @@ export interface Child {
 
 export async function startChild(name: string, args: ChildArgs): Promise<Child> {
   killAllOnExit();
-  const proc = fork(CHILD, [JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = fork(CHILD, [JSON.stringify(args)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // What scripts/siaga.service starts node with (src/gateway/heap.ts).
+    execArgv: [...process.execArgv, ...UNIT_NODE_FLAGS],
+    env: { ...process.env, ...UNIT_ENV },
+  });
   liveChildren.add(proc);
   const exited = new Promise<void>((r) =>
     proc.once('exit', () => {

@@ -1,6 +1,11 @@
-import { startGateway } from '../src/main.js';
+import { tuneHeapForGateway } from '../src/gateway/heap.js';
 import type { ChildArgs, ChildSample } from './child.js';
-import { nullSource, silentLog, sinkStream, siteConfig } from './common.js';
+
+// As `siaga run` does, before anything else loads (bench/child.ts starts node with the unit's
+// flags and environment): the figures are those of the gateway as systemd runs it.
+tuneHeapForGateway();
+const { startGateway } = await import('../src/main.js');
+const { nullSource, silentLog, sinkStream, siteConfig } = await import('./common.js');
 
 /**
  * P6's and P7's gateway, alone in its own process so /proc/<pid>/status (VmRSS) and

@@ -21,6 +21,7 @@ const BENCHES: Record<string, Bench> = {
   P4: async () => (await import('./uplink.js')).benchP4(),
   P5: async () => (await import('./uplink.js')).benchP5(),
   P6: async () => (await import('./p6-memory.js')).benchP6(),
+  M1: async () => (await import('./rate-1k.js')).benchRate1k(),
   P7: async () => (await import('./p7-idle.js')).benchP7(),
   P8: async () => (await import('./p8-startup.js')).benchP8(),
   P9: async () => (await import('./p9-disk.js')).benchP9(),
