@@ -67,7 +67,9 @@ const COMMANDS: [name: string, load: () => Promise<Register>][] = [
 const word = commandWord(process.argv.slice(2));
 // Before the gateway's modules load: loading them is what would grow the young generation.
 if (word === 'run') tuneHeapForGateway();
-const only = COMMANDS.find(([name]) => name === word && name !== 'completion');
+// `tail` is registered by the status module (both read the running gateway).
+const wanted = word === 'tail' ? 'status' : word;
+const only = COMMANDS.find(([name]) => name === wanted && name !== 'completion');
 const registers = await Promise.all((only ? [only] : COMMANDS).map(([, load]) => load()));
 for (const register of registers) register(program);
 
