@@ -45,7 +45,6 @@ export class Outbox {
   private readonly qEvents: Statement<[number, number]>;
   private readonly qReadings: Statement<[number, number]>;
   private readonly qReadingsJson: Statement<[number, number]>;
-  private readonly qCountReadings: Statement<[number, number]>;
   private readonly qAck: Record<OutboxKind, Statement<[string]>>;
   private readonly qBacklog: Statement<[]>;
   private readonly qRequeue: Statement<[number, number, number, number]>;
@@ -76,9 +75,6 @@ export class Outbox {
          WHERE o.rid > ? ORDER BY o.rid LIMIT ?`,
       )
       .raw(true) as Statement<[number, number]>;
-    this.qCountReadings = db.prepare(
-      'SELECT count(*) AS n FROM (SELECT 1 FROM outbox_readings WHERE rid > ? LIMIT ?)',
-    );
     this.qAck = {
       events: db.prepare('DELETE FROM outbox_events WHERE eid IN (SELECT value FROM json_each(?))'),
       readings: db.prepare('DELETE FROM outbox_readings WHERE rid IN (SELECT value FROM json_each(?))'),
@@ -118,11 +114,6 @@ export class Outbox {
     if (orphans === undefined) return rows as OutboxReadingJson[];
     this.ack('readings', orphans);
     return rows.filter((r): r is OutboxReadingJson => r[1] !== null);
-  }
-
-  /** How many readings are queued after `afterOid`, counting at most `limit` (cheap). */
-  countReadings(afterOid: number, limit: number): number {
-    return (this.qCountReadings.get(afterOid, limit) as { n: number }).n;
   }
 
   /** Deletes the rows whose PUBACK arrived, in one statement (one transaction). */

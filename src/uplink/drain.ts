@@ -23,7 +23,7 @@ interface Unit {
 const EVENT_PAGE = 50;
 
 /** What the drain reads and deletes (the SQLite `Outbox`; a fake in unit tests). */
-export type DrainOutbox = Pick<Outbox, 'nextEvents' | 'nextReadingsJson' | 'countReadings' | 'ack'>;
+export type DrainOutbox = Pick<Outbox, 'nextEvents' | 'nextReadingsJson' | 'ack'>;
 
 export interface OutboxDrainDeps {
   config: UplinkConfig;
@@ -57,6 +57,12 @@ export class OutboxDrain {
    * the cursor would find them again.
    */
   private readonly acked: Record<OutboxKind, number[]> = { events: [], readings: [] };
+  /**
+   * Readings read past the cursor and not sent yet, oldest first. The next page is read while the
+   * batches before it are in flight, so a PUBACK is answered by a publish at once, and while a
+   * full page waits for a slot no query runs at all.
+   */
+  private ahead: OutboxReadingJson[] = [];
 
   private wakeScheduled = false;
   private pumping = false;
@@ -99,6 +105,7 @@ export class OutboxDrain {
   /** The connection is gone: forget everything in flight (what was PUBACKed is still deleted). */
   reset(): void {
     this.units.clear();
+    this.ahead = [];
     this.waitingSinceMono = undefined;
   }
 
@@ -136,11 +143,17 @@ export class OutboxDrain {
         live = this.deps.link.live();
       }
       while (live) {
-        const after = this.cursor('readings');
+        if (this.units.size >= max_inflight) {
+          // Every slot taken: read the next page after MQTT.js has flushed this turn's publishes
+          // to the socket (it uncorks on nextTick), so the read overlaps the broker's work.
+          this.prefetchSoon(max_readings);
+          break;
+        }
+        const ahead = this.readAhead(max_readings);
         const now = this.deps.link.mono();
         const decision = batchDecision({
           inflight: this.units.size,
-          queued: outbox.countReadings(after, max_readings),
+          queued: ahead.length,
           waitedMs: this.waitingSinceMono === undefined ? 0 : now - this.waitingSinceMono,
           maxInflight: max_inflight,
           maxReadings: max_readings,
@@ -156,16 +169,15 @@ export class OutboxDrain {
           if (decision.retryMs !== undefined) this.armPartialTimer(decision.retryMs);
           break;
         }
-        const rows = outbox.nextReadingsJson(max_readings, after);
-        if (rows.length === 0) continue; // only pruned orphans, now cleaned
         const batch = readingsBatchOfJson(
           this.deps.gatewayId,
           this.batchId(this.deps.clock.now()),
-          rows.map((r) => r[1]),
+          ahead.map((r) => r[1]),
           max_bytes,
         );
+        this.ahead = ahead.slice(batch.count);
         this.waitingSinceMono = undefined;
-        this.sendReadings(live, batch.count < rows.length ? rows.slice(0, batch.count) : rows, batch.json);
+        this.sendReadings(live, batch.count < ahead.length ? ahead.slice(0, batch.count) : ahead, batch.json);
         live = this.deps.link.live();
       }
     } catch (e) {
@@ -184,6 +196,38 @@ export class OutboxDrain {
       this.repump = false;
       this.pump();
     }
+  }
+
+  private prefetchScheduled = false;
+
+  private prefetchSoon(max: number): void {
+    if (this.prefetchScheduled || this.ahead.length >= max) return;
+    this.prefetchScheduled = true;
+    setImmediate(() => {
+      this.prefetchScheduled = false;
+      if (this.pumping || this.cursor('readings') === 0 || !this.deps.link.live()) return;
+      try {
+        this.readAhead(max);
+      } catch (e) {
+        // The next pump reads again and handles the trouble.
+        this.deps.link.noteError(`cannot read outbox: ${errorMessage(e)}`);
+      }
+    });
+  }
+
+  /** `ahead`, topped up to `max` rows from the outbox. */
+  private readAhead(max: number): OutboxReadingJson[] {
+    const cursor = this.cursor('readings');
+    // No batch in flight: start again from the oldest queued row (a resend may have queued old ones).
+    if (cursor === 0) this.ahead = [];
+    if (this.ahead.length < max) {
+      const more = this.deps.outbox.nextReadingsJson(
+        max - this.ahead.length,
+        this.ahead.at(-1)?.[0] ?? cursor,
+      );
+      if (more.length > 0) this.ahead = this.ahead.length === 0 ? more : this.ahead.concat(more);
+    }
+    return this.ahead;
   }
 
   /** Deletes the rows PUBACKed since the last call (one statement per kind). */
