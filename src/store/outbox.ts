@@ -109,9 +109,9 @@ export class Outbox {
    */
   nextReadingsJson(limit: number, afterOid = 0): OutboxReadingJson[] {
     const rows = this.qReadingsJson.all(afterOid, limit) as [number, string | null][];
-    let orphans: number[] | undefined;
-    for (const r of rows) if (r[1] === null) (orphans ??= []).push(r[0]);
-    if (orphans === undefined) return rows as OutboxReadingJson[];
+    const orphans: number[] = [];
+    for (const r of rows) if (r[1] === null) orphans.push(r[0]);
+    if (orphans.length === 0) return rows as OutboxReadingJson[];
     this.ack('readings', orphans);
     return rows.filter((r): r is OutboxReadingJson => r[1] !== null);
   }

@@ -231,12 +231,6 @@ describe('outbox drain with the batch policy', () => {
     drain.clearTimers();
   });
 
-  type Op =
-    | { op: 'readings'; n: number }
-    | { op: 'event' }
-    | { op: 'ack'; pick: number }
-    | { op: 'time'; ms: number }
-    | { op: 'drop' };
   const ops = fc.array(
     fc.oneof(
       fc.record({ op: fc.constant('readings' as const), n: fc.integer({ min: 1, max: 30 }) }),
