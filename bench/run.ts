@@ -25,6 +25,7 @@ const BENCHES: Record<string, Bench> = {
   P7: async () => (await import('./p7-idle.js')).benchP7(),
   P8: async () => (await import('./p8-startup.js')).benchP8(),
   P9: async () => (await import('./p9-disk.js')).benchP9(),
+  P10: async () => (await import('./p10-centre-latency.js')).benchP10(),
   W1: async () => (await import('./w-web.js')).benchW('W1'),
   W2: async () => (await import('./w-web.js')).benchW('W2'),
   W3: async () => (await import('./w-web.js')).benchW('W3'),

@@ -76,6 +76,7 @@ const uplink = z
     batch: z
       .strictObject({
         max_readings: z.number().int().min(1).max(5000).default(200),
+        /** Only while batches are in flight: an idle link publishes at once (uplink/batch-policy.ts). */
         max_delay_ms: z.number().int().min(0).max(60_000).default(1000),
         /** Keep ≤ the central broker's message_size_limit: Mosquitto 3.1.1 PUBACKs and drops a bigger one. */
         max_bytes: z

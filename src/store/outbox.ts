@@ -17,6 +17,9 @@ export interface OutboxReadingRow extends StoredReading {
   oid: number;
 }
 
+/** A queued reading as `[oid, its JSON inside a batch]` (docs/wire.md §3), built by SQLite. */
+export type OutboxReadingJson = [oid: number, json: string];
+
 export interface Backlog {
   events: number;
   readings: number;
@@ -41,7 +44,7 @@ export type OutboxKind = 'events' | 'readings';
 export class Outbox {
   private readonly qEvents: Statement<[number, number]>;
   private readonly qReadings: Statement<[number, number]>;
-  private readonly qCountReadings: Statement<[number, number]>;
+  private readonly qReadingsJson: Statement<[number, number]>;
   private readonly qAck: Record<OutboxKind, Statement<[string]>>;
   private readonly qBacklog: Statement<[]>;
   private readonly qRequeue: Statement<[number, number, number, number]>;
@@ -59,9 +62,19 @@ export class Outbox {
        FROM outbox_readings o LEFT JOIN readings r ON r.rid = o.rid
        WHERE o.rid > ? ORDER BY o.rid LIMIT ?`,
     );
-    this.qCountReadings = db.prepare(
-      'SELECT count(*) AS n FROM (SELECT 1 FROM outbox_readings WHERE rid > ? LIMIT ?)',
-    );
+    // The drain's page: each reading serialized once, by SQLite, straight from the stored text
+    // (no row object, no JSON.stringify per field); the same bytes as payloads.ts readingJson().
+    this.qReadingsJson = db
+      .prepare(
+        `SELECT o.rid,
+                '{"id":' || json_quote(r.id) || ',"node":' || json_quote(r.node) || ',"seq":' || r.seq ||
+                ',"type":' || json_quote(r.type) || ',"ts":' || r.ts || ',"via":' || json_quote(r.via) ||
+                ',"v":' || r.v || coalesce(',"radio":' || r.radio, '') ||
+                CASE WHEN r.clock_ok = 0 THEN ',"clock_ok":false}' ELSE '}' END
+         FROM outbox_readings o LEFT JOIN readings r ON r.rid = o.rid
+         WHERE o.rid > ? ORDER BY o.rid LIMIT ?`,
+      )
+      .raw(true) as Statement<[number, number]>;
     this.qAck = {
       events: db.prepare('DELETE FROM outbox_events WHERE eid IN (SELECT value FROM json_each(?))'),
       readings: db.prepare('DELETE FROM outbox_readings WHERE rid IN (SELECT value FROM json_each(?))'),
@@ -90,9 +103,17 @@ export class Outbox {
     return this.clean('readings', this.qReadings.all(afterOid, limit) as (OutboxReadingRow | Orphan)[]);
   }
 
-  /** How many readings are queued after `afterOid`, counting at most `limit` (cheap). */
-  countReadings(afterOid: number, limit: number): number {
-    return (this.qCountReadings.get(afterOid, limit) as { n: number }).n;
+  /**
+   * Up to `limit` queued readings after `afterOid`, oldest first, as their wire JSON: what the
+   * drain sends. A pruned reading's row is deleted when met, as in `nextReadings`.
+   */
+  nextReadingsJson(limit: number, afterOid = 0): OutboxReadingJson[] {
+    const rows = this.qReadingsJson.all(afterOid, limit) as [number, string | null][];
+    const orphans: number[] = [];
+    for (const r of rows) if (r[1] === null) orphans.push(r[0]);
+    if (orphans.length === 0) return rows as OutboxReadingJson[];
+    this.ack('readings', orphans);
+    return rows.filter((r): r is OutboxReadingJson => r[1] !== null);
   }
 
   /** Deletes the rows whose PUBACK arrived, in one statement (one transaction). */

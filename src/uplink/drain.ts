@@ -1,17 +1,18 @@
 import type { Logger } from 'pino';
-import { monotonicFactory } from 'ulid';
 import type { UplinkConfig } from '../config/schema.js';
 import type { Clock } from '../domain/index.js';
-import type { Outbox, OutboxEventRow, OutboxReadingRow } from '../store/outbox.js';
+import type { Outbox, OutboxEventRow, OutboxKind, OutboxReadingJson } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
+import { idFactory } from '../util/ids.js';
 import { must } from '../util/must.js';
+import { batchDecision } from './batch-policy.js';
 import type { LiveLink, UplinkLink } from './link.js';
-import { capXml, deflatePayload, eventRowJson, readingsBatchWithin } from './payloads.js';
+import { capXml, deflatePayload, eventRowJson, readingsBatchOfJson } from './payloads.js';
 import type { UplinkTopics } from './topics.js';
 
 /** A batch of readings or a group of events, published and waiting for its PUBACKs. */
 interface Unit {
-  kind: 'events' | 'readings';
+  kind: OutboxKind;
   oids: number[];
   lastOid: number;
   /** PUBACKs still awaited (events go one message each). */
@@ -21,11 +22,14 @@ interface Unit {
 /** Events fetched per unit: each is its own message, the unit is acked when all are. */
 const EVENT_PAGE = 50;
 
+/** What the drain reads and deletes (the SQLite `Outbox`; a fake in unit tests). */
+export type DrainOutbox = Pick<Outbox, 'nextEvents' | 'nextReadingsJson' | 'ack'>;
+
 export interface OutboxDrainDeps {
   config: UplinkConfig;
   gatewayId: string;
   villageCode: string;
-  outbox: Outbox;
+  outbox: DrainOutbox;
   clock: Clock;
   topics: UplinkTopics;
   link: UplinkLink;
@@ -34,17 +38,31 @@ export interface OutboxDrainDeps {
 
 /**
  * Drains the outbox over the live connection, QoS 1, events before readings, at most
- * `max_inflight` units in flight. An outbox row is deleted only when its PUBACK arrived; `reset`
- * forgets what is in flight, which then goes again (same ids) once the link is up.
+ * `max_inflight` units in flight, readings batched only while publishes are in flight
+ * (`batch-policy.ts`). An outbox row is deleted only when its PUBACK arrived; `reset` forgets what
+ * is in flight, which then goes again (same ids) once the link is up.
  */
 export class OutboxDrain {
-  private readonly ulid = monotonicFactory();
+  private readonly batchId = idFactory();
   private readonly units = new Set<Unit>();
   private inflightSinceMono = 0;
   private lastPubackMono = 0;
-  private partialSinceMono: number | undefined;
+  /** Since when queued readings have waited behind publishes in flight. */
+  private waitingSinceMono: number | undefined;
   /** Set by `flush`: partial batches go at once (the forwarder is stopping). */
   private flushing = false;
+  /**
+   * Rows PUBACKed and not yet deleted. PUBACKs that arrive in one socket read are deleted in one
+   * statement (one SQLite commit instead of one each); always before the next page is read, or
+   * the cursor would find them again.
+   */
+  private readonly acked: Record<OutboxKind, number[]> = { events: [], readings: [] };
+  /**
+   * Readings read past the cursor and not sent yet, oldest first. The next page is read while the
+   * batches before it are in flight, so a PUBACK is answered by a publish at once, and while a
+   * full page waits for a slot no query runs at all.
+   */
+  private ahead: OutboxReadingJson[] = [];
 
   private wakeScheduled = false;
   private pumping = false;
@@ -68,9 +86,9 @@ export class OutboxDrain {
     return Math.max(this.inflightSinceMono, this.lastPubackMono);
   }
 
-  /** New outbox rows committed: pump soon (coalesced, cheap). */
+  /** New outbox rows committed, or PUBACKs arrived: pump soon (coalesced, cheap). */
   wake(): void {
-    if (this.wakeScheduled || !this.deps.link.live()) return;
+    if (this.wakeScheduled) return;
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
@@ -78,67 +96,89 @@ export class OutboxDrain {
     });
   }
 
-  /** From now on, partial batches go without waiting for `max_delay_ms`; pumps at once. */
+  /** From now on, partial batches go without waiting for PUBACKs; pumps at once. */
   flush(): void {
     this.flushing = true;
     this.pump();
   }
 
-  /** The connection is gone: forget everything in flight. */
+  /** The connection is gone: forget everything in flight (what was PUBACKed is still deleted). */
   reset(): void {
     this.units.clear();
-    this.partialSinceMono = undefined;
+    this.ahead = [];
+    this.waitingSinceMono = undefined;
   }
 
+  /** Stops the timers; rows already PUBACKed are deleted now. */
   clearTimers(): void {
     for (const t of [this.partialTimer, this.retryTimer]) if (t) clearTimeout(t);
     this.partialTimer = this.retryTimer = undefined;
+    try {
+      this.deleteAcked();
+    } catch (e) {
+      this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
+    }
   }
 
-  /** Fills free in-flight slots: events first, then readings in full batches (or partial after max_delay_ms). */
+  /** Fills free in-flight slots: events first, then readings as `batchDecision` says. */
   pump(): void {
     if (this.pumping) {
       this.repump = true;
       return;
     }
-    if (!this.deps.link.live()) return;
     this.pumping = true;
     this.repump = false;
     const { outbox, config } = this.deps;
     const { max_inflight } = config;
-    const { max_readings, max_delay_ms } = config.batch;
+    const { max_readings, max_delay_ms, max_bytes } = config.batch;
     try {
-      for (
-        let live = this.deps.link.live();
-        live && this.units.size < max_inflight;
-        live = this.deps.link.live()
-      ) {
+      this.deleteAcked();
+      let live = this.deps.link.live();
+      // The writer runs on this thread: no event can be committed while this loop runs, so the
+      // events are read until none is left and then only readings.
+      while (live && this.units.size < max_inflight) {
         const events = outbox.nextEvents(EVENT_PAGE, this.cursor('events'));
-        if (events.length > 0) {
-          this.sendEvents(live, events);
-          continue;
-        }
-        const after = this.cursor('readings');
-        const queued = outbox.countReadings(after, max_readings);
-        if (queued === 0) {
-          this.partialSinceMono = undefined;
+        if (events.length === 0) break;
+        this.sendEvents(live, events);
+        live = this.deps.link.live();
+      }
+      while (live) {
+        if (this.units.size >= max_inflight) {
+          // Every slot taken: read the next page after MQTT.js has flushed this turn's publishes
+          // to the socket (it uncorks on nextTick), so the read overlaps the broker's work.
+          this.prefetchSoon(max_readings);
           break;
         }
-        if (queued < max_readings && !this.flushing) {
-          const now = this.deps.link.mono();
-          this.partialSinceMono ??= now;
-          const wait = max_delay_ms - (now - this.partialSinceMono);
-          if (wait > 0) {
-            this.armPartialTimer(wait);
-            break;
-          }
+        const ahead = this.readAhead(max_readings);
+        const now = this.deps.link.mono();
+        const decision = batchDecision({
+          inflight: this.units.size,
+          queued: ahead.length,
+          waitedMs: this.waitingSinceMono === undefined ? 0 : now - this.waitingSinceMono,
+          maxInflight: max_inflight,
+          maxReadings: max_readings,
+          maxDelayMs: max_delay_ms,
+          flushing: this.flushing,
+        });
+        if (decision.action === 'idle') {
+          this.waitingSinceMono = undefined;
+          break;
         }
-        const rows = outbox.nextReadings(max_readings, after);
-        if (rows.length === 0) continue; // only pruned orphans, now cleaned
-        const batch = readingsBatchWithin(this.deps.gatewayId, this.ulid(), rows, config.batch.max_bytes);
-        // Cut short by bytes: the rest has waited already and goes next, at once.
-        if (rows.length < max_readings && batch.count === rows.length) this.partialSinceMono = undefined;
-        this.sendReadings(live, rows.slice(0, batch.count), batch.json);
+        if (decision.action === 'wait') {
+          this.waitingSinceMono ??= now;
+          if (decision.retryMs !== undefined) this.armPartialTimer(decision.retryMs);
+          break;
+        }
+        const batch = readingsBatchOfJson(
+          this.deps.gatewayId,
+          this.batchId(this.deps.clock.now()),
+          ahead.map((r) => r[1]),
+          max_bytes,
+        );
+        this.ahead = ahead.slice(batch.count);
+        this.waitingSinceMono = undefined;
+        this.sendReadings(live, batch.count < ahead.length ? ahead.slice(0, batch.count) : ahead, batch.json);
+        live = this.deps.link.live();
       }
     } catch (e) {
       // Storage trouble (disk, lock): try again shortly; nothing in flight is lost.
@@ -158,7 +198,54 @@ export class OutboxDrain {
     }
   }
 
-  private cursor(kind: Unit['kind']): number {
+  private prefetchScheduled = false;
+
+  private prefetchSoon(max: number): void {
+    if (this.prefetchScheduled || this.ahead.length >= max) return;
+    this.prefetchScheduled = true;
+    setImmediate(() => {
+      this.prefetchScheduled = false;
+      if (this.pumping || this.cursor('readings') === 0 || !this.deps.link.live()) return;
+      try {
+        this.readAhead(max);
+      } catch (e) {
+        // The next pump reads again and handles the trouble.
+        this.deps.link.noteError(`cannot read outbox: ${errorMessage(e)}`);
+      }
+    });
+  }
+
+  /** `ahead`, topped up to `max` rows from the outbox. */
+  private readAhead(max: number): OutboxReadingJson[] {
+    const cursor = this.cursor('readings');
+    // No batch in flight: start again from the oldest queued row (a resend may have queued old ones).
+    if (cursor === 0) this.ahead = [];
+    if (this.ahead.length < max) {
+      const more = this.deps.outbox.nextReadingsJson(
+        max - this.ahead.length,
+        this.ahead.at(-1)?.[0] ?? cursor,
+      );
+      if (more.length > 0) this.ahead = this.ahead.length === 0 ? more : this.ahead.concat(more);
+    }
+    return this.ahead;
+  }
+
+  /** Deletes the rows PUBACKed since the last call (one statement per kind). */
+  private deleteAcked(): void {
+    for (const kind of ['events', 'readings'] as const) {
+      const oids = this.acked[kind];
+      if (oids.length === 0) continue;
+      this.acked[kind] = [];
+      try {
+        this.deps.outbox.ack(kind, oids);
+      } catch (e) {
+        // Not deleted: sent again later with the same ids, which the centre drops as duplicates.
+        this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
+      }
+    }
+  }
+
+  private cursor(kind: OutboxKind): number {
     let max = 0;
     for (const u of this.units) if (u.kind === kind && u.lastOid > max) max = u.lastOid;
     return max;
@@ -172,20 +259,19 @@ export class OutboxDrain {
     }, ms);
   }
 
-  private addUnit(kind: Unit['kind'], rows: readonly { oid: number }[], pending: number): Unit {
-    const unit: Unit = {
-      kind,
-      oids: rows.map((r) => r.oid),
-      lastOid: must(rows.at(-1), 'the last row of an outbox unit').oid,
-      pending,
-    };
+  private addUnit(kind: OutboxKind, oids: number[], pending: number): Unit {
+    const unit: Unit = { kind, oids, lastOid: must(oids.at(-1), 'the last row of an outbox unit'), pending };
     if (this.units.size === 0) this.inflightSinceMono = this.deps.link.mono();
     this.units.add(unit);
     return unit;
   }
 
   private sendEvents({ client, gen }: LiveLink, rows: OutboxEventRow[]): void {
-    const unit = this.addUnit('events', rows, rows.length);
+    const unit = this.addUnit(
+      'events',
+      rows.map((r) => r.oid),
+      rows.length,
+    );
     for (const row of rows) {
       const xml = capXml(row.kind, row.fields);
       const json = xml ?? eventRowJson(row, this.deps.villageCode);
@@ -195,29 +281,34 @@ export class OutboxDrain {
     }
   }
 
-  private sendReadings({ client, gen }: LiveLink, rows: OutboxReadingRow[], json: string): void {
-    const { topics } = this.deps;
+  private sendReadings({ client, gen }: LiveLink, rows: OutboxReadingJson[], json: string): void {
+    const { topics, config } = this.deps;
     const [only] = rows;
-    if (
-      rows.length === 1 &&
-      only !== undefined &&
-      Buffer.byteLength(json) > this.deps.config.batch.max_bytes
-    ) {
+    if (rows.length === 1 && only !== undefined && Buffer.byteLength(json) > config.batch.max_bytes) {
       // Never stuck behind it: it goes alone. A broker whose limit is smaller still drops it.
       this.deps.log.warn(
-        { id: only.id, bytes: Buffer.byteLength(json), max_bytes: this.deps.config.batch.max_bytes },
+        {
+          id: (JSON.parse(only[1]) as { id: string }).id,
+          bytes: Buffer.byteLength(json),
+          max_bytes: config.batch.max_bytes,
+        },
         'a reading larger than uplink.batch.max_bytes goes alone',
       );
     }
-    const deflate = this.deps.config.compress === 'deflate';
+    const deflate = config.compress === 'deflate';
     const payload = deflate ? deflatePayload(json) : json;
-    const unit = this.addUnit('readings', rows, 1);
+    const unit = this.addUnit(
+      'readings',
+      rows.map((r) => r[0]),
+      1,
+    );
     this.deps.link.countBytes(payload);
     client.publish(deflate ? topics.readingsZ : topics.readings, payload, { qos: 1 }, (err) =>
       this.onPuback(unit, gen, err),
     );
   }
 
+  /** A PUBACK: the unit's rows are deleted with the others of this turn, then the drain pumps. */
   private onPuback(unit: Unit, gen: number, err: Error | undefined): void {
     const { link } = this.deps;
     if (!link.isCurrent(gen) || !this.units.has(unit)) return;
@@ -230,14 +321,10 @@ export class OutboxDrain {
     this.units.delete(unit);
     this.lastPubackMono = link.mono();
     this.lastPubackTs = this.deps.clock.now();
-    try {
-      this.deps.outbox.ack(unit.kind, unit.oids);
-    } catch (e) {
-      // Not deleted: sent again later with the same ids, which the centre drops as duplicates.
-      link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
-    }
+    const acked = this.acked[unit.kind];
+    for (const oid of unit.oids) acked.push(oid);
     if (unit.kind === 'events') this.sentEvents += unit.oids.length;
     else this.sentReadings += unit.oids.length;
-    this.pump();
+    this.wake();
   }
 }

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDb } from '../../src/store/db.js';
+import { Outbox } from '../../src/store/outbox.js';
+import { readingJson } from '../../src/uplink/payloads.js';
+import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
+import { insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
+import { cfg, readingIdsOf, uplinkHarness, waitFor } from '../helpers/uplink-centre.js';
+
+/** The longest linger the schema allows: a reading that waited for it would miss every waitFor here. */
+const LINGER = { max_readings: 200, max_delay_ms: 60_000, max_bytes: 256 * 1024 };
+
+describe.skipIf(!mosquittoAvailable())(
+  `uplink adaptive batching against a real Mosquitto${mosquittoAvailable() ? '' : ` — SKIPPED: ${MOSQUITTO_MISSING}`}`,
+  () => {
+    const h = uplinkHarness();
+
+    it('a single reading on an idle link reaches the centre without waiting for the batch linger', async () => {
+      const b = await h.broker();
+      const c = await h.centre(b.url);
+      const f = h.forwarder(cfg(b.url, { batch: LINGER }));
+      f.start();
+      await waitFor(() => f.state().connected, 10_000, 'the uplink to connect');
+      const [id] = insertReadings(h.db, mixReadings(1, 1_763_892_000_000));
+      f.notify();
+      await waitFor(() => readingIdsOf(c.msgs).includes(id ?? ''), 15_000, 'the reading at the centre');
+      await waitFor(() => h.outbox.backlog().readings === 0, 10_000, 'its outbox row deleted on PUBACK');
+      expect(readingIdsOf(c.msgs)).toEqual([id]);
+    });
+
+    it('readings committed while a batch is in flight follow on its PUBACK, not after the linger', async () => {
+      const b = await h.broker();
+      const c = await h.centre(b.url);
+      const f = h.forwarder(cfg(b.url, { batch: LINGER, max_inflight: 1 }));
+      f.start();
+      await waitFor(() => f.state().connected, 10_000, 'the uplink to connect');
+      const ids: string[] = [];
+      // Commits one after another, each announced as the writer does: some go alone, the rest
+      // wait behind the one in flight and go together.
+      for (let i = 0; i < 20; i++) {
+        ids.push(...insertReadings(h.db, mixReadings(3, 1_763_892_000_000 + i * 1000, i * 3)));
+        f.notify();
+        if (i % 5 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await waitFor(() => readingIdsOf(c.msgs).length >= ids.length, 15_000, 'all 60 readings at the centre');
+      expect(readingIdsOf(c.msgs)).toEqual(ids);
+      await waitFor(() => h.outbox.backlog().readings === 0, 10_000, 'the outbox empty');
+    });
+  },
+);
+
+describe('the outbox serializes readings for the drain (a real SQLite file)', () => {
+  const dirs: string[] = [];
+  const fileDb = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'siaga-outbox-json-'));
+    dirs.push(dir);
+    return openDb(join(dir, 'siaga.db'));
+  };
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('SQLite builds the same JSON as readingJson, for any stored text', () => {
+    const h = { db: fileDb() };
+    const outbox = new Outbox(h.db);
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            node: text,
+            type: text,
+            via: text,
+            seq: fc.nat(),
+            ts: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+            label: text,
+            radio: fc.boolean(),
+            clockOk: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 10 },
+        ),
+        (rs) => {
+          insertReadings(
+            h.db,
+            rs.map((r) => ({
+              node: r.node,
+              seq: r.seq,
+              type: r.type,
+              ts: r.ts,
+              via: r.via,
+              v: { label: r.label, n: 1.5 },
+              ...(r.radio ? { radio: { rssi: -97, snr: 7.5, freq: 922.2, sf: 10 } } : {}),
+              clockOk: r.clockOk,
+            })),
+          );
+          const rows = outbox.nextReadings(100);
+          const json = outbox.nextReadingsJson(100);
+          expect(json.map(([oid]) => oid)).toEqual(rows.map((r) => r.oid));
+          expect(json.map(([, j]) => j)).toEqual(rows.map(readingJson));
+          for (const [, j] of json) expect(() => JSON.parse(j)).not.toThrow();
+          outbox.ack(
+            'readings',
+            rows.map((r) => r.oid),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+    h.db.close();
+  });
+
+  it('a queued reading that was pruned is deleted when met and never sent', () => {
+    const db = fileDb();
+    const outbox = new Outbox(db);
+    insertReadings(db, mixReadings(3, 1_763_892_000_000));
+    db.prepare('DELETE FROM readings WHERE seq = 1').run();
+    expect(outbox.nextReadingsJson(10)).toHaveLength(2);
+    expect(outbox.backlog().readings).toBe(2);
+    db.close();
+  });
+});
