@@ -3,6 +3,7 @@ import type { GatewayEvent, Reading } from '../domain/index.js';
 import { CommitPolicy, type Urgency } from './commit-policy.js';
 import { type Db, toStorageError } from './db.js';
 import { type NodeState, nodeStateWriter } from './node-state.js';
+import { readingsWriter } from './readings.js';
 
 export interface WriterOptions {
   /** Flush as soon as this many readings wait. */
@@ -113,12 +114,9 @@ export class StoreWriter {
       routineDelayMs: options.routineDelayMs ?? options.maxDelayMs,
     });
     this.now = deps.now ?? (() => performance.now());
-    const insReading = db.prepare(
-      'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
     const insEvent = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
     const queueEvent = db.prepare('INSERT INTO outbox_events (eid) VALUES (?)');
-    const queueReading = db.prepare('INSERT INTO outbox_readings (rid) VALUES (?)');
+    const writeReadings = readingsWriter(db);
     const writeNode = nodeStateWriter(db);
     this.txn = db.transaction(() => {
       for (const e of this.events) {
@@ -126,20 +124,7 @@ export class StoreWriter {
         // Sent live (and PUBACKed) while the disk was full: stored, but not queued a second time.
         if (!this.deliveredLive.has(e.id)) queueEvent.run(lastInsertRowid);
       }
-      for (const r of this.readings) {
-        const { lastInsertRowid } = insReading.run(
-          r.id,
-          r.node,
-          r.seq,
-          r.type,
-          r.ts,
-          r.via,
-          JSON.stringify(r.v),
-          r.radio ? JSON.stringify(r.radio) : null,
-          r.clockOk ? 1 : 0,
-        );
-        queueReading.run(lastInsertRowid);
-      }
+      writeReadings(this.readings);
       for (const s of this.dirtyNodes.values()) writeNode(s);
       for (const p of deps.participants ?? []) p.writeDirty();
     });

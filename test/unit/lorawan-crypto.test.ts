@@ -56,7 +56,7 @@ describe('LoRaWAN data-frame crypto equals lora-packet', () => {
           );
           // lora-packet signs only frames with a payload; sign every frame so all are compared.
           loraPacket.recalculateMIC(packet, nwk, undefined, msb);
-          const phy = must(packet.getPHYPayload(), 'a PHYPayload');
+          const phy = must(packet.getPHYPayload() as Buffer | undefined, 'a PHYPayload');
           const up = parseDataUp(phy);
           if (!up.ok) throw new Error(`${up.reason} ${up.detail}`);
           const devAddrNum = devAddr.readUInt32BE(0);
