@@ -47,15 +47,30 @@ export function loadNodeStates(db: Db): Map<string, NodeState> {
   );
 }
 
-/** Prepared upsert, run inside the group-commit transaction so seq and readings stay consistent. */
+/**
+ * Prepared upsert, run inside the group-commit transaction so seq and readings stay consistent.
+ * An UPDATE with positional values first (the row exists for every node heard before), an INSERT
+ * only when it changed nothing: a commit writes up to one row per node, and the object spread and
+ * named binding of an upsert were a tenth of P1's time.
+ */
 export function nodeStateWriter(db: Db): (s: NodeState) => void {
-  const stmt =
-    db.prepare(`INSERT INTO node_state (node, seq, lost, resets, dups, frames, last_seen, bat, rssi, online, bat_low)
-    VALUES (@node, @seq, @lost, @resets, @dups, @frames, @last_seen, @bat, @rssi, @online, @bat_low)
-    ON CONFLICT(node) DO UPDATE SET seq = excluded.seq, lost = excluded.lost, resets = excluded.resets,
-      dups = excluded.dups, frames = excluded.frames, last_seen = excluded.last_seen, bat = excluded.bat,
-      rssi = excluded.rssi, online = excluded.online, bat_low = excluded.bat_low`);
+  const update = db.prepare(`UPDATE node_state SET seq = ?, lost = ?, resets = ?, dups = ?, frames = ?,
+    last_seen = ?, bat = ?, rssi = ?, online = ?, bat_low = ? WHERE node = ?`);
+  const insert = db.prepare(`INSERT INTO node_state (seq, lost, resets, dups, frames, last_seen, bat, rssi,
+    online, bat_low, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const args: unknown[] = new Array(11);
   return (s) => {
-    stmt.run({ ...s, online: s.online === null ? null : s.online ? 1 : 0, bat_low: s.bat_low ? 1 : 0 });
+    args[0] = s.seq;
+    args[1] = s.lost;
+    args[2] = s.resets;
+    args[3] = s.dups;
+    args[4] = s.frames;
+    args[5] = s.last_seen;
+    args[6] = s.bat;
+    args[7] = s.rssi;
+    args[8] = s.online === null ? null : s.online ? 1 : 0;
+    args[9] = s.bat_low ? 1 : 0;
+    args[10] = s.node;
+    if (update.run(args).changes === 0) insert.run(args);
   };
 }

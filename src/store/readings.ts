@@ -42,6 +42,52 @@ export interface ReadingQuery {
   limit?: number;
 }
 
+/** Rows per multi-row INSERT: one statement step instead of 16 (binding stays per value). */
+const ROWS_PER_INSERT = 16;
+const COLUMNS = 9;
+const INSERT = 'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES ';
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/**
+ * Prepared writer of readings and their outbox rows, run inside the group-commit transaction.
+ * Per reading it costs its share of a 16-row INSERT; the outbox rows of the whole commit are one
+ * INSERT … SELECT of the rowids above the largest before it (rowids of a table only one writer
+ * appends to grow by one per row). Half the statements of a row-by-row insert (P1).
+ */
+export function readingsWriter(db: Db): (readings: readonly Reading[]) => void {
+  const one = db.prepare(INSERT + ROW);
+  const many = db.prepare(INSERT + Array(ROWS_PER_INSERT).fill(ROW).join(', '));
+  const top = db.prepare('SELECT coalesce(max(rid), 0) FROM readings').pluck();
+  const queue = db.prepare('INSERT INTO outbox_readings (rid) SELECT rid FROM readings WHERE rid > ?');
+  const args: unknown[] = new Array(ROWS_PER_INSERT * COLUMNS);
+  const put = (to: unknown[], at: number, r: Reading) => {
+    to[at] = r.id;
+    to[at + 1] = r.node;
+    to[at + 2] = r.seq;
+    to[at + 3] = r.type;
+    to[at + 4] = r.ts;
+    to[at + 5] = r.via;
+    to[at + 6] = JSON.stringify(r.v);
+    to[at + 7] = r.radio ? JSON.stringify(r.radio) : null;
+    to[at + 8] = r.clockOk ? 1 : 0;
+  };
+  const single: unknown[] = new Array(COLUMNS);
+  return (readings) => {
+    if (readings.length === 0) return;
+    const before = top.get() as number;
+    let i = 0;
+    for (; i + ROWS_PER_INSERT <= readings.length; i += ROWS_PER_INSERT) {
+      for (let k = 0; k < ROWS_PER_INSERT; k++) put(args, k * COLUMNS, readings[i + k] as Reading);
+      many.run(args);
+    }
+    for (; i < readings.length; i++) {
+      put(single, 0, readings[i] as Reading);
+      one.run(single);
+    }
+    queue.run(before);
+  };
+}
+
 /** Stored readings, newest last; used by the CLI (works while the gateway runs, WAL readers never block). */
 export function queryReadings(db: Db, q: ReadingQuery): Reading[] {
   const where: string[] = [];

@@ -1,12 +1,18 @@
 import type { Logger } from 'pino';
 import type { GatewayEvent, Reading } from '../domain/index.js';
+import { CommitPolicy, type Urgency } from './commit-policy.js';
 import { type Db, toStorageError } from './db.js';
 import { type NodeState, nodeStateWriter } from './node-state.js';
+import { readingsWriter } from './readings.js';
 
 export interface WriterOptions {
   /** Flush as soon as this many readings wait. */
   maxRows: number;
-  /** Evidence (a reading the detection engine scored) and events are committed within this. */
+  /**
+   * Node state that changed without a reading is committed within this. Evidence (a reading the
+   * detection engine scored), events and PUBACK waiters do not wait at all: they are committed on
+   * the next turn of the event loop (commit-policy.ts).
+   */
   maxDelayMs: number;
   /**
    * Routine readings (heartbeats, quiet sensor frames) may wait this long, so that at low rates
@@ -39,6 +45,8 @@ export interface WriterDeps {
   onStorageState?: (failing: boolean, error?: string) => void;
   /** Other state written inside every commit (the LoRa FCnts), so it is durable with its readings. */
   participants?: CommitParticipant[];
+  /** Monotonic ms for the commit timing; performance.now() unless a test injects its clock. */
+  now?: () => number;
 }
 
 /**
@@ -65,7 +73,8 @@ const DEFAULT_MAX_BYTES_WHILE_FAILING = 16 * 1024 * 1024;
 
 /**
  * Group commit: readings, events, their outbox rows and the nodes' sequence state go to SQLite in
- * one transaction, flushed on N rows or a few ms. A reading counts as received only once that
+ * one transaction, flushed on N rows, at once for what matters, or after the routine delay
+ * (commit-policy.ts). A reading counts as received only once that
  * transaction committed. When the disk is full or read-only the batch stays in memory and the
  * commit is retried; readings beyond the memory bound are dropped oldest first and counted,
  * events never.
@@ -75,8 +84,9 @@ export class StoreWriter {
   private events: GatewayEvent[] = [];
   private dirtyNodes = new Map<string, NodeState>();
   private timer: NodeJS.Timeout | undefined;
-  /** When the pending timer fires (ms, performance.now()). */
-  private timerDue = Number.POSITIVE_INFINITY;
+  private immediate: NodeJS.Immediate | undefined;
+  private readonly policy: CommitPolicy;
+  private readonly now: () => number;
   /** A participant has state to write even if no reading is pending. */
   private extra = false;
   /** Ids of pending events the uplink already delivered live while the disk refused writes. */
@@ -97,13 +107,16 @@ export class StoreWriter {
   lastError: string | undefined;
 
   constructor(private readonly deps: WriterDeps) {
-    const { db } = deps;
-    const insReading = db.prepare(
-      'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    const { db, options } = deps;
+    this.policy = new CommitPolicy({
+      maxRows: options.maxRows,
+      maxDelayMs: options.maxDelayMs,
+      routineDelayMs: options.routineDelayMs ?? options.maxDelayMs,
+    });
+    this.now = deps.now ?? (() => performance.now());
     const insEvent = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
     const queueEvent = db.prepare('INSERT INTO outbox_events (eid) VALUES (?)');
-    const queueReading = db.prepare('INSERT INTO outbox_readings (rid) VALUES (?)');
+    const writeReadings = readingsWriter(db);
     const writeNode = nodeStateWriter(db);
     this.txn = db.transaction(() => {
       for (const e of this.events) {
@@ -111,20 +124,7 @@ export class StoreWriter {
         // Sent live (and PUBACKed) while the disk was full: stored, but not queued a second time.
         if (!this.deliveredLive.has(e.id)) queueEvent.run(lastInsertRowid);
       }
-      for (const r of this.readings) {
-        const { lastInsertRowid } = insReading.run(
-          r.id,
-          r.node,
-          r.seq,
-          r.type,
-          r.ts,
-          r.via,
-          JSON.stringify(r.v),
-          r.radio ? JSON.stringify(r.radio) : null,
-          r.clockOk ? 1 : 0,
-        );
-        queueReading.run(lastInsertRowid);
-      }
+      writeReadings(this.readings);
       for (const s of this.dirtyNodes.values()) writeNode(s);
       for (const p of deps.participants ?? []) p.writeDirty();
     });
@@ -161,7 +161,7 @@ export class StoreWriter {
       return Promise.resolve(true);
     }
     const p = new Promise<boolean>((resolve) => this.waiters.push(resolve));
-    this.schedule(this.deps.options.maxDelayMs);
+    this.schedule('urgent');
     return p;
   }
 
@@ -172,8 +172,7 @@ export class StoreWriter {
       this.dropOldest();
     }
     if (node) this.dirtyNodes.set(node.node, node);
-    if (this.readings.length >= this.deps.options.maxRows && !this.failing) this.flush();
-    else this.schedule(this.deps.options.routineDelayMs ?? this.deps.options.maxDelayMs);
+    this.schedule('routine');
   }
 
   /**
@@ -187,33 +186,30 @@ export class StoreWriter {
   /** Another store has state waiting for the next commit. */
   requestFlush(): void {
     this.extra = true;
-    this.schedule(this.deps.options.routineDelayMs ?? this.deps.options.maxDelayMs);
+    this.schedule('routine');
   }
 
-  /** The readings just added include evidence: commit them within maxDelayMs, not the routine delay. */
+  /** The readings just added include evidence: commit them at once, not after the routine delay. */
   expedite(): void {
-    if (this.readings.length > 0) this.schedule(this.deps.options.maxDelayMs);
+    if (this.readings.length > 0) this.schedule('urgent');
   }
 
-  /** Events are rare and matter: they are flushed on the next turn of the event loop. */
+  /** Events are rare and matter: they are committed at once, with whatever readings wait. */
   addEvent(e: GatewayEvent): void {
     this.events.push(e);
-    this.schedule(0);
+    this.schedule('urgent');
   }
 
   /** Node state changes that come without a reading (offline, battery flags). */
   touchNode(node: NodeState): void {
     this.dirtyNodes.set(node.node, node);
-    this.schedule(this.deps.options.maxDelayMs);
+    this.schedule('soon');
   }
 
   /** Commits everything pending now. Returns false when the disk refused (data kept for retry). */
   flush(): boolean {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.timerDue = Number.POSITIVE_INFINITY;
-    }
+    this.cancelTimers();
+    this.policy.committed();
     const nothing =
       this.readings.length === 0 && this.events.length === 0 && this.dirtyNodes.size === 0 && !this.extra;
     if (this.closed || nothing) return true;
@@ -258,7 +254,7 @@ export class StoreWriter {
       );
     }
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancelTimers();
     this.settle(false);
   }
 
@@ -302,23 +298,47 @@ export class StoreWriter {
     );
   }
 
-  /** Makes sure a flush happens within `ms`; an earlier pending flush stays as it is. */
-  private schedule(ms: number, retry = false): void {
+  /** Asks the policy when what just arrived must be committed; an earlier pending commit stays. */
+  private schedule(urgency: Urgency): void {
     if (this.closed) return;
     // While the disk refuses writes, only the retry timer may flush: new data must not turn
     // the back-off into a busy loop.
-    if (this.failing && !retry && this.timer) return;
-    const due = performance.now() + ms;
-    if (this.timer) {
-      if (this.timerDue <= due) return;
-      clearTimeout(this.timer);
+    if (this.failing) {
+      if (!this.timer) this.retryLater();
+      return;
     }
-    this.timerDue = due;
+    const now = this.now();
+    const plan = this.policy.add(urgency, this.readings.length, now);
+    if (plan.kind === 'sync') {
+      this.flush();
+      return;
+    }
+    if (plan.kind === 'unchanged') return;
+    this.cancelTimers();
+    const run = () => {
+      this.timer = undefined;
+      this.immediate = undefined;
+      this.flush();
+    };
+    // setImmediate, not setTimeout(0): runs after the I/O callbacks of this turn (the rest of a
+    // serial read joins the commit) but without the timer phase's 1 ms floor.
+    if (plan.at <= now) this.immediate = setImmediate(run);
+    else this.timer = setTimeout(run, plan.at - now);
+  }
+
+  private cancelTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+  }
+
+  private retryLater(): void {
+    this.cancelTimers();
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.timerDue = Number.POSITIVE_INFINITY;
       this.flush();
-    }, ms);
+    }, this.deps.options.retryMs ?? 2000);
   }
 
   private onFailure(e: unknown): void {
@@ -334,6 +354,6 @@ export class StoreWriter {
       );
       this.deps.onStorageState?.(true, err.message);
     }
-    this.schedule(this.deps.options.retryMs ?? 2000, true);
+    this.retryLater();
   }
 }

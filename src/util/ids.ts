@@ -29,15 +29,21 @@ export function idFactory(seed: Buffer = randomBytes(10)): (ts: number) => strin
   let hi = random40(seed, 0) % (HALF / 2); // headroom: the high half never overflows in practice
   let lo = random40(seed, 5);
   let lastTs = 0;
+  // The time and high parts change rarely (each ms, each 2^40 ids): their text is kept, so a
+  // reading's id costs one 8-character encoding instead of three (P1).
+  let timeText = encodeTime(0, 10);
+  let hiText = encode40(hi);
   return (ts: number) => {
     lo++;
     if (lo >= HALF) {
       lo = 0;
       hi++;
+      hiText = encode40(hi);
     }
     // A clock that steps back (NTP after a power cut) must not make ids go backwards.
     const t = Math.max(0, Math.floor(ts), lastTs);
+    if (t !== lastTs) timeText = encodeTime(t, 10);
     lastTs = t;
-    return encodeTime(t, 10) + encode40(hi) + encode40(lo);
+    return timeText + hiText + encode40(lo);
   };
 }
