@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startBenchBroker } from '../broker.js';
-import { fmtNum, median, removeScratch, round, scratchDir } from '../common.js';
+import { fmtNum, machineInfo, median, removeScratch, round, scratchDir } from '../common.js';
 import { type Contender, nodeRed, REPO, siaga } from './contenders.js';
 import { type Measured, measure, type Phase, type Script } from './measure.js';
 
@@ -18,6 +18,7 @@ import { type Measured, measure, type Phase, type Script } from './measure.js';
  *
  * Options: --rate n (frames/s, 1000), --seconds n (15), --quiet-rate n (10; 0 skips the quiet
  * phase), --quiet-seconds n (15), --reps n (3), --only siaga|node-red (one contender; no ratios).
+ * Any other rate or length, or --only, writes bench/results/peer-partial.scratch.json instead.
  */
 
 const say = (text: string): void => {
@@ -193,29 +194,25 @@ async function main(): Promise<void> {
     removeScratch(dir);
   }
 
-  const cpu = cpus()[0];
   const machine = {
-    cpu: cpu?.model ?? 'unknown',
-    cores: cpus().length,
-    node: process.version,
-    os: `${platform()} ${release()}`,
-    memGiB: round(totalmem() / 2 ** 30, 1),
+    ...machineInfo(),
     loadAverage1m: { start: loadAtStart, end: round(loadavg()[0] ?? Number.NaN, 1) },
-    date: new Date().toISOString(),
   };
   const s = combine(measured.get(siaga.name) ?? []);
   const p = combine(measured.get(nodeRed.name) ?? []);
   const rs = rows(s, p, script);
   say(
-    `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}; siaga ${s?.version ?? '–'}, Node-RED ${p?.version ?? '–'}; median of ${reps} turns each; load average ${machine.loadAverage1m.start} → ${machine.loadAverage1m.end}`,
+    `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}; siaga ${s?.version ?? '–'}, Node-RED ${p?.version ?? '–'}; median of ${reps} turn${reps === 1 ? '' : 's'} each; load average ${machine.loadAverage1m.start} → ${machine.loadAverage1m.end}`,
   );
   say('');
   for (const l of table(rs)) say(l);
 
   const resultsDir = join(REPO, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const only = contenders.length === 1;
-  const out = join(resultsDir, only ? 'peer-partial.scratch.json' : 'peer-latest.json');
+  // Only the issue's script with both contenders replaces the committed results; a shorter or
+  // one-sided run (while working on one of them) goes to a scratch file that git ignores.
+  const standard = contenders.length === 2 && script.rate === 1000 && script.seconds === 15;
+  const out = join(resultsDir, standard ? 'peer-latest.json' : 'peer-partial.scratch.json');
   writeFileSync(
     out,
     `${JSON.stringify(
