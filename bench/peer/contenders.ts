@@ -7,14 +7,14 @@ import { siteYaml } from '../common.js';
 /**
  * The two gateways compared by `npm run bench:peer`, each started the way it runs on a village
  * gateway: `siaga run` from dist/ (as scripts/siaga.service starts it), and Node-RED's own
- * `red.js` with bench/peer/settings.js and flow.json. Both read SG1 lines from the same kind of
+ * `red.js` with bench/peer/node-red/settings.js and flow.json. Both read SG1 lines from the same kind of
  * socat pty, store in SQLite and publish to the same Mosquitto; both say they are online with a
  * retained `{"online":true}` on `siaga/v1/gw/<id>/status`, which is what the harness waits for.
  */
 
 /** dist-bench/bench/peer → the repo. */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const PEER = join(REPO, 'bench', 'peer');
+const PEER = join(REPO, 'bench', 'peer', 'node-red');
 const SIAGA_CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
 const RED_JS = join(PEER, 'node_modules', 'node-red', 'red.js');
 
@@ -90,7 +90,7 @@ export const nodeRed: Contender = {
     mkdirSync(userDir, { recursive: true });
     return spawnLogged(
       dir,
-      [RED_JS, '-s', join(PEER, 'settings.cjs'), '-u', userDir, join(PEER, 'flow.json')],
+      [RED_JS, '-s', join(PEER, 'settings.js'), '-u', userDir, join(PEER, 'flow.json')],
       {
         SIAGA_PEER_SERIAL: serial,
         SIAGA_PEER_DB: join(dir, 'peer.db'),

@@ -6,7 +6,7 @@ import type { Values } from '../../src/domain/index.js';
 import { validFrame } from '../helpers/sg1-arbitraries.js';
 
 /**
- * The Node-RED peer of `npm run bench:peer` (bench/peer/flow.json) must parse SG1 as siaga does,
+ * The Node-RED peer of `npm run bench:peer` (bench/peer/node-red/flow.json) must parse SG1 as siaga does,
  * or the comparison measures two different jobs: its function node is run here on the lines
  * siaga's parser is tested with, and both must accept and refuse the same lines.
  */
@@ -23,13 +23,13 @@ interface Out {
 }
 
 const flow = JSON.parse(
-  readFileSync(new URL('../../bench/peer/flow.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../bench/peer/node-red/flow.json', import.meta.url), 'utf8'),
 ) as FlowNode[];
 const func = flow.find((n) => n.type === 'function' && n.name === 'parse SG1')?.func;
 
 /** The function node as Node-RED runs it: `msg`, `node` and `context` in scope; null drops the message. */
 function peerParse(line: string): { out: Out | null; warnings: string[]; rejected: number } {
-  if (func === undefined) throw new Error('bench/peer/flow.json has no function node "parse SG1"');
+  if (func === undefined) throw new Error('bench/peer/node-red/flow.json has no function node "parse SG1"');
   const store = new Map<string, unknown>();
   const warnings: string[] = [];
   const node = { warn: (w: string) => warnings.push(w), status: () => {} };
