@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -268,4 +268,23 @@ export function loraYaml(devs: LoraDeviceConfig[]): string {
   devices:
 ${devs.map((d) => `    - {node: ${d.node}, dev_addr: "${d.dev_addr}", nwk_s_key: "${d.nwk_s_key}", app_s_key: "${d.app_s_key}", codec: ${d.codec}}`).join('\n')}
 `;
+}
+
+/** The machine a results file was measured on: the figures mean little without it. */
+export function machineInfo(): {
+  cpu: string;
+  cores: number;
+  node: string;
+  os: string;
+  memGiB: number;
+  date: string;
+} {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    os: `${platform()} ${release()}`,
+    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    date: new Date().toISOString(),
+  };
 }

@@ -1,9 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { must } from '../src/util/must.js';
-import { type Figure, fmtNum } from './common.js';
+import { type Figure, fmtNum, machineInfo } from './common.js';
 
 /**
  * `npm run bench` (or `node dist-bench/bench/run.js P1 P3`): runs every figure of docs/quality.md that has a
@@ -80,15 +79,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const cpu = cpus()[0];
-  const machine = {
-    cpu: cpu?.model ?? 'unknown',
-    cores: cpus().length,
-    node: process.version,
-    os: `${platform()} ${release()}`,
-    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    date: new Date().toISOString(),
-  };
+  const machine = machineInfo();
   const rows = figures.map((f) => [
     f.figure,
     f.unit ? `${fmtNum(f.value)} ${f.unit}` : fmtNum(f.value),
