@@ -365,7 +365,9 @@ export class DetectionEngine {
       toMicro(det.thresholds.siaga),
       toMicro(det.thresholds.awas),
     ];
-    this.neighbourCap = (this.thr[2] as number) - 1;
+    // 0.1 below SIAGA (what status shows as 59.9), or less when the thresholds are closer than that.
+    const [, waspada, siaga] = this.thr as [number, number, number, number];
+    this.neighbourCap = siaga - Math.max(1, Math.min(toMicro(0.1), Math.floor((siaga - waspada) / 2)));
     this.nodes = new Map(config.nodes.map((n) => [n.id, n]));
     const now = this.clock.now();
     const zones = new Map<string, ZoneRt>();
