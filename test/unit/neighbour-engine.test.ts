@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DetectionEngine, type ExternalEvidence } from '../../src/detect/index.js';
 import { levelRank, ManualClock } from '../../src/domain/index.js';
-import type { SirenStorePort } from '../../src/sirens/controller.js';
+import { openDb } from '../../src/store/db.js';
+import { SirenStore } from '../../src/store/silences.js';
 import { RecordingSiren } from '../fakes/recording-siren.js';
 import { MIN, makeConfig, rig, S, T0 } from '../fixtures/detect.js';
 import { levelChange, sirenConfig, sirenRig, TEST_SIREN_POLICY } from '../helpers/siren-rig.js';
@@ -134,16 +135,6 @@ describe('neighbour evidence in the detection engine', () => {
   });
 });
 
-const nullStore: SirenStorePort = {
-  silences: () => [],
-  setSilence: () => undefined,
-  deleteSilence: () => undefined,
-  openLog: () => 0,
-  closeLog: () => undefined,
-  openLogs: () => [],
-  logsSince: () => [],
-};
-
 describe('sirens and neighbour evidence', () => {
   async function setup() {
     const clock = new ManualClock(T0);
@@ -153,7 +144,7 @@ describe('sirens and neighbour evidence', () => {
       config: sirenConfig({ 'z-braja': ['s-1'] }, policy),
       sirens: [siren],
       clock,
-      store: nullStore,
+      store: new SirenStore(openDb(':memory:')),
     });
     await ctl.start();
     siren.clear();
