@@ -108,6 +108,34 @@ neighbours:
     }
   });
 
+  it('a reload that drops the neighbour withdraws its pre-alert and leaves A’s broker', async () => {
+    const tech = await mqtt.connectAsync(`mqtt://127.0.0.1:${aPort}`, {
+      username: 'tech',
+      password: ADMIN_PW,
+      reconnectPeriod: 0,
+    });
+    try {
+      const awas = {
+        id: 't-2',
+        ts: Date.now(),
+        kind: 'level',
+        zone: 'z-braja',
+        level: 'AWAS',
+        local: true,
+        gw: A,
+      };
+      await tech.publishAsync('siaga/local/events', JSON.stringify(awas), { qos: 1 });
+      await until('pre-alert held', () => b.engine.score('z-braja') === 40);
+    } finally {
+      await tech.endAsync();
+    }
+    const restart = await b.reload({ ...b.config, neighbours: [] });
+    expect(restart).toEqual([]);
+    expect(b.engine.score('z-braja')).toBe(0);
+    expect(b.status().neighbours).toBeUndefined();
+    await until('B left A’s broker', () => a.broker?.stats().clients.viewer === 0);
+  });
+
   it('a viewer of A’s broker may read its events but not publish them', async () => {
     const viewer = await mqtt.connectAsync(`mqtt://127.0.0.1:${aPort}`, {
       username: 'nb-tegal',
