@@ -14,6 +14,7 @@ import { EventLog } from './gateway/event-log.js';
 import type { Gateway, GatewayOptions } from './gateway/gateway.js';
 import { Ingest } from './gateway/ingest.js';
 import { startLocalBroker } from './gateway/local-broker.js';
+import { startNeighbours } from './gateway/neighbours.js';
 import { NodeTracker } from './gateway/node-tracker.js';
 import { startRadio } from './gateway/radio.js';
 import { reloader } from './gateway/reload.js';
@@ -135,7 +136,8 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   const radio = await startRadio(config, { ...core, ingest, port: opts.ports?.gwmp, loraLink });
 
   const clockWatch = new ClockWatch({ clock, events, minValidTime });
-  const io = { serial, radio, broker, uplink, outbox, alerts };
+  const neighbours = startNeighbours(config, { ...core, engine, onEngine, broker, uplink });
+  const io = { serial, radio, broker, uplink, outbox, alerts, neighbours };
   const parts = { ...core, config: current, tracker, engine, sirens, ...io };
   const status = statusSource({ ...parts, startedAt, clockWatch });
   const flush = () => writer.flush();
@@ -154,7 +156,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   const adopt = (c: Config) => {
     config = c;
   };
-  const more = alerts ? [alerts, web] : [web];
+  const more = alerts ? [alerts, web, neighbours] : [web, neighbours];
   const reloadParts = { ...parts, adopt, onEngine, sirenDrivers, schedules, more };
   const { reload, reloadFromFile, remember } = reloader({
     current: () => config,

@@ -1,5 +1,6 @@
 import { SMS_KINDS, type SmsKind, templateProblems } from '../alerts/sms-text.js';
 import type { ConfigIssue } from '../domain/index.js';
+import { checkNeighbourRefs } from './schema-neighbours.js';
 
 type Obj = Record<string, unknown>;
 /** A mapping, or an empty one: the schema reports what is wrong with the value itself. */
@@ -133,6 +134,7 @@ export function checkRefs(config: unknown): ConfigIssue[] {
   if (broker.enabled && !isLoopback(broker.host) && !broker.tls) {
     add('local_broker.tls', `binding to ${broker.host} beyond this machine needs TLS (cert_file, key_file)`);
   }
+  issues.push(...checkNeighbourRefs(config));
   c.sirens.forEach((s, i) => {
     if (s.driver === 'mqtt' && !broker.enabled)
       add(`sirens[${i}].driver`, 'mqtt sirens need local_broker.enabled: true');

@@ -10,6 +10,7 @@ import { DEFAULT_TZ, isTimeZone } from '../util/local-time.js';
 
 import { alertsSchema } from './schema-alerts.js';
 import { id } from './schema-id.js';
+import { neighboursSchema } from './schema-neighbours.js';
 
 const port = z.number().int().min(1).max(65535);
 const hex32 = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)');
@@ -397,6 +398,7 @@ export const configSchema = z.strictObject({
   control,
   alerts: alertsSchema,
   web,
+  neighbours: neighboursSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

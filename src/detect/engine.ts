@@ -2,6 +2,7 @@ import type { Config, DetectionConfig, NodeConfig, ZoneConfig } from '../config/
 import type { Clock, Level, Reading } from '../domain/index.js';
 import { LEVELS, levelRank } from '../domain/index.js';
 import { type Evidence, isFenceOk, scoreReading } from './evidence.js';
+import { type ExternalEvidence, NEIGHBOUR_KEY, neighbourEvidence } from './external.js';
 import { deescalationReason, escalationReason, rankNodes, roundScore } from './reason.js';
 import type { EngineOutput, LevelChange, ZoneState } from './types.js';
 import { fromMicro, toMicro, ZoneWindow } from './window.js';
@@ -50,6 +51,8 @@ export class DetectionEngine {
   private thr: number[] = [];
   private holdMs = 0;
   private windowMs = 0;
+  /** Neighbour evidence together stays just below SIAGA: a pre-alert alone never goes further. */
+  private neighbourCap = 0;
 
   constructor(deps: DetectionEngineDeps) {
     this.clock = deps.clock;
@@ -108,6 +111,7 @@ export class DetectionEngine {
       const score = fromMicro(z.win.scoreMicro);
       const lines = rankNodes(z.win.buckets.values(), z.win.cap, false);
       out.changes.push({
+        ...this.sources(z, level, false),
         zone: z.cfg.id,
         level,
         prev: from,
@@ -127,6 +131,37 @@ export class DetectionEngine {
       });
     }
     return out;
+  }
+
+  /**
+   * A neighbour's pre-alert in `zone`: replaces earlier evidence of the same source, counts like
+   * any evidence inside the window, and with all neighbour evidence of the zone capped just
+   * below SIAGA. It escalates like a reading but never re-triggers sirens.
+   */
+  external(zone: string, ev: ExternalEvidence): EngineOutput {
+    const out = empty();
+    const z = this.zoneMap.get(zone);
+    if (z === undefined) return out;
+    const now = this.clock.now();
+    this.evict(z, now);
+    z.win.remove(NEIGHBOUR_KEY, (e) => e.source !== ev.source);
+    const ts = Math.min(ev.ts, now);
+    if (z.win.isLive(ts, now)) {
+      z.win.add(neighbourEvidence(ev, ts), ts, toMicro(ev.weight), this.neighbourCap);
+      const target = this.levelFor(z.win.scoreMicro);
+      if (levelRank(target) > levelRank(z.level)) out.changes.push(this.raise(z, target, now, false, ''));
+    }
+    this.updateBelow(z, now);
+    return out;
+  }
+
+  /** A neighbour's all-clear: its evidence leaves every zone; levels step down by the usual hold. */
+  withdraw(source: string): void {
+    const now = this.clock.now();
+    for (const z of this.zoneMap.values()) {
+      this.evict(z, now);
+      if (z.win.remove(NEIGHBOUR_KEY, (e) => e.source !== source)) this.updateBelow(z, now);
+    }
   }
 
   /** Every configured zone, in config order (expired evidence is evicted first). */
@@ -217,6 +252,8 @@ export class DetectionEngine {
         const node = this.nodes.get(b.node);
         const target = node === undefined ? undefined : this.zoneMap.get(node.zone);
         if (node !== undefined && target !== undefined && node.type === b.type) target.win.adopt(b);
+        const same = b.node === NEIGHBOUR_KEY ? this.zoneMap.get(z.cfg.id) : undefined;
+        for (const i of same ? b.items() : []) same?.win.add(i.ev, i.ts, i.micro, this.neighbourCap);
       }
     }
     const out = empty();
@@ -265,6 +302,7 @@ export class DetectionEngine {
     const score = fromMicro(z.win.scoreMicro);
     const lines = rankNodes(z.win.buckets.values(), z.win.cap, manual);
     return {
+      ...this.sources(z, level, manual),
       zone: z.cfg.id,
       level,
       prev,
@@ -275,6 +313,14 @@ export class DetectionEngine {
       allClear: false,
       manual,
     };
+  }
+
+  /** Whether `level` rests on local evidence, and whether only neighbour evidence is left. */
+  private sources(z: ZoneRt, level: Level, manual: boolean): Pick<LevelChange, 'local' | 'neighbourOnly'> {
+    const nb = z.win.bucket(NEIGHBOUR_KEY)?.contribution(z.win.cap) ?? 0;
+    const localMicro = z.win.scoreMicro - nb;
+    const local = manual || levelRank(this.levelFor(localMicro)) >= levelRank(level);
+    return nb > 0 && localMicro === 0 && !manual ? { local, neighbourOnly: true } : { local };
   }
 
   /** Evicts expired evidence; the hold starts when the score fell below the level's threshold. */
@@ -319,6 +365,9 @@ export class DetectionEngine {
       toMicro(det.thresholds.siaga),
       toMicro(det.thresholds.awas),
     ];
+    // 0.1 below SIAGA (what status shows as 59.9), or less when the thresholds are closer than that.
+    const [, waspada, siaga] = this.thr as [number, number, number, number];
+    this.neighbourCap = siaga - Math.max(1, Math.min(toMicro(0.1), Math.floor((siaga - waspada) / 2)));
     this.nodes = new Map(config.nodes.map((n) => [n.id, n]));
     const now = this.clock.now();
     const zones = new Map<string, ZoneRt>();

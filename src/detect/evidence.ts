@@ -9,7 +9,7 @@ import type { Notice } from './types.js';
  */
 export interface Evidence {
   node: string;
-  type: ReadingType;
+  type: EvidenceType;
   /** Points this reading adds, before the per-node cap. Rounded to 1e-6. */
   score: number;
   /** Epoch ms (the reading's ts; the engine clamps it to its clock). */
@@ -24,7 +24,12 @@ export interface Evidence {
   manual?: 'alarm' | 'cancel';
   /** Raised alongside the evidence (fence voltage dropped). */
   notice?: Notice;
+  /** `neighbour` evidence: which neighbour gateway and zone said it (`gw-x/z-y`), for its withdrawal. */
+  source?: string;
 }
+
+/** A reading's type, or `neighbour`: a neighbouring gateway's SIAGA/AWAS (src/neighbours). */
+export type EvidenceType = ReadingType | 'neighbour';
 
 const num = (v: Values, k: string): number | undefined => {
   const x = v[k];

@@ -2,6 +2,7 @@ export type { DetectionEngineConfig, DetectionEngineDeps, SavedLevels } from './
 export { DetectionEngine } from './engine.js';
 export type { Evidence } from './evidence.js';
 export { isFenceOk, scoreReading } from './evidence.js';
+export type { ExternalEvidence } from './external.js';
 export type { LatLon } from './geo.js';
 export { haversineM } from './geo.js';
 export type { EngineOutput, LevelChange, Notice, ZoneState } from './types.js';

@@ -1,4 +1,5 @@
 import type { Level } from '../domain/index.js';
+import { sourceGateway } from './external.js';
 import type { NodeBucket } from './window.js';
 import { fromMicro } from './window.js';
 
@@ -27,6 +28,7 @@ export interface NodeLine {
 /** One line per node: what it reported inside the window, e.g. "seis-03 footfalls ×3 (40)". */
 export function describeNode(b: NodeBucket, capMicro: number): NodeLine {
   const micro = b.contribution(capMicro);
+  if (b.type === 'neighbour') return neighbourLine(b, micro);
   const strong = b.strongItems();
   const alarm = strong.some((ev) => ev.manual === 'alarm');
   const line = (text: string): NodeLine => ({ node: b.node, micro, alarm, text });
@@ -40,6 +42,18 @@ export function describeNode(b: NodeBucket, capMicro: number): NodeLine {
   let best = latest;
   for (const ev of strong) if (ev.score > best.score) best = ev;
   return line(`${best.text} ×${b.size} (${pts})`);
+}
+
+/** Neighbour pre-alerts: each source's newest text, e.g. "gw-braja-02 AWAS 1.2 km west". */
+function neighbourLine(b: NodeBucket, micro: number): NodeLine {
+  const latest = new Map<string, { gw: string; text: string }>();
+  for (const { ev } of b.items()) {
+    const source = ev.source ?? ev.node;
+    latest.set(source, { gw: sourceGateway(source), text: ev.text });
+  }
+  const items = [...latest.values()];
+  const gateways = [...new Set(items.map((i) => i.gw))];
+  return { node: gateways.join(','), micro, alarm: false, text: items.map((i) => i.text).join('; ') };
 }
 
 /** Nodes strongest first (ties by id, so output is deterministic); a pressed button leads a manual alarm. */

@@ -16,6 +16,14 @@ export interface LevelChange {
   allClear: boolean;
   /** Raised by a panic/manual button: sirens sound even when the zone is silenced. */
   manual: boolean;
+  /**
+   * The level rests on local evidence: this gateway's own nodes alone reach it (or a button).
+   * False when a neighbour's pre-alert is needed for it; neighbours never take such a level as a
+   * pre-alert source, so a pre-alert cannot loop back. Absent in hand-made changes: local.
+   */
+  local?: boolean;
+  /** Only neighbour evidence is in the window: the sirens treat the level as WASPADA at most. */
+  neighbourOnly?: boolean;
 }
 
 /** Something the engine noticed that is not a level change (fence voltage dropped, …). */

@@ -1,5 +1,4 @@
-import type { ReadingType } from '../domain/index.js';
-import type { Evidence } from './evidence.js';
+import type { Evidence, EvidenceType } from './evidence.js';
 
 /** Scores are summed as integer micro-points so adding and evicting never drifts. */
 export const MICRO = 1_000_000;
@@ -28,10 +27,15 @@ export class NodeBucket {
   /** A `fence_low` notice was sent for this node and the fence has not recovered since. */
   fenceNotified = false;
 
+  /**
+   * `ownCap`: a pooled bucket (neighbour evidence) capped at its own limit instead of node_cap;
+   * it keeps every Evidence object, so one source's items can be withdrawn.
+   */
   constructor(
     readonly node: string,
-    readonly type: ReadingType,
+    readonly type: EvidenceType,
     readonly isStrong: boolean,
+    readonly ownCap?: number,
   ) {}
 
   get size(): number {
@@ -39,7 +43,17 @@ export class NodeBucket {
   }
 
   contribution(capMicro: number): number {
-    return Math.min(this.weak, capMicro) + this.strong;
+    return Math.min(this.weak, this.ownCap ?? capMicro) + this.strong;
+  }
+
+  /** Live items, oldest first (for a pooled bucket, whose Evidence objects are all kept). */
+  items(): { ev: Evidence; ts: number; micro: number }[] {
+    const out: { ev: Evidence; ts: number; micro: number }[] = [];
+    for (let i = this.head; i < this.tsA.length; i++) {
+      const ev = this.evA[i];
+      if (ev) out.push({ ev, ts: this.tsA[i] as number, micro: this.microA[i] as number });
+    }
+    return out;
   }
 
   /** Ts of the oldest live item, or undefined when empty. */
@@ -78,7 +92,7 @@ export class NodeBucket {
       }
       at = lo;
     }
-    const keep = this.isStrong ? ev : null;
+    const keep = this.isStrong || this.ownCap !== undefined ? ev : null;
     if (at === n) {
       this.tsA.push(ts);
       this.microA.push(micro);
@@ -162,10 +176,11 @@ export class ZoneWindow {
     return this.buckets.get(node);
   }
 
-  add(ev: Evidence, ts: number, micro: number): NodeBucket {
+  /** `ownCap` applies when this creates the node's bucket (see `NodeBucket`). */
+  add(ev: Evidence, ts: number, micro: number, ownCap?: number): NodeBucket {
     let b = this.buckets.get(ev.node);
     if (b === undefined) {
-      b = new NodeBucket(ev.node, ev.type, ev.strong);
+      b = new NodeBucket(ev.node, ev.type, ev.strong, ownCap);
       this.buckets.set(ev.node, b);
     }
     const before = b.contribution(this.capMicro);
@@ -173,6 +188,26 @@ export class ZoneWindow {
     this.micro += b.contribution(this.capMicro) - before;
     this.nextExpiry = Math.min(this.nextExpiry, ts + this.windowMs);
     return b;
+  }
+
+  /**
+   * Drops the items of `node`'s pooled bucket for which `keep` is false (a neighbour's evidence
+   * withdrawn). Returns whether anything was dropped.
+   */
+  remove(node: string, keep: (ev: Evidence) => boolean): boolean {
+    const b = this.buckets.get(node);
+    if (b === undefined) return false;
+    const items = b.items();
+    const kept = items.filter((i) => keep(i.ev));
+    if (kept.length === items.length) return false;
+    this.micro -= b.contribution(this.capMicro);
+    this.buckets.delete(node);
+    if (kept.length === 0) return true;
+    const nb = new NodeBucket(node, b.type, b.isStrong, b.ownCap);
+    for (const i of kept) nb.add(i.ev, i.ts, i.micro);
+    this.buckets.set(node, nb);
+    this.micro += nb.contribution(this.capMicro);
+    return true;
   }
 
   /** Takes over a node's bucket from another window (config reload); call `evict` afterwards. */

@@ -21,6 +21,8 @@ export function applyEngineOutput(out: EngineOutput, sirens: EngineListener, eve
       nodes: c.nodes,
       reason: c.reason,
       manual: c.manual,
+      // Neighbours take only a level raised by local evidence as a pre-alert (no loops).
+      ...(c.local !== undefined ? { local: c.local } : {}),
       ...(c.allClear ? { all_clear: true } : {}),
     });
   }

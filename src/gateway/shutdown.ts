@@ -14,6 +14,7 @@ export interface ShutdownParts {
   uplink: { stop(flushMs: number): Promise<void> };
   storage: Storage;
   alerts?: { stop(): Promise<void> } | undefined;
+  neighbours?: { stop(): Promise<void> };
 }
 
 /**
@@ -29,6 +30,7 @@ export function shutdown(p: ShutdownParts): () => Promise<void> {
     await p.sirens.stop();
     await p.schedules.stop();
     await p.alerts?.stop();
+    await p.neighbours?.stop();
     await p.control?.stop();
     await p.web?.stop();
     // Saved while every part can still answer (sirens already OFF): what `siaga status` shows next.

@@ -2,6 +2,7 @@ import type { LocalBroker } from '../broker/server.js';
 import type { Config } from '../config/schema.js';
 import type { DetectionEngine } from '../detect/engine.js';
 import type { Clock } from '../domain/index.js';
+import type { NeighbourStatus } from '../neighbours/intake.js';
 import type { SirenController } from '../sirens/controller.js';
 import type { ClockWatch } from './clock-watch.js';
 import type { Counters } from './counters.js';
@@ -27,6 +28,8 @@ export interface StatusSources {
   uplink: Uplink;
   storage: Storage;
   counters: Counters;
+  /** Neighbour pre-alerts: links, last event and ignored counts per neighbour. */
+  neighbours?: { status(): NeighbourStatus[] };
   /** Present when alerts are enabled: open incidents and delivery counters. */
   alerts?: { status(): Record<string, unknown> } | undefined;
 }
@@ -60,5 +63,6 @@ export function statusSource(p: StatusSources) {
       counters: p.counters.snapshot(),
     }),
     ...(p.alerts ? { alerts: p.alerts.status() } : {}),
+    ...(p.neighbours && p.config().neighbours.length > 0 ? { neighbours: p.neighbours.status() } : {}),
   });
 }

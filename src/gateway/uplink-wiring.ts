@@ -9,6 +9,7 @@ import type { StoreWriter } from '../store/writer.js';
 import { CommandHandler, type CommandServices } from '../uplink/commands.js';
 import { Forwarder, type ForwarderState } from '../uplink/forwarder.js';
 import type { StatusFields } from '../uplink/payloads.js';
+import { persistentSession, UplinkSubscriptions } from '../uplink/subscriptions.js';
 import { uplinkChanged } from './reload.js';
 
 export interface UplinkDeps {
@@ -34,6 +35,8 @@ export interface UplinkSources {
 export class Uplink {
   private forwarder: Forwarder | undefined;
   private sources: UplinkSources | undefined;
+  /** Topics read through the uplink besides commands (neighbours' events); kept across rebuilds. */
+  readonly subscriptions = new UplinkSubscriptions();
 
   constructor(private readonly deps: UplinkDeps) {}
 
@@ -112,6 +115,8 @@ export class Uplink {
       events,
       status: () => sources.status(),
       onCommand: (payload) => commands.handle(payload),
+      subscriptions: this.subscriptions,
+      ...(this.subscriptions.size > 0 ? { connect: persistentSession() } : {}),
     });
     f.start();
     return f;

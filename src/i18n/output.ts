@@ -68,6 +68,15 @@ export const outputEn = {
   'status.uplink_down': 'DISCONNECTED{error}, reconnecting{attempt}, {reconnects} reconnects so far',
   'status.uplink_attempt': ' (attempt {n})',
   'status.uplink': 'uplink: {link}, backlog {events} events + {readings} readings, {acked}, {stalls} stalls',
+  'status.neighbours': 'neighbouring villages:',
+  'status.neighbour': '  {gateway}: {links}; last event {last}; {accepted} taken, ignored: {ignored}',
+  'status.neighbour_up': '{path} connected',
+  'status.neighbour_down': '{path} DISCONNECTED',
+  'status.neighbour_path.centre': 'via the centre',
+  'status.neighbour_path.mesh': 'its own broker',
+  'status.neighbour_none_yet': 'none yet',
+  'status.neighbour_event': '{level} in {zone} {ago} ago',
+  'status.neighbour_ignored_none': 'none',
   'status.lora_radio': '  radio {eui} (its own stat reports): {rx} packets received, {tx} sent',
   'status.lora_forwarder':
     '  forwarder {eui}: {rxpk} uplinks, last heard {ago} ago, downlinks {down} ({refused} refused)',
@@ -299,6 +308,16 @@ export const outputId: Record<keyof typeof outputEn, string> = {
   'status.uplink_attempt': ' (percobaan ke-{n})',
   'status.uplink':
     'uplink: {link}, antrean {events} kejadian + {readings} bacaan, {acked}, macet {stalls} kali',
+  'status.neighbours': 'desa tetangga:',
+  'status.neighbour':
+    '  {gateway}: {links}; kejadian terakhir {last}; {accepted} diterima, diabaikan: {ignored}',
+  'status.neighbour_up': '{path} tersambung',
+  'status.neighbour_down': '{path} PUTUS',
+  'status.neighbour_path.centre': 'lewat pusat',
+  'status.neighbour_path.mesh': 'broker desa tetangga',
+  'status.neighbour_none_yet': 'belum ada',
+  'status.neighbour_event': '{level} di {zone} {ago} lalu',
+  'status.neighbour_ignored_none': 'tidak ada',
   'status.lora_radio': '  radio {eui} (laporan stat-nya sendiri): {rx} paket diterima, {tx} dikirim',
   'status.lora_forwarder':
     '  forwarder {eui}: {rxpk} uplink, terakhir terdengar {ago} lalu, downlink {down} ({refused} ditolak)',

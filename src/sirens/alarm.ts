@@ -40,7 +40,9 @@ export function applyEngineOutput(
     const z = st.zones.get(c.zone);
     if (!z) continue;
     touched = true;
-    if (!setLevel(z, c.level, st.policy)) continue;
+    // A level only a neighbour's pre-alert holds up never sounds (src/neighbours): WASPADA at most.
+    const level = c.neighbourOnly && !c.manual && levelRank(c.level) > 1 ? 'WASPADA' : c.level;
+    if (!setLevel(z, level, st.policy)) continue;
     const rising = c.manual || !soundsAt(c.prev, st.policy) || levelUp(c.prev, c.level);
     if (rising) raise(st, c.zone, z, now, c.manual, c.manual ? 'manual' : 'level');
   }

@@ -20,6 +20,7 @@ import {
 } from './payloads.js';
 import { plaintextRemoteHost, plaintextWarning } from './plaintext.js';
 import { SideChannel } from './side-channel.js';
+import type { UplinkSubscriptions } from './subscriptions.js';
 import { type UplinkTopics, uplinkTopics } from './topics.js';
 
 export type { ConnectFn } from './connection.js';
@@ -39,6 +40,8 @@ export interface ForwarderDeps {
   onStall?(): void;
   /** Handles a `cmd/req` payload; the answer is published on `cmd/res`. */
   onCommand?(payload: Buffer): Promise<CommandResponse | undefined>;
+  /** Further topics read through this connection (neighbours' events), subscribed on every connect. */
+  subscriptions?: UplinkSubscriptions;
   /** Injectable for tests; defaults to MQTT.js `connect`. */
   connect?: ConnectFn;
   /** Injectable jitter source for the reconnect backoff. */
@@ -101,7 +104,8 @@ export class Forwarder {
       statusTopic: topics.status,
       onUp: (client, gen) => this.onUp(client, gen),
       onDown: () => this.drain.reset(),
-      onMessage: (topic, payload, gen) => this.commands.receive(topic, payload, gen),
+      onMessage: (topic, payload, gen) =>
+        deps.subscriptions?.receive(topic, payload, gen) || this.commands.receive(topic, payload, gen),
       ...(connect ? { connect } : {}),
       ...(random ? { random } : {}),
       ...(deps.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.connectTimeoutMs } : {}),
@@ -217,6 +221,7 @@ export class Forwarder {
       if (err) this.conn.noteError(`subscribe ${cmdReq} failed: ${err.message}`);
       else if (granted?.some((g) => g.qos === 128)) this.conn.noteError(`subscribe ${cmdReq} refused`);
     });
+    this.deps.subscriptions?.onUp(this.conn, client, gen);
     this.side.flush();
     this.drain.pump();
   }

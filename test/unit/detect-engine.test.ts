@@ -664,6 +664,7 @@ describe('scenarios', () => {
         ts: T0,
         allClear: false,
         manual: true,
+        local: true,
       },
     ]);
     expect(r.engine.level('z-tegal')).toBe('NORMAL');

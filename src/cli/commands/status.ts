@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { radioRate, UnavailableError } from '../../domain/index.js';
 import type { Live } from '../../main.js';
+import type { NeighbourStatus } from '../../neighbours/intake.js';
 import { Outbox } from '../../store/outbox.js';
 import type { ForwarderState } from '../../uplink/forwarder.js';
 import { DEFAULT_TZ, formatLocalTime } from '../../util/local-time.js';
@@ -9,6 +10,7 @@ import { cliTarget, type GlobalOpts, readDb } from '../context.js';
 import { formatAgo } from '../duration.js';
 import { callGateway, followGateway } from '../gateway-call.js';
 import { action, json, out, t } from '../io.js';
+import { neighbourLines } from '../neighbours-status.js';
 import { table } from '../table.js';
 import { siteTz } from '../time.js';
 import { known, readingType } from '../validate.js';
@@ -45,6 +47,7 @@ type Status = Record<string, unknown> & {
     open: { zone: string; level: string; code: string; state: string }[];
     sms: { queued: number; awaiting_daemon: number; failed: number; last_error: string | null };
   };
+  neighbours?: NeighbourStatus[];
 };
 
 type UplinkState = ForwarderState;
@@ -173,6 +176,7 @@ export function formatStatus(s: Status, tz: string): string {
   }
   if (s.uplink !== undefined) lines.push(uplinkLine(s.uplink, now));
   if (s.alerts) lines.push(...alertLines(s.alerts));
+  if (s.neighbours) lines.push(...neighbourLines(s.neighbours, now));
   if (s.lora) {
     lines.push(`lora: GWMP udp/${s.lora.address.port}`);
     for (const r of s.lora.radio_stats) {
