@@ -52,7 +52,7 @@ const storage = z.strictObject({
     .strictObject({
       /** A kill -9 while frames stream in loses at most this many routine readings. */
       max_rows: z.number().int().min(1).max(100_000).default(100),
-      /** Evidence and events are committed within this. */
+      /** Node state changed without a reading; evidence, events and PUBACKs commit at once (commit-policy.ts). */
       max_delay_ms: z.number().int().min(0).max(1000).default(5),
       /** Heartbeats and quiet sensor frames may wait this long to share a commit (SD-card wear). */
       routine_delay_ms: z.number().int().min(0).max(60_000).default(5000),

@@ -1,22 +1,13 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import type { Reading } from '../../src/domain/index.js';
 import { openDb } from '../../src/store/db.js';
 import { LoraStateStore } from '../../src/store/lora-state.js';
 import { StoreWriter } from '../../src/store/writer.js';
 import { silentLog, testConfig, tmpDir } from '../helpers/gateway.js';
+import { testReading } from '../helpers/reading.js';
 
-const reading = (seq: number, type: Reading['type'] = 'hb'): Reading => ({
-  id: `R${String(seq).padStart(25, '0')}`,
-  node: 'pir-07',
-  seq,
-  type,
-  ts: 1_763_892_000_000 + seq,
-  via: 'serial',
-  v: type === 'hb' ? { bat: 3.9 } : { n: 1 },
-  clockOk: true,
-});
+const reading = testReading;
 
 function rig() {
   const db = openDb(testConfig().storage.path);

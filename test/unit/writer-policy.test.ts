@@ -5,6 +5,7 @@ import { CommitPolicy, type Urgency } from '../../src/store/commit-policy.js';
 import { openDb } from '../../src/store/db.js';
 import { StoreWriter } from '../../src/store/writer.js';
 import { silentLog } from '../helpers/log.js';
+import { testReading } from '../helpers/reading.js';
 
 const timing = { maxRows: 100, maxDelayMs: 5, routineDelayMs: 5000 };
 
@@ -111,16 +112,7 @@ describe('StoreWriter under the policy (real SQLite in memory, fake timers)', ()
           let seq = 0;
           const add = (type: Reading['type']) => {
             seq++;
-            const r: Reading = {
-              id: `R${String(seq).padStart(25, '0')}`,
-              node: 'pir-07',
-              seq,
-              type,
-              ts: 1_763_892_000_000 + seq,
-              via: 'serial',
-              v: type === 'hb' ? { bat: 3.9 } : { n: 1 },
-              clockOk: true,
-            };
+            const r = testReading(seq, type);
             readingIds.push(r.id);
             writer.addReading(r);
           };
@@ -169,17 +161,7 @@ describe('StoreWriter under the policy (real SQLite in memory, fake timers)', ()
       log: silentLog,
       options: { maxRows: 100, maxDelayMs: 5, routineDelayMs: 5000 },
     });
-    const hb = (seq: number): Reading => ({
-      id: `R${seq}`,
-      node: 'hb-01',
-      seq,
-      type: 'hb',
-      ts: seq,
-      via: 'serial',
-      v: { bat: 3.9 },
-      clockOk: true,
-    });
-    writer.addReading(hb(1));
+    writer.addReading(testReading(1));
     vi.advanceTimersByTime(0);
     vi.advanceTimersByTime(4999);
     expect(writer.pending).toBe(1);
