@@ -106,9 +106,12 @@ export async function measure(c: Contender, brokerUrl: string, script: Script): 
     let phase: PhaseState | undefined;
     let pid = 0;
     let cpuAtDone: number | undefined;
-    sub.on('message', (topic, payload) => {
+    sub.on('message', (topic, payload, packet) => {
       const at = now();
       if (topic === `${prefix}/status`) {
+        // A retained status left by an earlier turn arrives with the retain flag; this turn's
+        // gateway announcing itself to a subscriber already there arrives without it.
+        if (packet.retain) return;
         const s = JSON.parse(payload.toString('utf8')) as { online?: boolean };
         if (s.online === true) onlineAt ??= at;
         return;
