@@ -28,10 +28,16 @@ export class NodeBucket {
   /** A `fence_low` notice was sent for this node and the fence has not recovered since. */
   fenceNotified = false;
 
+  /**
+   * @param since ts of the evidence that opened this run of firing: a bucket lives while its node
+   *   keeps firing within the window, so it tells how long the node has been at it. A late frame
+   *   older than it does not move it (a reading must never make a node older and lower a score).
+   */
   constructor(
     readonly node: string,
     readonly type: ReadingType,
     readonly isStrong: boolean,
+    readonly since: number,
   ) {}
 
   get size(): number {
@@ -165,7 +171,7 @@ export class ZoneWindow {
   add(ev: Evidence, ts: number, micro: number): NodeBucket {
     let b = this.buckets.get(ev.node);
     if (b === undefined) {
-      b = new NodeBucket(ev.node, ev.type, ev.strong);
+      b = new NodeBucket(ev.node, ev.type, ev.strong, ts);
       this.buckets.set(ev.node, b);
     }
     const before = b.contribution(this.capMicro);
@@ -205,11 +211,12 @@ export class ZoneWindow {
   /**
    * Like `evict`, but evicts in time order across nodes and returns the moment the score first
    * fell below `thrMicro` (an item's expiry time), or undefined if it did not. The de-escalation
-   * hold then starts when the score really dropped, however late the caller ticks.
+   * hold then starts when the score really dropped, however late the caller ticks. `extra` adds
+   * what the zone earns beyond its nodes' sum (corroboration), computed from the buckets as they are.
    */
-  evictTracking(now: number, thrMicro: number): number | undefined {
+  evictTracking(now: number, thrMicro: number, extra: () => number = () => 0): number | undefined {
     if (now < this.nextExpiry) return undefined;
-    if (this.micro < thrMicro) {
+    if (this.micro + extra() < thrMicro) {
       this.evict(now);
       return undefined;
     }
@@ -229,7 +236,7 @@ export class ZoneWindow {
       const before = first.contribution(this.capMicro);
       first.evict(firstTs);
       this.micro += first.contribution(this.capMicro) - before;
-      if (this.micro < thrMicro) crossed = firstTs + this.windowMs;
+      if (this.micro + extra() < thrMicro) crossed = firstTs + this.windowMs;
     }
     this.nextExpiry = Number.NEGATIVE_INFINITY; // force the full pass that tidies up and re-sums
     this.evict(now);
