@@ -1,9 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ConfigInput } from '../../src/config/schema.js';
 import { type CorroborationRule, corroborate, type KindEvidence } from '../../src/detect/corroboration.js';
+import { DetectionEngine, type EngineOutput } from '../../src/detect/index.js';
 import { excessOver } from '../../src/detect/kind-cap.js';
 import { toMicro } from '../../src/detect/window.js';
-import type { ReadingType } from '../../src/domain/index.js';
+import { ManualClock, type ReadingType, type Values } from '../../src/domain/index.js';
+import { MIN, makeDefaultConfig, reading, T0 } from '../fixtures/detect.js';
 
 /**
  * Corroboration (two kinds of sensor agreeing) and the cap per kind as pure functions over plain
@@ -151,6 +154,77 @@ describe('cap per kind', () => {
           expect(total + toMicro(more) - overAfter).toBeGreaterThanOrEqual(total - over);
         },
       ),
+    );
+  });
+});
+
+describe('corroboration in the engine (the schema defaults), over random nights', () => {
+  const EDGE: ConfigInput['nodes'] = [
+    { id: 'seis-a', type: 'seis', zone: 'z' },
+    { id: 'seis-b', type: 'seis', zone: 'z' },
+    { id: 'fence-a', type: 'fence', zone: 'z' },
+    { id: 'fence-b', type: 'fence', zone: 'z' },
+    { id: 'beam-a', type: 'beam', zone: 'z' },
+    { id: 'pir-a', type: 'pir', zone: 'z' },
+    { id: 'pir-b', type: 'pir', zone: 'z' },
+    { id: 'cam-a', type: 'cam', zone: 'z' },
+  ];
+  const values: Record<string, fc.Arbitrary<Values>> = {
+    seis: fc.record({ pgv: fc.constantFrom(0.1, 0.2, 0.35, 0.8) }),
+    fence: fc.record({ kv: fc.constantFrom(0.5, 2, 7.5) }),
+    beam: fc.record({ cut: fc.constantFrom(0, 1) }),
+    pir: fc.record({ n: fc.integer({ min: 0, max: 4 }) }),
+    cam: fc.record({ label: fc.constantFrom('elephant', 'cow'), conf: fc.constantFrom(0.5, 0.7, 0.9) }),
+  };
+  /** Readings minutes apart over a few hours, so windows fill, empty and nodes go stale. */
+  const night = (nodes: NonNullable<ConfigInput['nodes']>) =>
+    fc.array(
+      fc
+        .record({ node: fc.constantFrom(...nodes), dt: fc.integer({ min: 0, max: 8 * MIN }) })
+        .chain(({ node, dt }) => (values[node.type] as fc.Arbitrary<Values>).map((v) => ({ node, dt, v }))),
+      { minLength: 1, maxLength: 120 },
+    );
+
+  function play(
+    nodes: NonNullable<ConfigInput['nodes']>,
+    list: { node: { id: string; type: string }; dt: number; v: Values }[],
+    each: (before: number, after: number, out: EngineOutput) => void,
+  ) {
+    const config = makeDefaultConfig({}, { nodes, zones: [{ id: 'z', name: 'Edge' }] });
+    const clock = new ManualClock(T0);
+    const engine = new DetectionEngine({ config, clock });
+    for (const s of list) {
+      clock.advance(s.dt);
+      engine.tick();
+      const before = engine.score('z') as number;
+      const out = engine.onReading(reading(s.node.id, s.node.type as ReadingType, s.v, clock.now()));
+      each(before, engine.score('z') as number, out);
+    }
+  }
+
+  it('a reading never lowers the zone score at the moment it arrives', () => {
+    fc.assert(
+      fc.property(night(EDGE), (list) => {
+        play(EDGE, list, (before, after) => expect(after).toBeGreaterThanOrEqual(before));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('nodes of one kind alone never earn an agreement, and together stay within the cap per kind', () => {
+    const kinds = ['seis', 'fence', 'beam', 'pir'] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...kinds).chain((kind) => night(EDGE.filter((n) => n.type === kind))),
+        (list) => {
+          const nodes = EDGE.filter((n) => n.type === list[0]?.node.type);
+          play(nodes, list, (_before, after, out) => {
+            expect(after).toBeLessThanOrEqual(40);
+            for (const c of out.changes) expect(c.reason).not.toContain('agree');
+          });
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });
