@@ -164,6 +164,8 @@ export class DetectionEngine {
    * and returns the net result: one change per zone whose level the replay raised above the
    * saved one. Notices are not repeated. The hold of a restored level below its threshold
    * starts now (the engine cannot know when the score dropped, so it errs on the side of warning).
+   * For the same reason a node's run of firing restarts with its replayed readings: a fence down
+   * for hours counts as fresh for corroboration again until `fresh_s` has passed.
    */
   restore(readings: Reading[], levels?: SavedLevels): EngineOutput {
     const now = this.clock.now();
