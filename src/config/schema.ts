@@ -248,8 +248,9 @@ const detection = z
     window_s: z.number().int().min(1).default(1200),
     hold_s: z.number().int().min(0).default(1800),
     node_cap: z.number().min(0).default(40),
+    kind_cap: z.number().min(0).default(40),
     min_conf: z.number().min(0).max(1).default(0.6),
-    seis_min_pgv: z.number().min(0).default(0.4),
+    seis_min_pgv: z.number().min(0).default(0.2),
     fence_min_kv: z.number().min(0).default(4.0),
     thresholds: z
       .strictObject({
@@ -271,6 +272,17 @@ const detection = z
         pir_max_per_frame: z.number().min(0).default(20),
         fence_low: z.number().min(0).default(5),
         gps_inside: z.number().min(0).default(60),
+      })
+      .prefault({}),
+    corroboration: z
+      .strictObject({
+        weight: z.number().min(0).default(3),
+        max: z.number().min(0).default(50),
+        kinds: z
+          .array(z.enum(['pir', 'seis', 'beam', 'fence', 'cam', 'gps']))
+          .default(['seis', 'beam', 'fence', 'cam', 'gps']),
+        lead_min: z.number().min(0).default(30),
+        fresh_s: z.number().int().min(0).default(5400),
       })
       .prefault({}),
   })

@@ -1,9 +1,11 @@
 import type { Config, DetectionConfig, NodeConfig, ZoneConfig } from '../config/schema.js';
 import type { Clock, Level, Reading } from '../domain/index.js';
 import { LEVELS, levelRank } from '../domain/index.js';
+import { type Corroboration, corroborate, corroborationText, evidenceByKind } from './corroboration.js';
 import { type Evidence, isFenceOk, scoreReading } from './evidence.js';
 import { type ExternalEvidence, NEIGHBOUR_KEY, neighbourEvidence } from './external.js';
-import { deescalationReason, escalationReason, rankNodes, roundScore } from './reason.js';
+import { overKindCap } from './kind-cap.js';
+import { deescalationReason, escalationReason, type NodeLine, rankNodes, roundScore } from './reason.js';
 import type { EngineOutput, LevelChange, ZoneState } from './types.js';
 import { fromMicro, toMicro, ZoneWindow } from './window.js';
 
@@ -77,13 +79,14 @@ export class DetectionEngine {
     }
     out.evidence = true;
     this.evict(z, now);
-    const before = z.win.scoreMicro;
+    const before = this.scoreMicro(z);
     if (!this.admit(z, ev, now, out)) return out;
     const prev = z.level;
-    const target = ev.manual === 'alarm' ? 'AWAS' : this.levelFor(z.win.scoreMicro);
+    const after = this.scoreMicro(z);
+    const target = ev.manual === 'alarm' ? 'AWAS' : this.levelFor(after);
     if (levelRank(target) > levelRank(prev)) {
       out.changes.push(this.raise(z, target, now, ev.manual === 'alarm', ''));
-    } else if (levelRank(prev) >= 1 && (z.win.scoreMicro > before || ev.manual === 'alarm')) {
+    } else if (levelRank(prev) >= 1 && (after > before || ev.manual === 'alarm')) {
       out.retriggered.push(z.cfg.id);
       if (ev.manual === 'alarm') out.pressed = [...(out.pressed ?? []), z.cfg.id];
     }
@@ -108,15 +111,15 @@ export class DetectionEngine {
       z.since = now;
       z.belowSince = undefined;
       this.updateBelow(z, now);
-      const score = fromMicro(z.win.scoreMicro);
-      const lines = rankNodes(z.win.buckets.values(), z.win.cap, false);
+      const score = fromMicro(this.scoreMicro(z));
+      const lines = this.reasonLines(z, false);
       out.changes.push({
         ...this.sources(z, level, false),
         zone: z.cfg.id,
         level,
         prev: from,
         score: roundScore(score),
-        nodes: lines.map((l) => l.node),
+        nodes: nodeIds(lines),
         reason: deescalationReason(
           level,
           from,
@@ -171,7 +174,7 @@ export class DetectionEngine {
     return [...this.zoneMap.values()].map((z) => ({
       zone: z.cfg.id,
       level: z.level,
-      score: roundScore(fromMicro(z.win.scoreMicro)),
+      score: roundScore(fromMicro(this.scoreMicro(z))),
       since: z.since,
       manual: z.manual,
     }));
@@ -187,7 +190,7 @@ export class DetectionEngine {
     const z = this.zoneMap.get(zone);
     if (z === undefined) return undefined;
     this.evict(z, this.clock.now());
-    return roundScore(fromMicro(z.win.scoreMicro));
+    return roundScore(fromMicro(this.scoreMicro(z)));
   }
 
   /**
@@ -196,6 +199,8 @@ export class DetectionEngine {
    * and returns the net result: one change per zone whose level the replay raised above the
    * saved one. Notices are not repeated. The hold of a restored level below its threshold
    * starts now (the engine cannot know when the score dropped, so it errs on the side of warning).
+   * For the same reason a node's run of firing restarts with its replayed readings: a fence down
+   * for hours counts as fresh for corroboration again until `fresh_s` has passed.
    */
   restore(readings: Reading[], levels?: SavedLevels): EngineOutput {
     const now = this.clock.now();
@@ -227,7 +232,7 @@ export class DetectionEngine {
     for (const z of this.zoneMap.values()) {
       z.win.evict(now);
       if (z.manual && now >= z.manualUntil) z.manual = false;
-      const target = z.manual ? 'AWAS' : this.levelFor(z.win.scoreMicro);
+      const target = z.manual ? 'AWAS' : this.levelFor(this.scoreMicro(z));
       if (levelRank(target) > levelRank(z.level)) {
         out.changes.push(this.raise(z, target, now, z.manual, ' (restored after restart)'));
       }
@@ -259,7 +264,7 @@ export class DetectionEngine {
     const out = empty();
     for (const z of this.zoneMap.values()) {
       z.win.evict(now);
-      const target = this.levelFor(z.win.scoreMicro);
+      const target = this.levelFor(this.scoreMicro(z));
       if (levelRank(target) > levelRank(z.level)) {
         out.changes.push(this.raise(z, target, now, false, ' (after config reload)'));
       }
@@ -299,15 +304,15 @@ export class DetectionEngine {
     z.level = level;
     z.since = now;
     z.belowSince = undefined;
-    const score = fromMicro(z.win.scoreMicro);
-    const lines = rankNodes(z.win.buckets.values(), z.win.cap, manual);
+    const score = fromMicro(this.scoreMicro(z));
+    const lines = this.reasonLines(z, manual);
     return {
       ...this.sources(z, level, manual),
       zone: z.cfg.id,
       level,
       prev,
       score: roundScore(score),
-      nodes: lines.map((l) => l.node),
+      nodes: nodeIds(lines),
       reason: escalationReason(level, lines, score, manual) + suffix,
       ts: now,
       allClear: false,
@@ -329,15 +334,52 @@ export class DetectionEngine {
       z.win.evict(now);
       return;
     }
-    const crossed = z.win.evictTracking(now, this.thr[levelRank(z.level)] ?? 0);
+    const crossed = z.win.evictTracking(
+      now,
+      this.thr[levelRank(z.level)] ?? 0,
+      () => this.corroboration(z).micro - this.overKindCap(z),
+    );
     if (crossed !== undefined) z.belowSince = crossed;
   }
 
   /** Starts or clears the de-escalation hold of a zone from its current score. */
   private updateBelow(z: ZoneRt, now: number): void {
     const t = this.thr[levelRank(z.level)] ?? 0;
-    if (z.level === 'NORMAL' || z.win.scoreMicro >= t) z.belowSince = undefined;
+    if (z.level === 'NORMAL' || this.scoreMicro(z) >= t) z.belowSince = undefined;
     else if (z.belowSince === undefined) z.belowSince = now;
+  }
+
+  /** The zone score: its nodes' evidence within the caps per kind, plus what their agreement earns. */
+  private scoreMicro(z: ZoneRt): number {
+    return z.win.scoreMicro - this.overKindCap(z) + this.corroboration(z).micro;
+  }
+
+  private overKindCap(z: ZoneRt): number {
+    return overKindCap(z.win.buckets.values(), z.win.cap, this.det.kind_cap);
+  }
+
+  private corroboration(z: ZoneRt): Corroboration {
+    const c = this.det.corroboration;
+    if (!(c.weight > 0) || z.win.buckets.size < 2) return NO_AGREEMENT;
+    return corroborate(evidenceByKind(z.win.buckets.values(), z.win.cap, this.clock.now(), c.fresh_s), c);
+  }
+
+  /**
+   * The nodes of a reason, strongest first, and the agreement they earned as a line of its own:
+   * first (it is why the level is what it is), or right after the button of a manual alarm.
+   */
+  private reasonLines(z: ZoneRt, manual: boolean): NodeLine[] {
+    const lines = rankNodes(z.win.buckets.values(), z.win.cap, manual);
+    const c = this.corroboration(z);
+    if (c.micro === 0) return lines;
+    const agree = {
+      node: '',
+      micro: c.micro,
+      alarm: false,
+      text: corroborationText(c, roundScore(fromMicro(c.micro))),
+    };
+    const at = manual ? 1 : 0;
+    return [...lines.slice(0, at), agree, ...lines.slice(at)];
   }
 
   private levelFor(micro: number): Level {
@@ -386,3 +428,9 @@ export class DetectionEngine {
     this.zoneMap = zones;
   }
 }
+
+const NO_AGREEMENT: Corroboration = { micro: 0, kinds: [] };
+
+/** The nodes a reason names (the corroboration line names kinds, not a node). */
+const nodeIds = (lines: readonly NodeLine[]): string[] =>
+  lines.filter((l) => l.node !== '').map((l) => l.node);

@@ -28,13 +28,17 @@ export class NodeBucket {
   fenceNotified = false;
 
   /**
-   * `ownCap`: a pooled bucket (neighbour evidence) capped at its own limit instead of node_cap;
-   * it keeps every Evidence object, so one source's items can be withdrawn.
+   * @param since ts of the evidence that opened this run of firing: a bucket lives while its node
+   *   keeps firing within the window, so it tells how long the node has been at it. A late frame
+   *   older than it does not move it (a reading must never make a node older and lower a score).
+   * @param ownCap a pooled bucket (neighbour evidence) capped at its own limit instead of node_cap;
+   *   it keeps every Evidence object, so one source's items can be withdrawn.
    */
   constructor(
     readonly node: string,
     readonly type: EvidenceType,
     readonly isStrong: boolean,
+    readonly since: number,
     readonly ownCap?: number,
   ) {}
 
@@ -180,7 +184,7 @@ export class ZoneWindow {
   add(ev: Evidence, ts: number, micro: number, ownCap?: number): NodeBucket {
     let b = this.buckets.get(ev.node);
     if (b === undefined) {
-      b = new NodeBucket(ev.node, ev.type, ev.strong, ownCap);
+      b = new NodeBucket(ev.node, ev.type, ev.strong, ts, ownCap);
       this.buckets.set(ev.node, b);
     }
     const before = b.contribution(this.capMicro);
@@ -203,7 +207,7 @@ export class ZoneWindow {
     this.micro -= b.contribution(this.capMicro);
     this.buckets.delete(node);
     if (kept.length === 0) return true;
-    const nb = new NodeBucket(node, b.type, b.isStrong, b.ownCap);
+    const nb = new NodeBucket(node, b.type, b.isStrong, b.since, b.ownCap);
     for (const i of kept) nb.add(i.ev, i.ts, i.micro);
     this.buckets.set(node, nb);
     this.micro += nb.contribution(this.capMicro);
@@ -240,11 +244,12 @@ export class ZoneWindow {
   /**
    * Like `evict`, but evicts in time order across nodes and returns the moment the score first
    * fell below `thrMicro` (an item's expiry time), or undefined if it did not. The de-escalation
-   * hold then starts when the score really dropped, however late the caller ticks.
+   * hold then starts when the score really dropped, however late the caller ticks. `extra` adds
+   * what the zone earns beyond its nodes' sum (corroboration), computed from the buckets as they are.
    */
-  evictTracking(now: number, thrMicro: number): number | undefined {
+  evictTracking(now: number, thrMicro: number, extra: () => number = () => 0): number | undefined {
     if (now < this.nextExpiry) return undefined;
-    if (this.micro < thrMicro) {
+    if (this.micro + extra() < thrMicro) {
       this.evict(now);
       return undefined;
     }
@@ -264,7 +269,7 @@ export class ZoneWindow {
       const before = first.contribution(this.capMicro);
       first.evict(firstTs);
       this.micro += first.contribution(this.capMicro) - before;
-      if (this.micro < thrMicro) crossed = firstTs + this.windowMs;
+      if (this.micro + extra() < thrMicro) crossed = firstTs + this.windowMs;
     }
     this.nextExpiry = Number.NEGATIVE_INFINITY; // force the full pass that tidies up and re-sums
     this.evict(now);

@@ -62,13 +62,13 @@ describe('siaga replay --from <db or CSV> [-c candidate.yaml]', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`replay of ${N} reading(s)`);
     expect(r.stdout).toMatch(
-      /2026-11-24 01:04:00 WIB\s+z-braja\s+SIAGA → AWAS\s+AWAS: cam-02 saw an elephant/,
+      /2026-11-24 01:02:40 WIB\s+z-braja\s+SIAGA → AWAS\s+AWAS: beam cut and footfalls agree/,
     );
     expect(r.stdout).toMatch(
-      /s-braja\s+z-braja\s+2026-11-24 01:04:00 WIB\s+2026-11-24 01:07:50 WIB\s+160 s \(level\)/,
+      /s-braja\s+z-braja\s+2026-11-24 01:02:40 WIB\s+2026-11-24 01:08:00 WIB\s+220 s \(level\)/,
     );
     expect(r.stdout).toContain('NORMAL: all clear');
-    expect(r.stdout).toContain('AWAS 1×, 1 siren alarm(s), 160 s of siren, 0 SMS');
+    expect(r.stdout).toContain('AWAS 1×, 1 siren alarm(s), 220 s of siren, 0 SMS');
   });
 
   it('tries a candidate config on the same night: stricter thresholds would have stayed below AWAS', async () => {
@@ -85,7 +85,7 @@ describe('siaga replay --from <db or CSV> [-c candidate.yaml]', () => {
     const fromCsv = JSON.parse((await runCli(['replay', '--from', csv, '-c', current, '--json'])).stdout);
     expect(fromCsv.readings).toBe(N);
     expect(fromCsv.changes).toEqual(fromDb.changes);
-    expect(fromCsv.sirenSeconds).toEqual({ 's-braja': 160 });
+    expect(fromCsv.sirenSeconds).toEqual({ 's-braja': 220 });
     expect(fromCsv.skipped).toEqual([]);
   });
 
@@ -95,7 +95,7 @@ describe('siaga replay --from <db or CSV> [-c candidate.yaml]', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`putar ulang ${N} bacaan`);
-    expect(r.stdout).toContain('160 detik sirene');
+    expect(r.stdout).toContain('220 detik sirene');
   });
 
   it('refuses a file that is neither, in one sentence that says what to give, and loses nothing', async () => {

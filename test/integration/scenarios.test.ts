@@ -72,7 +72,9 @@ async function play(name: string) {
 describe('the simulator scenarios behave as their names say', () => {
   it('elephant-night: the levels rise to AWAS, the siren sounds, then one step at a time to an all-clear', async () => {
     const r = await play('elephant-night');
-    expect(r.changes.map((c) => c.level)).toEqual(['WASPADA', 'SIAGA', 'AWAS', 'SIAGA', 'WASPADA', 'NORMAL']);
+    // The beam cut agrees with the footfalls before it: AWAS at once, ahead of the camera.
+    expect(r.changes.map((c) => c.level)).toEqual(['WASPADA', 'AWAS', 'SIAGA', 'WASPADA', 'NORMAL']);
+    expect(r.changes[1]?.reason).toMatch(/^AWAS: beam cut and footfalls agree/);
     expect(r.changes.at(-1)?.allClear).toBe(true);
     expect(r.braja.ops(['on']).length).toBeGreaterThan(0);
     expect(r.braja.on_).toBe(false);
@@ -92,11 +94,15 @@ describe('the simulator scenarios behave as their names say', () => {
     expect(r.changes.at(-1)).toMatchObject({ level: 'NORMAL', allClear: true });
   });
 
-  it('fence-cut: a fence_low notice and a warning, then SIAGA with the beam; no siren below AWAS', async () => {
+  it('fence-cut: a fence_low notice; the beam agrees with the low fence (SIAGA, no siren), the footfalls make it AWAS', async () => {
     const r = await play('fence-cut');
     expect(r.notices).toContain('fence_low');
-    expect(r.changes.slice(0, 2).map((c) => c.level)).toEqual(['WASPADA', 'SIAGA']);
-    expect(r.top).toBe(levelRank('SIAGA'));
-    expect(r.braja.ops(['on'])).toEqual([]);
+    expect(r.changes.slice(0, 2).map((c) => c.level)).toEqual(['SIAGA', 'AWAS']);
+    const [siaga, awas] = r.changes as [LevelChange, LevelChange];
+    expect(siaga.reason).toMatch(/^SIAGA: beam cut and fence low agree/);
+    expect(r.top).toBe(levelRank('AWAS'));
+    // No siren while SIAGA: the first ON comes with AWAS.
+    const firstOn = r.braja.calls.find((c) => c.op === 'on');
+    expect(firstOn?.at).toBe(awas.ts);
   });
 });

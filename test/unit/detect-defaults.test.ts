@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BEFORE_TUNING } from '../../bench/detect/variants.js';
+import { BEFORE_TUNING, FIRST_TUNING } from '../../bench/detect/variants.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { DetectionEngine } from '../../src/detect/index.js';
 import { type Level, levelRank, ManualClock, type ReadingType, type Values } from '../../src/domain/index.js';
@@ -98,5 +98,51 @@ describe('tuned detection defaults: fewer sirens for nothing, none fewer for a h
       ...every(16 * MIN, 19 * MIN, 40 * S).map((t): Step => [t, 'pir-a', 'pir', { n: 4 }]),
     ];
     expect(peak(herd)).toBe('AWAS');
+  });
+
+  it('a herd off the trails, past one fence and one geophone only, sounds the siren before the fields', () => {
+    // The fence node reports every 5 min; the herd reaches seis-b 8 minutes after breaking it and
+    // passes at ~25 m (footfalls of 0.25–0.5 mm/s every 20 s), then walks on between the PIRs.
+    const herd: Step[] = [
+      ...every(0, 40 * MIN, 5 * MIN).map((t): Step => [t, 'fence-b', 'fence', { kv: 1.1 }]),
+      ...every(8 * MIN, 13 * MIN, 20 * S).map(
+        (t, k): Step => [t, 'seis-b', 'seis', { pgv: [0.25, 0.32, 0.5, 0.28][k % 4] as number }],
+      ),
+    ];
+    expect(levelRank(peak(herd, FIRST_TUNING))).toBeLessThan(levelRank('AWAS'));
+    expect(peak(herd)).toBe('AWAS');
+  });
+
+  it('a fence down since a branch fell two hours ago does not agree with the rain that starts now', () => {
+    const night: Step[] = [
+      ...every(0, 180 * MIN, 5 * MIN).map((t): Step => [t, 'fence-a', 'fence', { kv: 1.4 }]),
+      // Rain: every geophone ticks every ~2 min, now and then above 0.4 mm/s.
+      ...['seis-a', 'seis-b', 'seis-c'].flatMap((node, i) =>
+        every(120 * MIN + i * 30 * S, 180 * MIN, 2 * MIN).map(
+          (t, k): Step => [t, node, 'seis', { pgv: k % 4 === 0 ? 0.45 : 0.25 }],
+        ),
+      ),
+    ];
+    expect(levelRank(peak(night))).toBeLessThan(levelRank('AWAS'));
+    // What the freshness rule prevents: the same night with an old fence still counting.
+    expect(peak(night, { corroboration: { fresh_s: 86_400 } })).toBe('AWAS');
+  });
+
+  it('the reason names the kinds that agree, so a technician sees why it is AWAS', () => {
+    const config = makeDefaultConfig({}, { nodes: EDGE, zones: [{ id: 'z-edge', name: 'Park edge' }] });
+    const clock = new ManualClock(T0);
+    const engine = new DetectionEngine({ config, clock });
+    const reasons: string[] = [];
+    for (const t of every(0, 15 * MIN, 20 * S)) {
+      clock.set(T0 + t);
+      const r =
+        t % (5 * MIN) === 0
+          ? reading('fence-a', 'fence', { kv: 0.9 }, clock.now())
+          : reading('seis-a', 'seis', { pgv: 0.6 }, clock.now());
+      for (const c of engine.onReading(r).changes) reasons.push(c.reason);
+    }
+    const awas = reasons.find((r) => r.startsWith('AWAS'));
+    expect(awas).toMatch(/footfalls and fence low agree \(\+\d+\)/);
+    expect(awas).toMatch(/seis-a footfalls ×\d+ \(40\)/);
   });
 });

@@ -32,30 +32,31 @@ describe('replay: a stored night through the engine, the siren policy and the es
     const r = replay(config(), storedNight());
     expect(r.readings).toBe(storedNight().length);
     expect(levels(r.changes)).toEqual([
-      'NORMAL→WASPADA',
-      'WASPADA→SIAGA',
+      'NORMAL→SIAGA',
       'SIAGA→AWAS',
       'AWAS→SIAGA',
       'SIAGA→WASPADA',
       'WASPADA→NORMAL',
     ]);
-    const awas = r.changes[2] as LevelChange;
-    expect(awas.ts).toBe(HERD_AT + 4 * MIN);
-    expect(awas.reason).toContain('cam-02 saw an elephant');
+    // The beam cut with the fence gone low is SIAGA at once; the third footfall agrees with the
+    // beam and it is AWAS at +2:40, before the camera trap's sighting at +4:00.
+    const awas = r.changes[1] as LevelChange;
+    expect(awas.ts).toBe(HERD_AT + 2 * MIN + 40 * S);
+    expect(awas.reason).toContain('beam cut and footfalls agree');
     expect(r.changes.at(-1)?.allClear).toBe(true);
-    // AWAS at +4:00, re-triggered by the fence at +5:00: 180 s from then, 20 s on / 10 s off.
+    // Re-triggered by the footfalls, the camera and the fence at +5:00: 180 s from then, 20 s on / 10 s off.
     const first = r.sirens[0];
-    expect(first).toMatchObject({ siren: 's-braja', on: true, ts: HERD_AT + 4 * MIN, cause: 'level' });
-    // The last on-phase (7:30–7:50) ends the alarm: its 180 s from the re-trigger end at 8:00.
-    expect(r.sirens.at(-1)).toMatchObject({ on: false, ts: HERD_AT + 7 * MIN + 50 * S });
-    expect(r.sirenSeconds).toEqual({ 's-braja': 160 });
+    expect(first).toMatchObject({ siren: 's-braja', on: true, ts: awas.ts, cause: 'level' });
+    // The last on-phase (7:40–8:00) ends with the alarm: 180 s after the re-trigger at 5:00.
+    expect(r.sirens.at(-1)).toMatchObject({ on: false, ts: HERD_AT + 8 * MIN, cause: 'max_activation' });
+    expect(r.sirenSeconds).toEqual({ 's-braja': 220 });
     const runs = soundings(r.sirens, r.to);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({
       siren: 's-braja',
       zone: 'z-braja',
-      from: HERD_AT + 4 * MIN,
-      onMs: 160_000,
+      from: awas.ts,
+      onMs: 220_000,
     });
   });
 
