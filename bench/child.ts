@@ -71,6 +71,17 @@ export function procCpuS(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
+/**
+ * /proc/<pid>/io `write_bytes`: bytes the process caused to be sent to the block layer, counted
+ * when a page-cache page is dirtied — what will reach the SD card (all threads, SQLite's included).
+ */
+export function procWriteBytes(pid: number): number {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const m = /^write_bytes:\s*(\d+)/m.exec(io);
+  if (!m) throw new Error(`no write_bytes in /proc/${pid}/io`);
+  return Number(m[1]);
+}
+
 /** Context switches a thread gave up the CPU for (sleeps, i.e. wake-ups): main thread and all. */
 export function procWakeups(pid: number): { main: number; all: number } {
   let main = 0;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { must } from '../src/util/must.js';
+import { procWriteBytes } from './child.js';
 import { type Figure, nth, removeScratch, scratchDir, sleep } from './common.js';
 
 /**
@@ -43,13 +44,6 @@ const VARIANTS: Variant[] = [
   { name: 'lora, quiet readings, default config', mode: 'lora', mix: 'quiet' },
 ];
 
-function writeBytes(pid: number): number {
-  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-  const m = /^write_bytes:\s*(\d+)/m.exec(io);
-  if (!m) throw new Error(`no write_bytes in /proc/${pid}/io`);
-  return Number(m[1]);
-}
-
 interface Child {
   v: Variant;
   proc: ChildProcess;
@@ -78,7 +72,7 @@ async function startChild(v: Variant, dir: string, rate: number): Promise<Child>
     ask: () =>
       new Promise((resolve) => {
         proc.once('message', (m: { committed: number }) =>
-          resolve({ committed: m.committed, bytes: writeBytes(pid) }),
+          resolve({ committed: m.committed, bytes: procWriteBytes(pid) }),
         );
         proc.send('sample');
       }),

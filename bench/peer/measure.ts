@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { createPtyPair } from '../../src/sim/pty.js';
-import { type Frame, PtyFeeder, procCpuS, procStatus } from '../child.js';
+import { type Frame, PtyFeeder, procCpuS, procStatus, procWriteBytes } from '../child.js';
 import {
   benchNodes,
   benignValues,
@@ -37,6 +37,11 @@ export interface Phase {
   p50: number;
   p99: number;
   max: number;
+  /**
+   * Bytes the process sent to the disk during the phase (feeding and the wait until all arrived),
+   * per frame: what an SD card wears by (siaga's P9 is the same measure).
+   */
+  diskBPerFrame: number;
 }
 
 export interface Measured {
@@ -166,6 +171,7 @@ export async function measure(c: Contender, brokerUrl: string, script: Script): 
       const state: PhaseState = { sentAt: new Map(), seen: new Set(), lat: [], duplicates: 0, feeding: true };
       phase = state;
       const total = Math.round(rate * seconds);
+      const io0 = procWriteBytes(pid);
       const start = now();
       while (state.sentAt.size < total) {
         if (exited) throw new Error(`${c.name} exited during the run:\n${logTail(dir)}`);
@@ -194,6 +200,7 @@ export async function measure(c: Contender, brokerUrl: string, script: Script): 
         }
       }
       phase = undefined;
+      const diskBPerFrame = round((procWriteBytes(pid) - io0) / Math.max(1, state.sentAt.size), 1);
       return {
         rate,
         seconds,
@@ -204,6 +211,7 @@ export async function measure(c: Contender, brokerUrl: string, script: Script): 
         p50: round(percentile(state.lat, 0.5), 1),
         p99: round(percentile(state.lat, 0.99), 1),
         max: round(Math.max(...state.lat), 1),
+        diskBPerFrame,
       };
     };
 

@@ -63,6 +63,7 @@ function combine(runs: Measured[]): Measured | undefined {
       p50: median(ps.map((x) => x.p50)),
       p99: median(ps.map((x) => x.p99)),
       max: Math.max(...ps.map((x) => x.max)),
+      diskBPerFrame: median(ps.map((x) => x.diskBPerFrame)),
     };
   };
   const quiet = phase((m) => m.quiet);
@@ -137,6 +138,13 @@ function rows(s: Measured | undefined, p: Measured | undefined, script: Script):
         p?.quiet?.p99,
         '≤ peer',
         1,
+      ),
+      row(
+        `disk bytes written per frame, ${script.quietRate}/s`,
+        'B',
+        s?.quiet?.diskBPerFrame,
+        p?.quiet?.diskBPerFrame,
+        '',
       ),
     );
   }
