@@ -181,69 +181,89 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
     await waitUntil(async () => (await c.count()).ids >= n, 30_000);
     await c.reset();
 
-    const config: UplinkConfig = {
-      url: broker.url,
-      protocol_version: 4,
-      keepalive_s: 60,
-      batch: { max_readings: batch, max_delay_ms: 1000, max_bytes: 256 * 1024 },
-      max_inflight: inflight,
-      compress: 'none',
-      stall_s: 60,
-      backoff: { min_ms: 1000, max_ms: 60_000 },
-    };
     const outbox = new Outbox(db);
-    const f = new Forwarder({
-      config,
-      gatewayId: GW,
-      villageCode: '18.07.11.2005',
-      outbox,
-      clock: systemClock,
-      log: pino({ level: 'silent' }),
-      status: () => ({
-        version: 'bench',
-        uptime_s: 0,
-        clock_ok: true,
-        levels: {},
-        nodes: { total: 0, offline: 0 },
-      }),
-    });
-    const t0 = performance.now();
-    f.start();
-    // state() counts the backlog (a query): polled every 100 ms, not in a tight loop.
-    while (f.state().sentReadings < n) await new Promise((r) => setTimeout(r, 100));
-    const drainS = (performance.now() - t0) / 1000;
-    const backlog = outbox.backlog();
-    await waitUntil(async () => (await c.count()).ids >= n, 10_000);
-    const seen = await c.count();
-    await f.stop(1000);
+    /** One drain of the whole backlog with `maxInflight` batches in flight. */
+    const drain = async (maxInflight: number) => {
+      const config: UplinkConfig = {
+        url: broker.url,
+        protocol_version: 4,
+        keepalive_s: 60,
+        batch: { max_readings: batch, max_delay_ms: 1000, max_bytes: 256 * 1024 },
+        max_inflight: maxInflight,
+        compress: 'none',
+        stall_s: 60,
+        backoff: { min_ms: 1000, max_ms: 60_000 },
+      };
+      const f = new Forwarder({
+        config,
+        gatewayId: GW,
+        villageCode: '18.07.11.2005',
+        outbox,
+        clock: systemClock,
+        log: pino({ level: 'silent' }),
+        status: () => ({
+          version: 'bench',
+          uptime_s: 0,
+          clock_ok: true,
+          levels: {},
+          nodes: { total: 0, offline: 0 },
+        }),
+      });
+      const t0 = performance.now();
+      f.start();
+      // state() counts the backlog (a query): polled every 100 ms, not in a tight loop.
+      while (f.state().sentReadings < n) await new Promise((r) => setTimeout(r, 100));
+      const s = (performance.now() - t0) / 1000;
+      const left = outbox.backlog().readings;
+      await waitUntil(async () => (await c.count()).ids >= n, 10_000);
+      const seen = await c.count();
+      await f.stop(1000);
+      await c.reset();
+      return { s, left, seen };
+    };
+    const d = await drain(inflight);
+    // The same backlog again (same ids), drained with the widest window the schema allows.
+    outbox.requeue(0, Number.MAX_SAFE_INTEGER);
+    const wide = await drain(64);
     return [
       {
         figure: 'P4 backlog drain to Mosquitto (QoS 1, all PUBACKed)',
-        value: round(drainS, 2),
+        value: round(d.s, 2),
         unit: 's',
         target: '≤ 15 s',
+        pass: d.s <= 15 && d.seen.ids === n && d.seen.duplicates === 0,
         readings: n,
         batch,
         max_inflight: inflight,
-        readings_per_s: Math.round(n / drainS),
-        msgs_per_s: Math.round(n / batch / drainS),
-        left_in_outbox: backlog.readings,
-        lost_at_consumer: n - seen.ids,
-        duplicate_ids_at_consumer: seen.duplicates,
-        notes: `${n - seen.ids} lost, ${seen.duplicates} duplicate ids at the centre`,
+        readings_per_s: Math.round(n / d.s),
+        msgs_per_s: Math.round(n / batch / d.s),
+        left_in_outbox: d.left,
+        lost_at_consumer: n - d.seen.ids,
+        duplicate_ids_at_consumer: d.seen.duplicates,
+        notes: `max_inflight ${inflight}; ${n - d.seen.ids} lost, ${d.seen.duplicates} duplicate ids at the centre`,
       },
       {
         figure: 'P4 baseline: MQTT.js alone, same batches, QoS 1',
         value: round(baselineS, 2),
         unit: 's',
         readings_per_s: Math.round(n / baselineS),
+        notes: 'all batches in flight at once, the same centre subscribed',
       },
       {
         figure: 'P4 ratio forwarder / MQTT.js alone',
-        value: round(drainS / baselineS, 2),
+        value: round(d.s / baselineS, 2),
         unit: '×',
         target: '≤ 2 ×',
-        pass: drainS / baselineS <= 2,
+        pass: d.s / baselineS <= 2,
+      },
+      {
+        figure: 'P4 the same backlog again, max_inflight 64',
+        value: round(wide.s, 2),
+        unit: 's',
+        max_inflight: 64,
+        lost_at_consumer: n - wide.seen.ids,
+        duplicate_ids_at_consumer: wide.seen.duplicates,
+        notes: `${round(wide.s / baselineS, 2)} × MQTT.js alone; ${n - wide.seen.ids} lost, ${wide.seen.duplicates} duplicate ids`,
       },
     ];
   } finally {
