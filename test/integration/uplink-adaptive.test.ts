@@ -156,6 +156,85 @@ describe('the outbox serializes readings for the drain (a real SQLite file)', ()
     h.db.close();
   });
 
+  it('property: a page is the queued, stored readings after the cursor, whether the queue is one run of rowids or has gaps; a pruned one is dropped from the queue', () => {
+    const db = fileDb();
+    const outbox = new Outbox(db);
+    const queue = db.prepare('INSERT OR IGNORE INTO outbox_readings (rid) VALUES (?)');
+    const prune = db.prepare('DELETE FROM readings WHERE rid = ?');
+    const queued = () => db.prepare('SELECT rid FROM outbox_readings ORDER BY rid').pluck().all() as number[];
+    let t = 1_763_892_000_000;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }),
+        fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 1, max: 70 }),
+        (n, unqueued, pruned, after, limit) => {
+          db.exec('DELETE FROM outbox_readings; DELETE FROM readings');
+          t += 100_000;
+          insertReadings(db, mixReadings(n, t), false);
+          const rids = db.prepare('SELECT rid FROM readings ORDER BY rid').pluck().all() as number[];
+          rids.forEach((rid, i) => {
+            if (!unqueued[i]) queue.run(rid);
+          });
+          const cursor = (rids[0] ?? 0) - 1 + after;
+          const wantQueued = queued();
+          rids.forEach((rid, i) => {
+            if (pruned[i]) prune.run(rid);
+          });
+          const stored = new Set(db.prepare('SELECT rid FROM readings').pluck().all() as number[]);
+          const page = wantQueued.filter((rid) => rid > cursor).slice(0, limit);
+          const got = outbox.nextReadingsJson(limit, cursor);
+          expect(got.map(([rid]) => rid)).toEqual(page.filter((rid) => stored.has(rid)));
+          const byRid = new Map(
+            (db.prepare('SELECT rid, id FROM readings').all() as { rid: number; id: string }[]).map((r) => [
+              r.rid,
+              r.id,
+            ]),
+          );
+          for (const [rid, json] of got) expect((JSON.parse(json) as { id: string }).id).toBe(byRid.get(rid));
+          // the page's pruned rows left the queue, nothing else did
+          expect(queued()).toEqual(wantQueued.filter((rid) => stored.has(rid) || !page.includes(rid)));
+        },
+      ),
+      { numRuns: 150 },
+    );
+    db.close();
+  });
+
+  it('property: ack deletes exactly the rows given, in any order, a run of rowids or not', () => {
+    const db = fileDb();
+    const outbox = new Outbox(db);
+    const queued = () => db.prepare('SELECT rid FROM outbox_readings ORDER BY rid').pluck().all() as number[];
+    let t = 1_763_892_000_000;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 39 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.integer({ min: 0, max: 39 }), { maxLength: 40 }),
+        fc.boolean(),
+        (n, from, len, extra, shuffle) => {
+          db.exec('DELETE FROM outbox_readings; DELETE FROM readings');
+          t += 100_000;
+          insertReadings(db, mixReadings(n, t));
+          const all = queued();
+          // a run (what PUBACKs in publish order give), sometimes with strays, sometimes shuffled
+          const pick = [
+            ...all.slice(from, from + len),
+            ...extra.map((i) => all[i]).filter((r) => r !== undefined),
+          ];
+          if (shuffle) pick.reverse();
+          outbox.ack('readings', pick);
+          expect(queued()).toEqual(all.filter((rid) => !pick.includes(rid)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+    db.close();
+  });
+
   it('a queued reading that was pruned is deleted when met and never sent', () => {
     const db = fileDb();
     const outbox = new Outbox(db);
