@@ -95,6 +95,8 @@ async function oneRun(rate: number, seconds: number, compress: 'none' | 'deflate
       logLevel: 'warn',
       extra: `serial: [{port: ${pty.a}, baud: 115200}]\nuplink: {url: "${broker.url}", compress: ${compress}}`,
     }).replace(/storage: \{path: ([^}]*)\}/, 'storage: {path: $1, group_commit: {routine_delay_ms: 5}}');
+    if (!yaml.includes('routine_delay_ms: 5'))
+      throw new Error('P10: could not set routine_delay_ms in the site config');
     const file = join(dir, 'siaga.yaml');
     writeFileSync(file, yaml);
 

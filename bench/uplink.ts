@@ -135,7 +135,7 @@ export interface P4Options {
 export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
   const n = opts.readings ?? 500_000;
   const batch = opts.batch ?? 200;
-  const inflight = opts.maxInflight ?? 4;
+  const inflight = opts.maxInflight ?? 64;
   const dir = mkdtempSync(join(tmpdir(), 'siaga-bench-p4-'));
   const broker = await startBenchBroker(join(dir, 'mosq'));
   const db = openDb(join(dir, 'bench.db'));
@@ -181,69 +181,93 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
     await waitUntil(async () => (await c.count()).ids >= n, 30_000);
     await c.reset();
 
-    const config: UplinkConfig = {
-      url: broker.url,
-      protocol_version: 4,
-      keepalive_s: 60,
-      batch: { max_readings: batch, max_delay_ms: 1000, max_bytes: 256 * 1024 },
-      max_inflight: inflight,
-      compress: 'none',
-      stall_s: 60,
-      backoff: { min_ms: 1000, max_ms: 60_000 },
-    };
     const outbox = new Outbox(db);
-    const f = new Forwarder({
-      config,
-      gatewayId: GW,
-      villageCode: '18.07.11.2005',
-      outbox,
-      clock: systemClock,
-      log: pino({ level: 'silent' }),
-      status: () => ({
-        version: 'bench',
-        uptime_s: 0,
-        clock_ok: true,
-        levels: {},
-        nodes: { total: 0, offline: 0 },
-      }),
-    });
-    const t0 = performance.now();
-    f.start();
-    // state() counts the backlog (a query): polled every 100 ms, not in a tight loop.
-    while (f.state().sentReadings < n) await new Promise((r) => setTimeout(r, 100));
-    const drainS = (performance.now() - t0) / 1000;
-    const backlog = outbox.backlog();
-    await waitUntil(async () => (await c.count()).ids >= n, 10_000);
-    const seen = await c.count();
-    await f.stop(1000);
+    /** One drain of the whole backlog with `maxInflight` batches in flight. */
+    const drain = async (maxInflight: number) => {
+      const config: UplinkConfig = {
+        url: broker.url,
+        protocol_version: 4,
+        keepalive_s: 60,
+        batch: { max_readings: batch, max_delay_ms: 1000, max_bytes: 256 * 1024 },
+        max_inflight: maxInflight,
+        compress: 'none',
+        stall_s: 60,
+        backoff: { min_ms: 1000, max_ms: 60_000 },
+      };
+      const f = new Forwarder({
+        config,
+        gatewayId: GW,
+        villageCode: '18.07.11.2005',
+        outbox,
+        clock: systemClock,
+        log: pino({ level: 'silent' }),
+        status: () => ({
+          version: 'bench',
+          uptime_s: 0,
+          clock_ok: true,
+          levels: {},
+          nodes: { total: 0, offline: 0 },
+        }),
+      });
+      const t0 = performance.now();
+      f.start();
+      // state() counts the backlog (a query): polled every 100 ms, not in a tight loop.
+      let widest = 0;
+      for (let st = f.state(); st.sentReadings < n; st = f.state()) {
+        widest = Math.max(widest, st.window);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const s = (performance.now() - t0) / 1000;
+      const left = outbox.backlog().readings;
+      await waitUntil(async () => (await c.count()).ids >= n, 10_000);
+      const seen = await c.count();
+      await f.stop(1000);
+      await c.reset();
+      return { s, left, seen, widest };
+    };
+    const d = await drain(inflight);
+    // The same backlog again (same ids), the window capped at 4: round 1's fixed default.
+    outbox.requeue(0, Number.MAX_SAFE_INTEGER);
+    const narrow = await drain(4);
     return [
       {
         figure: 'P4 backlog drain to Mosquitto (QoS 1, all PUBACKed)',
-        value: round(drainS, 2),
+        value: round(d.s, 2),
         unit: 's',
         target: '≤ 15 s',
+        pass: d.s <= 15 && d.seen.ids === n && d.seen.duplicates === 0,
         readings: n,
         batch,
         max_inflight: inflight,
-        readings_per_s: Math.round(n / drainS),
-        msgs_per_s: Math.round(n / batch / drainS),
-        left_in_outbox: backlog.readings,
-        lost_at_consumer: n - seen.ids,
-        duplicate_ids_at_consumer: seen.duplicates,
-        notes: `${n - seen.ids} lost, ${seen.duplicates} duplicate ids at the centre`,
+        readings_per_s: Math.round(n / d.s),
+        msgs_per_s: Math.round(n / batch / d.s),
+        left_in_outbox: d.left,
+        lost_at_consumer: n - d.seen.ids,
+        duplicate_ids_at_consumer: d.seen.duplicates,
+        notes: `max_inflight ${inflight} (adaptive window, widest polled ${d.widest}); ${n - d.seen.ids} lost, ${d.seen.duplicates} duplicate ids at the centre`,
       },
       {
         figure: 'P4 baseline: MQTT.js alone, same batches, QoS 1',
         value: round(baselineS, 2),
         unit: 's',
         readings_per_s: Math.round(n / baselineS),
+        notes: 'all batches in flight at once, the same centre subscribed',
       },
       {
         figure: 'P4 ratio forwarder / MQTT.js alone',
-        value: round(drainS / baselineS, 2),
+        value: round(d.s / baselineS, 2),
         unit: '×',
         target: '≤ 2 ×',
-        pass: drainS / baselineS <= 2,
+        pass: d.s / baselineS <= 2,
+      },
+      {
+        figure: 'P4 the same backlog again, max_inflight 4',
+        value: round(narrow.s, 2),
+        unit: 's',
+        max_inflight: 4,
+        lost_at_consumer: n - narrow.seen.ids,
+        duplicate_ids_at_consumer: narrow.seen.duplicates,
+        notes: `${round(narrow.s / baselineS, 2)} × MQTT.js alone; ${n - narrow.seen.ids} lost, ${narrow.seen.duplicates} duplicate ids`,
       },
     ];
   } finally {

@@ -88,7 +88,7 @@ const uplink = z
           .default(256 * 1024),
       })
       .prefault({}),
-    max_inflight: z.number().int().min(1).max(64).default(4),
+    max_inflight: z.number().int().min(1).max(64).default(64),
     compress: z.enum(['none', 'deflate']).default('none'),
     stall_s: z.number().int().min(5).max(3600).default(60),
     backoff: z

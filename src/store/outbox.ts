@@ -45,7 +45,10 @@ export class Outbox {
   private readonly qEvents: Statement<[number, number]>;
   private readonly qReadings: Statement<[number, number]>;
   private readonly qReadingsJson: Statement<[number, number]>;
+  private readonly qPageRids: Statement<[number, number]>;
+  private readonly qReadingsJsonRange: Statement<[number, number]>;
   private readonly qAck: Record<OutboxKind, Statement<[string]>>;
+  private readonly qAckRange: Record<OutboxKind, Statement<[number, number]>>;
   private readonly qBacklog: Statement<[]>;
   private readonly qRequeue: Statement<[number, number, number, number]>;
   private readonly qRidBounds: Statement<[]>;
@@ -66,18 +69,26 @@ export class Outbox {
     // (no row object, no JSON.stringify per field); the same bytes as payloads.ts readingJson().
     this.qReadingsJson = db
       .prepare(
-        `SELECT o.rid,
-                '{"id":' || json_quote(r.id) || ',"node":' || json_quote(r.node) || ',"seq":' || r.seq ||
-                ',"type":' || json_quote(r.type) || ',"ts":' || r.ts || ',"via":' || json_quote(r.via) ||
-                ',"v":' || r.v || coalesce(',"radio":' || r.radio, '') ||
-                CASE WHEN r.clock_ok = 0 THEN ',"clock_ok":false}' ELSE '}' END
+        `SELECT o.rid, ${READING_JSON}
          FROM outbox_readings o LEFT JOIN readings r ON r.rid = o.rid
          WHERE o.rid > ? ORDER BY o.rid LIMIT ?`,
       )
       .raw(true) as Statement<[number, number]>;
+    // The writer queues a commit's readings as one run of rowids, so a page is nearly always
+    // contiguous: then the readings are one range scan of their own table, no lookup per row.
+    this.qPageRids = db
+      .prepare('SELECT rid FROM outbox_readings WHERE rid > ? ORDER BY rid LIMIT ?')
+      .pluck() as Statement<[number, number]>;
+    this.qReadingsJsonRange = db
+      .prepare(`SELECT r.rid, ${READING_JSON} FROM readings r WHERE r.rid BETWEEN ? AND ? ORDER BY r.rid`)
+      .raw(true) as Statement<[number, number]>;
     this.qAck = {
       events: db.prepare('DELETE FROM outbox_events WHERE eid IN (SELECT value FROM json_each(?))'),
       readings: db.prepare('DELETE FROM outbox_readings WHERE rid IN (SELECT value FROM json_each(?))'),
+    };
+    this.qAckRange = {
+      events: db.prepare('DELETE FROM outbox_events WHERE eid BETWEEN ? AND ?'),
+      readings: db.prepare('DELETE FROM outbox_readings WHERE rid BETWEEN ? AND ?'),
     };
     this.qBacklog = db.prepare(
       'SELECT (SELECT count(*) FROM outbox_events) AS events, (SELECT count(*) FROM outbox_readings) AS readings',
@@ -108,6 +119,22 @@ export class Outbox {
    * drain sends. A pruned reading's row is deleted when met, as in `nextReadings`.
    */
   nextReadingsJson(limit: number, afterOid = 0): OutboxReadingJson[] {
+    const rids = this.qPageRids.all(afterOid, limit) as number[];
+    const lo = rids[0];
+    const hi = rids.at(-1);
+    if (lo === undefined || hi === undefined) return [];
+    if (hi - lo + 1 === rids.length) {
+      // Every rowid in [lo, hi] is queued: the range's readings are the page.
+      const rows = this.qReadingsJsonRange.all(lo, hi) as OutboxReadingJson[];
+      if (rows.length < rids.length) {
+        const found = new Set(rows.map((r) => r[0]));
+        this.ack(
+          'readings',
+          rids.filter((rid) => !found.has(rid)),
+        );
+      }
+      return rows;
+    }
     const rows = this.qReadingsJson.all(afterOid, limit) as [number, string | null][];
     const orphans: number[] = [];
     for (const r of rows) if (r[1] === null) orphans.push(r[0]);
@@ -116,10 +143,15 @@ export class Outbox {
     return rows.filter((r): r is OutboxReadingJson => r[1] !== null);
   }
 
-  /** Deletes the rows whose PUBACK arrived, in one statement (one transaction). */
+  /**
+   * Deletes the rows whose PUBACK arrived, in one statement (one transaction): a rowid range when
+   * they are one run (PUBACKs come in publish order, pages are runs), else the list.
+   */
   ack(kind: OutboxKind, oids: readonly number[]): void {
     if (oids.length === 0) return;
-    this.qAck[kind].run(JSON.stringify(oids));
+    const run = contiguousRun(oids) ?? contiguousRun([...oids].sort((a, b) => a - b));
+    if (run) this.qAckRange[kind].run(run[0], run[1]);
+    else this.qAck[kind].run(JSON.stringify(oids));
   }
 
   backlog(): Backlog {
@@ -157,6 +189,20 @@ export class Outbox {
     return out;
   }
 }
+
+/** `[first, last]` when `oids` is ascending by exactly one each step, else undefined. */
+function contiguousRun(oids: readonly number[]): [number, number] | undefined {
+  const first = oids[0];
+  if (first === undefined) return undefined;
+  for (let i = 1; i < oids.length; i++) if (oids[i] !== first + i) return undefined;
+  return [first, first + oids.length - 1];
+}
+
+/** A reading row `r` as its JSON inside a batch (docs/wire.md §3): NULL when the row is gone. */
+const READING_JSON = `'{"id":' || json_quote(r.id) || ',"node":' || json_quote(r.node) || ',"seq":' || r.seq ||
+  ',"type":' || json_quote(r.type) || ',"ts":' || r.ts || ',"via":' || json_quote(r.via) ||
+  ',"v":' || r.v || coalesce(',"radio":' || r.radio, '') ||
+  CASE WHEN r.clock_ok = 0 THEN ',"clock_ok":false}' ELSE '}' END`;
 
 interface Orphan {
   oid: number;

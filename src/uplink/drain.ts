@@ -6,6 +6,7 @@ import { errorMessage } from '../util/errors.js';
 import { idFactory } from '../util/ids.js';
 import { must } from '../util/must.js';
 import { batchDecision } from './batch-policy.js';
+import { InflightWindow } from './inflight-window.js';
 import type { LiveLink, UplinkLink } from './link.js';
 import { capXml, deflatePayload, eventRowJson, readingsBatchOfJson } from './payloads.js';
 import type { UplinkTopics } from './topics.js';
@@ -17,6 +18,10 @@ interface Unit {
   lastOid: number;
   /** PUBACKs still awaited (events go one message each). */
   pending: number;
+  /** When it was published (monotonic ms): its round trip steers the window. */
+  sentMono: number;
+  /** It filled the window when sent: a wider one would have sent more. */
+  limited: boolean;
 }
 
 /** Events fetched per unit: each is its own message, the unit is acked when all are. */
@@ -37,14 +42,16 @@ export interface OutboxDrainDeps {
 }
 
 /**
- * Drains the outbox over the live connection, QoS 1, events before readings, at most
- * `max_inflight` units in flight, readings batched only while publishes are in flight
- * (`batch-policy.ts`). An outbox row is deleted only when its PUBACK arrived; `reset` forgets what
+ * Drains the outbox over the live connection, QoS 1, events before readings. Readings batches go
+ * up to the adaptive window (`inflight-window.ts`, at most `max_inflight`); events only need a
+ * unit under `max_inflight`, so an event committed during a drain never waits for a batch's
+ * slot. Readings are batched only while publishes are in flight (`batch-policy.ts`). An outbox row is deleted only when its PUBACK arrived; `reset` forgets what
  * is in flight, which then goes again (same ids) once the link is up.
  */
 export class OutboxDrain {
   private readonly batchId = idFactory();
   private readonly units = new Set<Unit>();
+  private readonly window: InflightWindow;
   private inflightSinceMono = 0;
   private lastPubackMono = 0;
   /** Since when queued readings have waited behind publishes in flight. */
@@ -74,11 +81,18 @@ export class OutboxDrain {
   sentReadings = 0;
   sentEvents = 0;
 
-  constructor(private readonly deps: OutboxDrainDeps) {}
+  constructor(private readonly deps: OutboxDrainDeps) {
+    this.window = new InflightWindow(deps.config.max_inflight);
+  }
 
   /** Units published and waiting for their PUBACKs. */
   get inflight(): number {
     return this.units.size;
+  }
+
+  /** Readings batches allowed in flight now (the adaptive window). */
+  get windowSize(): number {
+    return this.window.size;
   }
 
   /** When delivery last made progress (first unit in flight, or last PUBACK), monotonic ms. */
@@ -105,6 +119,7 @@ export class OutboxDrain {
   /** The connection is gone: forget everything in flight (what was PUBACKed is still deleted). */
   reset(): void {
     this.units.clear();
+    this.window.reset();
     this.ahead = [];
     this.waitingSinceMono = undefined;
   }
@@ -143,7 +158,8 @@ export class OutboxDrain {
         live = this.deps.link.live();
       }
       while (live) {
-        if (this.units.size >= max_inflight) {
+        const window = this.window.size;
+        if (this.units.size >= window) {
           // Every slot taken: read the next page after MQTT.js has flushed this turn's publishes
           // to the socket (it uncorks on nextTick), so the read overlaps the broker's work.
           this.prefetchSoon(max_readings);
@@ -155,7 +171,7 @@ export class OutboxDrain {
           inflight: this.units.size,
           queued: ahead.length,
           waitedMs: this.waitingSinceMono === undefined ? 0 : now - this.waitingSinceMono,
-          maxInflight: max_inflight,
+          maxInflight: window,
           maxReadings: max_readings,
           maxDelayMs: max_delay_ms,
           flushing: this.flushing,
@@ -260,8 +276,16 @@ export class OutboxDrain {
   }
 
   private addUnit(kind: OutboxKind, oids: number[], pending: number): Unit {
-    const unit: Unit = { kind, oids, lastOid: must(oids.at(-1), 'the last row of an outbox unit'), pending };
-    if (this.units.size === 0) this.inflightSinceMono = this.deps.link.mono();
+    const now = this.deps.link.mono();
+    const unit: Unit = {
+      kind,
+      oids,
+      lastOid: must(oids.at(-1), 'the last row of an outbox unit'),
+      pending,
+      sentMono: now,
+      limited: this.units.size + 1 >= this.window.size,
+    };
+    if (this.units.size === 0) this.inflightSinceMono = now;
     this.units.add(unit);
     return unit;
   }
@@ -320,6 +344,7 @@ export class OutboxDrain {
     if (--unit.pending > 0) return;
     this.units.delete(unit);
     this.lastPubackMono = link.mono();
+    this.window.onAck(this.lastPubackMono - unit.sentMono, unit.limited);
     this.lastPubackTs = this.deps.clock.now();
     const acked = this.acked[unit.kind];
     for (const oid of unit.oids) acked.push(oid);

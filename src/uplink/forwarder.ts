@@ -58,6 +58,8 @@ export interface ForwarderState {
   backlog: { events: number; readings: number };
   /** Batches (readings) or event groups published and waiting for their PUBACKs. */
   inflight: number;
+  /** Readings batches allowed in flight now: the adaptive window (≤ `uplink.max_inflight`). */
+  window: number;
   lastPubackTs: number | null;
   lastError: string | null;
   /** Successful connections after the first one. */
@@ -184,6 +186,7 @@ export class Forwarder {
       connected: this.conn.connected,
       backlog,
       inflight: this.drain.inflight,
+      window: this.drain.windowSize,
       lastPubackTs: this.drain.lastPubackTs,
       lastError: this.conn.lastError,
       reconnects: this.conn.reconnects,

@@ -36,7 +36,7 @@ export function cfg(url: string, over: Partial<UplinkConfig> = {}): UplinkConfig
     protocol_version: 4,
     keepalive_s: 30,
     batch: { max_readings: 200, max_delay_ms: 30, max_bytes: 256 * 1024 },
-    max_inflight: 4,
+    max_inflight: 64,
     compress: 'none',
     stall_s: 60,
     backoff: { min_ms: 100, max_ms: 400 },
