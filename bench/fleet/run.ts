@@ -14,7 +14,7 @@ import type { WorkerUplink } from './protocol.js';
 
 /**
  * `npm run bench:fleet [-- F1 F2 F3 F4] [--gateways 650] [--workers 4] [--seconds 60]
- * [--outage 60] [--queued 3000]`: the centre side of issue 18. N gateways' real uplink code in a
+ * [--outage 60] [--queued 3000] [--consumers 1]`: the centre side of issue 18. N gateways' real uplink code in a
  * few worker processes against one Mosquitto configured as the README tells operators to (or two
  * clustered RabbitMQ nodes, F4), the reference consumer (scripts/centre) into a PostgreSQL the
  * bench starts itself. Prints a table and writes bench/results/fleet-latest.json. Not in CI.
@@ -27,10 +27,20 @@ interface Args {
   seconds: number;
   outage: number;
   queued: number;
+  /** Connections of the centre consumer (more than 1: a shared subscription). */
+  consumers: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { scenarios: [], gateways: 650, workers: 4, seconds: 60, outage: 60, queued: 3000 };
+  const a: Args = {
+    scenarios: [],
+    gateways: 650,
+    workers: 4,
+    seconds: 60,
+    outage: 60,
+    queued: 3000,
+    consumers: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i] ?? '';
     const num = () => Number(argv[++i]);
@@ -39,6 +49,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--seconds') a.seconds = num();
     else if (k === '--outage') a.outage = num();
     else if (k === '--queued') a.queued = num();
+    else if (k === '--consumers') a.consumers = num();
     else if (/^F[1-4]$/.test(k)) a.scenarios.push(k);
     else throw new Error(`unknown argument ${k}; see the comment at the top of bench/fleet/run.ts`);
   }
@@ -92,6 +103,7 @@ async function startRig(args: Args, mqttDir: string): Promise<Rig> {
     CENTRE_MQTT_USERNAME: CENTRE_USER,
     CENTRE_MQTT_PASSWORD: centrePassword,
     CENTRE_LATENCY: '1',
+    CENTRE_CONSUMERS: String(args.consumers),
   });
   // The slow consumer (F3) logs in as the centre too.
   process.env.SIAGA_FLEET_CENTRE_PASSWORD = centrePassword;
@@ -460,7 +472,9 @@ function writeResults(args: Args, figures: Figure[]): void {
   mkdirSync(dir, { recursive: true });
   const file = join(
     dir,
-    args.scenarios.length >= 3 ? 'fleet-latest.json' : `fleet-partial-${args.scenarios.join('-')}.json`,
+    args.scenarios.length >= 3
+      ? 'fleet-latest.json'
+      : `fleet-partial-${args.scenarios.join('-')}${args.consumers > 1 ? `-c${args.consumers}` : ''}.json`,
   );
   const machine = {
     cpu: cpus()[0]?.model,
