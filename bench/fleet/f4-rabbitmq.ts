@@ -8,6 +8,7 @@ import { Centre } from './centre.js';
 import { Fleet, gatewayId } from './fleet.js';
 import { startPostgres } from './postgres.js';
 import { ensureRabbitmq, startRabbitCluster } from './rabbitmq.js';
+import { JITTERED, uplinkFor } from './uplink-config.js';
 
 /**
  * F4: F1's stream against two clustered RabbitMQ nodes, gateways spread over both (gateway i's
@@ -108,15 +109,7 @@ export async function benchF4(args: F4Args): Promise<Figure[]> {
     fleet = await Fleet.start({
       gateways,
       workers,
-      uplink: {
-        protocol_version: 4,
-        keepalive_s: 60,
-        batch: { max_readings: 200, max_delay_ms: 1000, max_bytes: 256 * 1024 },
-        max_inflight: 4,
-        compress: 'none',
-        stall_s: 60,
-        backoff: { min_ms: 1000, max_ms: 60_000 },
-      },
+      uplink: uplinkFor(JITTERED),
       password: (id) => passwords.get(id) ?? '',
       urls: (i) => (i % 2 === 0 ? [a.url, b.url] : [b.url, a.url]),
     });

@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { freePort } from '../broker.js';
+import { canConnect, freePort } from '../broker.js';
 import { sleep } from '../common.js';
 
 const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
@@ -140,17 +139,6 @@ export function writePasswords(file: string, users: Iterable<[string, string]>):
     lines.push(`${user}:$7$101$${salt.toString('base64')}$${hash.toString('base64')}`);
   }
   writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((r) => {
-    const s = createConnection({ port, host: '127.0.0.1' });
-    s.once('connect', () => {
-      s.destroy();
-      r(true);
-    });
-    s.once('error', () => r(false));
-  });
 }
 
 function tail(file: string): string {

@@ -10,7 +10,7 @@ import { Fleet, gatewayId } from './fleet.js';
 import { CENTRE_USER, type FleetBroker, startFleetBroker } from './mosquitto.js';
 import { type Postgres, startPostgres } from './postgres.js';
 import { cpuSeconds, rssMb, treeCpuSeconds } from './procstat.js';
-import type { WorkerUplink } from './protocol.js';
+import { FIXED_1S, JITTERED, uplinkFor } from './uplink-config.js';
 
 /**
  * `npm run bench:fleet [-- F1 F2 F3 F4] [--gateways 650] [--workers 4] [--seconds 60]
@@ -55,22 +55,6 @@ function parseArgs(argv: string[]): Args {
   }
   if (a.scenarios.length === 0) a.scenarios = ['F1', 'F2', 'F3'];
   return a;
-}
-
-/** The project's reconnect backoff (config defaults) and the naive fixed 1 s it is compared with. */
-export const JITTERED = { min_ms: 1000, max_ms: 60_000 };
-export const FIXED_1S = { min_ms: 1000, max_ms: 1000 };
-
-export function uplinkFor(backoff: { min_ms: number; max_ms: number }): WorkerUplink {
-  return {
-    protocol_version: 4,
-    keepalive_s: 60,
-    batch: { max_readings: 200, max_delay_ms: 1000, max_bytes: 256 * 1024 },
-    max_inflight: 4,
-    compress: 'none',
-    stall_s: 60,
-    backoff,
-  };
 }
 
 const log = (msg: string) =>

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { tmpdir } from 'node:os';
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { formatStatus } from '../../src/cli/commands/status.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { UplinkConfig } from '../../src/config/schema.js';
 import { redactUrl } from '../../src/config/secrets.js';
@@ -11,6 +10,7 @@ import { uplinkUrls } from '../../src/uplink/client-options.js';
 import { UplinkConnection } from '../../src/uplink/connection.js';
 import { plaintextRemoteHost } from '../../src/uplink/plaintext.js';
 import { capturingLogger, silentLog } from '../helpers/log.js';
+import { cfg } from '../helpers/uplink-centre.js';
 import { until } from '../helpers/wait.js';
 
 const withUrl = (url: string) => `
@@ -64,42 +64,6 @@ describe('uplink.url: one broker or a failover list', () => {
     expect(plaintextRemoteHost(['mqtts://a.example:8883', 'mqtt://b.example:1883'])).toBe('b.example');
     expect(plaintextRemoteHost(['mqtts://a.example:8883', 'mqtt://127.0.0.1:1883'])).toBeUndefined();
   });
-
-  it('status names the broker in use', () => {
-    const base = {
-      backlog: { events: 0, readings: 0 },
-      inflight: 0,
-      lastPubackTs: null,
-      reconnects: 1,
-      stalls: 0,
-      sentReadings: 0,
-      sentEvents: 0,
-      bytesSent: 0,
-    };
-    const s = (uplink: Record<string, unknown>) =>
-      ({
-        gateway: 'gw-1',
-        version: '0.1.0',
-        uptime_s: 60,
-        clock_ok: true,
-        zones: [],
-        nodes: { total: 0, online: 0, offline: 0 },
-        serial: [],
-        storage: { error: null, pending: 0, committed: 0 },
-        disk: null,
-        counters: {},
-        uplink: { ...base, ...uplink },
-      }) as never;
-    expect(
-      formatStatus(s({ connected: true, lastError: null, url: 'mqtts://b:8883' }), 'Asia/Jakarta'),
-    ).toMatch(/uplink: connected to mqtts:\/\/b:8883, 1 reconnects/);
-    expect(
-      formatStatus(
-        s({ connected: false, lastError: 'ECONNREFUSED', url: 'mqtts://a:8883', attempts: 3 }),
-        'Asia/Jakarta',
-      ),
-    ).toMatch(/DISCONNECTED \(ECONNREFUSED\), reconnecting to mqtts:\/\/a:8883 \(attempt 3\)/);
-  });
 });
 
 /** A stand-in MQTT.js client: the test decides when it connects or closes. */
@@ -119,16 +83,7 @@ class FakeClient extends EventEmitter {
 function walk(urls: string[], up: (url: string) => boolean) {
   const tried: FakeClient[] = [];
   const { log, lines } = capturingLogger('info');
-  const config = {
-    url: urls,
-    protocol_version: 4,
-    keepalive_s: 30,
-    batch: { max_readings: 200, max_delay_ms: 30, max_bytes: 256 * 1024 },
-    max_inflight: 4,
-    compress: 'none',
-    stall_s: 60,
-    backoff: { min_ms: 1, max_ms: 4 },
-  } as UplinkConfig;
+  const config: UplinkConfig = { ...cfg('', { backoff: { min_ms: 1, max_ms: 4 } }), url: urls };
   const conn = new UplinkConnection({
     config,
     gatewayId: 'gw-1',
