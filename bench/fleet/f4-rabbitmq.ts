@@ -124,16 +124,31 @@ export async function benchF4(args: F4Args): Promise<Figure[]> {
     a.kill();
     const killedAt = Date.now();
     await fleet.until('the gateways on A to notice', (x) => (x.urls[a.url] ?? 0) === 0, 60_000);
+    // Up to 90 s: how many of A's gateways get onto B, and when the last of them did.
     let recover = Number.NaN;
     let recoverWithA = Number.NaN;
-    try {
-      await fleet.until('every gateway on node B', (x) => (x.urls[b.url] ?? 0) === x.gateways, 90_000);
-      recover = (Date.now() - killedAt) / 1000;
-      log(`all gateways on B ${recover} s after the kill`);
-    } catch (e) {
-      log(String(e));
-      // Their readings wait in their outboxes; bring A back and see them drain.
-      log('node B did not take them within 90 s; restarting node A');
+    let onB = 0;
+    let lastGain = 0;
+    while (Date.now() - killedAt < 90_000) {
+      const x = await fleet.state();
+      const n = x.urls[b.url] ?? 0;
+      if (n > onB) {
+        onB = n;
+        lastGain = (Date.now() - killedAt) / 1000;
+      }
+      if (n === x.gateways) {
+        recover = lastGain;
+        break;
+      }
+      await sleep(250);
+    }
+    const failedOver = onB - (gateways - Math.ceil(gateways / 2));
+    log(
+      `${failedOver} of A's ${Math.ceil(gateways / 2)} gateways on B, the last ${lastGain} s after the kill`,
+    );
+    if (Number.isNaN(recover)) {
+      // The others' readings wait in their outboxes; bring A back and see them drain.
+      log('not all on B within 90 s; restarting node A');
       await a.restart();
       await fleet.until('every gateway online again', (x) => x.connected === x.gateways, 300_000);
       recoverWithA = (Date.now() - killedAt) / 1000;
@@ -169,11 +184,17 @@ export async function benchF4(args: F4Args): Promise<Figure[]> {
     }
     return [
       {
+        figure: 'F4 failed over',
+        value: failedOver,
+        unit: 'gateways',
+        notes: `of ${Math.ceil(gateways / 2)} on the killed node A got onto B within 90 s, the last ${lastGain.toFixed(1)} s after the kill`,
+      },
+      {
         figure: 'F4 recover',
-        value: recover,
+        value: Number.isNaN(recover) ? recoverWithA : recover,
         unit: 's',
         notes: Number.isNaN(recover)
-          ? `node B took no new MQTT connection within 90 s after A was killed; with A restarted all online after ${recoverWithA.toFixed(1)} s. B's log: ${bLog}`
+          ? `all ${gateways} online only with A restarted (after the bench's 90 s wait); B refused the rest: ${bLog}`
           : `node A killed (SIGKILL) → all ${gateways} gateways connected to B (jittered backoff, url list)`,
       },
       {
