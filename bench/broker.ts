@@ -22,7 +22,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True once something accepts TCP connections on 127.0.0.1:`port`. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((r) => {
     const s = createConnection({ port, host: '127.0.0.1' });
     s.once('connect', () => {

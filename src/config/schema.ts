@@ -60,11 +60,16 @@ const storage = z.strictObject({
     .prefault({}),
 });
 
+const uplinkUrl = z
+  .string()
+  .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL');
+
 const uplink = z
   .strictObject({
-    url: z
-      .string()
-      .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+    /** One broker, or a failover list tried in order (src/uplink/connection.ts says how). */
+    url: z.union([uplinkUrl, z.array(uplinkUrl).min(1, 'needs at least one URL').max(8)], {
+      error: 'must be a broker URL (mqtts://host:8883) or a list of them, tried in order',
+    }),
     client_id: z.string().min(1).optional(),
     username: z.string().min(1).optional(),
     password: z.string().optional(),

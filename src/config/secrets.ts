@@ -69,7 +69,9 @@ const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/i;
  * credentials from the URL, so a technician may put them there; it must never reach a log line,
  * `status` or `config.get`. Any other string is returned as it is.
  */
-export function redactUrl(url: string): string {
+export function redactUrl(url: string | readonly string[]): string {
+  // A failover list (`uplink.url: [a, b]`) reads as one line, each URL redacted.
+  if (typeof url !== 'string') return url.map((u) => redactUrl(u)).join(', ');
   return url.replace(URL_USERINFO, (_all, scheme: string, info: string) => {
     const colon = info.indexOf(':');
     return colon < 0 ? `${scheme}${info}@` : `${scheme}${info.slice(0, colon)}:${REDACTED}@`;

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { UplinkConfig } from '../config/schema.js';
 import { redactUrl } from '../config/secrets.js';
 import { EN, type Translate } from '../i18n/index.js';
+import { uplinkUrls } from '../uplink/client-options.js';
 import { plaintextRemoteHost, plaintextWarning } from '../uplink/plaintext.js';
 import { type CheckResult, fail, ok, type Probes, warn } from './types.js';
 
@@ -36,32 +37,31 @@ export async function checkUplink(
 ): Promise<CheckResult[]> {
   if (!uplink) return [ok('uplink', tr('doctor.uplink.none'))];
   const results: CheckResult[] = [];
-  const target = uplinkTarget(uplink.url);
-  if (!target) {
-    results.push(
-      fail(
-        'uplink',
-        tr('doctor.uplink.bad_url', { url: redactUrl(uplink.url) }),
-        'uplink.url: mqtts://host:8883',
-      ),
-    );
-  } else {
-    const { host, port } = target;
-    const res = await p.tcpConnect(host, port, UPLINK_TIMEOUT_MS);
-    if (res.ok) results.push(ok('uplink', tr('doctor.uplink.ok', { host, port })));
-    else {
-      const dns = res.error === 'ENOTFOUND' || res.error === 'EAI_AGAIN';
+  // Every URL of a failover list is probed: a dead fallback is found before the day it is needed.
+  for (const url of uplinkUrls(uplink)) {
+    const target = uplinkTarget(url);
+    if (!target) {
       results.push(
-        fail(
-          'uplink',
-          tr('doctor.uplink.unreachable', {
-            host,
-            port,
-            why: dns ? tr('doctor.uplink.no_dns') : res.error,
-          }),
-          tr(dns ? 'doctor.uplink.dns_fix' : 'doctor.uplink.link_fix', { host, port }),
-        ),
+        fail('uplink', tr('doctor.uplink.bad_url', { url: redactUrl(url) }), 'uplink.url: mqtts://host:8883'),
       );
+    } else {
+      const { host, port } = target;
+      const res = await p.tcpConnect(host, port, UPLINK_TIMEOUT_MS);
+      if (res.ok) results.push(ok('uplink', tr('doctor.uplink.ok', { host, port })));
+      else {
+        const dns = res.error === 'ENOTFOUND' || res.error === 'EAI_AGAIN';
+        results.push(
+          fail(
+            'uplink',
+            tr('doctor.uplink.unreachable', {
+              host,
+              port,
+              why: dns ? tr('doctor.uplink.no_dns') : res.error,
+            }),
+            tr(dns ? 'doctor.uplink.dns_fix' : 'doctor.uplink.link_fix', { host, port }),
+          ),
+        );
+      }
     }
   }
   const plainHost = plaintextRemoteHost(uplink.url);

@@ -32,3 +32,8 @@ export function uplinkClientOptions(
     ...(cfg.key_file ? { key: readFileSync(cfg.key_file) } : {}),
   };
 }
+
+/** `uplink.url` as the failover list it is: one URL is a list of one. */
+export function uplinkUrls(cfg: Pick<UplinkConfig, 'url'>): readonly string[] {
+  return typeof cfg.url === 'string' ? [cfg.url] : cfg.url;
+}

@@ -6,7 +6,7 @@ import { redactUrl } from '../config/secrets.js';
 import { Backoff } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
 import { withTimeout } from '../util/wait.js';
-import { uplinkClientOptions } from './client-options.js';
+import { uplinkClientOptions, uplinkUrls } from './client-options.js';
 import { failureCause } from './failure-cause.js';
 import type { LiveLink, UplinkLink } from './link.js';
 
@@ -35,6 +35,12 @@ export interface UplinkConnectionDeps {
  * The uplink's MQTT connection. Reconnects are ours (MQTT.js `reconnectPeriod: 0`): a new client
  * per attempt after an exponential backoff with jitter, reset by a connection that stayed up for
  * `STABLE_MS`. Each attempt gets a new generation, so callbacks of an old client are ignored.
+ *
+ * `uplink.url` may be a failover list, an order of preference: each failed attempt moves on to the
+ * next URL, after the list comes the first again, and every attempt waits its jittered backoff (a
+ * crowd failing over from a dead broker node must not land on the next one all in the same second).
+ * The link stays on whichever URL works; once that connection drops, the walk starts again at the
+ * first URL, so a gateway returns to its primary broker when it is back.
  */
 export class UplinkConnection implements UplinkLink {
   readonly mono = () => performance.now();
@@ -44,6 +50,8 @@ export class UplinkConnection implements UplinkLink {
   private everConnected = false;
   private connectedAtMono = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly urls: readonly string[];
+  private urlIndex = 0;
 
   connected = false;
   stopped = false;
@@ -59,7 +67,13 @@ export class UplinkConnection implements UplinkLink {
     return this.backoff.attempts;
   }
 
+  /** The broker URL in use (or being tried while disconnected), password redacted. */
+  get url(): string {
+    return redactUrl(this.urls[this.urlIndex] ?? '');
+  }
+
   constructor(private readonly deps: UplinkConnectionDeps) {
+    this.urls = uplinkUrls(deps.config);
     const { min_ms, max_ms } = deps.config.backoff;
     this.backoff = new Backoff({
       minMs: min_ms,
@@ -110,17 +124,15 @@ export class UplinkConnection implements UplinkLink {
       );
     } catch (e) {
       this.noteError(`cannot read TLS files: ${errorMessage(e)}`, 'tls_files');
-      this.warnFailed();
-      this.scheduleReconnect();
+      this.attemptFailed();
       return;
     }
     let client: MqttClient;
     try {
-      client = (this.deps.connect ?? mqtt.connect)(cfg.url, opts);
+      client = (this.deps.connect ?? mqtt.connect)(this.urls[this.urlIndex] ?? '', opts);
     } catch (e) {
       this.noteError(`cannot connect: ${errorMessage(e)}`, failureCause(e));
-      this.warnFailed();
-      this.scheduleReconnect();
+      this.attemptFailed();
       return;
     }
     this.client = client;
@@ -164,10 +176,7 @@ export class UplinkConnection implements UplinkLink {
     this.connectedAtMono = this.mono();
     if (this.everConnected) this.reconnects++;
     this.everConnected = true;
-    this.deps.log.info(
-      { url: redactUrl(this.deps.config.url), reconnects: this.reconnects },
-      'uplink connected',
-    );
+    this.deps.log.info({ url: this.url, reconnects: this.reconnects }, 'uplink connected');
     this.deps.onUp(client, gen);
   }
 
@@ -186,19 +195,33 @@ export class UplinkConnection implements UplinkLink {
     abandon(client);
     // The cause goes into the warning itself: a technician reading the journal must not need
     // `siaga status` to learn whether it is the network, TLS or the credentials.
-    if (wasConnected) {
-      const err = this.lastCause ? this.lastError : null;
-      this.deps.log.warn({ why, err, cause: this.lastCause ?? why }, 'uplink disconnected');
-    } else this.warnFailed();
-    if (wasConnected && this.mono() - this.connectedAtMono >= STABLE_MS && why !== 'stall')
-      this.backoff.reset();
+    if (!wasConnected) {
+      this.attemptFailed();
+      return;
+    }
+    const err = this.lastCause ? this.lastError : null;
+    this.deps.log.warn({ url: this.url, why, err, cause: this.lastCause ?? why }, 'uplink disconnected');
+    this.urlIndex = 0;
+    if (this.mono() - this.connectedAtMono >= STABLE_MS && why !== 'stall') this.backoff.reset();
+    this.scheduleReconnect();
+  }
+
+  /** An attempt that never got its CONNACK: warn, move on to the next URL of the list, back off. */
+  private attemptFailed(): void {
+    this.warnFailed();
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
     this.scheduleReconnect();
   }
 
   /** One warning per failed attempt (the backoff bounds how many), naming the cause. */
   private warnFailed(): void {
     this.deps.log.warn(
-      { err: this.lastError, cause: this.lastCause ?? 'closed', attempt: this.backoff.attempts + 1 },
+      {
+        url: this.url,
+        err: this.lastError,
+        cause: this.lastCause ?? 'closed',
+        attempt: this.backoff.attempts + 1,
+      },
       'uplink connection failed',
     );
   }
@@ -206,7 +229,10 @@ export class UplinkConnection implements UplinkLink {
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer) return;
     const delay = this.backoff.next();
-    this.deps.log.info({ delay_ms: delay, attempt: this.backoff.attempts }, 'uplink reconnect scheduled');
+    this.deps.log.info(
+      { url: this.url, delay_ms: delay, attempt: this.backoff.attempts },
+      'uplink reconnect scheduled',
+    );
     this.reconnectTimer = setTimeout(() => this.connectNow(), delay);
   }
 }

@@ -64,6 +64,8 @@ export interface ForwarderState {
   lastError: string | null;
   /** Successful connections after the first one. */
   reconnects: number;
+  /** The broker URL in use, or being tried while disconnected (redacted). */
+  url?: string;
   /** Attempts since the link was last stable; while disconnected, the one in progress. */
   attempts?: number;
   stalls: number;
@@ -190,6 +192,7 @@ export class Forwarder {
       lastPubackTs: this.drain.lastPubackTs,
       lastError: this.conn.lastError,
       reconnects: this.conn.reconnects,
+      url: this.conn.url,
       attempts: this.conn.attempts,
       stalls: this.stalls,
       sentReadings: this.drain.sentReadings,

@@ -8,7 +8,9 @@ const PLAIN_SCHEMES = new Set(['mqtt:', 'tcp:', 'ws:']);
  * centre the password and every command travel readable by anyone on the path (the mobile
  * operator's network included), so `config check` and `doctor` warn about it.
  */
-export function plaintextRemoteHost(url: string): string | undefined {
+export function plaintextRemoteHost(url: string | readonly string[]): string | undefined {
+  // A failover list is as exposed as its weakest URL.
+  if (typeof url !== 'string') return url.map((x) => plaintextRemoteHost(x)).find((h) => h !== undefined);
   let u: URL;
   try {
     u = new URL(url);

@@ -50,6 +50,17 @@ describe('status for people', () => {
     expect(text).toMatch(/uplink: connected, 2 reconnects,/);
   });
 
+  it('names the broker in use, so a failover list shows which one the gateway is on', () => {
+    const up = status({ connected: true, reconnects: 1, lastError: null, url: 'mqtts://b:8883' });
+    expect(formatStatus(up as never, 'Asia/Jakarta')).toMatch(
+      /uplink: connected to mqtts:\/\/b:8883, 1 reconnects/,
+    );
+    const down = status({ attempts: 3, url: 'mqtts://a:8883' });
+    expect(formatStatus(down as never, 'Asia/Jakarta')).toMatch(
+      /DISCONNECTED \(connect ECONNREFUSED\), reconnecting to mqtts:\/\/a:8883 \(attempt 3\)/,
+    );
+  });
+
   it('silences end in the site zone, 2026-12-01 10:24 WIB', () => {
     const until = Date.UTC(2026, 11, 1, 3, 24);
     const text = formatStatus(

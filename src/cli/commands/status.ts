@@ -71,9 +71,12 @@ function uplinkLine(u: UplinkState | null, now: number): string {
       ? t('status.uplink_nothing_acked')
       : t('status.uplink_acked', { ago: formatAgo(now - u.lastPubackTs) });
   // "0 reconnects" while the fifth attempt is failing reads as "never tried": say what is happening.
+  // With a failover list the technician must see which broker the gateway is on.
+  const to = u.url ? t('status.uplink_to', { url: u.url }) : '';
   const link = u.connected
-    ? t('status.uplink_connected', { reconnects: u.reconnects })
+    ? t('status.uplink_connected', { to, reconnects: u.reconnects })
     : t('status.uplink_down', {
+        to,
         error: u.lastError ? ` (${u.lastError})` : '',
         attempt: u.attempts ? t('status.uplink_attempt', { n: u.attempts }) : '',
         reconnects: u.reconnects,
