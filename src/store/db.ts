@@ -28,6 +28,9 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
   }
   try {
     db.pragma('busy_timeout = 5000');
+    // 512 KiB of page cache instead of SQLite's 2 MB: ingest appends to the right edge of each
+    // b-tree, so a few hundred pages hold everything hot; the rest was resident memory for life (P6).
+    db.pragma('cache_size = -512');
     if (!opts.readonly) {
       // Small pages for a new file: every commit rewrites each b-tree page it touches into the
       // WAL, so 1 KiB pages write a quarter of what 4 KiB pages do (SD-card wear, P9). Only

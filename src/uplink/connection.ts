@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { UplinkConfig } from '../config/schema.js';
 import { redactUrl } from '../config/secrets.js';
@@ -9,6 +9,7 @@ import { withTimeout } from '../util/wait.js';
 import { uplinkClientOptions, uplinkUrls } from './client-options.js';
 import { failureCause } from './failure-cause.js';
 import type { LiveLink, UplinkLink } from './link.js';
+import { connectClient } from './stream-builder.js';
 
 /** A connection that lived this long resets the backoff; a flapping one keeps growing it. */
 const STABLE_MS = 30_000;
@@ -129,7 +130,7 @@ export class UplinkConnection implements UplinkLink {
     }
     let client: MqttClient;
     try {
-      client = (this.deps.connect ?? mqtt.connect)(this.urls[this.urlIndex] ?? '', opts);
+      client = (this.deps.connect ?? connectClient)(this.urls[this.urlIndex] ?? '', opts);
     } catch (e) {
       this.noteError(`cannot connect: ${errorMessage(e)}`, failureCause(e));
       this.attemptFailed();

@@ -7,6 +7,7 @@ import { hashPassword } from '../../src/broker/password.js';
 import { gatewayYaml } from '../helpers/cli-exit.js';
 import { tmpDir } from '../helpers/gateway.js';
 import { CLI } from '../helpers/gateway-process.js';
+import { mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
 
 /**
  * What a config does not use is not loaded (P6: memory for as long as the gateway runs; P8: time
@@ -44,7 +45,7 @@ afterEach(() => {
 });
 
 /** Starts `siaga -c <file> run` with the trace hook; resolves with the modules loaded by ready. */
-async function loadedBy(yaml: string): Promise<string[]> {
+async function loadedBy(yaml: string, until = '"gateway ready"'): Promise<string[]> {
   const dir = tmpDir('siaga-lazy-');
   const file = join(dir, 'siaga.yaml');
   const trace = join(dir, 'modules.txt');
@@ -64,7 +65,7 @@ async function loadedBy(yaml: string): Promise<string[]> {
     });
     child.stdout?.on('data', (s: string) => {
       out += s;
-      if (out.includes('"gateway ready"')) resolve();
+      if (out.includes(until)) resolve();
     });
     child.once('exit', (code) => reject(new Error(`siaga run exited (${code}) before ready:\n${out}`)));
   });
@@ -115,6 +116,26 @@ alerts:
         modules.some((m) => re.test(m)),
         `${part} was not loaded`,
       ).toBe(true);
+    }
+  }, 30_000);
+});
+
+describe.skipIf(!mosquittoAvailable())('the uplink loads only the transport its URL names', () => {
+  // mqtt.connect loads MQTT.js's WebSocket and SOCKS transports (ws, socks, ip-address) whatever
+  // the URL: ~3 MB a gateway on mqtt:// never uses.
+  it('connected to a real Mosquitto over mqtt://, neither WebSocket nor SOCKS code is loaded', async () => {
+    const broker = await startMosquitto();
+    try {
+      const uplink = `uplink: {url: "mqtt://127.0.0.1:${broker.port}"}`;
+      const modules = await loadedBy(gatewayYaml(tmpDir('siaga-lazy-db-'), uplink), '"uplink connected"');
+      expect(modules.some((m) => /\/node_modules\/mqtt\//.test(m))).toBe(true);
+      expect(
+        modules.filter((m) =>
+          /\/node_modules\/(ws|socks|ip-address)\/|\/mqtt\/build\/lib\/connect\//.test(m),
+        ),
+      ).toEqual([]);
+    } finally {
+      await broker.close();
     }
   }, 30_000);
 });
