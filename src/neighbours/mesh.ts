@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { NeighbourConfig } from '../config/schema-neighbours.js';
 import { redactUrl } from '../config/secrets.js';
+import { connectClient } from '../uplink/stream-builder.js';
 import { MESH_EVENTS_TOPIC } from './topics.js';
 
 /** A neighbour on the same network is near: a fixed, short retry is enough and nobody stampedes. */
@@ -31,7 +32,7 @@ export class MeshLink {
   start(): void {
     const { broker } = this.deps.neighbour;
     const { log } = this.deps;
-    const client = mqtt.connect(broker.url, {
+    const client = connectClient(broker.url, {
       clientId: `siaga-nb-${this.deps.self}`,
       clean: false,
       reconnectPeriod: RECONNECT_MS,

@@ -1,6 +1,7 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { ConnectFn } from './connection.js';
 import type { UplinkLink } from './link.js';
+import { connectClient } from './stream-builder.js';
 
 export type TopicHandler = (topic: string, payload: Buffer) => void;
 
@@ -74,7 +75,7 @@ export class UplinkSubscriptions {
  * messages while we are away (a neighbour's AWAS during a short outage arrives on reconnect; one
  * older than `max_age_s` is then ignored). MQTT 5 needs an expiry for that; a day is plenty.
  */
-export function persistentSession(connect: ConnectFn = mqtt.connect): ConnectFn {
+export function persistentSession(connect: ConnectFn = connectClient): ConnectFn {
   return (url: string, opts: IClientOptions) =>
     connect(url, {
       ...opts,
