@@ -17,6 +17,9 @@ const B = 'gw-tegal-01';
 /** The centre's Mosquitto ACL as README "Neighbouring villages" documents it. */
 const ACL = `pattern readwrite siaga/v1/gw/%u/#
 
+user ${A}
+topic read siaga/v1/gw/${B}/events
+
 user ${B}
 topic read siaga/v1/gw/${A}/events
 
@@ -46,7 +49,9 @@ describe.skipIf(!mosquittoAvailable())(
         config: gwConfig(
           A,
           `uplink: {url: "${broker.url}", username: ${A}, batch: {max_delay_ms: 20}}
-detection: {window_s: 3, hold_s: 1}`,
+detection: {window_s: 3, hold_s: 1}
+neighbours:
+  - {gateway: ${B}, zones: {z-braja: z-braja}, distance_m: 1200, direction: east}`,
         ),
         noControl: true,
         sirenOut: aSiren.stream,
@@ -90,9 +95,17 @@ neighbours:
       // follows its own hold back to NORMAL.
       await until('A back to NORMAL', () => a.engine.level('z-braja') === 'NORMAL', 20_000);
       await until('B withdrawn', () => b.engine.score('z-braja') === 0, 20_000);
+      const aCalm = levelEvents(a).length;
       await until('B back to NORMAL', () => b.engine.level('z-braja') === 'NORMAL', 20_000);
       expect(bSiren.sounded()).toBe(false);
       expect(neighbourOf(b).last_event).toMatchObject({ zone: 'z-braja' });
+
+      // No loop: A heard B's WASPADA and its all-clear (A listens to B too), and they raised nothing.
+      await until('A heard B’s all-clear', () => neighbourOf(a).last_event?.level === 'NORMAL');
+      expect(neighbourOf(a).accepted).toBeGreaterThanOrEqual(2);
+      expect(a.engine.level('z-braja')).toBe('NORMAL');
+      expect(a.engine.score('z-braja')).toBe(0);
+      expect(levelEvents(a)).toHaveLength(aCalm);
     });
 
     it('a stale event and a payload naming another gateway are ignored and counted; the ACL keeps others off A’s topic', async () => {
