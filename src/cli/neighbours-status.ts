@@ -1,4 +1,6 @@
+import type { NeighbourConfig } from '../config/schema-neighbours.js';
 import type { NeighbourStatus } from '../neighbours/intake.js';
+import { distanceText } from '../neighbours/text.js';
 import { formatAgo } from './duration.js';
 import { t } from './io.js';
 
@@ -29,4 +31,20 @@ export function neighbourLines(list: readonly NeighbourStatus[], now: number): s
     );
   }
   return lines;
+}
+
+/** `siaga config check`: one line per neighbour, e.g. "neighbour gw-braja-02: z-edge → z-braja, 1.2 km west, heard via the centre". */
+export function neighbourSummary(n: NeighbourConfig, viaCentre: boolean): string {
+  const paths = [
+    ...(viaCentre ? [t('status.neighbour_path.centre')] : []),
+    ...(n.broker ? [t('status.neighbour_path.mesh')] : []),
+  ];
+  return t('config.summary.neighbour', {
+    gateway: n.gateway,
+    zones: Object.entries(n.zones)
+      .map(([theirs, ours]) => `${theirs} → ${ours}`)
+      .join(', '),
+    distance: `${distanceText(n.distance_m)}${n.direction ? ` ${n.direction}` : ''}`,
+    paths: paths.join(' + '),
+  });
 }

@@ -59,6 +59,9 @@ export function startNeighbours(config: Config, p: NeighbourParts): Neighbours {
 
   const listen = (c: Config) => {
     intake.configure(c.neighbours);
+    const wanted = c.uplink ? c.neighbours.map((n) => centreEventsTopic(n.gateway)) : [];
+    for (const t of topics) if (!wanted.includes(t)) p.uplink.subscriptions.delete(t);
+    topics = [];
     for (const n of c.neighbours) {
       if (c.uplink) {
         const topic = centreEventsTopic(n.gateway);
@@ -77,16 +80,16 @@ export function startNeighbours(config: Config, p: NeighbourParts): Neighbours {
       onMessage: (payload) => intake.receive(n.gateway, payload),
       onLink: (up) => intake.link(n.gateway, 'mesh', up),
     });
-  const unlistenAll = async () => {
-    for (const t of topics) p.uplink.subscriptions.delete(t);
-    topics = [];
+  const stopMeshes = async () => {
     await Promise.all(meshes.map((m) => m.stop()));
     meshes = [];
   };
   listen(config);
+  // No unsubscribe at shutdown: the centre keeps the subscriptions in our persistent session and
+  // queues what a neighbour raises while we restart.
   const stop = async () => {
     unlisten();
-    await unlistenAll();
+    await stopMeshes();
   };
   p.rollback?.add('neighbours', stop);
 
@@ -109,7 +112,7 @@ export function startNeighbours(config: Config, p: NeighbourParts): Neighbours {
       const prev = current;
       current = next;
       if (same) return;
-      await unlistenAll();
+      await stopMeshes();
       for (const source of droppedSources(prev, next)) p.engine.withdraw(source);
       listen(next);
     },

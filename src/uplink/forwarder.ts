@@ -108,8 +108,9 @@ export class Forwarder {
       statusTopic: topics.status,
       onUp: (client, gen) => this.onUp(client, gen),
       onDown: () => this.drain.reset(),
-      onMessage: (topic, payload, gen) =>
-        deps.subscriptions?.receive(topic, payload, gen) || this.commands.receive(topic, payload, gen),
+      onMessage: (topic, payload, gen) => {
+        if (!deps.subscriptions?.receive(topic, payload, gen)) this.commands.receive(topic, payload, gen);
+      },
       ...(connect ? { connect } : {}),
       ...(random ? { random } : {}),
       ...(deps.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.connectTimeoutMs } : {}),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSg1 } from '../../src/codecs/sg1.js';
+import type { Config } from '../../src/config/schema.js';
 import type { Values } from '../../src/domain/index.js';
 import { type Gateway, startGateway } from '../../src/main.js';
 import { tmpDir } from '../helpers/gateway.js';
@@ -15,6 +16,9 @@ const B = 'gw-tegal-01';
 
 /** The centre's Mosquitto ACL as README "Neighbouring villages" documents it. */
 const ACL = `pattern readwrite siaga/v1/gw/%u/#
+
+user ${A}
+topic read siaga/v1/gw/${B}/events
 
 user ${B}
 topic read siaga/v1/gw/${A}/events
@@ -29,6 +33,7 @@ describe.skipIf(!mosquittoAvailable())(
     let broker: Mosquitto;
     let a: Gateway;
     let b: Gateway;
+    let bConfig: Config;
     const aSiren = sirenOut();
     const bSiren = sirenOut();
     let seq = 0;
@@ -44,24 +49,23 @@ describe.skipIf(!mosquittoAvailable())(
         config: gwConfig(
           A,
           `uplink: {url: "${broker.url}", username: ${A}, batch: {max_delay_ms: 20}}
-detection: {window_s: 3, hold_s: 1}`,
+detection: {window_s: 3, hold_s: 1}
+neighbours:
+  - {gateway: ${B}, zones: {z-braja: z-braja}, distance_m: 1200, direction: east}`,
         ),
         noControl: true,
         sirenOut: aSiren.stream,
       });
       // B sounds already at SIAGA: the strictest test that a pre-alert never sounds a siren.
-      b = await startGateway({
-        config: gwConfig(
-          B,
-          `uplink: {url: "${broker.url}", username: ${B}, batch: {max_delay_ms: 20}}
+      bConfig = gwConfig(
+        B,
+        `uplink: {url: "${broker.url}", username: ${B}, batch: {max_delay_ms: 20}}
 detection: {hold_s: 2}
 siren_policy: {sound_at: SIAGA}
 neighbours:
   - {gateway: ${A}, zones: {z-braja: z-braja}, distance_m: 1200, direction: west}`,
-        ),
-        noControl: true,
-        sirenOut: bSiren.stream,
-      });
+      );
+      b = await startGateway({ config: bConfig, noControl: true, sirenOut: bSiren.stream });
       await until('B subscribed to A through the centre', () => neighbourOf(b).links.centre === true);
       await until('A connected', () => a.status().uplink?.connected === true);
     });
@@ -91,9 +95,17 @@ neighbours:
       // follows its own hold back to NORMAL.
       await until('A back to NORMAL', () => a.engine.level('z-braja') === 'NORMAL', 20_000);
       await until('B withdrawn', () => b.engine.score('z-braja') === 0, 20_000);
+      const aCalm = levelEvents(a).length;
       await until('B back to NORMAL', () => b.engine.level('z-braja') === 'NORMAL', 20_000);
       expect(bSiren.sounded()).toBe(false);
       expect(neighbourOf(b).last_event).toMatchObject({ zone: 'z-braja' });
+
+      // No loop: A heard B's WASPADA and its all-clear (A listens to B too), and they raised nothing.
+      await until('A heard B’s all-clear', () => neighbourOf(a).last_event?.level === 'NORMAL');
+      expect(neighbourOf(a).accepted).toBeGreaterThanOrEqual(2);
+      expect(a.engine.level('z-braja')).toBe('NORMAL');
+      expect(a.engine.score('z-braja')).toBe(0);
+      expect(levelEvents(a)).toHaveLength(aCalm);
     });
 
     it('a stale event and a payload naming another gateway are ignored and counted; the ACL keeps others off A’s topic', async () => {
@@ -139,6 +151,23 @@ neighbours:
         await asA.endAsync();
         await evil.endAsync();
       }
+    });
+
+    it('B away for a moment (a restart) still gets A’s AWAS on return: the centre kept B’s session', async () => {
+      await b.stop();
+      const sent = a.status().uplink?.sentEvents ?? 0;
+      send('pir-07', 'pir', { n: 4 });
+      send('pir-07', 'pir', { n: 4 });
+      send('cam-02', 'cam', { label: 'elephant', conf: 1 });
+      expect(a.engine.level('z-braja')).toBe('AWAS');
+      // Its level events (WASPADA, AWAS) acknowledged by the centre while B is away.
+      await until('A’s AWAS at the centre', () => {
+        const u = a.status().uplink;
+        return u !== undefined && u !== null && u.sentEvents >= sent + 2 && u.backlog.events === 0;
+      });
+      b = await startGateway({ config: bConfig, noControl: true, sirenOut: bSiren.stream });
+      await until('B at WASPADA after its return', () => b.engine.level('z-braja') === 'WASPADA');
+      expect(bSiren.sounded()).toBe(false);
     });
   },
 );

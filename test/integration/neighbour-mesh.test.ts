@@ -23,6 +23,14 @@ describe('pre-alerts between two gateways’ local brokers, with no centre', () 
   const send = (node: string, type: 'cam' | 'pir', v: Values) =>
     a.ingest.acceptLine(encodeSg1({ node, seq: ++seq, type, v }), { via: 'serial', from: 't' });
 
+  /** A technician (admin of A's broker): may publish on siaga/local/events, as A itself does. */
+  const asTech = () =>
+    mqtt.connectAsync(`mqtt://127.0.0.1:${aPort}`, {
+      username: 'tech',
+      password: ADMIN_PW,
+      reconnectPeriod: 0,
+    });
+
   beforeAll(async () => {
     aPort = await freePort();
     const deadCentre = await freePort(); // nothing listens there: the centre is down all along
@@ -86,11 +94,7 @@ neighbours:
 
   it('a stale event on A’s broker is ignored and counted', async () => {
     const before = neighbourOf(b).ignored.stale ?? 0;
-    const tech = await mqtt.connectAsync(`mqtt://127.0.0.1:${aPort}`, {
-      username: 'tech',
-      password: ADMIN_PW,
-      reconnectPeriod: 0,
-    });
+    const tech = await asTech();
     try {
       const stale = {
         id: 't-1',
@@ -109,11 +113,7 @@ neighbours:
   });
 
   it('a reload that drops the neighbour withdraws its pre-alert and leaves A’s broker', async () => {
-    const tech = await mqtt.connectAsync(`mqtt://127.0.0.1:${aPort}`, {
-      username: 'tech',
-      password: ADMIN_PW,
-      reconnectPeriod: 0,
-    });
+    const tech = await asTech();
     try {
       const awas = {
         id: 't-2',

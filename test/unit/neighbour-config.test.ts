@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { neighbourLines } from '../../src/cli/neighbours-status.js';
+import { neighbourLines, neighbourSummary } from '../../src/cli/neighbours-status.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/domain/index.js';
 
@@ -32,7 +32,7 @@ describe('config: neighbours', () => {
 neighbours:
   - {gateway: gw-braja-02, zones: {z-edge: z-a}, distance_m: 1200}
   - {gateway: gw-labuhan-03, zones: {z-1: z-a}, distance_m: 900, direction: south, weight: 20, max_age_s: 120,
-     broker: {url: "mqtt://192.168.1.12:1883", username: nb-tegal, password_file: nb.pass}}`,
+     broker: {url: "mqtts://192.168.1.12:8883", username: nb-tegal, password_file: nb.pass}}`,
       dir,
     );
     expect(c.neighbours[0]).toEqual({
@@ -43,6 +43,13 @@ neighbours:
       max_age_s: 600,
     });
     expect(c.neighbours[1]?.broker?.password).toBe('viewer-secret');
+    // siaga config check names each neighbour, its zones and how it is heard.
+    expect(neighbourSummary(c.neighbours[0] as never, true)).toMatch(
+      /gw-braja-02: z-edge → z-a, 1\.2 km, .+/,
+    );
+    const both = neighbourSummary(c.neighbours[1] as never, true);
+    expect(both).toContain('900 m south');
+    expect(both).toContain(' + ');
     expect(parseConfig(BASE, dir).neighbours).toEqual([]);
   });
 

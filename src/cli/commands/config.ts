@@ -4,6 +4,7 @@ import { redactUrl } from '../../config/secrets.js';
 import { plaintextRemoteHost, plaintextWarning } from '../../uplink/plaintext.js';
 import { cliConfig, type GlobalOpts } from '../context.js';
 import { action, json, out, t } from '../io.js';
+import { neighbourSummary } from '../neighbours-status.js';
 
 export function summary(config: Config, file: string): string {
   const site = config.gateway.site;
@@ -66,6 +67,7 @@ export function summary(config: Config, file: string): string {
         : t('config.summary.uplink_none'),
     }),
   );
+  for (const n of config.neighbours) lines.push(neighbourSummary(n, uplink !== undefined));
   lines.push(
     t('config.summary.policy', { level: config.siren_policy.sound_at, keys: config.commands.keys.length }),
   );
