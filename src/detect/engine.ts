@@ -151,7 +151,7 @@ export class DetectionEngine {
     const ts = Math.min(ev.ts, now);
     if (z.win.isLive(ts, now)) {
       z.win.add(neighbourEvidence(ev, ts), ts, toMicro(ev.weight), this.neighbourCap);
-      const target = this.levelFor(z.win.scoreMicro);
+      const target = this.levelFor(this.scoreMicro(z));
       if (levelRank(target) > levelRank(z.level)) out.changes.push(this.raise(z, target, now, false, ''));
     }
     this.updateBelow(z, now);
@@ -323,7 +323,7 @@ export class DetectionEngine {
   /** Whether `level` rests on local evidence, and whether only neighbour evidence is left. */
   private sources(z: ZoneRt, level: Level, manual: boolean): Pick<LevelChange, 'local' | 'neighbourOnly'> {
     const nb = z.win.bucket(NEIGHBOUR_KEY)?.contribution(z.win.cap) ?? 0;
-    const localMicro = z.win.scoreMicro - nb;
+    const localMicro = this.scoreMicro(z) - nb;
     const local = manual || levelRank(this.levelFor(localMicro)) >= levelRank(level);
     return nb > 0 && localMicro === 0 && !manual ? { local, neighbourOnly: true } : { local };
   }
