@@ -53,12 +53,19 @@ const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
  * Per reading it costs its share of a 16-row INSERT; the outbox rows of the whole commit are one
  * INSERT … SELECT of the rowids above the largest before it (rowids of a table only one writer
  * appends to grow by one per row). Half the statements of a row-by-row insert (P1).
+ *
+ * Readings whose id is in `delivered` (the centre already acknowledged them, sent live before
+ * their commit) are stored but not queued. Returns the rowid of the first reading (the others
+ * follow by one), 0 when there were none.
  */
-export function readingsWriter(db: Db): (readings: readonly Reading[]) => void {
+export function readingsWriter(
+  db: Db,
+): (readings: readonly Reading[], delivered?: ReadonlySet<string>) => number {
   const one = db.prepare(INSERT + ROW);
   const many = db.prepare(INSERT + Array(ROWS_PER_INSERT).fill(ROW).join(', '));
   const top = db.prepare('SELECT coalesce(max(rid), 0) FROM readings').pluck();
   const queue = db.prepare('INSERT INTO outbox_readings (rid) SELECT rid FROM readings WHERE rid > ?');
+  const queueList = db.prepare('INSERT INTO outbox_readings (rid) SELECT value FROM json_each(?)');
   const args: unknown[] = new Array(ROWS_PER_INSERT * COLUMNS);
   const put = (to: unknown[], at: number, r: Reading) => {
     to[at] = r.id;
@@ -72,8 +79,8 @@ export function readingsWriter(db: Db): (readings: readonly Reading[]) => void {
     to[at + 8] = r.clockOk ? 1 : 0;
   };
   const single: unknown[] = new Array(COLUMNS);
-  return (readings) => {
-    if (readings.length === 0) return;
+  return (readings, delivered) => {
+    if (readings.length === 0) return 0;
     const before = top.get() as number;
     let i = 0;
     for (; i + ROWS_PER_INSERT <= readings.length; i += ROWS_PER_INSERT) {
@@ -84,7 +91,15 @@ export function readingsWriter(db: Db): (readings: readonly Reading[]) => void {
       put(single, 0, readings[i] as Reading);
       one.run(single);
     }
-    queue.run(before);
+    if (delivered === undefined || delivered.size === 0) queue.run(before);
+    else {
+      const owed: number[] = [];
+      readings.forEach((r, k) => {
+        if (!delivered.has(r.id)) owed.push(before + 1 + k);
+      });
+      if (owed.length > 0) queueList.run(JSON.stringify(owed));
+    }
+    return before + 1;
   };
 }
 

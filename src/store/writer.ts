@@ -34,6 +34,8 @@ export interface WriterOptions {
 export interface CommitInfo {
   readings: Reading[];
   events: GatewayEvent[];
+  /** Rowid of `readings[0]`; the others follow by one (0 when there are none). */
+  firstRid: number;
 }
 
 export interface WriterDeps {
@@ -91,6 +93,9 @@ export class StoreWriter {
   private extra = false;
   /** Ids of pending events the uplink already delivered live while the disk refused writes. */
   private readonly deliveredLive = new Set<string>();
+  /** Ids of pending readings the centre acknowledged before their commit: stored, never queued. */
+  private readonly deliveredReadings = new Set<string>();
+  private firstRid = 0;
   private failing = false;
   private closed = false;
   private readonly txn: () => void;
@@ -124,7 +129,7 @@ export class StoreWriter {
         // Sent live (and PUBACKed) while the disk was full: stored, but not queued a second time.
         if (!this.deliveredLive.has(e.id)) queueEvent.run(lastInsertRowid);
       }
-      writeReadings(this.readings);
+      this.firstRid = writeReadings(this.readings, this.deliveredReadings);
       for (const s of this.dirtyNodes.values()) writeNode(s);
       for (const p of deps.participants ?? []) p.writeDirty();
     });
@@ -183,6 +188,14 @@ export class StoreWriter {
     if (this.events.some((e) => e.id === id)) this.deliveredLive.add(id);
   }
 
+  /**
+   * The centre acknowledged these pending readings, sent live before their commit: when committed
+   * they are stored but not queued for the uplink, so the centre gets each once.
+   */
+  markReadingsDelivered(ids: readonly string[]): void {
+    for (const id of ids) this.deliveredReadings.add(id);
+  }
+
   /** Another store has state waiting for the next commit. */
   requestFlush(): void {
     this.extra = true;
@@ -222,8 +235,10 @@ export class StoreWriter {
       return false;
     }
     for (const p of this.deps.participants ?? []) p.committed?.();
-    const info: CommitInfo = { readings: this.readings, events: this.events };
+    const info: CommitInfo = { readings: this.readings, events: this.events, firstRid: this.firstRid };
     for (const e of info.events) this.deliveredLive.delete(e.id);
+    // Every pending reading is committed now: no id in the set can still matter.
+    this.deliveredReadings.clear();
     this.committedReadings += info.readings.length;
     this.readings = [];
     this.events = [];
@@ -285,6 +300,7 @@ export class StoreWriter {
       drop++;
     }
     if (drop === 0) return;
+    for (const r of this.readings.slice(0, drop)) this.deliveredReadings.delete(r.id);
     this.readings.splice(0, drop);
     this.droppedWhileFailing += drop;
     this.deps.log.warn(
