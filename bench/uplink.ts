@@ -190,6 +190,7 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
         keepalive_s: 60,
         batch: { max_readings: batch, max_delay_ms: 1000, max_bytes: 256 * 1024 },
         max_inflight: maxInflight,
+        live_readings: true,
         compress: 'none',
         stall_s: 60,
         backoff: { min_ms: 1000, max_ms: 60_000 },

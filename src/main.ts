@@ -75,7 +75,8 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   const core = { clock, log, counters, events, rollback, storage };
   bus.on('storage', (failing, error) => events.emit('storage_error', { failing, error: error ?? null }));
   const uplink = new Uplink({ ...core, db, outbox, writer });
-  bus.on('commit', () => uplink.notify());
+  bus.on('commit', (info) => uplink.committed(info));
+  bus.on('reading', (r) => uplink.offer(r));
   events.listen((event) => {
     feed.publish({ kind: 'event', event });
     uplink.sendLiveWhileDiskFull(event);

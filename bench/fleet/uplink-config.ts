@@ -11,6 +11,7 @@ export function uplinkFor(backoff: { min_ms: number; max_ms: number }): WorkerUp
     keepalive_s: 60,
     batch: { max_readings: 200, max_delay_ms: 1000, max_bytes: 256 * 1024 },
     max_inflight: 4,
+    live_readings: true,
     compress: 'none',
     stall_s: 60,
     backoff,

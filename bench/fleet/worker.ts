@@ -64,7 +64,10 @@ function build(dir: string, c: WorkerGateway, base: WorkerUplink): Gw {
     db,
     log: silentLog,
     options: { maxRows: 1000, maxDelayMs: 5, routineDelayMs: 5000 },
-    onCommit: () => g.fwd.notify(),
+    onCommit: (info) => {
+      g.fwd.committed(info.readings, info.firstRid);
+      g.fwd.notify();
+    },
   });
   g.fwd = new Forwarder({
     config: { ...base, url: c.urls, username: c.id, password: c.password },
@@ -73,6 +76,7 @@ function build(dir: string, c: WorkerGateway, base: WorkerUplink): Gw {
     outbox,
     clock: systemClock,
     log: silentLog,
+    onReadingsDelivered: (ids) => g.writer.markReadingsDelivered(ids),
     status: () => ({
       version: '0.1.0-fleet',
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
@@ -99,7 +103,9 @@ function stream(on: boolean, perMin: number): void {
       g.credit += (perMin / 60) * dt;
       while (g.credit >= 1) {
         g.credit -= 1;
-        g.writer.addReading(reading(g, ts));
+        const r = reading(g, ts);
+        g.writer.addReading(r);
+        if (g.writer.isPending(r)) g.fwd.offer(r);
       }
     }
   }, 100);

@@ -94,6 +94,7 @@ const uplink = z
       })
       .prefault({}),
     max_inflight: z.number().int().min(1).max(64).default(64),
+    live_readings: z.boolean().default(true),
     compress: z.enum(['none', 'deflate']).default('none'),
     stall_s: z.number().int().min(5).max(3600).default(60),
     backoff: z

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { Clock, EventSink, GatewayEvent } from '../domain/index.js';
+import type { Clock, EventSink, GatewayEvent, Reading } from '../domain/index.js';
 import type { Db } from '../store/db.js';
 import type { NodeState } from '../store/node-state.js';
 import { NonceStore } from '../store/nonces.js';
 import type { Outbox } from '../store/outbox.js';
-import type { StoreWriter } from '../store/writer.js';
+import type { CommitInfo, StoreWriter } from '../store/writer.js';
 import { CommandHandler, type CommandServices } from '../uplink/commands.js';
 import { Forwarder, type ForwarderState } from '../uplink/forwarder.js';
 import type { StatusFields } from '../uplink/payloads.js';
@@ -63,9 +63,21 @@ export class Uplink {
     return this.forwarder ? this.forwarder.state() : null;
   }
 
-  /** New rows are in the outbox. */
+  /** Rows were queued outside a commit (`readings.resend`): the drain looks at them. */
   notify(): void {
     this.forwarder?.notify();
+  }
+
+  /** A group commit: its live readings get their rowids, and the drain looks at the new rows. */
+  committed(info: CommitInfo): void {
+    this.forwarder?.committed(info.readings, info.firstRid);
+    this.forwarder?.notify();
+  }
+
+  /** A reading accepted, not yet committed: to the centre now (uplink.live_readings). */
+  offer(r: Reading): void {
+    // Committed already (it filled a batch): the outbox has it, and the live path must not.
+    if (this.forwarder && this.deps.writer.isPending(r)) this.forwarder.offer(r);
   }
 
   publishNode(s: NodeState): void {
@@ -115,6 +127,7 @@ export class Uplink {
       events,
       status: () => sources.status(),
       onCommand: (payload) => commands.handle(payload),
+      onReadingsDelivered: (ids) => this.deps.writer.markReadingsDelivered(ids),
       subscriptions: this.subscriptions,
       ...(this.subscriptions.size > 0 ? { connect: persistentSession() } : {}),
     });

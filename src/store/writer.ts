@@ -72,6 +72,8 @@ export function heldBytes(r: Reading): number {
 const READING_OVERHEAD_BYTES = 270;
 const RADIO_BYTES = 30;
 const DEFAULT_MAX_BYTES_WHILE_FAILING = 16 * 1024 * 1024;
+/** `isPending` is asked right after `addReading`: the reading is the newest unless committed. */
+const PENDING_LOOKBACK = 4;
 
 /**
  * Group commit: readings, events, their outbox rows and the nodes' sequence state go to SQLite in
@@ -186,6 +188,16 @@ export class StoreWriter {
    */
   markDeliveredLive(id: string): void {
     if (this.events.some((e) => e.id === id)) this.deliveredLive.add(id);
+  }
+
+  /**
+   * Whether `r`, just added, still waits for its commit: a full batch commits inside `addReading`.
+   * Looks only at the newest few, so an older reading may be answered false (never wrongly true).
+   */
+  isPending(r: Reading): boolean {
+    const n = this.readings.length;
+    for (let i = n - 1; i >= 0 && i >= n - PENDING_LOOKBACK; i--) if (this.readings[i] === r) return true;
+    return false;
   }
 
   /**

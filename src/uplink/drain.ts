@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { UplinkConfig } from '../config/schema.js';
-import type { Clock } from '../domain/index.js';
+import type { Clock, Reading } from '../domain/index.js';
 import type { Outbox, OutboxEventRow, OutboxKind, OutboxReadingJson } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
 import { idFactory } from '../util/ids.js';
@@ -8,6 +8,7 @@ import { must } from '../util/must.js';
 import { batchDecision } from './batch-policy.js';
 import { InflightWindow } from './inflight-window.js';
 import type { LiveLink, UplinkLink } from './link.js';
+import type { LiveEntry, LiveReadings } from './live-readings.js';
 import { capXml, deflatePayload, eventRowJson, readingsBatchOfJson } from './payloads.js';
 import type { UplinkTopics } from './topics.js';
 
@@ -22,6 +23,8 @@ interface Unit {
   sentMono: number;
   /** It filled the window when sent: a wider one would have sent more. */
   limited: boolean;
+  /** Readings sent from memory before their commit (live-readings.ts); `oids` is then empty. */
+  live?: LiveEntry[];
 }
 
 /** Events fetched per unit: each is its own message, the unit is acked when all are. */
@@ -39,6 +42,10 @@ export interface OutboxDrainDeps {
   topics: UplinkTopics;
   link: UplinkLink;
   log: Logger;
+  /** Readings published before their commit, when `uplink.live_readings` is on. */
+  live?: LiveReadings;
+  /** The centre acknowledged these readings before their commit: the store must not queue them. */
+  onDelivered?(ids: string[]): void;
 }
 
 /**
@@ -56,6 +63,8 @@ export class OutboxDrain {
   private lastPubackMono = 0;
   /** Since when queued readings have waited behind publishes in flight. */
   private waitingSinceMono: number | undefined;
+  /** The same for readings waiting on the live path. */
+  private liveWaitingSinceMono: number | undefined;
   /** Set by `flush`: partial batches go at once (the forwarder is stopping). */
   private flushing = false;
   /**
@@ -100,6 +109,27 @@ export class OutboxDrain {
     return Math.max(this.inflightSinceMono, this.lastPubackMono);
   }
 
+  /** Readings waiting to go live (not yet published). */
+  get liveQueued(): number {
+    return this.deps.live?.queued ?? 0;
+  }
+
+  /**
+   * A reading just accepted, before its commit: published from memory when the link is up and
+   * the live path has room. False leaves it to the outbox (it is committed and queued as usual).
+   */
+  offer(r: Reading): boolean {
+    const live = this.deps.live;
+    if (live === undefined || this.deps.link.live() === undefined || !live.offer(r)) return false;
+    this.wake();
+    return true;
+  }
+
+  /** Readings committed (the first with rowid `firstRid`): those on the live path get their rowids. */
+  committed(readings: readonly Reading[], firstRid: number): void {
+    this.deps.live?.committed(readings, firstRid);
+  }
+
   /** New outbox rows committed, or PUBACKs arrived: pump soon (coalesced, cheap). */
   wake(): void {
     if (this.wakeScheduled) return;
@@ -122,6 +152,8 @@ export class OutboxDrain {
     this.window.reset();
     this.ahead = [];
     this.waitingSinceMono = undefined;
+    this.liveWaitingSinceMono = undefined;
+    this.deps.live?.reset();
   }
 
   /** Stops the timers; rows already PUBACKed are deleted now. */
@@ -165,8 +197,13 @@ export class OutboxDrain {
           this.prefetchSoon(max_readings);
           break;
         }
-        const ahead = this.readAhead(max_readings);
         const now = this.deps.link.mono();
+        // Fresh readings first; while they wait for a PUBACK, the backlog may use the free slots.
+        if (this.pumpLive(live, now, window)) {
+          live = this.deps.link.live();
+          continue;
+        }
+        const ahead = this.readAhead(max_readings);
         const decision = batchDecision({
           inflight: this.units.size,
           queued: ahead.length,
@@ -212,6 +249,43 @@ export class OutboxDrain {
       this.repump = false;
       this.pump();
     }
+  }
+
+  /** Publishes one batch of live readings if the batch policy says so; true when it did. */
+  private pumpLive(link: LiveLink, now: number, window: number): boolean {
+    const live = this.deps.live;
+    if (live === undefined || live.queued === 0) {
+      this.liveWaitingSinceMono = undefined;
+      return false;
+    }
+    const { max_readings, max_delay_ms, max_bytes } = this.deps.config.batch;
+    const decision = batchDecision({
+      inflight: this.units.size,
+      queued: live.queued,
+      waitedMs: this.liveWaitingSinceMono === undefined ? 0 : now - this.liveWaitingSinceMono,
+      maxInflight: window,
+      maxReadings: max_readings,
+      maxDelayMs: max_delay_ms,
+      flushing: this.flushing,
+    });
+    if (decision.action !== 'send') {
+      if (decision.action === 'wait') {
+        this.liveWaitingSinceMono ??= now;
+        if (decision.retryMs !== undefined) this.armPartialTimer(decision.retryMs);
+      }
+      return false;
+    }
+    this.liveWaitingSinceMono = undefined;
+    const batch = readingsBatchOfJson(
+      this.deps.gatewayId,
+      this.batchId(this.deps.clock.now()),
+      live.peekJson(max_readings),
+      max_bytes,
+    );
+    const entries = live.take(batch.count);
+    const unit = this.addUnit('readings', [], 1, entries);
+    this.publishReadings(link, unit, batch.json, entries.length === 1 ? entries[0]?.id : undefined);
+    return true;
   }
 
   private prefetchScheduled = false;
@@ -275,16 +349,18 @@ export class OutboxDrain {
     }, ms);
   }
 
-  private addUnit(kind: OutboxKind, oids: number[], pending: number): Unit {
+  private addUnit(kind: OutboxKind, oids: number[], pending: number, live?: LiveEntry[]): Unit {
     const now = this.deps.link.mono();
     const unit: Unit = {
       kind,
       oids,
-      lastOid: must(oids.at(-1), 'the last row of an outbox unit'),
+      // A live unit has no place in the outbox's order: it never moves the paging cursor.
+      lastOid: live ? 0 : must(oids.at(-1), 'the last row of an outbox unit'),
       pending,
       sentMono: now,
       limited: this.units.size + 1 >= this.window.size,
     };
+    if (live) unit.live = live;
     if (this.units.size === 0) this.inflightSinceMono = now;
     this.units.add(unit);
     return unit;
@@ -305,14 +381,31 @@ export class OutboxDrain {
     }
   }
 
-  private sendReadings({ client, gen }: LiveLink, rows: OutboxReadingJson[], json: string): void {
-    const { topics, config } = this.deps;
+  private sendReadings(link: LiveLink, rows: OutboxReadingJson[], json: string): void {
     const [only] = rows;
-    if (rows.length === 1 && only !== undefined && Buffer.byteLength(json) > config.batch.max_bytes) {
+    const unit = this.addUnit(
+      'readings',
+      rows.map((r) => r[0]),
+      1,
+    );
+    const soleId =
+      rows.length === 1 && only !== undefined ? () => (JSON.parse(only[1]) as { id: string }).id : undefined;
+    this.publishReadings(link, unit, json, soleId);
+  }
+
+  /** `soleId`: the batch holds one reading (its id, or how to find it, for the oversize warning). */
+  private publishReadings(
+    { client, gen }: LiveLink,
+    unit: Unit,
+    json: string,
+    soleId: string | (() => string) | undefined,
+  ): void {
+    const { topics, config } = this.deps;
+    if (soleId !== undefined && Buffer.byteLength(json) > config.batch.max_bytes) {
       // Never stuck behind it: it goes alone. A broker whose limit is smaller still drops it.
       this.deps.log.warn(
         {
-          id: (JSON.parse(only[1]) as { id: string }).id,
+          id: typeof soleId === 'string' ? soleId : soleId(),
           bytes: Buffer.byteLength(json),
           max_bytes: config.batch.max_bytes,
         },
@@ -321,11 +414,6 @@ export class OutboxDrain {
     }
     const deflate = config.compress === 'deflate';
     const payload = deflate ? deflatePayload(json) : json;
-    const unit = this.addUnit(
-      'readings',
-      rows.map((r) => r[0]),
-      1,
-    );
     this.deps.link.countBytes(payload);
     client.publish(deflate ? topics.readingsZ : topics.readings, payload, { qos: 1 }, (err) =>
       this.onPuback(unit, gen, err),
@@ -350,6 +438,26 @@ export class OutboxDrain {
     for (const oid of unit.oids) acked.push(oid);
     if (unit.kind === 'events') this.sentEvents += unit.oids.length;
     else this.sentReadings += unit.oids.length;
+    if (unit.live) this.settleLive(unit.live);
     this.wake();
+  }
+
+  /**
+   * Live readings PUBACKed: committed ones leave the outbox now (before any page is read again,
+   * so the drain cannot send them a second time), the others are never queued.
+   */
+  private settleLive(entries: LiveEntry[]): void {
+    const live = must(this.deps.live, 'the live path of a live unit');
+    const { rids, delivered } = live.settle(entries);
+    this.sentReadings += entries.length;
+    if (delivered.length > 0) this.deps.onDelivered?.(delivered);
+    if (rids.length === 0) return;
+    try {
+      this.deps.outbox.ack('readings', rids);
+    } catch (e) {
+      // Not deleted: the drain sends them again later with the same ids, which the centre drops.
+      this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
+    }
+    live.release(rids);
   }
 }

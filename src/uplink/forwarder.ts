@@ -1,13 +1,14 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { UplinkConfig } from '../config/schema.js';
-import type { Clock, EventSink, GatewayEvent } from '../domain/index.js';
+import type { Clock, EventSink, GatewayEvent, Reading } from '../domain/index.js';
 import type { Outbox } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
 import { sleep } from '../util/wait.js';
 import { CommandIntake } from './command-intake.js';
 import { type ConnectFn, UplinkConnection } from './connection.js';
 import { OutboxDrain } from './drain.js';
+import { LiveReadings, withoutLiveRows } from './live-readings.js';
 import {
   type CommandResponse,
   capXml,
@@ -38,6 +39,11 @@ export interface ForwarderDeps {
   events?: EventSink;
   /** Called on a delivery stall, after the event was raised. */
   onStall?(): void;
+  /**
+   * The centre acknowledged readings published before their commit (`offer`): the store must
+   * store them without queueing them.
+   */
+  onReadingsDelivered?(ids: string[]): void;
   /** Handles a `cmd/req` payload; the answer is published on `cmd/res`. */
   onCommand?(payload: Buffer): Promise<CommandResponse | undefined>;
   /** Further topics read through this connection (neighbours' events), subscribed on every connect. */
@@ -116,7 +122,20 @@ export class Forwarder {
       ...(deps.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.connectTimeoutMs } : {}),
     });
     const link = this.conn;
-    this.drain = new OutboxDrain({ config, gatewayId, villageCode, outbox, clock, topics, link, log });
+    // Twice a batch: a link that falls further behind than that leaves the rest to the outbox.
+    const live = config.live_readings ? new LiveReadings(2 * config.batch.max_readings) : undefined;
+    this.drain = new OutboxDrain({
+      config,
+      gatewayId,
+      villageCode,
+      outbox: live ? withoutLiveRows(outbox, live) : outbox,
+      clock,
+      topics,
+      link,
+      log,
+      ...(live ? { live } : {}),
+      ...(deps.onReadingsDelivered ? { onDelivered: deps.onReadingsDelivered } : {}),
+    });
     this.side = new SideChannel(link, topics.summary);
     this.commands = new CommandIntake({
       link,
@@ -142,6 +161,20 @@ export class Forwarder {
   /** New outbox rows committed: wake the drain loop (coalesced, cheap). */
   notify(): void {
     this.drain.wake();
+  }
+
+  /**
+   * A reading just accepted and NOT yet committed (the caller checks): with
+   * `uplink.live_readings` it goes to the centre now instead of after its group commit. False: it
+   * goes through the outbox as usual.
+   */
+  offer(r: Reading): boolean {
+    return this.drain.offer(r);
+  }
+
+  /** A group commit stored `readings`, the first with rowid `firstRid` (the rest follow by one). */
+  committed(readings: readonly Reading[], firstRid: number): void {
+    this.drain.committed(readings, firstRid);
   }
 
   /** Republishes the retained status (the gateway calls this on its heartbeat). */
@@ -256,7 +289,7 @@ export class Forwarder {
   }
 
   private drained(): boolean {
-    if (this.drain.inflight > 0 || this.side.summariesPending > 0) return false;
+    if (this.drain.inflight > 0 || this.drain.liveQueued > 0 || this.side.summariesPending > 0) return false;
     try {
       const b = this.deps.outbox.backlog();
       return b.events === 0 && b.readings === 0;

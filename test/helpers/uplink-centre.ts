@@ -37,6 +37,7 @@ export function cfg(url: string, over: Partial<UplinkConfig> = {}): UplinkConfig
     keepalive_s: 30,
     batch: { max_readings: 200, max_delay_ms: 30, max_bytes: 256 * 1024 },
     max_inflight: 64,
+    live_readings: true,
     compress: 'none',
     stall_s: 60,
     backoff: { min_ms: 100, max_ms: 400 },

@@ -2,12 +2,10 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { UplinkConfig } from '../../src/config/schema.js';
-import type { OutboxEventRow, OutboxKind, OutboxReadingJson } from '../../src/store/outbox.js';
 import { batchDecision } from '../../src/uplink/batch-policy.js';
-import { type DrainOutbox, OutboxDrain } from '../../src/uplink/drain.js';
-import type { LiveLink, UplinkLink } from '../../src/uplink/link.js';
-import { readingJson } from '../../src/uplink/payloads.js';
+import { OutboxDrain } from '../../src/uplink/drain.js';
 import { uplinkTopics } from '../../src/uplink/topics.js';
+import { FakeLink, FakeOutbox } from '../fakes/drain-rig.js';
 
 const base = {
   inflight: 0,
@@ -82,118 +80,16 @@ function config(maxInflight: number, maxReadings: number, maxDelayMs: number): U
     keepalive_s: 60,
     batch: { max_readings: maxReadings, max_delay_ms: maxDelayMs, max_bytes: 256 * 1024 },
     max_inflight: maxInflight,
+    live_readings: true,
     compress: 'none',
     stall_s: 60,
     backoff: { min_ms: 1000, max_ms: 60_000 },
   };
 }
 
-/** The outbox as plain maps: rows are queued until acked. */
-class FakeOutbox implements DrainOutbox {
-  private nextOid = 1;
-  readonly queued: Record<OutboxKind, Map<number, string>> = { events: new Map(), readings: new Map() };
-  addReading(): string {
-    const oid = this.nextOid++;
-    const id = `r-${oid}`;
-    this.queued.readings.set(
-      oid,
-      readingJson({
-        oid,
-        id,
-        node: 'pir-01',
-        seq: oid,
-        type: 'pir',
-        ts: oid,
-        via: 'serial',
-        v: '{"n":1}',
-        radio: null,
-        clock_ok: 1,
-      }),
-    );
-    return id;
-  }
-  addEvent(): string {
-    const oid = this.nextOid++;
-    this.queued.events.set(oid, `e-${oid}`);
-    return `e-${oid}`;
-  }
-  private after<T>(m: Map<number, T>, afterOid: number, limit: number): [number, T][] {
-    return [...m].filter(([oid]) => oid > afterOid).slice(0, limit);
-  }
-  nextEvents(limit: number, afterOid = 0): OutboxEventRow[] {
-    return this.after(this.queued.events, afterOid, limit).map(([oid, id]) => ({
-      oid,
-      id,
-      ts: oid,
-      kind: 'node_offline',
-      fields: '{}',
-    }));
-  }
-  nextReadingsJson(limit: number, afterOid = 0): OutboxReadingJson[] {
-    return this.after(this.queued.readings, afterOid, limit);
-  }
-  get pending(): number {
-    return this.queued.readings.size + this.queued.events.size;
-  }
-  ack(kind: OutboxKind, oids: readonly number[]): void {
-    for (const oid of oids) this.queued[kind].delete(oid);
-  }
-}
-
-interface Published {
-  gen: number;
-  kind: OutboxKind;
-  ids: string[];
-  ack(): void;
-}
-
-/** The connection: publishes are kept until the test PUBACKs them; `drop` starts a new generation. */
-class FakeLink implements UplinkLink {
-  gen = 1;
-  up = true;
-  now = 0;
-  readonly published: Published[] = [];
-  readonly outstanding = new Set<Published>();
-  /** Called with each publish before it is recorded. */
-  onPublish: ((kind: OutboxKind) => void) | undefined;
-  private readonly client = {
-    publish: (topic: string, payload: string, _opts: unknown, cb: (err?: Error) => void) => {
-      const parsed = JSON.parse(payload) as { id?: string; readings?: { id: string }[] };
-      const kind = topic === topics.events ? 'events' : 'readings';
-      this.onPublish?.(kind);
-      const p: Published = {
-        gen: this.gen,
-        kind,
-        ids: parsed.readings ? parsed.readings.map((r) => r.id) : [String(parsed.id)],
-        ack: () => {
-          this.outstanding.delete(p);
-          cb();
-        },
-      };
-      this.published.push(p);
-      this.outstanding.add(p);
-    },
-  };
-  live(): LiveLink | undefined {
-    return this.up ? ({ client: this.client, gen: this.gen } as unknown as LiveLink) : undefined;
-  }
-  isCurrent(gen: number): boolean {
-    return this.up && gen === this.gen;
-  }
-  drop(): void {
-    this.gen++;
-    this.outstanding.clear();
-  }
-  noteError(): void {}
-  countBytes(): void {}
-  mono(): number {
-    return this.now;
-  }
-}
-
 function rig(maxInflight: number, maxReadings: number, maxDelayMs: number) {
   const outbox = new FakeOutbox();
-  const link = new FakeLink();
+  const link = new FakeLink(topics);
   const drain = new OutboxDrain({
     config: config(maxInflight, maxReadings, maxDelayMs),
     gatewayId: GW,

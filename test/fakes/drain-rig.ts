@@ -1,0 +1,117 @@
+import type { OutboxEventRow, OutboxKind, OutboxReadingJson } from '../../src/store/outbox.js';
+import type { DrainOutbox } from '../../src/uplink/drain.js';
+import type { LiveLink, UplinkLink } from '../../src/uplink/link.js';
+import { readingJson } from '../../src/uplink/payloads.js';
+import type { UplinkTopics } from '../../src/uplink/topics.js';
+
+/**
+ * The drain's world without SQLite or a broker, for properties over any interleaving of
+ * publishes, PUBACKs and lost connections (the real ones are in test/integration/uplink-*).
+ */
+/** The outbox as plain maps: rows are queued until acked. */
+export class FakeOutbox implements DrainOutbox {
+  private nextOid = 1;
+  readonly queued: Record<OutboxKind, Map<number, string>> = { events: new Map(), readings: new Map() };
+  addReading(): string {
+    const oid = this.nextOid++;
+    const id = `r-${oid}`;
+    this.queued.readings.set(
+      oid,
+      readingJson({
+        oid,
+        id,
+        node: 'pir-01',
+        seq: oid,
+        type: 'pir',
+        ts: oid,
+        via: 'serial',
+        v: '{"n":1}',
+        radio: null,
+        clock_ok: 1,
+      }),
+    );
+    return id;
+  }
+  /** A committed reading the store queued with rowid `oid` (the caller keeps rowids unique). */
+  queueReading(oid: number, json: string): void {
+    this.queued.readings.set(oid, json);
+  }
+  addEvent(): string {
+    const oid = this.nextOid++;
+    this.queued.events.set(oid, `e-${oid}`);
+    return `e-${oid}`;
+  }
+  private after<T>(m: Map<number, T>, afterOid: number, limit: number): [number, T][] {
+    return [...m].filter(([oid]) => oid > afterOid).slice(0, limit);
+  }
+  nextEvents(limit: number, afterOid = 0): OutboxEventRow[] {
+    return this.after(this.queued.events, afterOid, limit).map(([oid, id]) => ({
+      oid,
+      id,
+      ts: oid,
+      kind: 'node_offline',
+      fields: '{}',
+    }));
+  }
+  nextReadingsJson(limit: number, afterOid = 0): OutboxReadingJson[] {
+    return this.after(this.queued.readings, afterOid, limit);
+  }
+  get pending(): number {
+    return this.queued.readings.size + this.queued.events.size;
+  }
+  ack(kind: OutboxKind, oids: readonly number[]): void {
+    for (const oid of oids) this.queued[kind].delete(oid);
+  }
+}
+
+export interface Published {
+  gen: number;
+  kind: OutboxKind;
+  ids: string[];
+  ack(): void;
+}
+
+/** The connection: publishes are kept until the test PUBACKs them; `drop` starts a new generation. */
+export class FakeLink implements UplinkLink {
+  gen = 1;
+  up = true;
+  now = 0;
+  readonly published: Published[] = [];
+  readonly outstanding = new Set<Published>();
+  constructor(private readonly topics: UplinkTopics) {}
+  /** Called with each publish before it is recorded. */
+  onPublish: ((kind: OutboxKind) => void) | undefined;
+  private readonly client = {
+    publish: (topic: string, payload: string, _opts: unknown, cb: (err?: Error) => void) => {
+      const parsed = JSON.parse(payload) as { id?: string; readings?: { id: string }[] };
+      const kind = topic === this.topics.events ? 'events' : 'readings';
+      this.onPublish?.(kind);
+      const p: Published = {
+        gen: this.gen,
+        kind,
+        ids: parsed.readings ? parsed.readings.map((r) => r.id) : [String(parsed.id)],
+        ack: () => {
+          this.outstanding.delete(p);
+          cb();
+        },
+      };
+      this.published.push(p);
+      this.outstanding.add(p);
+    },
+  };
+  live(): LiveLink | undefined {
+    return this.up ? ({ client: this.client, gen: this.gen } as unknown as LiveLink) : undefined;
+  }
+  isCurrent(gen: number): boolean {
+    return this.up && gen === this.gen;
+  }
+  drop(): void {
+    this.gen++;
+    this.outstanding.clear();
+  }
+  noteError(): void {}
+  countBytes(): void {}
+  mono(): number {
+    return this.now;
+  }
+}
