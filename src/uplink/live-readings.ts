@@ -1,5 +1,5 @@
 import type { Reading } from '../domain/index.js';
-import type { Outbox } from '../store/outbox.js';
+import type { Outbox, OutboxReadingRow } from '../store/outbox.js';
 import { readingJson } from './payloads.js';
 
 /**
@@ -52,7 +52,7 @@ export class LiveReadings {
   /** Takes the reading if there is room; false leaves it to the outbox. */
   offer(r: Reading): boolean {
     if (this.queue.length >= this.bound || this.byId.has(r.id)) return false;
-    const entry: LiveEntry = { id: r.id, json: readingJson(asRow(r)), rid: 0 };
+    const entry: LiveEntry = { id: r.id, json: readingJson(storedRow(r)), rid: 0 };
     this.queue.push(entry);
     this.byId.set(r.id, entry);
     return true;
@@ -114,7 +114,8 @@ export class LiveReadings {
   }
 }
 
-function asRow(r: Reading) {
+/** `r` as the outbox reads it back from SQLite (JSON text columns), for `readingJson`. */
+export function storedRow(r: Reading): OutboxReadingRow {
   return {
     oid: 0,
     id: r.id,

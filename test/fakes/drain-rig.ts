@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { OutboxEventRow, OutboxKind, OutboxReadingJson } from '../../src/store/outbox.js';
 import type { DrainOutbox } from '../../src/uplink/drain.js';
 import type { LiveLink, UplinkLink } from '../../src/uplink/link.js';
@@ -114,4 +115,14 @@ export class FakeLink implements UplinkLink {
   mono(): number {
     return this.now;
   }
+}
+
+/** On the connection now up, no row was published twice (a lost connection may resend). */
+export function expectNoRepeatOnConnection(link: FakeLink): void {
+  const seen = new Set<string>();
+  for (const p of link.published.filter((x) => x.gen === link.gen))
+    for (const id of p.ids) {
+      expect(seen.has(id)).toBe(false);
+      seen.add(id);
+    }
 }

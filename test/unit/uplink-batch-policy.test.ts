@@ -5,7 +5,7 @@ import type { UplinkConfig } from '../../src/config/schema.js';
 import { batchDecision } from '../../src/uplink/batch-policy.js';
 import { OutboxDrain } from '../../src/uplink/drain.js';
 import { uplinkTopics } from '../../src/uplink/topics.js';
-import { FakeLink, FakeOutbox } from '../fakes/drain-rig.js';
+import { expectNoRepeatOnConnection, FakeLink, FakeOutbox } from '../fakes/drain-rig.js';
 
 const base = {
   inflight: 0,
@@ -152,12 +152,7 @@ describe('outbox drain with the batch policy', () => {
             expect(drain.inflight).toBeLessThanOrEqual(maxInflight);
             const batches = [...link.outstanding].filter((p) => p.kind === 'readings');
             expect(batches.length).toBeLessThanOrEqual(maxInflight);
-            const seen = new Set<string>();
-            for (const p of link.published.filter((x) => x.gen === link.gen))
-              for (const id of p.ids) {
-                expect(seen.has(id)).toBe(false);
-                seen.add(id);
-              }
+            expectNoRepeatOnConnection(link);
           };
           // Events first: a readings batch never goes while an event waits unpublished.
           link.onPublish = (kind) => {

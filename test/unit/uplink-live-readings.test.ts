@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { UplinkConfig } from '../../src/config/schema.js';
 import type { Reading } from '../../src/domain/index.js';
 import { OutboxDrain } from '../../src/uplink/drain.js';
-import { LiveReadings, withoutLiveRows } from '../../src/uplink/live-readings.js';
+import { LiveReadings, storedRow, withoutLiveRows } from '../../src/uplink/live-readings.js';
 import { readingJson } from '../../src/uplink/payloads.js';
 import { uplinkTopics } from '../../src/uplink/topics.js';
-import { FakeLink, FakeOutbox } from '../fakes/drain-rig.js';
+import { expectNoRepeatOnConnection, FakeLink, FakeOutbox } from '../fakes/drain-rig.js';
 
 const GW = 'gw-test-01';
 const topics = uplinkTopics(GW);
@@ -42,22 +42,7 @@ class FakeWriter {
     const readings = this.pending;
     const firstRid = this.nextRid;
     readings.forEach((r, k) => {
-      if (!this.delivered.has(r.id))
-        this.outbox.queueReading(
-          firstRid + k,
-          readingJson({
-            oid: firstRid + k,
-            id: r.id,
-            node: r.node,
-            seq: r.seq,
-            type: r.type,
-            ts: r.ts,
-            via: r.via,
-            v: JSON.stringify(r.v),
-            radio: null,
-            clock_ok: 1,
-          }),
-        );
+      if (!this.delivered.has(r.id)) this.outbox.queueReading(firstRid + k, readingJson(storedRow(r)));
     });
     this.nextRid += readings.length;
     this.pending = [];
@@ -205,12 +190,7 @@ describe('readings published before their commit (uplink.live_readings)', () => 
           const { outbox, link, drain, writer, arrive, commit } = rig(maxInflight, maxReadings, maxDelayMs);
           const check = () => {
             expect(drain.inflight).toBeLessThanOrEqual(maxInflight);
-            const seen = new Set<string>();
-            for (const p of link.published.filter((x) => x.gen === link.gen))
-              for (const id of p.ids) {
-                expect(seen.has(id)).toBe(false);
-                seen.add(id);
-              }
+            expectNoRepeatOnConnection(link);
           };
           const expected = new Set<string>();
           let drops = 0;
