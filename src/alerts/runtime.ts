@@ -9,24 +9,14 @@ import {
   type Reading,
   SmsError,
 } from '../domain/index.js';
-import type { SmsGateway, SmsPoll } from '../ports/sms.js';
+import type { SmsGateway } from '../ports/sms.js';
 import type { AlertStore, MessageRow } from '../store/alerts.js';
-import { errorMessage } from '../util/errors.js';
 import { idFactory } from '../util/ids.js';
 import { CapLog } from './cap-log.js';
 import { Escalation, type EscalationState, supersede } from './escalation.js';
 import { IncidentBook, type IncidentBookState, type IncidentChange } from './incidents.js';
-import {
-  FAILURE_RETRY_MS,
-  HANDOVER_RETRY_MS,
-  isUrgent,
-  MAX_ATTEMPTS,
-  messageRow,
-  notificationText,
-  rowNotification,
-  smsTemplates,
-  testText,
-} from './messages.js';
+import { messageRow, notificationText, rowNotification, smsTemplates, testText } from './messages.js';
+import { type SmsCounters, SmsDesk } from './sms-desk.js';
 import { maskPhone } from './sms-phone.js';
 import { matchReply } from './sms-reply.js';
 import type { AckChannel, Incident, IncidentPlace, Notification } from './types.js';
@@ -66,11 +56,7 @@ export interface AlertsDeps {
 /** How much of the past `siaga alerts` shows: closed incidents stay this long. */
 const KEEP_CLOSED_MS = 24 * 3600_000;
 
-export interface AlertsCounters {
-  handedOver: number;
-  sent: number;
-  failed: number;
-  handoverErrors: number;
+export interface AlertsCounters extends SmsCounters {
   repliesAccepted: number;
   repliesRefused: number;
   superseded: number;
@@ -80,16 +66,10 @@ export class Alerts {
   private readonly book: IncidentBook;
   private readonly escalation: Escalation;
   private readonly caps: CapLog;
-  private readonly sms: SmsGateway;
-  /** Messages of the incidents in the book and unsettled older ones, by id. */
-  private readonly messages = new Map<string, MessageRow>();
+  /** The SMS messages and their hand-over to gammu-smsd. */
+  private readonly desk: SmsDesk;
   private readonly newId = idFactory();
-  private delivering = false;
-  /** The hand-over under way: a stop waits for it, so what was handed over is recorded as such. */
-  private delivery: Promise<void> | undefined;
-  private redeliver = false;
   private polling: Promise<void> | undefined;
-  private lastHandoverError: string | undefined;
   private readonly inboxResults = new Map<string, string>();
   readonly counters: AlertsCounters = {
     handedOver: 0,
@@ -117,7 +97,20 @@ export class Alerts {
       ? Escalation.restore(saved, cfg.alerts, clock)
       : new Escalation(cfg.alerts, clock);
     const ids = incidents.map((i) => i.id);
-    for (const m of [...store.loadMessages(ids), ...store.loadQueued()]) this.messages.set(m.id, m);
+    const messages = [...store.loadMessages(ids), ...store.loadQueued()];
+    const awaiting = messages
+      .filter((m) => m.state === 'queued' && m.msgId !== undefined)
+      .map((m) => m.msgId as string);
+    this.desk = new SmsDesk(
+      {
+        ...deps,
+        sms: deps.sms(awaiting),
+        contact: (id) => this.contact(id),
+        onFirstFailure: (m) => this.onFirstFailure(m),
+      },
+      this.counters,
+    );
+    for (const m of messages) this.desk.messages.set(m.id, m);
     this.caps = new CapLog({
       clock,
       log: deps.log,
@@ -127,10 +120,6 @@ export class Alerts {
       place: deps.place,
       history: store.loadCaps(ids),
     });
-    const awaiting = [...this.messages.values()]
-      .filter((m) => m.state === 'queued' && m.msgId !== undefined)
-      .map((m) => m.msgId as string);
-    this.sms = deps.sms(awaiting);
   }
 
   private get cfg() {
@@ -176,7 +165,7 @@ export class Alerts {
     if (due.length > 0) this.queue(due);
     for (const i of this.book.open()) this.caps.renewIfDue(i);
     this.saveEscalation();
-    void this.deliver();
+    void this.desk.deliver();
   }
 
   /** Reads back what gammu-smsd did (sent, failed) and the replies people sent. */
@@ -188,42 +177,15 @@ export class Alerts {
   }
 
   private async pollOnce(): Promise<void> {
-    let result: SmsPoll;
-    try {
-      result = await this.sms.poll();
-    } catch (e) {
-      this.noteHandoverError(e);
-      return;
-    }
-    const now = this.deps.clock.now();
-    for (const id of result.delivered) {
-      const m = this.byMsgId(id);
-      if (!m) continue;
-      this.update(m, { state: 'sent', at: now });
-      this.counters.sent++;
-    }
-    for (const f of result.failed) {
-      const m = this.byMsgId(f.id);
-      if (m) this.onFailed(m, f.reason);
-    }
-    for (const r of result.received) this.remember(r.id, this.onReply(r.from, r.text));
-    void this.deliver();
+    const received = await this.desk.poll();
+    for (const r of received ?? []) this.remember(r.id, this.onReply(r.from, r.text));
+    void this.desk.deliver();
   }
 
-  private onFailed(m: MessageRow, reason: string): void {
-    const now = this.deps.clock.now();
-    const final = m.attempts >= MAX_ATTEMPTS;
-    const { msgId: _, ...rest } = m; // handed over again later, under a new id
-    this.update(rest, {
-      state: final ? 'failed' : 'queued',
-      at: now,
-      nextAt: now + FAILURE_RETRY_MS * m.attempts,
-      reason,
-    });
-    this.reportFailure(m, final, reason);
+  /** The next contact of the chain is told now rather than at its time: a dead phone costs no minutes. */
+  private onFirstFailure(m: MessageRow): void {
     const inc = this.book.get(m.incident);
-    // The next contact of the chain is told now rather than at its time: a dead phone costs no minutes.
-    if (inc && m.attempts === 1) this.queue(this.escalation.failed(rowNotification(m, inc.code, inc.zone)));
+    if (inc) this.queue(this.escalation.failed(rowNotification(m, inc.code, inc.zone)));
     this.saveEscalation();
   }
 
@@ -285,7 +247,7 @@ export class Alerts {
     // synced (an fsync on an SD card can take tens of milliseconds; bench A1).
     this.queue(this.escalation.apply(change));
     this.saveEscalation();
-    void this.deliver();
+    void this.desk.deliver();
     if (change.kind === 'acked') this.caps.ack(inc, change.ack);
     else this.caps.incident(inc);
     try {
@@ -299,7 +261,7 @@ export class Alerts {
   private queue(fresh: readonly Notification[]): void {
     if (fresh.length === 0) return;
     const waiting = new Map<Notification, MessageRow>();
-    for (const m of this.messages.values()) {
+    for (const m of this.desk.messages.values()) {
       if (m.state !== 'queued' || m.msgId !== undefined || m.kind === 'test') continue;
       const inc = this.book.get(m.incident);
       if (inc) waiting.set(rowNotification(m, inc.code, inc.zone), m);
@@ -308,7 +270,7 @@ export class Alerts {
     const now = this.deps.clock.now();
     for (const [n, m] of waiting)
       if (!kept.has(n)) {
-        this.update(m, { state: 'superseded', at: now });
+        this.desk.update(m, { state: 'superseded', at: now });
         this.counters.superseded++;
       }
     const tz = this.deps.config().gateway.site.tz;
@@ -317,98 +279,8 @@ export class Alerts {
       const inc = this.book.get(n.incident);
       const contact = this.contact(n.contact);
       if (!inc || !contact) continue;
-      const row = messageRow(this.newId(now), n, notificationText(n, inc, contact, tz, templates));
-      this.messages.set(row.id, row);
-      this.deps.store.putMessage(row);
+      this.desk.add(messageRow(this.newId(now), n, notificationText(n, inc, contact, tz, templates)));
     }
-  }
-
-  /** Hands every due queued message to the SMS driver, AWAS first. */
-  private deliver(): Promise<void> {
-    if (this.delivering) {
-      this.redeliver = true;
-      return this.delivery ?? Promise.resolve();
-    }
-    this.delivery = this.deliverAll();
-    return this.delivery;
-  }
-
-  private async deliverAll(): Promise<void> {
-    this.delivering = true;
-    try {
-      do {
-        this.redeliver = false;
-        const now = this.deps.clock.now();
-        const due = [...this.messages.values()]
-          .filter((m) => m.state === 'queued' && m.msgId === undefined && m.nextAt <= now)
-          .sort((a, b) => Number(isUrgent(b)) - Number(isUrgent(a)) || a.decided - b.decided);
-        for (const m of due) {
-          if (!(await this.handOver(m))) break;
-        }
-      } while (this.redeliver);
-    } finally {
-      this.delivering = false;
-    }
-  }
-
-  private async handOver(m: MessageRow): Promise<boolean> {
-    const contact = this.contact(m.contact);
-    const now = this.deps.clock.now();
-    if (!contact) {
-      this.update(m, { state: 'failed', at: now, reason: 'the contact is no longer in the config' });
-      return true;
-    }
-    try {
-      const msgId = await this.sms.send({
-        to: contact.phone,
-        text: m.text,
-        priority: isUrgent(m) ? 'urgent' : 'normal',
-      });
-      this.update(m, { msgId, attempts: m.attempts + 1, at: this.deps.clock.now() });
-      this.counters.handedOver++;
-      if (this.lastHandoverError !== undefined) {
-        this.deps.log.info('SMS spool takes messages again');
-        this.lastHandoverError = undefined;
-      }
-      return true;
-    } catch (e) {
-      // Kept queued: retried, never dropped. A refused recipient is the message's own fault.
-      if (e instanceof SmsError && (e.reason === 'bad_recipient' || e.reason === 'bad_text')) {
-        this.update(m, { state: 'failed', at: now, reason: e.message });
-        this.reportFailure(m, true, e.message);
-        return true;
-      }
-      this.update(m, { nextAt: now + HANDOVER_RETRY_MS, reason: errorMessage(e) });
-      this.noteHandoverError(e);
-      return false;
-    }
-  }
-
-  private noteHandoverError(e: unknown): void {
-    this.counters.handoverErrors++;
-    const msg = errorMessage(e);
-    if (msg !== this.lastHandoverError)
-      this.deps.log.error({ err: e }, 'cannot hand SMS to gammu-smsd; messages stay queued and are retried');
-    this.lastHandoverError = msg;
-  }
-
-  /** A message that did not reach its contact: counted, an `sms_failed` event, a line in the log. */
-  private reportFailure(m: MessageRow, final: boolean, reason: string): void {
-    this.counters.failed++;
-    const fields = { incident: m.incident, contact: m.contact, attempt: m.attempts, final, reason };
-    this.deps.events.emit('sms_failed', fields);
-    this.deps.log.warn(fields, 'SMS not delivered');
-  }
-
-  private update(m: MessageRow, patch: Partial<MessageRow>): void {
-    const next: MessageRow = { ...m, ...patch };
-    this.messages.set(next.id, next);
-    this.deps.store.putMessage(next);
-  }
-
-  private byMsgId(id: string): MessageRow | undefined {
-    for (const m of this.messages.values()) if (m.msgId === id && m.state === 'queued') return m;
-    return undefined;
   }
 
   private contact(id: string): AlertContact | undefined {
@@ -439,12 +311,11 @@ export class Alerts {
       attempts: 0,
       nextAt: now,
     };
-    this.messages.set(row.id, row);
-    this.deps.store.putMessage(row);
+    this.desk.add(row);
     const cap = this.caps.test(contact.id);
     this.deps.events.emit('alert_test', { contact: contact.id, cap: cap.identifier });
-    await this.deliver();
-    const sent = this.messages.get(row.id);
+    await this.desk.deliver();
+    const sent = this.desk.messages.get(row.id);
     if (sent?.msgId === undefined)
       throw new SmsError(
         'spool_missing',
@@ -461,7 +332,7 @@ export class Alerts {
     return all.map((i) =>
       incidentView(
         i,
-        [...this.messages.values()].filter((m) => m.incident === i.id && m.state !== 'superseded'),
+        [...this.desk.messages.values()].filter((m) => m.incident === i.id && m.state !== 'superseded'),
         this.caps.of(i.id),
         this.escalation.track(i.id),
       ),
@@ -475,24 +346,15 @@ export class Alerts {
 
   /** Open incidents and delivery counters for `siaga status`. */
   status(): Record<string, unknown> {
-    const rows = [...this.messages.values()];
     return {
       enabled: true,
       open: this.book
         .open()
         .map((i) => ({ id: i.id, zone: i.zone, level: i.level, code: i.code, state: i.state })),
-      sms: {
-        driver: this.cfg.sms.driver,
-        queued: rows.filter((m) => m.state === 'queued' && m.msgId === undefined).length,
-        awaiting_daemon: rows.filter((m) => m.state === 'queued' && m.msgId !== undefined).length,
-        handed_over: this.counters.handedOver,
-        sent: this.counters.sent,
-        failed: this.counters.failed,
-        handover_errors: this.counters.handoverErrors,
-        replies_accepted: this.counters.repliesAccepted,
-        replies_refused: this.counters.repliesRefused,
-        last_error: this.lastHandoverError ?? null,
-      },
+      sms: this.desk.status(this.cfg.sms.driver, {
+        accepted: this.counters.repliesAccepted,
+        refused: this.counters.repliesRefused,
+      }),
       cap: this.caps.status(),
       ...(this.deps.remote ? { earthranger: this.deps.remote.status() } : {}),
     };
@@ -504,8 +366,7 @@ export class Alerts {
   }
 
   async close(): Promise<void> {
-    await this.delivery;
     await this.polling;
-    await this.sms.close();
+    await this.desk.close();
   }
 }
