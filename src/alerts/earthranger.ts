@@ -5,13 +5,13 @@ import type { Db } from '../store/db.js';
 import { RemoteQueue, type RemoteRow } from '../store/remote-queue.js';
 import { backoffCap } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
+import { exchange } from './earthranger-http.js';
 import {
   createdId,
   type RemoteFacts,
   type RemoteTarget,
   remoteFacts,
   remoteRequest,
-  serverMessage,
 } from './earthranger-payload.js';
 import type { IncidentChange } from './incidents.js';
 import type { IncidentPlace } from './types.js';
@@ -281,7 +281,12 @@ export class EarthRangerSync {
     try {
       const facts = JSON.parse(row.facts) as RemoteFacts;
       const remoteId = this.queue.remoteId(server, row.incident);
-      const answer = await this.request(t, facts, remoteId);
+      const answer = await exchange(remoteRequest(t, facts, remoteId), t.url, {
+        fetch: this.fetch,
+        timeoutMs: this.timeoutMs,
+        maxMs: this.maxMs,
+        aborts: this.aborts,
+      });
       const newId = remoteId === undefined ? createdId(t.mode, answer) : undefined;
       if (remoteId === undefined && newId === undefined)
         throw new DeliveryError('no_id', 'the server took the event but answered without its id');
@@ -355,71 +360,4 @@ export class EarthRangerSync {
       this.opts.log.warn({ err: e }, 'cannot record the EarthRanger delivery state');
     }
   }
-
-  /** One HTTP exchange; resolves with the parsed answer of a 2xx, throws DeliveryError otherwise. */
-  private async request(t: RemoteTarget, facts: RemoteFacts, remoteId: string | undefined): Promise<unknown> {
-    const r = remoteRequest(t, facts, remoteId);
-    const ac = new AbortController();
-    this.aborts.add(ac);
-    const timer = setTimeout(
-      () =>
-        ac.abort(new DeliveryError('timeout', `no answer from ${hostOf(t.url)} within ${this.timeoutMs} ms`)),
-      this.timeoutMs,
-    );
-    try {
-      const res = await this.fetch(r.url, {
-        method: r.method,
-        headers: r.headers,
-        body: r.body,
-        signal: ac.signal,
-      });
-      const text = await res.text();
-      if (res.ok) {
-        try {
-          return text ? (JSON.parse(text) as unknown) : undefined;
-        } catch {
-          return undefined;
-        }
-      }
-      const said = serverMessage(res.status, text);
-      if (res.status === 401 || res.status === 403)
-        throw new DeliveryError('token_refused', said, res.status);
-      if (res.status === 408 || res.status === 429 || res.status >= 500) {
-        const after = Number(res.headers.get('retry-after'));
-        const cause = {
-          retryAfterMs: Number.isFinite(after) && after > 0 ? Math.min(after * 1000, this.maxMs) : 0,
-        };
-        throw new DeliveryError('unavailable', said, res.status, { cause });
-      }
-      throw new DeliveryError('refused', said, res.status);
-    } catch (err) {
-      if (err instanceof DeliveryError) throw err;
-      if (ac.signal.aborted && ac.signal.reason instanceof DeliveryError) throw ac.signal.reason;
-      throw new DeliveryError(
-        'unavailable',
-        `cannot reach ${hostOf(t.url)}: ${networkWords(err)}`,
-        undefined,
-        {
-          cause: err,
-        },
-      );
-    } finally {
-      clearTimeout(timer);
-      this.aborts.delete(ac);
-    }
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-/** fetch hides the reason in `cause` (ECONNREFUSED, a certificate it does not trust). */
-function networkWords(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? errorMessage(err);
 }
