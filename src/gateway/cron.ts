@@ -1,5 +1,5 @@
 import { parse } from 'node-cron';
-import { type WallClock, wallClock, zoneOffsetMinutes } from '../util/zone-offset.js';
+import { type WallClock, wallClock, wallParts, zoneOffsetMinutes } from '../util/zone-offset.js';
 
 /**
  * Cron times in the site's zone without node-cron's matcher: node-cron 4 reads the wall clock
@@ -126,20 +126,6 @@ export function nextCronTime(f: CronFields, after: number, tz: string): number |
     t = at + 1000;
   }
   return undefined;
-}
-
-/** The wall clock `wall` (ms, read as if UTC) as its parts. */
-function wallParts(wall: number): WallClock {
-  const d = new Date(wall);
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-    weekday: d.getUTCDay(),
-  };
 }
 
 const wallMs = (w: WallClock) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);

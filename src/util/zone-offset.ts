@@ -114,7 +114,12 @@ export interface WallClock {
 }
 
 export function wallClock(ts: number, tz: string): WallClock {
-  const d = new Date(Math.floor(ts / 1000) * 1000 + Math.round(zoneOffsetMinutes(ts, tz) * 60) * 1000);
+  return wallParts(Math.floor(ts / 1000) * 1000 + Math.round(zoneOffsetMinutes(ts, tz) * 60) * 1000);
+}
+
+/** A wall-clock time held as ms read as if UTC, as its parts. */
+export function wallParts(wall: number): WallClock {
+  const d = new Date(wall);
   return {
     year: d.getUTCFullYear(),
     month: d.getUTCMonth() + 1,
