@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
-import { type Config, configSchema } from '../../src/config/schema.js';
+import { buildConfigSchema, type Config } from '../../src/config/schema.js';
 import { replay } from '../../src/report/replay.js';
 import { geometryOf } from './geometry.js';
 import { addNight, emptyTotals, type Figures, figures, judgeNight, type Totals } from './judge.js';
@@ -13,6 +13,8 @@ import { DEFAULT_PARAMS, MIXES, type Mix, mergeParams, type SimParams } from './
 import { Rng } from './rng.js';
 import { formatTable } from './table.js';
 import { VARIANTS, type Variant } from './variants.js';
+
+const configSchema = buildConfigSchema();
 
 /**
  * `npm run bench:detect`: a year of simulated nights per scenario mix at the bench village, each

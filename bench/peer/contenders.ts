@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UNIT_ENV, UNIT_NODE_FLAGS } from '../../src/gateway/heap.js';
 import { siteYaml } from '../common.js';
 
 /**
@@ -42,8 +43,9 @@ function spawnLogged(dir: string, args: string[], env: NodeJS.ProcessEnv): Child
     return spawn(process.execPath, args, {
       cwd: dir,
       stdio: ['ignore', log, log],
-      // The unit file's environment (scripts/siaga.service); the same for the peer.
-      env: { ...process.env, ...env, NODE_ENV: 'production' },
+      // The unit file's environment (scripts/siaga.service: NODE_ENV, MALLOC_ARENA_MAX); the
+      // same for the peer, since it is the machine's, not siaga's.
+      env: { ...process.env, ...env, ...UNIT_ENV, NODE_ENV: 'production' },
     });
   } finally {
     closeSync(log);
@@ -70,7 +72,8 @@ export const siaga: Contender = {
         extra: `serial: [{port: ${serial}, baud: 115200}]\nuplink: {url: "mqtt://127.0.0.1:${brokerPort}"}\n`,
       }),
     );
-    return spawnLogged(dir, [SIAGA_CLI, 'run', '-c', file], {});
+    // With the unit's node flags, as a village gateway runs it (Node-RED with its own red.js).
+    return spawnLogged(dir, [...UNIT_NODE_FLAGS, SIAGA_CLI, 'run', '-c', file], {});
   },
   version() {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { configSchema } from '../config/schema.js';
+import { buildConfigSchema } from '../config/schema.js';
 
 /** What `siaga init` asks; each is checked by the same schema piece the config check uses. */
 export interface InitAnswers {
@@ -19,7 +19,7 @@ export interface InitAnswers {
   nodeType: string;
 }
 
-const shape = configSchema.shape;
+const shape = buildConfigSchema().shape;
 const site = shape.gateway.shape.site.shape;
 const node = shape.nodes.unwrap().shape;
 

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../domain/index.js';
 import { locate, parsePath } from './locate.js';
 import { checkRefs } from './refs.js';
-import { type Config, configSchema } from './schema.js';
+import { buildConfigSchema, type Config, type ConfigSchema } from './schema.js';
 import { resolveSecretFiles } from './secrets.js';
 import { allowedKeys, nearest } from './suggest.js';
 
@@ -61,10 +61,12 @@ export function parseConfig(text: string, baseDir: string, file?: string): Confi
     );
   }
   const secretIssues = resolveSecretFiles(raw, baseDir);
-  const parsed = configSchema.safeParse(raw, {
+  // Built for this check only: nothing keeps it once this returns (schema.ts, buildConfigSchema).
+  const schema = buildConfigSchema();
+  const parsed = schema.safeParse(raw, {
     error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'is required' : undefined),
   });
-  const schemaIssues = parsed.success ? [] : zodIssues(parsed.error, raw);
+  const schemaIssues = parsed.success ? [] : zodIssues(parsed.error, raw, schema);
   const issues = [
     ...secretIssues.map((i) => ({ ...i, ...locate(doc, lines, parsePath(i.path)) })),
     ...schemaIssues.map(({ segments, key, ...i }) => ({ ...i, ...locate(doc, lines, segments, { key }) })),
@@ -103,11 +105,11 @@ interface SchemaIssue extends ConfigIssue {
 }
 
 /** One issue per unknown key (with the nearest allowed key), the others as zod words them. */
-function zodIssues(error: z.ZodError, raw: unknown): SchemaIssue[] {
+function zodIssues(error: z.ZodError, raw: unknown, schema: ConfigSchema): SchemaIssue[] {
   return error.issues.flatMap((i): SchemaIssue[] => {
     if (i.code !== 'unrecognized_keys')
       return [{ path: formatPath(i.path), message: i.message, segments: [...i.path], key: false }];
-    const allowed = allowedKeys(configSchema, i.path, raw);
+    const allowed = allowedKeys(schema, i.path, raw);
     return i.keys.map((k) => {
       const guess = nearest(k, allowed);
       return {

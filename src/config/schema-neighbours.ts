@@ -15,39 +15,44 @@ export const DIRECTIONS = [
 ] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
-/**
- * The neighbour's own local broker (no centre needed on a shared LAN): a `viewer` user of it.
- * `password_file` is read at start like every secret.
- */
-const neighbourBroker = z.strictObject({
-  url: z
-    .string()
-    .regex(/^(mqtts?|tcp|ssl):\/\/[^\s]+$/, 'must be an mqtt:// or mqtts:// URL of the neighbour gateway'),
-  username: z.string().min(1),
-  password: z.string().optional(),
-  password_file: z.string().optional(),
-  /** CA of a neighbour broker with TLS (its self-signed certificate). */
-  ca_file: z.string().optional(),
-});
+/** Built with the rest of the config schema and dropped with it (schema.ts, buildConfigSchema). */
+function neighbourSchema() {
+  /**
+   * The neighbour's own local broker (no centre needed on a shared LAN): a `viewer` user of it.
+   * `password_file` is read at start like every secret.
+   */
+  const neighbourBroker = z.strictObject({
+    url: z
+      .string()
+      .regex(/^(mqtts?|tcp|ssl):\/\/[^\s]+$/, 'must be an mqtt:// or mqtts:// URL of the neighbour gateway'),
+    username: z.string().min(1),
+    password: z.string().optional(),
+    password_file: z.string().optional(),
+    /** CA of a neighbour broker with TLS (its self-signed certificate). */
+    ca_file: z.string().optional(),
+  });
 
-const neighbour = z.strictObject({
-  /** The neighbour's gateway id: its events arrive on siaga/v1/gw/<gateway>/events. */
-  gateway: id,
-  /** Their zone → our zone: their SIAGA/AWAS in the key pre-alerts the value. */
-  zones: z
-    .record(id, id)
-    .refine((m) => Object.keys(m).length > 0, { message: 'map at least one of their zones to one of ours' }),
-  distance_m: z.number().positive().max(100_000),
-  direction: z.enum(DIRECTIONS).optional(),
-  /** Points a pre-alert adds; all neighbours together stay below the SIAGA threshold. */
-  weight: z.number().min(0).max(1000).default(30),
-  /** An event older than this (its ts against our clock) is ignored and counted. */
-  max_age_s: z.number().int().min(10).max(86_400).default(600),
-  broker: neighbourBroker.optional(),
-});
+  return z.strictObject({
+    /** The neighbour's gateway id: its events arrive on siaga/v1/gw/<gateway>/events. */
+    gateway: id,
+    /** Their zone → our zone: their SIAGA/AWAS in the key pre-alerts the value. */
+    zones: z.record(id, id).refine((m) => Object.keys(m).length > 0, {
+      message: 'map at least one of their zones to one of ours',
+    }),
+    distance_m: z.number().positive().max(100_000),
+    direction: z.enum(DIRECTIONS).optional(),
+    /** Points a pre-alert adds; all neighbours together stay below the SIAGA threshold. */
+    weight: z.number().min(0).max(1000).default(30),
+    /** An event older than this (its ts against our clock) is ignored and counted. */
+    max_age_s: z.number().int().min(10).max(86_400).default(600),
+    broker: neighbourBroker.optional(),
+  });
+}
 
-export const neighboursSchema = z.array(neighbour).default([]);
-export type NeighbourConfig = z.output<typeof neighbour>;
+export function neighboursSchema() {
+  return z.array(neighbourSchema()).default([]);
+}
+export type NeighbourConfig = z.output<ReturnType<typeof neighbourSchema>>;
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});

@@ -12,13 +12,36 @@ import { alertsSchema } from './schema-alerts.js';
 import { id } from './schema-id.js';
 import { neighboursSchema } from './schema-neighbours.js';
 
-const port = z.number().int().min(1).max(65535);
-const hex32 = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)');
-const cron = z.string().refine((s) => validateCron(s), { message: 'is not a valid cron expression' });
-const latitude = z.number().min(-90).max(90);
-const longitude = z.number().min(-180).max(180);
+/** Seconds between frames a node of each type is expected to keep (heartbeats included). */
+export const EXPECT_EVERY_S: Record<(typeof READING_TYPES)[number], number> = {
+  hb: 300,
+  pir: 300,
+  seis: 300,
+  beam: 300,
+  cam: 600,
+  fence: 300,
+  gps: 900,
+  btn: 3600,
+};
 
-const site = z.strictObject({
+// zod compiles a fast path (new Function) for each object schema on its first parse: the config
+// is parsed once per start or reload, and the centre's commands rarely, so the compiling costs
+// more than it saves (-25 ms to online, -50 ms per reload).
+z.config({ jitless: true });
+
+/**
+ * Builds the schema. `siaga run` builds it to check the file, then drops it, so its ~2 MB of zod
+ * objects are garbage for the gateway's life (a SIGHUP reload builds it again): nothing may keep
+ * it or a part of it at module level.
+ */
+export function buildConfigSchema() {
+  const port = z.number().int().min(1).max(65535);
+  const hex32 = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)');
+  const cron = z.string().refine((s) => validateCron(s), { message: 'is not a valid cron expression' });
+  const latitude = z.number().min(-90).max(90);
+  const longitude = z.number().min(-180).max(180);
+
+  const site = z.strictObject({
   name: z.string().min(1),
   village_code: z
     .string()
@@ -31,16 +54,16 @@ const site = z.strictObject({
     .string()
     .refine(isTimeZone, { message: 'is not a time zone; use an IANA name such as "Asia/Jakarta"' })
     .default(DEFAULT_TZ),
-});
+  });
 
-const gateway = z.strictObject({
+  const gateway = z.strictObject({
   id,
   site,
   /** Readings received before this date are flagged clock_ok=false (a Pi has no RTC). */
   min_valid_time: z.iso.datetime({ offset: true }).or(z.iso.date()).default('2026-11-01'),
-});
+  });
 
-const storage = z.strictObject({
+  const storage = z.strictObject({
   path: z.string().min(1).default('/var/lib/siaga/siaga.db'),
   retention_days: z.number().int().min(1).max(3650).default(30),
   /** Events the centre has received are kept this long (unforwarded ones are never pruned). */
@@ -58,13 +81,13 @@ const storage = z.strictObject({
       routine_delay_ms: z.number().int().min(0).max(60_000).default(5000),
     })
     .prefault({}),
-});
+  });
 
-const uplinkUrl = z
+  const uplinkUrl = z
   .string()
   .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL');
 
-const uplink = z
+  const uplink = z
   .strictObject({
     /** One broker, or a failover list tried in order (src/uplink/connection.ts says how). */
     url: z.union([uplinkUrl, z.array(uplinkUrl).min(1, 'needs at least one URL').max(8)], {
@@ -106,20 +129,20 @@ const uplink = z
   })
   .optional();
 
-const commandKey = z.strictObject({
+  const commandKey = z.strictObject({
   id: z.string().min(1).max(64),
   secret: z.string().min(16, 'must be at least 16 characters').optional(),
   secret_file: z.string().optional(),
-});
+  });
 
-const commands = z
+  const commands = z
   .strictObject({
     keys: z.array(commandKey).default([]),
     max_skew_s: z.number().int().min(1).max(3600).default(60),
   })
   .prefault({});
 
-const brokerUser = z.strictObject({
+  const brokerUser = z.strictObject({
   username: z.string().min(1).max(64),
   password_hash: z
     .string()
@@ -127,9 +150,9 @@ const brokerUser = z.strictObject({
   role: z.enum(['node', 'siren', 'viewer', 'operator', 'admin']),
   node: id.optional(),
   siren: id.optional(),
-});
+  });
 
-const localBroker = z
+  const localBroker = z
   .strictObject({
     enabled: z.boolean().default(false),
     host: z.string().default('127.0.0.1'),
@@ -145,23 +168,23 @@ const localBroker = z
   })
   .prefault({});
 
-const serialPort = z.strictObject({
+  const serialPort = z.strictObject({
   port: z.string().min(1),
   baud: z.number().int().positive().default(115200),
   name: z.string().optional(),
-});
+  });
 
-const hex16 = z
+  const hex16 = z
   .string()
   .regex(/^[0-9a-fA-F]{16}$/, 'must be 16 hex digits (a 64-bit EUI)')
   .transform((s) => s.toLowerCase());
 
-/**
+  /**
  * One LoRaWAN device. ABP: `dev_addr` with both session keys. OTAA: `dev_eui`, `join_eui` and the
  * root key `app_key` (best as `app_key_file`), no `dev_addr`: the gateway's join server gives it
  * one and derives the session keys at each join (src/lora/join.ts). refs.ts checks the pairing.
  */
-const loraDevice = z.strictObject({
+  const loraDevice = z.strictObject({
   node: id,
   dev_addr: z
     .string()
@@ -176,9 +199,9 @@ const loraDevice = z.strictObject({
   app_key: hex32.optional(),
   app_key_file: z.string().optional(),
   codec: z.enum(['lpp', 'sg1']).default('lpp'),
-});
+  });
 
-const lora = z
+  const lora = z
   .strictObject({
     gwmp: z
       .strictObject({
@@ -212,19 +235,7 @@ const lora = z
   })
   .optional();
 
-/** Seconds between frames a node of each type is expected to keep (heartbeats included). */
-export const EXPECT_EVERY_S: Record<(typeof READING_TYPES)[number], number> = {
-  hb: 300,
-  pir: 300,
-  seis: 300,
-  beam: 300,
-  cam: 600,
-  fence: 300,
-  gps: 900,
-  btn: 3600,
-};
-
-const node = z.strictObject({
+  const node = z.strictObject({
   id,
   type: z.enum(READING_TYPES),
   zone: id,
@@ -233,23 +244,23 @@ const node = z.strictObject({
   bat_low: z.number().min(0).optional(),
   lat: latitude.optional(),
   lon: longitude.optional(),
-});
+  });
 
-const zone = z.strictObject({
+  const zone = z.strictObject({
   id,
   name: z.string().min(1),
   sirens: z.array(id).default([]),
   center: z.tuple([latitude, longitude]).optional(),
   radius_m: z.number().positive().max(50_000).default(1500),
-});
+  });
 
-/**
+  /**
  * Detection defaults, tuned with `npm run bench:detect` (issue 19; README, How well it detects):
  * small weights for the weak sensors, so only a node that keeps firing reaches its cap (a herd
  * passing does, rain or a monkey does not), and a 20-minute window that spans a herd's walk from
  * the park edge past the geophones.
  */
-const detection = z
+  const detection = z
   .strictObject({
     window_s: z.number().int().min(1).default(1200),
     hold_s: z.number().int().min(0).default(1800),
@@ -294,8 +305,8 @@ const detection = z
   })
   .prefault({});
 
-const sirenBase = { id };
-const siren = z.discriminatedUnion('driver', [
+  const sirenBase = { id };
+  const siren = z.discriminatedUnion('driver', [
   z.strictObject({
     ...sirenBase,
     driver: z.literal('relay'),
@@ -347,9 +358,9 @@ const siren = z.discriminatedUnion('driver', [
     /** Sends again after a missing ACK (or a forwarder that refused) before the siren is faulted. */
     retries: z.number().int().min(0).max(3).default(2),
   }),
-]);
+  ]);
 
-const sirenPolicy = z
+  const sirenPolicy = z
   .strictObject({
     sound_at: z
       .enum(LEVELS.filter((l) => l === 'SIAGA' || l === 'AWAS') as ['SIAGA', 'AWAS'])
@@ -363,7 +374,7 @@ const sirenPolicy = z
   })
   .prefault({});
 
-const schedules = z
+  const schedules = z
   .strictObject({
     prune: cron.default('15 3 * * *'),
     summary: cron.default('5 0 * * *'),
@@ -373,21 +384,21 @@ const schedules = z
   })
   .prefault({});
 
-const log = z
+  const log = z
   .strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .prefault({});
 
-const control = z
+  const control = z
   .strictObject({
     /** Unix socket the CLI talks to; default: `siaga.sock` next to the database. */
     socket: z.string().optional(),
   })
   .prefault({});
 
-/** The village screen (issue 15): a status page on the gateway's LAN. */
-const web = z
+  /** The village screen (issue 15): a status page on the gateway's LAN. */
+  const web = z
   .strictObject({
     enabled: z.boolean().default(false),
     host: z.string().default('0.0.0.0'),
@@ -398,7 +409,7 @@ const web = z
   })
   .prefault({});
 
-export const configSchema = z.strictObject({
+  return z.strictObject({
   gateway,
   storage: storage.prefault({}),
   uplink,
@@ -414,13 +425,15 @@ export const configSchema = z.strictObject({
   schedules,
   log,
   control,
-  alerts: alertsSchema,
+    alerts: alertsSchema(),
   web,
-  neighbours: neighboursSchema,
-});
+    neighbours: neighboursSchema(),
+  });
+}
 
-export type Config = z.output<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
+export type ConfigSchema = ReturnType<typeof buildConfigSchema>;
+export type Config = z.output<ConfigSchema>;
+export type ConfigInput = z.input<ConfigSchema>;
 export type NodeConfig = Config['nodes'][number];
 export type ZoneConfig = Config['zones'][number];
 export type SirenConfig = Config['sirens'][number];

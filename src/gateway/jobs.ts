@@ -1,4 +1,3 @@
-import { type Logger as CronLogger, type ScheduledTask, schedule } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Clock, EventSink } from '../domain/index.js';
@@ -8,6 +7,7 @@ import { prune } from '../store/prune.js';
 import type { RunLog } from '../store/run-log.js';
 import type { StoreWriter } from '../store/writer.js';
 import type { Counters } from './counters.js';
+import { type CronTask, scheduleCron } from './cron.js';
 
 /**
  * The bodies of the scheduled jobs (docs/behaviour.md §Schedules). The composition root decides when
@@ -30,27 +30,17 @@ export interface Job {
   run: () => unknown;
 }
 
-/** node-cron's own messages (missed runs, overlaps) go to our log, not to its coloured console lines. */
-function cronLogger(log: Logger): CronLogger {
-  const text = (m: string | Error) => (m instanceof Error ? m.message : m);
-  return {
-    info: (m) => log.info(m),
-    warn: (m) => log.warn(m),
-    error: (m, err) => log.warn({ err: m instanceof Error ? m : err }, text(m)),
-    debug: (m, err) => log.debug({ err: m instanceof Error ? m : err }, text(m)),
-  };
-}
-
 /**
  * Starts the jobs on their cron in the site's time zone `tz` (most Pi images run in UTC: without
  * it the 00:05 summary would run at 07:05 WIB and cover the wrong day). A job that throws or
  * rejects is logged with its error and runs again at its next time.
  */
-export function scheduleJobs(jobs: readonly Job[], tz: string, log: Logger): ScheduledTask[] {
-  const logger = cronLogger(log);
+export function scheduleJobs(jobs: readonly Job[], tz: string, log: Logger, now?: () => number): CronTask[] {
   return jobs.map((j) =>
-    schedule(
+    scheduleCron(
+      j.name,
       j.cron,
+      tz,
       async () => {
         try {
           await j.run();
@@ -58,7 +48,7 @@ export function scheduleJobs(jobs: readonly Job[], tz: string, log: Logger): Sch
           log.warn({ err, job: j.name }, `scheduled job ${j.name} failed; it runs again at its next time`);
         }
       },
-      { name: j.name, timezone: tz, logger },
+      now,
     ),
   );
 }

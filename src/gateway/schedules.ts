@@ -1,7 +1,7 @@
-import type { ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.js';
 import type { SirenController } from '../sirens/controller.js';
 import type { Counters } from './counters.js';
+import type { CronTask } from './cron.js';
 import {
   type Job,
   type JobDeps,
@@ -37,7 +37,7 @@ export class Schedules {
   private readonly reportLoraRejected: () => void;
   private readonly ticker: NodeJS.Timeout;
   private readonly jobDeps: JobDeps;
-  private tasks: ScheduledTask[];
+  private tasks: CronTask[];
 
   constructor(
     config: Config,
@@ -63,10 +63,10 @@ export class Schedules {
   }
 
   private async stopTasks(): Promise<void> {
-    for (const t of this.tasks) await t.stop();
+    for (const t of this.tasks) t.stop();
   }
 
-  private schedule(c: Config): ScheduledTask[] {
+  private schedule(c: Config): CronTask[] {
     const { p, jobDeps } = this;
     const table: Job[] = [
       {

@@ -3,9 +3,11 @@ import { parse } from 'yaml';
 import { Escalation, type EscalationConfig } from '../../src/alerts/escalation.js';
 import { IncidentBook } from '../../src/alerts/incidents.js';
 import type { Notification } from '../../src/alerts/types.js';
-import { type AlertContact, configSchema } from '../../src/config/schema.js';
+import { type AlertContact, buildConfigSchema } from '../../src/config/schema.js';
 import type { LevelChange } from '../../src/detect/types.js';
 import { type Level, ManualClock } from '../../src/domain/index.js';
+
+const configSchema = buildConfigSchema();
 
 /** The shipped defaults: config/siaga.example.yaml's alerts section, as the schema reads it. */
 export const DEFAULT_ALERTS: EscalationConfig = configSchema.shape.alerts.parse(

@@ -3,10 +3,12 @@ import { type IClientOptions, MqttClient } from 'mqtt';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/broker/password.js';
 import { LocalBroker } from '../../src/broker/server.js';
-import { type BrokerUser, configSchema, type LocalBrokerConfig } from '../../src/config/schema.js';
+import { type BrokerUser, buildConfigSchema, type LocalBrokerConfig } from '../../src/config/schema.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { silentLog } from '../helpers/log.js';
 import { until } from '../helpers/wait.js';
+
+const configSchema = buildConfigSchema();
 
 // Every 127.x.y.z is loopback on Linux: binding the client side to one of them gives each test
 // "host" its own address, as the nodes behind different access points have.

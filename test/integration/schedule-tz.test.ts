@@ -13,6 +13,11 @@ const DIST = new URL('../../dist/src/', import.meta.url).href;
  */
 const CHILD = `
 import { pino } from 'pino';
+// ICU's formatting data (~8 MB, resident for good) is paged in by the first Intl formatter: the
+// cron table and the site's local days must not need one.
+let formatters = 0;
+const RealDateTimeFormat = Intl.DateTimeFormat;
+Intl.DateTimeFormat = new Proxy(RealDateTimeFormat, { construct(T, args) { formatters++; return new T(...args); } });
 const { parseConfig } = await import('${DIST}config/load.js');
 const { scheduleJobs } = await import('${DIST}gateway/jobs.js');
 const { previousDay } = await import('${DIST}report/local-day.js');
@@ -33,16 +38,17 @@ const tasks = scheduleJobs(
   config.gateway.site.tz,
   log,
 );
-const next = Object.fromEntries(tasks.slice(0, 3).map((t) => [t.name, t.getNextRuns(3).map((d) => d.getTime())]));
+const next = Object.fromEntries(tasks.slice(0, 3).map((t) => [t.name, t.nextRuns(3)]));
 while (!(lines.some((l) => l.job === 'broken') && lines.some((l) => l.job === 'rejects'))) {
   await new Promise((r) => setTimeout(r, 50));
 }
-for (const t of tasks) await t.stop();
+for (const t of tasks) t.stop();
 process.stdout.write(JSON.stringify({
   next,
   failures: lines.filter((l) => l.job),
   yesterday: previousDay(now, config.gateway.site.tz),
   today: parseTime('today', now, config.gateway.site.tz),
+  formatters,
 }));
 `;
 
@@ -58,6 +64,7 @@ interface ChildReport {
   failures: { level: number; job: string; msg: string; err: { message: string; stack: string } }[];
   yesterday: string;
   today: number;
+  formatters: number;
 }
 
 const runs = new Map<string, Promise<{ report: ChildReport; stderr: string }>>();
@@ -93,13 +100,18 @@ describe.each(['UTC', 'Asia/Jakarta', 'America/Los_Angeles'])('with the system z
     }
   });
 
+  it('neither the cron table nor the local days build an Intl formatter (ICU stays unloaded)', async () => {
+    const { report } = await underSystemZone(systemTz);
+    expect(report.formatters).toBe(0);
+  });
+
   it('local days follow the site, not the system: yesterday and today at 01:30 WIB', async () => {
     const { report } = await underSystemZone(systemTz);
     expect(report.yesterday).toBe('2026-11-30');
     expect(report.today).toBe(Date.parse('2026-11-30T17:00:00Z'));
   });
 
-  it('a failing job is logged by the gateway logger with its error, never by node-cron on the console', async () => {
+  it('a failing job is logged by the gateway logger with its error, never on the console', async () => {
     const { report, stderr } = await underSystemZone(systemTz);
     const broken = must(
       report.failures.find((f) => f.job === 'broken'),

@@ -2,8 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatPath } from '../../src/config/load.js';
 import { parsePath } from '../../src/config/locate.js';
-import { configSchema } from '../../src/config/schema.js';
+import { buildConfigSchema } from '../../src/config/schema.js';
 import { allowedKeys, editDistance, nearest } from '../../src/config/suggest.js';
+
+const configSchema = buildConfigSchema();
 
 describe('config suggestions', () => {
   it('counts edits, a swap of neighbours as one', () => {

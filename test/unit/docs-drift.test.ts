@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { configSchema } from '../../src/config/schema.js';
+import { buildConfigSchema } from '../../src/config/schema.js';
 import { EVENT_KINDS } from '../../src/domain/index.js';
+
+const configSchema = buildConfigSchema();
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const EXAMPLE = readFileSync(join(ROOT, 'config/siaga.example.yaml'), 'utf8');

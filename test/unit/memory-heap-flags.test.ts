@@ -18,4 +18,18 @@ describe('the gateway memory flags', () => {
     const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
     expect(`${r.stderr}${r.stdout}`).toBe('up');
   });
+
+  it('the GC after start frees what start-up left behind, with no complaint from V8', () => {
+    const heap = new URL('../../dist/src/gateway/heap.js', import.meta.url).href;
+    const code = `
+      const { collectStartupGarbage } = await import(${JSON.stringify(heap)});
+      let schema = { shape: Array.from({ length: 1e5 }, (_, i) => ({ key: 'k' + i })) };
+      const ref = new WeakRef(schema);
+      schema = undefined;
+      await new Promise((r) => setTimeout(r, 0));
+      collectStartupGarbage();
+      process.stdout.write(ref.deref() === undefined ? 'freed' : 'kept');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+    expect(`${r.stderr}${r.stdout}`).toBe('freed');
+  });
 });

@@ -1,12 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { soundings } from '../../src/cli/commands/replay.js';
-import { type ConfigInput, configSchema } from '../../src/config/schema.js';
+import { buildConfigSchema, type ConfigInput } from '../../src/config/schema.js';
 import { DetectionEngine } from '../../src/detect/engine.js';
 import type { LevelChange } from '../../src/detect/types.js';
 import { ManualClock, type Reading } from '../../src/domain/index.js';
 import { replay } from '../../src/report/replay.js';
 import { HERD_AT, NIGHT_NODES, storedNight } from '../fixtures/stored-night.js';
+
+const configSchema = buildConfigSchema();
 
 const S = 1000;
 const MIN = 60 * S;
