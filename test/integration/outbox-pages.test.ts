@@ -177,11 +177,15 @@ describe('outbox pages and deferred acks (a real SQLite file)', () => {
             );
           } else if (s.op === 'read') {
             // k pages in a row, as a drain with a wide window reads them.
+            const idOf = new Map(
+              db.prepare('SELECT rid, id FROM readings').raw(true).all() as [number, string][],
+            );
             for (let i = 0; i < s.k; i++) {
               const want = owed.filter((rid) => rid > cursor).slice(0, L);
               const got = outbox.nextReadingsJson(L, cursor);
               expect(got.map(([rid]) => rid)).toEqual(want);
-              for (const [rid, json] of got) expect(JSON.parse(json)).toHaveProperty('id');
+              for (const [rid, json] of got)
+                expect((JSON.parse(json) as { id: string }).id).toBe(idOf.get(rid));
               sawWorker ||= outbox.readingAhead;
               if (got.length === 0) break;
               inflight = inflight.concat(want);
