@@ -1,6 +1,5 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
-import { PageReadAhead, type PageRow, PIECE_SEP, splitPage } from './page-prefetch.js';
 import type { StoredReading } from './readings.js';
 
 /** An event the uplink still owes the centre, with its outbox row id. */
@@ -54,8 +53,6 @@ export class Outbox {
   private readonly qBacklog: Statement<[]>;
   private readonly qRequeue: Statement<[number, number, number, number]>;
   private readonly qRidBounds: Statement<[]>;
-  /** Reads pages ahead in a worker thread while a big backlog drains (`page-prefetch.ts`). */
-  private readonly readAhead: PageReadAhead | undefined;
   /** PUBACKed rows whose deletion waits to go with others (`ack` with `later`). */
   private readonly waiting: Record<OutboxKind, { oids: number[]; max: number }> = {
     events: { oids: [], max: 0 },
@@ -86,7 +83,11 @@ export class Outbox {
     // The writer queues a commit's readings as one run of rowids, so a page is nearly always
     // contiguous: then the readings are one range scan of their own table, no lookup per row.
     // The bounds come back as one row: 200 rowids as 200 JS values cost more than the check.
-    this.qPageBounds = db.prepare(PAGE_BOUNDS_SQL).raw(true) as Statement<[number, number]>;
+    this.qPageBounds = db
+      .prepare(
+        'SELECT min(rid), max(rid), count(*) FROM (SELECT rid FROM outbox_readings WHERE rid > ? ORDER BY rid LIMIT ?)',
+      )
+      .raw(true) as Statement<[number, number]>;
     this.qReadingsJsonRange = db
       .prepare(`SELECT r.rid, ${READING_JSON} FROM readings r WHERE r.rid BETWEEN ? AND ? ORDER BY r.rid`)
       .raw(true) as Statement<[number, number]>;
@@ -94,11 +95,12 @@ export class Outbox {
     // one result row and one JS string per page instead of 200 rows of two values each, which
     // was most of the drain's time (P4). The rowids come along from the same aggregate step, so
     // each piece is paired with its own rowid whatever order the scan yields.
-    this.qReadingsPageRange = db.prepare(PAGE_RANGE_SQL).raw(true) as Statement<[number, number]>;
-    // A file (never ':memory:', which another connection cannot open) can be read by a worker.
-    this.readAhead = db.memory
-      ? undefined
-      : new PageReadAhead(db.name, { bounds: PAGE_BOUNDS_SQL, page: PAGE_RANGE_SQL });
+    this.qReadingsPageRange = db
+      .prepare(
+        `SELECT count(*), group_concat(r.rid), group_concat(${READING_JSON}, char(${PIECE_SEP.charCodeAt(0)}))
+         FROM readings r WHERE r.rid BETWEEN ? AND ?`,
+      )
+      .raw(true) as Statement<[number, number]>;
     this.qAck = {
       events: db.prepare('DELETE FROM outbox_events WHERE eid IN (SELECT value FROM json_each(?))'),
       readings: db.prepare('DELETE FROM outbox_readings WHERE rid IN (SELECT value FROM json_each(?))'),
@@ -139,21 +141,12 @@ export class Outbox {
    */
   nextReadingsJson(limit: number, afterOid = 0): OutboxReadingJson[] {
     this.settle('readings', afterOid);
-    const ahead = this.readAhead?.next(limit, afterOid);
-    if (ahead) return ahead;
     const [lo, hi, count] = this.qPageBounds.get(afterOid, limit) as [number | null, number | null, number];
-    if (lo === null || hi === null) {
-      this.endPrefetch();
-      return [];
-    }
+    if (lo === null || hi === null) return [];
     if (hi - lo + 1 === count) {
       // Every rowid in [lo, hi] is queued: the range's readings are the page.
       const page = splitPage(this.qReadingsPageRange.get(lo, hi) as PageRow, lo, count);
-      if (page) {
-        this.prefetchAfter(limit, hi, count);
-        return page;
-      }
-      this.endPrefetch();
+      if (page) return page;
       // A reading pruned meanwhile (or stored text holding the separator): row by row.
       const rows = this.qReadingsJsonRange.all(lo, hi) as OutboxReadingJson[];
       if (rows.length < count) {
@@ -164,31 +157,12 @@ export class Outbox {
       }
       return rows;
     }
-    this.endPrefetch();
     const rows = this.qReadingsJson.all(afterOid, limit) as [number, string | null][];
     const orphans: number[] = [];
     for (const r of rows) if (r[1] === null) orphans.push(r[0]);
     if (orphans.length === 0) return rows as OutboxReadingJson[];
     this.ack('readings', orphans);
     return rows.filter((r): r is OutboxReadingJson => r[1] !== null);
-  }
-
-  private prefetchAfter(limit: number, hi: number, count: number): void {
-    this.readAhead?.afterPage(limit, hi, count);
-  }
-
-  private endPrefetch(): void {
-    this.readAhead?.end();
-  }
-
-  /** A worker thread reads pages ahead (a big backlog is draining). */
-  get readingAhead(): boolean {
-    return this.readAhead?.running ?? false;
-  }
-
-  /** Stops the page reader thread, if one runs (it also stops by itself when idle). */
-  close(): void {
-    this.endPrefetch();
   }
 
   /**
@@ -301,13 +275,33 @@ const OUTBOX_KINDS: readonly OutboxKind[] = ['events', 'readings'];
  */
 export const ACK_LATER_ROWS = 4000;
 
-/** `(afterOid, limit)` → `[lo, hi, count]` of the next page's queued rowids. */
-const PAGE_BOUNDS_SQL =
-  'SELECT min(rid), max(rid), count(*) FROM (SELECT rid FROM outbox_readings WHERE rid > ? ORDER BY rid LIMIT ?)';
+/** Between the readings of a page string: a control character, which JSON text only holds escaped. */
+const PIECE_SEP = '\x1e';
 
-/** `(lo, hi)` → `[count, rids joined by ',', JSON joined by PIECE_SEP]` (`PageRow`). */
-const PAGE_RANGE_SQL = `SELECT count(*), group_concat(r.rid), group_concat(${READING_JSON}, char(${PIECE_SEP.charCodeAt(0)}))
-  FROM readings r WHERE r.rid BETWEEN ? AND ?`;
+/** `qReadingsPageRange`'s row: how many readings, their rowids joined by ',', their JSON joined by PIECE_SEP. */
+type PageRow = [count: number, rids: string | null, json: string | null];
+
+/**
+ * The page string cut into `[rid, json]`, or undefined unless it is exactly the `count` readings
+ * of `lo, lo + 1, …` in that order (a reading missing, a stray separator, another scan order):
+ * the caller then reads the page row by row, which never guesses.
+ */
+function splitPage([found, rids, json]: PageRow, lo: number, count: number): OutboxReadingJson[] | undefined {
+  if (found !== count || rids === null || json === null) return undefined;
+  const pieces = json.split(PIECE_SEP);
+  if (pieces.length !== count) return undefined;
+  const out = new Array<OutboxReadingJson>(count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    // The rowids string is "lo,lo+1,…": parsed in place, no array of substrings.
+    const comma = rids.indexOf(',', at);
+    const end = comma === -1 ? rids.length : comma;
+    if (Number(rids.slice(at, end)) !== lo + i) return undefined;
+    at = end + 1;
+    out[i] = [lo + i, pieces[i] as string];
+  }
+  return at === rids.length + 1 ? out : undefined;
+}
 
 interface Orphan {
   oid: number;

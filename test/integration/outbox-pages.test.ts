@@ -5,11 +5,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/store/db.js';
 import { ACK_LATER_ROWS, Outbox } from '../../src/store/outbox.js';
-import { PREFETCH_AFTER_PAGES } from '../../src/store/page-prefetch.js';
 import { readingJson } from '../../src/uplink/payloads.js';
-import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
 import { insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
-import { cfg, readingIdsOf, uplinkHarness, waitFor } from '../helpers/uplink-centre.js';
 
 /**
  * The outbox as the drain uses it, on a real SQLite file: pages read as one string per page, and
@@ -129,124 +126,4 @@ describe('outbox pages and deferred acks (a real SQLite file)', () => {
     );
     db.close();
   });
-
-  it('property: with pages read ahead in the worker thread, every page is still the oldest queued readings after the cursor, across acks, reconnects (cursor back to 0), requeues and commits between reads', () => {
-    const db = fileDb();
-    const outbox = new Outbox(db);
-    const L = 5;
-    let t = 1_763_892_000_000;
-    let sawWorker = false;
-    const op = fc.oneof(
-      {
-        arbitrary: fc.record({ op: fc.constant('insert' as const), n: fc.integer({ min: 1, max: 40 }) }),
-        weight: 2,
-      },
-      {
-        arbitrary: fc.record({ op: fc.constant('read' as const), k: fc.integer({ min: 1, max: 8 }) }),
-        weight: 5,
-      },
-      {
-        arbitrary: fc.record({
-          op: fc.constant('ack' as const),
-          n: fc.integer({ min: 1, max: 30 }),
-          later: fc.boolean(),
-        }),
-        weight: 2,
-      },
-      { arbitrary: fc.record({ op: fc.constant('reconnect' as const) }), weight: 1 },
-      { arbitrary: fc.record({ op: fc.constant('requeue' as const) }), weight: 1 },
-    );
-    fc.assert(
-      fc.property(fc.integer({ min: 30, max: 80 }), fc.array(op, { maxLength: 25 }), (first, script) => {
-        outbox.close();
-        db.exec('DELETE FROM outbox_readings; DELETE FROM readings');
-        outbox.ack('readings', []);
-        t += 10_000_000;
-        insertReadings(db, mixReadings(first, t));
-        /** The model: queued and not PUBACKed; handed out and not PUBACKed (in flight); the cursor. */
-        let owed = queuedOf(db);
-        let inflight: number[] = [];
-        let cursor = 0;
-        for (const s of script) {
-          if (s.op === 'insert') {
-            t += 1_000_000;
-            const top = Math.max(0, ...(db.prepare('SELECT rid FROM readings').pluck().all() as number[]));
-            insertReadings(db, mixReadings(s.n, t));
-            owed = owed.concat(
-              db.prepare('SELECT rid FROM readings WHERE rid > ? ORDER BY rid').pluck().all(top) as number[],
-            );
-          } else if (s.op === 'read') {
-            // k pages in a row, as a drain with a wide window reads them.
-            const idOf = new Map(
-              db.prepare('SELECT rid, id FROM readings').raw(true).all() as [number, string][],
-            );
-            for (let i = 0; i < s.k; i++) {
-              const want = owed.filter((rid) => rid > cursor).slice(0, L);
-              const got = outbox.nextReadingsJson(L, cursor);
-              expect(got.map(([rid]) => rid)).toEqual(want);
-              for (const [rid, json] of got)
-                expect((JSON.parse(json) as { id: string }).id).toBe(idOf.get(rid));
-              sawWorker ||= outbox.readingAhead;
-              if (got.length === 0) break;
-              inflight = inflight.concat(want);
-              cursor = want.at(-1) ?? cursor;
-            }
-          } else if (s.op === 'ack') {
-            const acked = inflight.slice(0, s.n);
-            inflight = inflight.slice(s.n);
-            owed = owed.filter((rid) => !acked.includes(rid));
-            outbox.ack('readings', acked, { later: s.later && inflight.length > 0 });
-            if (inflight.length === 0) cursor = 0;
-          } else if (s.op === 'reconnect') {
-            inflight = [];
-            cursor = 0;
-          } else {
-            outbox.requeue(0, Number.MAX_SAFE_INTEGER);
-            owed = db.prepare('SELECT rid FROM readings ORDER BY rid').pluck().all() as number[];
-          }
-        }
-      }),
-      { numRuns: 60 },
-    );
-    outbox.close();
-    // The runs were long enough for the worker to take part (PREFETCH_AFTER_PAGES full pages).
-    expect(PREFETCH_AFTER_PAGES * L).toBeLessThan(80);
-    expect(sawWorker).toBe(true);
-    db.close();
-  });
 });
-
-describe.skipIf(!mosquittoAvailable())(
-  `a big backlog read ahead in a worker thread, drained to a real Mosquitto${mosquittoAvailable() ? '' : ` — SKIPPED: ${MOSQUITTO_MISSING}`}`,
-  () => {
-    const h = uplinkHarness();
-
-    it('the worker starts once the backlog is big, every reading arrives once and in order, and the worker ends when the outbox is drained', async () => {
-      const b = await h.broker();
-      const c = await h.centre(b.url);
-      const ids = insertReadings(h.db, mixReadings(6000, 1_763_892_000_000));
-      const f = h.forwarder(cfg(b.url, { max_inflight: 8 }));
-      let sawWorker = false;
-      f.start();
-      await waitFor(
-        () => {
-          sawWorker ||= h.outbox.readingAhead;
-          return readingIdsOf(c.msgs).length >= ids.length;
-        },
-        60_000,
-        'the backlog at the centre',
-      );
-      expect(sawWorker).toBe(true);
-      expect(readingIdsOf(c.msgs)).toEqual(ids);
-      await waitFor(() => h.outbox.backlog().readings === 0, 10_000, 'the outbox empty');
-      // Drained: the last page was short, and the thread (and its page cache) is gone.
-      await waitFor(() => !h.outbox.readingAhead, 10_000, 'the read-ahead thread ended');
-      // New readings after the drain go out as usual, read on the main thread.
-      const more = insertReadings(h.db, mixReadings(3, 1_763_900_000_000, 6000));
-      f.notify();
-      await waitFor(() => readingIdsOf(c.msgs).length >= ids.length + 3, 10_000, 'the new readings');
-      expect(readingIdsOf(c.msgs).slice(ids.length)).toEqual(more);
-      expect(h.outbox.readingAhead).toBe(false);
-    }, 90_000);
-  },
-);
