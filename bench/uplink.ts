@@ -380,31 +380,19 @@ async function startCentre(url: string, topics: string[]): Promise<Centre> {
       });
     });
   await next<'ready'>();
+  /** Sends a request and waits for its answer. */
+  const ask = <T>(m: string): Promise<T> => {
+    const r = next<T>();
+    w.postMessage(m);
+    return r;
+  };
   return {
-    count: async () => {
-      const r = next<{ ids: number; duplicates: number; messages: number }>();
-      w.postMessage('count');
-      return r;
-    },
-    reset: async () => {
-      const r = next();
-      w.postMessage('reset');
-      await r;
-    },
-    pause: async () => {
-      const r = next();
-      w.postMessage('pause');
-      await r;
-    },
-    resume: async () => {
-      const r = next();
-      w.postMessage('resume');
-      await r;
-    },
+    count: () => ask<{ ids: number; duplicates: number; messages: number }>('count'),
+    reset: () => ask<void>('reset'),
+    pause: () => ask<void>('pause'),
+    resume: () => ask<void>('resume'),
     stop: async () => {
-      const r = next();
-      w.postMessage('stop');
-      await r;
+      await ask('stop');
       await w.terminate();
     },
   };
