@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/store/db.js';
 import { ACK_LATER_ROWS, Outbox } from '../../src/store/outbox.js';
 import { readingJson } from '../../src/uplink/payloads.js';
+import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
 import { insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
+import { cfg, readingIdsOf, uplinkHarness, waitFor } from '../helpers/uplink-centre.js';
 
 /**
  * The outbox as the drain uses it, on a real SQLite file: pages read as one string per page, and
@@ -127,3 +129,26 @@ describe('outbox pages and deferred acks (a real SQLite file)', () => {
     db.close();
   });
 });
+
+describe.skipIf(!mosquittoAvailable())(
+  `PUBACKed rows deleted together during a drain to a real Mosquitto${mosquittoAvailable() ? '' : ` — SKIPPED: ${MOSQUITTO_MISSING}`}`,
+  () => {
+    const h = uplinkHarness();
+    const rawQueued = () => h.db.prepare('SELECT count(*) FROM outbox_readings').pluck().get() as number;
+
+    it('every reading arrives once, in order, and once the last PUBACK is in no queued row is left in the table (not only in the backlog count)', async () => {
+      const b = await h.broker();
+      const c = await h.centre(b.url);
+      const ids = insertReadings(h.db, mixReadings(3 * ACK_LATER_ROWS, 1_763_892_000_000));
+      const f = h.forwarder(cfg(b.url));
+      f.start();
+      await waitFor(() => readingIdsOf(c.msgs).length >= ids.length, 60_000, 'the backlog at the centre');
+      expect(readingIdsOf(c.msgs)).toEqual(ids);
+      // Nothing in flight any more: what waited was deleted with the last PUBACK, without anyone
+      // asking for the backlog (which would delete it too).
+      await waitFor(() => rawQueued() === 0, 10_000, 'the outbox table empty');
+      await f.stop(1000);
+      expect(rawQueued()).toBe(0);
+    }, 90_000);
+  },
+);
