@@ -5,7 +5,8 @@ import mqtt from 'mqtt';
  * P4's centre: a subscriber in its own thread (the centre is another machine; parsing 500,000
  * readings on the drain's thread would bill the centre's work to the gateway). Counts distinct
  * reading ids and duplicates on the given topics. Messages: 'count' → {ids, duplicates,
- * messages}; 'reset' → 'ok'; 'stop' → 'stopped'. Sends 'ready' once subscribed.
+ * messages}; 'reset' → 'ok'; 'pause' / 'resume' → 'ok' (stops / starts reading its socket:
+ * Mosquitto queues for it meanwhile); 'stop' → 'stopped'. Sends 'ready' once subscribed.
  */
 
 if (!parentPort) throw new Error('p4-consumer runs as a worker thread');
@@ -29,6 +30,10 @@ port.on('message', (m: unknown) => {
     seen.clear();
     duplicates = 0;
     messages = 0;
+    port.postMessage('ok');
+  } else if (m === 'pause' || m === 'resume') {
+    if (m === 'pause') client.stream.pause();
+    else client.stream.resume();
     port.postMessage('ok');
   } else if (m === 'stop') void client.endAsync().then(() => port.postMessage('stopped'));
 });

@@ -320,14 +320,20 @@ export class OutboxDrain {
     return this.ahead;
   }
 
-  /** Deletes the rows PUBACKed since the last call (one statement per kind). */
+  /**
+   * Deletes the rows PUBACKed since the last call (one statement per kind). While batches are in
+   * flight the deletion may wait to go with later ones (the outbox deletes ~20 batches' rows in
+   * one statement, and before any read that could see them); with nothing in flight, or once
+   * stopping, whatever waits is deleted now.
+   */
   private deleteAcked(): void {
+    const later = this.units.size > 0 && !this.flushing;
     for (const kind of ['events', 'readings'] as const) {
       const oids = this.acked[kind];
-      if (oids.length === 0) continue;
+      if (oids.length === 0 && later) continue;
       this.acked[kind] = [];
       try {
-        this.deps.outbox.ack(kind, oids);
+        this.deps.outbox.ack(kind, oids, { later });
       } catch (e) {
         // Not deleted: sent again later with the same ids, which the centre drops as duplicates.
         this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
