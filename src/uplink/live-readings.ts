@@ -140,7 +140,7 @@ type PageSource = Pick<Outbox, 'nextEvents' | 'nextReadingsJson' | 'ack'>;
 export function withoutLiveRows(outbox: PageSource, live: LiveReadings): PageSource {
   return {
     nextEvents: (limit, afterOid) => outbox.nextEvents(limit, afterOid),
-    ack: (kind, oids) => outbox.ack(kind, oids),
+    ack: (kind, oids, opts) => outbox.ack(kind, oids, opts),
     nextReadingsJson: (limit, afterOid = 0) => {
       for (let after = afterOid; ; ) {
         const page = outbox.nextReadingsJson(limit, after);
