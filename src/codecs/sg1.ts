@@ -1,6 +1,6 @@
 import type { Frame, Parsed, Values } from '../domain/index.js';
 import { isReadingType, ok } from '../domain/index.js';
-import { validateFields } from './normalize.js';
+import { fieldProblem } from './normalize.js';
 import { refuse } from './reasons.js';
 
 // The parser is a hand-written scan over char codes: the serial path must sustain well over
@@ -266,9 +266,9 @@ export function parseSg1(line: string): Parsed<Frame> {
   else values = scanValues(line, typeEnd + 1, star);
   if (!values.ok) return values;
 
-  const valid = validateFields(type, values.value);
-  if (!valid.ok) return valid;
-  return ok({ node: line.slice(nodeStart, nodeEnd), seq, type, v: valid.value });
+  const problem = fieldProblem(type, values.value);
+  if (problem !== undefined) return problem;
+  return ok({ node: line.slice(nodeStart, nodeEnd), seq, type, v: values.value });
 }
 
 function encodeValue(x: number | string): string {
