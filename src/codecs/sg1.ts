@@ -1,5 +1,5 @@
 import type { Frame, Parsed, Values } from '../domain/index.js';
-import { isReadingType, ok } from '../domain/index.js';
+import { ok, READING_TYPES, type ReadingType } from '../domain/index.js';
 import { fieldProblem } from './normalize.js';
 import { refuse } from './reasons.js';
 
@@ -111,6 +111,13 @@ const KNOWN_KEYS = [
 function keyAt(s: string, from: number, to: number): string | undefined {
   const n = to - from;
   for (const k of KNOWN_KEYS) if (k.length === n && s.startsWith(k, from)) return k;
+  return undefined;
+}
+
+/** The reading type in `s[from, to)` as its constant, matched in place; undefined if unknown. */
+function typeAt(s: string, from: number, to: number): ReadingType | undefined {
+  const n = to - from;
+  for (const t of READING_TYPES) if (t.length === n && s.startsWith(t, from)) return t;
   return undefined;
 }
 
@@ -257,8 +264,8 @@ export function parseSg1(line: string): Parsed<Frame> {
   const typeStart = seqEnd + 1;
   let typeEnd = line.indexOf(',', typeStart);
   if (typeEnd === -1 || typeEnd > star) typeEnd = star;
-  const type = line.slice(typeStart, typeEnd);
-  if (!isReadingType(type)) return refuse('unknown_type', type);
+  const type = typeAt(line, typeStart, typeEnd);
+  if (type === undefined) return refuse('unknown_type', line.slice(typeStart, typeEnd));
 
   let values: Parsed<Values>;
   if (typeEnd === star) values = ok({});
