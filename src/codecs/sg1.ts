@@ -1,6 +1,6 @@
 import type { Frame, Parsed, Values } from '../domain/index.js';
-import { isReadingType, ok } from '../domain/index.js';
-import { validateFields } from './normalize.js';
+import { ok, READING_TYPES, type ReadingType } from '../domain/index.js';
+import { fieldProblem } from './normalize.js';
 import { refuse } from './reasons.js';
 
 // The parser is a hand-written scan over char codes: the serial path must sustain well over
@@ -88,6 +88,72 @@ function valueCharOk(c: number): boolean {
 }
 
 /**
+ * Keys of docs/wire.md §1 (the field rules of normalize.ts), as the string constants themselves:
+ * a known key is matched in place, so the hot path neither slices nor interns a new string (P1).
+ */
+const KNOWN_KEYS = [
+  'n',
+  'f',
+  'p',
+  'kv',
+  'bat',
+  'pgv',
+  'cut',
+  'lat',
+  'lon',
+  'conf',
+  'hdop',
+  'rssi',
+  'temp',
+  'label',
+];
+
+function keyAt(s: string, from: number, to: number): string | undefined {
+  const n = to - from;
+  for (const k of KNOWN_KEYS) if (k.length === n && s.startsWith(k, from)) return k;
+  return undefined;
+}
+
+/** The reading type in `s[from, to)` as its constant, matched in place; undefined if unknown. */
+function typeAt(s: string, from: number, to: number): ReadingType | undefined {
+  const n = to - from;
+  for (const t of READING_TYPES) if (t.length === n && s.startsWith(t, from)) return t;
+  return undefined;
+}
+
+/** Largest power of ten with an exact double; also bounds the fraction digits of the fast path. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The value of a plain decimal `-?d+(.d+)?` with at most 15 digits, computed from its digits, or
+ * NaN when `s[from, to)` is anything else (the caller then takes the general path). Exactly
+ * `Number(text)`: the digits form an integer below 2^53 and 10^k is exact, so the one division is
+ * IEEE-rounded from exact operands, i.e. the double nearest the decimal (sg1-number.test.ts).
+ */
+export function plainDecimal(s: string, from: number, to: number): number {
+  let i = from;
+  const negative = s.charCodeAt(i) === MINUS;
+  if (negative) i++;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (isDigit(c)) {
+      m = m * 10 + (c - 0x30);
+      digits++;
+    } else if (c === DOT && frac === -1 && digits > 0) {
+      frac = digits;
+    } else {
+      return Number.NaN;
+    }
+  }
+  if (digits === 0 || digits > 15 || frac === digits) return Number.NaN;
+  const x = frac === -1 ? m : m / (POW10[digits - frac] as number);
+  return negative ? -x : x;
+}
+
+/**
  * Parses `key=value[,key=value]*` in `s[from, to)` into a fresh object. Returns the reason and
  * detail as a refusal; values become numbers when they are finite decimals, else text.
  */
@@ -99,21 +165,28 @@ function scanValues(s: string, from: number, to: number): Parsed<Values> {
     if (j === -1 || j > to) j = to;
     const eq = s.indexOf('=', i);
     if (eq === -1 || eq >= j) return refuse('bad_syntax', `field "${s.slice(i, j)}" is not key=value`);
-    if (!keyOk(s, i, eq)) return refuse('bad_syntax', `bad key "${s.slice(i, eq)}"`);
-    const key = s.slice(i, eq);
+    let key = keyAt(s, i, eq);
+    if (key === undefined) {
+      if (!keyOk(s, i, eq)) return refuse('bad_syntax', `bad key "${s.slice(i, eq)}"`);
+      key = s.slice(i, eq);
+    }
     // Own-property check: keys like `constructor` are legal and must not collide with the prototype.
     if (Object.hasOwn(v, key)) return refuse('bad_syntax', `duplicate key ${key}`);
     if (eq + 1 === j) return refuse('bad_syntax', `empty value for ${key}`);
-    for (let k = eq + 1; k < j; k++) {
-      if (!valueCharOk(s.charCodeAt(k))) return refuse('bad_syntax', `bad character in value of ${key}`);
-    }
-    const text = s.slice(eq + 1, j);
-    if (isDecimal(s, eq + 1, j)) {
-      const x = Number(text);
-      // `1e999` is decimal-shaped but not finite: keep it as text so validation names the field.
-      v[key] = Number.isFinite(x) ? x : text;
-    } else {
-      v[key] = text;
+    const fast = plainDecimal(s, eq + 1, j);
+    if (!Number.isNaN(fast)) v[key] = fast;
+    else {
+      for (let k = eq + 1; k < j; k++) {
+        if (!valueCharOk(s.charCodeAt(k))) return refuse('bad_syntax', `bad character in value of ${key}`);
+      }
+      const text = s.slice(eq + 1, j);
+      if (isDecimal(s, eq + 1, j)) {
+        const x = Number(text);
+        // `1e999` is decimal-shaped but not finite: keep it as text so validation names the field.
+        v[key] = Number.isFinite(x) ? x : text;
+      } else {
+        v[key] = text;
+      }
     }
     if (j === to) return ok(v);
     i = j + 1;
@@ -191,8 +264,8 @@ export function parseSg1(line: string): Parsed<Frame> {
   const typeStart = seqEnd + 1;
   let typeEnd = line.indexOf(',', typeStart);
   if (typeEnd === -1 || typeEnd > star) typeEnd = star;
-  const type = line.slice(typeStart, typeEnd);
-  if (!isReadingType(type)) return refuse('unknown_type', type);
+  const type = typeAt(line, typeStart, typeEnd);
+  if (type === undefined) return refuse('unknown_type', line.slice(typeStart, typeEnd));
 
   let values: Parsed<Values>;
   if (typeEnd === star) values = ok({});
@@ -200,9 +273,9 @@ export function parseSg1(line: string): Parsed<Frame> {
   else values = scanValues(line, typeEnd + 1, star);
   if (!values.ok) return values;
 
-  const valid = validateFields(type, values.value);
-  if (!valid.ok) return valid;
-  return ok({ node: line.slice(nodeStart, nodeEnd), seq, type, v: valid.value });
+  const problem = fieldProblem(type, values.value);
+  if (problem !== undefined) return problem;
+  return ok({ node: line.slice(nodeStart, nodeEnd), seq, type, v: values.value });
 }
 
 function encodeValue(x: number | string): string {

@@ -35,6 +35,16 @@ interface ZoneRt {
 const empty = (): EngineOutput => ({ changes: [], retriggered: [], notices: [] });
 
 /**
+ * What a reading that is no evidence gets: most readings are, and a fresh output each was four
+ * allocations per reading (P1). Frozen, so a caller that tried to add to it would fail loudly.
+ */
+const NOTHING: EngineOutput = Object.freeze({
+  changes: Object.freeze([]) as unknown as EngineOutput['changes'],
+  retriggered: Object.freeze([]) as unknown as string[],
+  notices: Object.freeze([]) as unknown as EngineOutput['notices'],
+});
+
+/**
  * Evidence → zone levels (docs/behaviour.md, Detection). Pure: no I/O and no timers; time comes
  * from the injected clock and the caller calls `tick()` about once a second.
  *
@@ -63,20 +73,20 @@ export class DetectionEngine {
 
   /** Scores one accepted reading into its zone; escalates at once when a threshold is crossed. */
   onReading(r: Reading): EngineOutput {
-    const out = empty();
     const node = this.nodes.get(r.node);
-    if (node === undefined) return out;
+    if (node === undefined) return NOTHING;
     const z = this.zoneMap.get(node.zone);
-    if (z === undefined) return out;
-    const now = this.clock.now();
+    if (z === undefined) return NOTHING;
     const ev = scoreReading(r, node, z.cfg, this.det);
     if (ev === undefined) {
       if (isFenceOk(r, this.det)) {
         const b = z.win.bucket(r.node);
         if (b !== undefined) b.fenceNotified = false;
       }
-      return out;
+      return NOTHING;
     }
+    const now = this.clock.now();
+    const out = empty();
     out.evidence = true;
     this.evict(z, now);
     const before = this.scoreMicro(z);

@@ -50,7 +50,16 @@ export class Ingest {
   constructor(private readonly deps: IngestDeps) {
     // A reading counts as received once committed (its node may already have deleted it).
     deps.writer.onCommitted(({ readings }) => {
-      for (const r of readings) deps.counters.count('ingest', r.via);
+      // One count per run of readings from the same radio, not one per reading (P1).
+      let run = 0;
+      for (let i = 0; i < readings.length; i++) {
+        run++;
+        const via = (readings[i] as Reading).via;
+        if (i + 1 === readings.length || readings[i + 1]?.via !== via) {
+          deps.counters.count('ingest', via, run);
+          run = 0;
+        }
+      }
     });
   }
 

@@ -7,6 +7,9 @@ import { MIGRATIONS } from './schema.js';
 
 export type Db = Database.Database;
 
+/** WAL pages (1 KiB for a file siaga created) after which a commit checkpoints. */
+export const WAL_CHECKPOINT_PAGES = 4000;
+
 export interface OpenOptions {
   /** Open without creating or migrating (CLI reads while the gateway runs). */
   readonly?: boolean;
@@ -41,6 +44,12 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
       db.pragma('foreign_keys = ON');
       // Bound the WAL so a long outage does not grow it without end on an SD card.
       db.pragma('journal_size_limit = 16777216');
+      // Checkpoint every ~4 MiB of WAL instead of SQLite's ~1 MiB: a checkpoint fsyncs twice and
+      // copies each page once however often the WAL rewrote it (the right edge of every b-tree,
+      // once per commit): at 100 readings per commit, 4 × fewer checkpoints made the store 1.26 ×
+      // faster by the wall clock (P1). What a power cut can lose stays within the kernel's 30 s
+      // write-back (README, Reliability): at 1,000 readings/s, 4,000 pages are ~18 s.
+      db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       migrate(db);
     }
   } catch (e) {

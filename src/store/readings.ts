@@ -1,5 +1,6 @@
 import type { Radio, Reading, ReadingType, Values, Via } from '../domain/index.js';
 import type { Db } from './db.js';
+import { multiRowRunner, valueRows } from './multi-row.js';
 
 /** The columns of a stored reading as the uplink and export read them (v and radio stay JSON text). */
 export interface StoredReading {
@@ -42,17 +43,27 @@ export interface ReadingQuery {
   limit?: number;
 }
 
-/** Rows per multi-row INSERT: one statement step instead of 16 (binding stays per value). */
-const ROWS_PER_INSERT = 16;
 const COLUMNS = 9;
 const INSERT = 'INSERT INTO readings (id, node, seq, type, ts, via, v, radio, clock_ok) VALUES ';
-const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+function putReading(to: unknown[], at: number, r: Reading): void {
+  to[at] = r.id;
+  to[at + 1] = r.node;
+  to[at + 2] = r.seq;
+  to[at + 3] = r.type;
+  to[at + 4] = r.ts;
+  to[at + 5] = r.via;
+  to[at + 6] = JSON.stringify(r.v);
+  to[at + 7] = r.radio ? JSON.stringify(r.radio) : null;
+  to[at + 8] = r.clockOk ? 1 : 0;
+}
 
 /**
  * Prepared writer of readings and their outbox rows, run inside the group-commit transaction.
- * Per reading it costs its share of a 16-row INSERT; the outbox rows of the whole commit are one
- * INSERT … SELECT of the rowids above the largest before it (rowids of a table only one writer
- * appends to grow by one per row). Half the statements of a row-by-row insert (P1).
+ * Readings go in multi-row INSERTs (a 100-row commit is 3 statements: multi-row.ts); the outbox
+ * rows of the whole commit are one INSERT … SELECT of the rowids from the first new one up
+ * (rowids of a table only one writer appends to grow by one per row, so the last rowid the
+ * INSERTs report gives the first: no `max(rid)` query per commit, P1).
  *
  * Readings whose id is in `delivered` (the centre already acknowledged them, sent live before
  * their commit) are stored but not queued. Returns the rowid of the first reading (the others
@@ -61,45 +72,21 @@ const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
 export function readingsWriter(
   db: Db,
 ): (readings: readonly Reading[], delivered?: ReadonlySet<string>) => number {
-  const one = db.prepare(INSERT + ROW);
-  const many = db.prepare(INSERT + Array(ROWS_PER_INSERT).fill(ROW).join(', '));
-  const top = db.prepare('SELECT coalesce(max(rid), 0) FROM readings').pluck();
-  const queue = db.prepare('INSERT INTO outbox_readings (rid) SELECT rid FROM readings WHERE rid > ?');
+  const insert = multiRowRunner(db, (k) => INSERT + valueRows(k, COLUMNS), COLUMNS, putReading);
+  const queue = db.prepare('INSERT INTO outbox_readings (rid) SELECT rid FROM readings WHERE rid >= ?');
   const queueList = db.prepare('INSERT INTO outbox_readings (rid) SELECT value FROM json_each(?)');
-  const args: unknown[] = new Array(ROWS_PER_INSERT * COLUMNS);
-  const put = (to: unknown[], at: number, r: Reading) => {
-    to[at] = r.id;
-    to[at + 1] = r.node;
-    to[at + 2] = r.seq;
-    to[at + 3] = r.type;
-    to[at + 4] = r.ts;
-    to[at + 5] = r.via;
-    to[at + 6] = JSON.stringify(r.v);
-    to[at + 7] = r.radio ? JSON.stringify(r.radio) : null;
-    to[at + 8] = r.clockOk ? 1 : 0;
-  };
-  const single: unknown[] = new Array(COLUMNS);
   return (readings, delivered) => {
     if (readings.length === 0) return 0;
-    const before = top.get() as number;
-    let i = 0;
-    for (; i + ROWS_PER_INSERT <= readings.length; i += ROWS_PER_INSERT) {
-      for (let k = 0; k < ROWS_PER_INSERT; k++) put(args, k * COLUMNS, readings[i + k] as Reading);
-      many.run(args);
-    }
-    for (; i < readings.length; i++) {
-      put(single, 0, readings[i] as Reading);
-      one.run(single);
-    }
-    if (delivered === undefined || delivered.size === 0) queue.run(before);
+    const first = insert(readings) - readings.length + 1;
+    if (delivered === undefined || delivered.size === 0) queue.run(first);
     else {
       const owed: number[] = [];
       readings.forEach((r, k) => {
-        if (!delivered.has(r.id)) owed.push(before + 1 + k);
+        if (!delivered.has(r.id)) owed.push(first + k);
       });
       if (owed.length > 0) queueList.run(JSON.stringify(owed));
     }
-    return before + 1;
+    return first;
   };
 }
 

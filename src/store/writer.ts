@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { GatewayEvent, Reading } from '../domain/index.js';
 import { CommitPolicy, type Urgency } from './commit-policy.js';
 import { type Db, toStorageError } from './db.js';
-import { type NodeState, nodeStateWriter } from './node-state.js';
+import { type NodeState, nodeStatesWriter } from './node-state.js';
 import { readingsWriter } from './readings.js';
 
 export interface WriterOptions {
@@ -124,7 +124,7 @@ export class StoreWriter {
     const insEvent = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
     const queueEvent = db.prepare('INSERT INTO outbox_events (eid) VALUES (?)');
     const writeReadings = readingsWriter(db);
-    const writeNode = nodeStateWriter(db);
+    const writeNodes = nodeStatesWriter(db);
     this.txn = db.transaction(() => {
       for (const e of this.events) {
         const { lastInsertRowid } = insEvent.run(e.id, e.ts, e.kind, JSON.stringify(e.fields));
@@ -132,7 +132,7 @@ export class StoreWriter {
         if (!this.deliveredLive.has(e.id)) queueEvent.run(lastInsertRowid);
       }
       this.firstRid = writeReadings(this.readings, this.deliveredReadings);
-      for (const s of this.dirtyNodes.values()) writeNode(s);
+      if (this.dirtyNodes.size > 0) writeNodes([...this.dirtyNodes.values()]);
       for (const p of deps.participants ?? []) p.writeDirty();
     });
   }

@@ -4,13 +4,20 @@ import { encodeTime } from 'ulid';
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const HALF = 2 ** 40;
 
-function encode40(n: number): string {
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    out = CROCKFORD.charAt(n % 32) + out;
-    n = Math.floor(n / 32);
-  }
-  return out;
+/** Crockford base32 of every 10-bit value, two characters each: an id's counter is 4 lookups (P1). */
+const PAIRS = Array.from({ length: 1024 }, (_, v) => CROCKFORD.charAt(v >> 5) + CROCKFORD.charAt(v & 31));
+const TWO20 = 2 ** 20;
+
+/** `n` (0 ≤ n < 2^40) as 8 Crockford base32 characters, most significant first. */
+export function encode40(n: number): string {
+  const high = Math.floor(n / TWO20);
+  const low = n - high * TWO20;
+  return (
+    (PAIRS[high >> 10] as string) +
+    (PAIRS[high & 1023] as string) +
+    (PAIRS[low >> 10] as string) +
+    (PAIRS[low & 1023] as string)
+  );
 }
 
 function random40(bytes: Buffer, at: number): number {

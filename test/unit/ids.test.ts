@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { decodeTime, isValid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { idFactory } from '../../src/util/ids.js';
+import { encode40, idFactory } from '../../src/util/ids.js';
 
 describe('reading/event ids', () => {
   it('are valid ULIDs, strictly increasing and unique, whatever the clock does', () => {
@@ -43,5 +43,29 @@ describe('reading/event ids', () => {
     const next = idFactory(seed);
     const id = next(1000);
     expect(id.slice(10)).toBe('0000000200000000');
+  });
+});
+
+describe('the 40-bit counter text', () => {
+  /** Crockford base32, one character per 5 bits, most significant first (the ULID alphabet). */
+  const reference = (n: number): string => {
+    let out = '';
+    for (let i = 0; i < 8; i++) {
+      out = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'.charAt(n % 32) + out;
+      n = Math.floor(n / 32);
+    }
+    return out;
+  };
+
+  it('is the same 8 characters a digit-by-digit encoding gives, for any value below 2^40', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 - 1 }), (n) => {
+        expect(encode40(n)).toBe(reference(n));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const n of [0, 1, 31, 32, 1023, 1024, 2 ** 20 - 1, 2 ** 20, 2 ** 40 - 1]) {
+      expect(encode40(n)).toBe(reference(n));
+    }
   });
 });

@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../src/domain/index.js';
 import { openDb } from '../../src/store/db.js';
-import { emptyNodeState, loadNodeStates, nodeStateWriter } from '../../src/store/node-state.js';
+import {
+  emptyNodeState,
+  loadNodeStates,
+  type NodeState,
+  nodeStatesWriter,
+  nodeStateWriter,
+} from '../../src/store/node-state.js';
 import { type ReadingRow, readingsWriter, rowToReading } from '../../src/store/readings.js';
 
 const readingArb = (seq: number) =>
@@ -33,7 +39,7 @@ describe('readings writer (multi-row INSERT, one outbox INSERT per commit)', () 
   it('stores every reading exactly as given and queues exactly the new ones the centre does not have yet, whatever the batch sizes', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 70 }), fc.boolean(), fc.integer({ min: 0, max: 3 })), {
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 150 }), fc.boolean(), fc.integer({ min: 0, max: 3 })), {
           minLength: 1,
           maxLength: 8,
         }),
@@ -99,5 +105,46 @@ describe('node state writer', () => {
     expect(loadNodeStates(db).get('pir-07')).toEqual(later);
     expect(loadNodeStates(db).get('hb-01')).toEqual({ ...emptyNodeState('hb-01'), online: false });
     db.close();
+  });
+});
+
+describe('node state writer, many nodes per commit (multi-row upsert)', () => {
+  const stateArb = (node: string): fc.Arbitrary<NodeState> =>
+    fc.record({
+      node: fc.constant(node),
+      seq: fc.option(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { nil: null }),
+      lost: fc.nat(),
+      resets: fc.nat(),
+      dups: fc.nat(),
+      frames: fc.nat(),
+      last_seen: fc.option(fc.integer({ min: 0, max: 2 ** 45 }), { nil: null }),
+      bat: fc.option(fc.double({ min: 0, max: 99, noNaN: true }), { nil: null }),
+      rssi: fc.option(fc.integer({ min: -140, max: 0 }), { nil: null }),
+      online: fc.option(fc.boolean(), { nil: null }),
+      bat_low: fc.boolean(),
+    });
+  // Up to 150 distinct nodes per commit: every statement size (64 … 1) and new nodes beside known ones.
+  const commitArb = fc
+    .uniqueArray(fc.integer({ min: 0, max: 199 }), { maxLength: 150 })
+    .chain((ids) => fc.tuple(...ids.map((i) => stateArb(`n-${i}`))));
+
+  it("after any sequence of commits, each node's row is the last state written for it, every column", () => {
+    fc.assert(
+      fc.property(fc.array(commitArb, { minLength: 1, maxLength: 4 }), (commits) => {
+        const db = openDb(':memory:');
+        try {
+          const write = nodeStatesWriter(db);
+          const expected = new Map<string, NodeState>();
+          for (const states of commits) {
+            db.transaction(() => write(states))();
+            for (const s of states) expected.set(s.node, s);
+            expect(loadNodeStates(db)).toEqual(expected);
+          }
+        } finally {
+          db.close();
+        }
+      }),
+      { numRuns: 30 },
+    );
   });
 });
