@@ -5,7 +5,7 @@ import type { Outbox, OutboxEventRow, OutboxKind, OutboxReadingJson } from '../s
 import { errorMessage } from '../util/errors.js';
 import { idFactory } from '../util/ids.js';
 import { must } from '../util/must.js';
-import { batchDecision } from './batch-policy.js';
+import { type BatchDecision, batchDecision } from './batch-policy.js';
 import { InflightWindow } from './inflight-window.js';
 import type { LiveLink, UplinkLink } from './link.js';
 import type { LiveEntry, LiveReadings } from './live-readings.js';
@@ -177,7 +177,7 @@ export class OutboxDrain {
     this.repump = false;
     const { outbox, config } = this.deps;
     const { max_inflight } = config;
-    const { max_readings, max_delay_ms, max_bytes } = config.batch;
+    const { max_readings, max_bytes } = config.batch;
     try {
       this.deleteAcked();
       let live = this.deps.link.live();
@@ -204,22 +204,13 @@ export class OutboxDrain {
           continue;
         }
         const ahead = this.readAhead(max_readings);
-        const decision = batchDecision({
-          inflight: this.units.size,
-          queued: ahead.length,
-          waitedMs: this.waitingSinceMono === undefined ? 0 : now - this.waitingSinceMono,
-          maxInflight: window,
-          maxReadings: max_readings,
-          maxDelayMs: max_delay_ms,
-          flushing: this.flushing,
-        });
+        const decision = this.decide(ahead.length, this.waitingSinceMono, now, window);
         if (decision.action === 'idle') {
           this.waitingSinceMono = undefined;
           break;
         }
         if (decision.action === 'wait') {
           this.waitingSinceMono ??= now;
-          if (decision.retryMs !== undefined) this.armPartialTimer(decision.retryMs);
           break;
         }
         const batch = readingsBatchOfJson(
@@ -258,21 +249,10 @@ export class OutboxDrain {
       this.liveWaitingSinceMono = undefined;
       return false;
     }
-    const { max_readings, max_delay_ms, max_bytes } = this.deps.config.batch;
-    const decision = batchDecision({
-      inflight: this.units.size,
-      queued: live.queued,
-      waitedMs: this.liveWaitingSinceMono === undefined ? 0 : now - this.liveWaitingSinceMono,
-      maxInflight: window,
-      maxReadings: max_readings,
-      maxDelayMs: max_delay_ms,
-      flushing: this.flushing,
-    });
+    const { max_readings, max_bytes } = this.deps.config.batch;
+    const decision = this.decide(live.queued, this.liveWaitingSinceMono, now, window);
     if (decision.action !== 'send') {
-      if (decision.action === 'wait') {
-        this.liveWaitingSinceMono ??= now;
-        if (decision.retryMs !== undefined) this.armPartialTimer(decision.retryMs);
-      }
+      if (decision.action === 'wait') this.liveWaitingSinceMono ??= now;
       return false;
     }
     this.liveWaitingSinceMono = undefined;
@@ -284,8 +264,28 @@ export class OutboxDrain {
     );
     const entries = live.take(batch.count);
     const unit = this.addUnit('readings', [], 1, entries);
-    this.publishReadings(link, unit, batch.json, entries.length === 1 ? entries[0]?.id : undefined);
+    const [only] = entries;
+    this.publishReadings(link, unit, batch.json, entries.length === 1 && only ? () => only.id : undefined);
     return true;
+  }
+
+  /**
+   * `batchDecision` for `queued` readings waiting since `since` (undefined: they just came), in the
+   * window now open; a wait with a deadline arms the partial-batch timer.
+   */
+  private decide(queued: number, since: number | undefined, now: number, window: number): BatchDecision {
+    const { max_readings, max_delay_ms } = this.deps.config.batch;
+    const decision = batchDecision({
+      inflight: this.units.size,
+      queued,
+      waitedMs: since === undefined ? 0 : now - since,
+      maxInflight: window,
+      maxReadings: max_readings,
+      maxDelayMs: max_delay_ms,
+      flushing: this.flushing,
+    });
+    if (decision.action === 'wait' && decision.retryMs !== undefined) this.armPartialTimer(decision.retryMs);
+    return decision;
   }
 
   private prefetchScheduled = false;
@@ -327,7 +327,7 @@ export class OutboxDrain {
    * stopping, whatever waits is deleted now.
    */
   private deleteAcked(): void {
-    const later = this.units.size > 0 && !this.flushing;
+    const later = this.ackLater();
     for (const kind of ['events', 'readings'] as const) {
       const oids = this.acked[kind];
       if (oids.length === 0 && later) continue;
@@ -399,19 +399,19 @@ export class OutboxDrain {
     this.publishReadings(link, unit, json, soleId);
   }
 
-  /** `soleId`: the batch holds one reading (its id, or how to find it, for the oversize warning). */
+  /** `soleId`: the batch holds one reading (how to find its id, for the oversize warning). */
   private publishReadings(
     { client, gen }: LiveLink,
     unit: Unit,
     json: string,
-    soleId: string | (() => string) | undefined,
+    soleId: (() => string) | undefined,
   ): void {
     const { topics, config } = this.deps;
     if (soleId !== undefined && Buffer.byteLength(json) > config.batch.max_bytes) {
       // Never stuck behind it: it goes alone. A broker whose limit is smaller still drops it.
       this.deps.log.warn(
         {
-          id: typeof soleId === 'string' ? soleId : soleId(),
+          id: soleId(),
           bytes: Buffer.byteLength(json),
           max_bytes: config.batch.max_bytes,
         },
@@ -448,9 +448,15 @@ export class OutboxDrain {
     this.wake();
   }
 
+  /** While batches are in flight and not stopping, PUBACKed rows may be deleted with later ones. */
+  private ackLater(): boolean {
+    return this.units.size > 0 && !this.flushing;
+  }
+
   /**
-   * Live readings PUBACKed: committed ones leave the outbox now (before any page is read again,
-   * so the drain cannot send them a second time), the others are never queued.
+   * Live readings PUBACKed: committed ones are handed to the outbox as acknowledged at once, like
+   * every other PUBACKed row (it deletes them with others, and always before a read could see
+   * them), so the drain cannot send them a second time; the others are never queued.
    */
   private settleLive(entries: LiveEntry[]): void {
     const live = must(this.deps.live, 'the live path of a live unit');
@@ -459,7 +465,7 @@ export class OutboxDrain {
     if (delivered.length > 0) this.deps.onDelivered?.(delivered);
     if (rids.length === 0) return;
     try {
-      this.deps.outbox.ack('readings', rids);
+      this.deps.outbox.ack('readings', rids, { later: this.ackLater() });
     } catch (e) {
       // Not deleted: the drain sends them again later with the same ids, which the centre drops.
       this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
