@@ -2,7 +2,7 @@ import { checkSeq, type SeqVerdict } from '../codecs/sequence.js';
 import type { NodeConfig } from '../config/schema.js';
 import { EXPECT_EVERY_S } from '../config/schema.js';
 import type { EventSink, Reading } from '../domain/index.js';
-import { emptyNodeState, type NodeState } from '../store/node-state.js';
+import { emptyNodeState, type NodeState, noteReading } from '../store/node-state.js';
 
 /** Battery-low default per node type: 3.4 V cells, 12 V lead-acid for fence monitors. */
 export function batLowOf(n: NodeConfig): number {
@@ -82,18 +82,11 @@ export class NodeTracker {
     const s = this.state(r.node);
     const cfg = this.configs.get(r.node);
     let changed = false;
-    s.frames++;
-    if (verdict) {
-      if (verdict.kind === 'reset') s.resets++;
-      if (verdict.kind === 'gap') this.noteGap(r.node, s, verdict.lost, now);
-      s.seq = r.seq;
-    } else {
-      s.seq = r.seq;
-    }
-    s.last_seen = now;
+    if (verdict?.kind === 'reset') s.resets++;
+    if (verdict?.kind === 'gap') this.noteGap(r.node, s, verdict.lost, now);
+    noteReading(s, r, now);
     const bat = r.v.bat;
     if (typeof bat === 'number') {
-      s.bat = bat;
       if (cfg) {
         const limit = batLowOf(cfg);
         if (!s.bat_low && bat < limit) {
@@ -106,8 +99,6 @@ export class NodeTracker {
         }
       }
     }
-    const rssi = r.radio?.rssi ?? r.v.rssi;
-    if (typeof rssi === 'number') s.rssi = rssi;
     if (s.online !== true) {
       if (s.online === false) {
         this.deps.events.emit('node_online', { node: r.node, zone: cfg?.zone, via: r.via });

@@ -2,7 +2,13 @@ import type { Logger } from 'pino';
 import type { GatewayEvent, Reading } from '../domain/index.js';
 import { CommitPolicy, type Urgency } from './commit-policy.js';
 import { type Db, toStorageError } from './db.js';
-import { type NodeState, nodeStatesWriter } from './node-state.js';
+import {
+  NODE_STATE_MARK,
+  type NodeState,
+  NodeStateWrites,
+  nodeStateMarker,
+  nodeStatesWriter,
+} from './node-state.js';
 import { readingsWriter } from './readings.js';
 
 export interface WriterOptions {
@@ -29,6 +35,11 @@ export interface WriterOptions {
   maxBytesWhileFailing?: number;
   /** How often to retry after a failed commit. */
   retryMs?: number;
+  /**
+   * Node state that only readings changed (seq, frames, last seen, battery) is rewritten at most
+   * this often; a restart replays the readings committed since (node-state.ts). Default 1000 ms.
+   */
+  nodeStateEveryMs?: number;
 }
 
 export interface CommitInfo {
@@ -74,6 +85,7 @@ const RADIO_BYTES = 30;
 const DEFAULT_MAX_BYTES_WHILE_FAILING = 16 * 1024 * 1024;
 /** `isPending` is asked right after `addReading`: the reading is the newest unless committed. */
 const PENDING_LOOKBACK = 4;
+const DEFAULT_NODE_STATE_EVERY_MS = 1000;
 
 /**
  * Group commit: readings, events, their outbox rows and the nodes' sequence state go to SQLite in
@@ -87,6 +99,15 @@ export class StoreWriter {
   private readings: Reading[] = [];
   private events: GatewayEvent[] = [];
   private dirtyNodes = new Map<string, NodeState>();
+  private readonly nodeWrites: NodeStateWrites;
+  /** The next commit writes the dirty node states whatever NodeStateWrites says (a touchNode, close). */
+  private forceNodes = false;
+  /** Whether the commit being run writes the dirty node states (decided just before it). */
+  private writeNodesNow = false;
+  /** Rowid of the last reading committed: the node-state mark of a commit without readings. */
+  private lastRid: number;
+  /** Writes the deferred node states once they are `nodeStateEveryMs` old and no commit came. */
+  private nodeTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private readonly policy: CommitPolicy;
@@ -101,6 +122,7 @@ export class StoreWriter {
   private failing = false;
   private closed = false;
   private readonly txn: () => void;
+  private readonly clearMark: { run(key: string): unknown };
   /** Readings dropped because the disk refused writes for too long. */
   droppedWhileFailing = 0;
   /** Estimated bytes of the readings held in memory while the disk refuses writes (0 otherwise). */
@@ -125,6 +147,9 @@ export class StoreWriter {
     const queueEvent = db.prepare('INSERT INTO outbox_events (eid) VALUES (?)');
     const writeReadings = readingsWriter(db);
     const writeNodes = nodeStatesWriter(db);
+    const markNodes = nodeStateMarker(db);
+    this.nodeWrites = new NodeStateWrites(options.nodeStateEveryMs ?? DEFAULT_NODE_STATE_EVERY_MS);
+    this.lastRid = db.prepare('SELECT coalesce(max(rid), 0) FROM readings').pluck().get() as number;
     this.txn = db.transaction(() => {
       for (const e of this.events) {
         const { lastInsertRowid } = insEvent.run(e.id, e.ts, e.kind, JSON.stringify(e.fields));
@@ -132,9 +157,14 @@ export class StoreWriter {
         if (!this.deliveredLive.has(e.id)) queueEvent.run(lastInsertRowid);
       }
       this.firstRid = writeReadings(this.readings, this.deliveredReadings);
-      if (this.dirtyNodes.size > 0) writeNodes([...this.dirtyNodes.values()]);
+      if (this.writeNodesNow) {
+        writeNodes([...this.dirtyNodes.values()]);
+        const n = this.readings.length;
+        markNodes(n > 0 ? this.firstRid + n - 1 : this.lastRid);
+      }
       for (const p of deps.participants ?? []) p.writeDirty();
     });
+    this.clearMark = db.prepare('DELETE FROM meta WHERE key = ?');
   }
 
   get pending(): number {
@@ -164,7 +194,7 @@ export class StoreWriter {
   committed(): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
     if (this.failing) return Promise.resolve(false);
-    if (this.readings.length === 0 && this.events.length === 0 && this.dirtyNodes.size === 0 && !this.extra) {
+    if (this.readings.length === 0 && this.events.length === 0 && !this.nodesOwed() && !this.extra) {
       return Promise.resolve(true);
     }
     const p = new Promise<boolean>((resolve) => this.waiters.push(resolve));
@@ -228,6 +258,7 @@ export class StoreWriter {
   /** Node state changes that come without a reading (offline, battery flags). */
   touchNode(node: NodeState): void {
     this.dirtyNodes.set(node.node, node);
+    this.forceNodes = true;
     this.schedule('soon');
   }
 
@@ -238,6 +269,10 @@ export class StoreWriter {
     const nothing =
       this.readings.length === 0 && this.events.length === 0 && this.dirtyNodes.size === 0 && !this.extra;
     if (this.closed || nothing) return true;
+    const now = this.now();
+    this.writeNodesNow =
+      this.dirtyNodes.size > 0 &&
+      (this.forceNodes || this.readings.length === 0 || this.nodeWrites.due(this.dirtyNodes.values(), now));
     try {
       this.txn();
       this.extra = false;
@@ -252,9 +287,16 @@ export class StoreWriter {
     // Every pending reading is committed now: no id in the set can still matter.
     this.deliveredReadings.clear();
     this.committedReadings += info.readings.length;
+    if (info.readings.length > 0) this.lastRid = info.firstRid + info.readings.length - 1;
     this.readings = [];
     this.events = [];
-    this.dirtyNodes = new Map();
+    if (this.writeNodesNow) {
+      this.nodeWrites.wrote(this.dirtyNodes.values(), now);
+      this.dirtyNodes = new Map();
+      this.forceNodes = false;
+    } else {
+      this.writeNodesLater();
+    }
     this.heldBytes = 0;
     if (this.failing) {
       this.failing = false;
@@ -273,7 +315,21 @@ export class StoreWriter {
    * counted in `lostAtClose` and said in the log, never dropped silently.
    */
   close(): void {
-    if (!this.flush() && (this.readings.length > 0 || this.events.length > 0)) {
+    this.forceNodes = true;
+    const ok = this.flush();
+    // Every node state is in its row now: nothing to replay, and no mark left behind that an
+    // older siaga, not knowing it, would leave stale.
+    if (ok) {
+      try {
+        this.clearMark.run(NODE_STATE_MARK);
+      } catch (e) {
+        this.deps.log.warn(
+          { err: e },
+          'could not clear the node-state mark; the next start replays a little',
+        );
+      }
+    }
+    if (!ok && (this.readings.length > 0 || this.events.length > 0)) {
       this.lostAtClose = { readings: this.readings.length, events: this.events.length };
       this.deps.log.error(
         { ...this.lostAtClose, err: this.lastError, dropped_before: this.droppedWhileFailing },
@@ -282,7 +338,27 @@ export class StoreWriter {
     }
     this.closed = true;
     this.cancelTimers();
+    if (this.nodeTimer) clearTimeout(this.nodeTimer);
+    this.nodeTimer = undefined;
     this.settle(false);
+  }
+
+  /** Node states wait for a commit that must write them (not ones deferred for the replay). */
+  private nodesOwed(): boolean {
+    return this.dirtyNodes.size > 0 && (this.forceNodes || this.nodeTimer === undefined);
+  }
+
+  /** The commit left node states deferred: write them once they are due, if no commit does first. */
+  private writeNodesLater(): void {
+    if (this.nodeTimer) return;
+    const wait = Math.max(0, this.nodeWrites.nextAt() - this.now());
+    this.nodeTimer = setTimeout(() => {
+      this.nodeTimer = undefined;
+      if (this.dirtyNodes.size === 0 || this.closed) return;
+      this.forceNodes = true;
+      this.flush();
+    }, wait);
+    this.nodeTimer.unref?.();
   }
 
   private settle(committed: boolean): void {

@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { encodeSg1 } from '../../src/codecs/sg1.js';
 import type { ReadingType } from '../../src/domain/index.js';
+import { openDb } from '../../src/store/db.js';
+import { loadNodeStates } from '../../src/store/node-state.js';
 import { tmpDir } from './gateway.js';
 import { GatewayProcess, type LogLine } from './gateway-process.js';
 import { must } from './must.js';
@@ -22,7 +24,8 @@ import { createPtyPair, type PtyPair } from './socat.js';
  *   duplicate) — the next round re-sends from the last acknowledged seq + 1, so anything the
  *   crash lost is sent again and anything it kept is refused as a duplicate;
  * - every reading and event has its outbox row (no uplink is configured: nothing was forwarded);
- * - node_state agrees with the readings: seq = max stored seq, frames = rows, lost = resets = 0.
+ * - node state (its rows plus the replay of the readings after its mark) agrees with the readings:
+ *   seq = max stored seq, frames = rows, lost = resets = 0.
  * After every restart the siren's first command is `off`, before "gateway ready", although the
  * previous process was killed with that siren on (a btn p=1 frame drives the zone to AWAS).
  */
@@ -294,11 +297,10 @@ export function checkDb(path: string, acked: Record<string, number>, tag: string
   try {
     expect(db.pragma('integrity_check', { simple: true }), `${tag}: integrity_check`).toBe('ok');
     const stored: Record<string, number> = {};
-    const states = new Map(
-      (db.prepare('SELECT node, seq, lost, resets, frames FROM node_state').all() as NodeStateRow[]).map(
-        (s) => [s.node, s],
-      ),
-    );
+    // As the restarted gateway and `siaga nodes` load them: the rows plus the readings after the mark.
+    const ro = openDb(path, { readonly: true });
+    const states: Map<string, NodeStateRow> = loadNodeStates(ro);
+    ro.close();
     const seqsOf = db.prepare('SELECT seq FROM readings WHERE node = ? ORDER BY rid').pluck();
     for (const node of ALL_NODES) {
       const seqs = seqsOf.all(node) as number[];
