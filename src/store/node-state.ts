@@ -117,10 +117,16 @@ export function loadNodeStates(db: Db): Map<string, NodeState> {
     last = r.rid;
   }
   if (!db.readonly && touched.size > 0) {
-    db.transaction(() => {
-      nodeStatesWriter(db)([...touched.values()]);
-      nodeStateMarker(db)(last);
-    })();
+    try {
+      db.transaction(() => {
+        nodeStatesWriter(db)([...touched.values()]);
+        nodeStateMarker(db)(last);
+      })();
+    } catch {
+      // A full or read-only disk must not stop the start (detection and sirens go on). The states
+      // are right in memory; only the row of a node that stays silent until a second crash would
+      // miss what this replay gave it (its frames and last seen, never a reading).
+    }
   }
   return states;
 }
