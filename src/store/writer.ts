@@ -90,7 +90,8 @@ const DEFAULT_NODE_STATE_EVERY_MS = 1000;
 /**
  * Group commit: readings, events, their outbox rows and the nodes' sequence state go to SQLite in
  * one transaction, flushed on N rows, at once for what matters, or after the routine delay
- * (commit-policy.ts). A reading counts as received only once that
+ * (commit-policy.ts); node state that a replay of the readings can rebuild is rewritten at most
+ * once a second (NodeStateWrites). A reading counts as received only once that
  * transaction committed. When the disk is full or read-only the batch stays in memory and the
  * commit is retried; readings beyond the memory bound are dropped oldest first and counted,
  * events never.
