@@ -27,13 +27,7 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bin');
 
-export const EXTERNAL = [
-  'better-sqlite3',
-  'serialport',
-  '@serialport/*',
-  'mqtt',
-  'mqtt/*',
-];
+export const EXTERNAL = ['better-sqlite3', 'serialport', '@serialport/*', 'mqtt', 'mqtt/*'];
 
 // CommonJS packages inside an ES module call `require` for Node's built-ins; an ES module has none.
 const banner = [
