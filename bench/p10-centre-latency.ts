@@ -36,7 +36,7 @@ import {
  * (P9), and go to the centre before it (`uplink.live_readings`).
  */
 
-const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/bin/siaga.js', import.meta.url));
 const GW = 'gw-bench-01';
 
 export interface P10Options {

@@ -11,8 +11,9 @@ import { now } from './common.js';
  * its start (P8) and measure its memory from outside (the 1,000 frames/s run) share it.
  */
 
-// SIAGA_BENCH_CLI: another build's dist/src/cli/main.js, to measure a before and an after alike.
-const CLI = process.env.SIAGA_BENCH_CLI ?? fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+// The bundle `npm run build` writes, as the unit runs it (dist-bench/bench → dist/bin). SIAGA_BENCH_CLI:
+// another build's CLI, to measure a before and an after alike.
+const CLI = process.env.SIAGA_BENCH_CLI ?? fileURLToPath(new URL('../../dist/bin/siaga.js', import.meta.url));
 
 export interface RunProcess {
   pid: number;

@@ -21,7 +21,7 @@ import { type Figure, percentile, removeScratch, round, scratchDir, sleep } from
  *   frame a minute each) with them, minus the same window without them.
  */
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'bin', 'siaga.js');
 const ZONES = 30;
 const QUIET_NODES = 50;
 

@@ -179,9 +179,9 @@ else
   die "$SRC has neither sources (src/, tsconfig.json) nor a build (dist/)"
 fi
 if [ "$DRY_RUN" = 1 ]; then
-  echo "    would check that $STAGE/dist/src/cli/main.js runs (--version)"
+  echo "    would check that $STAGE/dist/bin/siaga.js runs (--version)"
 else
-  "$NODE_BIN" "$STAGE/dist/src/cli/main.js" --version >/dev/null ||
+  "$NODE_BIN" "$STAGE/dist/bin/siaga.js" --version >/dev/null ||
     die "the new build does not start; the installed version (if any) is unchanged"
 fi
 if [ -d "$PREFIX" ]; then
@@ -202,7 +202,7 @@ fi
 # --- 7. wrapper and unit ------------------------------------------------------------------------
 say "command $WRAPPER and systemd unit $UNIT (siaga.service)"
 if [ "$DRY_RUN" = 1 ]; then
-  echo "    would write $WRAPPER: exec $NODE_BIN $PREFIX/dist/src/cli/main.js \"\$@\""
+  echo "    would write $WRAPPER: exec $NODE_BIN $PREFIX/dist/bin/siaga.js \"\$@\""
   echo "    would install $SRC/scripts/siaga.service as $UNIT (ExecStart with $NODE_BIN)"
 else
   cat >"$WRAPPER.tmp" <<EOF
@@ -210,7 +210,7 @@ else
 # siaga command line; written by scripts/install-pi.sh
 : "\${SIAGA_CONFIG:=$ETC/siaga.yaml}"
 export SIAGA_CONFIG
-exec $NODE_BIN $PREFIX/dist/src/cli/main.js "\$@"
+exec $NODE_BIN $PREFIX/dist/bin/siaga.js "\$@"
 EOF
   chmod 0755 "$WRAPPER.tmp"
   mv "$WRAPPER.tmp" "$WRAPPER"

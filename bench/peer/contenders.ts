@@ -7,7 +7,7 @@ import { siteYaml } from '../common.js';
 
 /**
  * The two gateways compared by `npm run bench:peer`, each started the way it runs on a village
- * gateway: `siaga run` from dist/ (as scripts/siaga.service starts it), and Node-RED's own
+ * gateway: `siaga run` from the bundle in dist/bin (as scripts/siaga.service starts it), and Node-RED's own
  * `red.js` with bench/peer/node-red/settings.js and flow.json. Both read SG1 lines from the same kind of
  * socat pty, store in SQLite and publish to the same Mosquitto; both say they are online with a
  * retained `{"online":true}` on `siaga/v1/gw/<id>/status`, which is what the harness waits for.
@@ -16,7 +16,8 @@ import { siteYaml } from '../common.js';
 /** dist-bench/bench/peer → the repo. */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const PEER = join(REPO, 'bench', 'peer', 'node-red');
-const SIAGA_CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
+// SIAGA_BENCH_CLI: another build's CLI, to measure a before and an after alike (as bench/run-process.ts).
+const SIAGA_CLI = process.env.SIAGA_BENCH_CLI ?? join(REPO, 'dist', 'bin', 'siaga.js');
 const RED_JS = join(PEER, 'node_modules', 'node-red', 'red.js');
 
 export interface Contender {

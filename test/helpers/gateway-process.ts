@@ -5,13 +5,13 @@ import { createInterface } from 'node:readline';
 import { must } from './must.js';
 
 /**
- * The real gateway as a child process: `node dist/src/cli/main.js -c <file> run`, exactly what
+ * The real gateway as a child process: `node dist/bin/siaga.js -c <file> run` (the bundle), exactly what
  * systemd runs, so a test can `kill -9` it. Its stdout (pino JSON lines, level debug) is parsed
  * as it arrives; the store's `commit` lines are the acknowledgements (every reading up to
  * `upto[node]` is committed). Run `npm run build` first: this runs dist/, not the sources.
  */
 
-export const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+export const CLI = new URL('../../dist/bin/siaga.js', import.meta.url).pathname;
 
 /** One stdout line: the parsed JSON object, or `{ raw }` when it was not JSON. */
 export type LogLine = Record<string, unknown> & { msg?: string; raw?: string };

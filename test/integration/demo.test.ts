@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/bin/siaga.js', import.meta.url).pathname;
 
 describe('the README’s first command: siaga demo', () => {
   it('plays an elephant approach end to end: readings from every radio, AWAS, the siren sounds, an all-clear', async () => {

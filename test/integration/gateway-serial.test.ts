@@ -11,7 +11,7 @@ import { createPtyPair, type PtyPair, socatAvailable } from '../helpers/socat.js
 import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
-const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/bin/siaga.js', import.meta.url).pathname;
 
 describe.skipIf(!socatAvailable())('gateway over a real serial pty', () => {
   let gw: Gateway | undefined;

@@ -187,7 +187,7 @@ describe('scripts/siaga.service', () => {
     expect(one('KillSignal')).toBe('SIGTERM');
     expect(one('TimeoutStopSec')).toBe('15');
     expect(one('ExecStart')).toBe(
-      `/usr/bin/node ${UNIT_NODE_FLAGS.join(' ')} /opt/siaga/dist/src/cli/main.js run -c /etc/siaga/siaga.yaml`,
+      `/usr/bin/node ${UNIT_NODE_FLAGS.join(' ')} /opt/siaga/dist/bin/siaga.js run -c /etc/siaga/siaga.yaml`,
     );
     // The memory settings the benches measure with (bench/child.ts) are the ones systemd uses.
     for (const [k, v] of Object.entries(UNIT_ENV)) expect(svc.get('Environment')).toContain(`${k}=${v}`);

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/broker/password.js';
 import { gatewayYaml } from '../helpers/cli-exit.js';
@@ -16,18 +17,37 @@ import { mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
  */
 
 const TRACE = new URL('../helpers/module-trace.mjs', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Modules of the parts a config may leave off, and of the commands other than `run`. */
+/**
+ * `siaga run` is the bundle (dist/bin/siaga.js and its chunks, scripts/bundle.mjs), so a siaga
+ * source file is loaded when the chunk that holds it is. esbuild's metafile says which output
+ * holds which source; a package left outside the bundle is still its own files in node_modules.
+ */
+function sourcesLoaded(modules: string[]): string[] {
+  const meta = JSON.parse(readFileSync(join(ROOT, 'dist/bin/meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  return modules.flatMap((m) => {
+    const path = m.startsWith('file:') ? fileURLToPath(m) : m;
+    // node_modules may be a link to a shared install: the package path is what names it.
+    const pkg = path.indexOf('/node_modules/');
+    if (pkg >= 0) return [path.slice(pkg + 1)];
+    return Object.keys(meta.outputs[relative(ROOT, path)]?.inputs ?? {});
+  });
+}
+
+/** Sources of the parts a config may leave off, and of the commands other than `run`. */
 const OPTIONAL = {
-  'the local broker (aedes)': /\/node_modules\/aedes\//,
-  'the broker wiring': /\/dist\/src\/broker\/server\.js$/,
-  'the LoRa network server': /\/dist\/src\/lora\/network\.js$/,
-  'lora-packet': /\/node_modules\/lora-packet\//,
-  'the alerts runtime': /\/dist\/src\/alerts\/runtime\.js$/,
-  'the CAP XML builder (xmlbuilder2)': /\/node_modules\/xmlbuilder2\//,
-  'the village screen (fastify)': /\/node_modules\/fastify\//,
+  'the local broker (aedes)': /^node_modules\/aedes\//,
+  'the broker wiring': /^src\/broker\/server\.ts$/,
+  'the LoRa network server': /^src\/lora\/network\.ts$/,
+  'lora-packet': /^node_modules\/lora-packet\//,
+  'the alerts runtime': /^src\/alerts\/runtime\.ts$/,
+  'the CAP XML builder (xmlbuilder2)': /^node_modules\/xmlbuilder2\//,
+  'the village screen (fastify)': /^node_modules\/fastify\//,
 } as const;
-const OTHER_COMMANDS = /\/dist\/src\/cli\/commands\/(?!run\.js$)[^/]+\.js$/;
+const OTHER_COMMANDS = /^src\/cli\/commands\/(?!run\.ts$)[^/]+\.ts$/;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -70,10 +90,13 @@ async function loadedBy(yaml: string, until = '"gateway ready"'): Promise<string
     child.once('exit', (code) => reject(new Error(`siaga run exited (${code}) before ready:\n${out}`)));
   });
   const modules = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+  // What systemd runs: the bundle, not the per-file build in dist/src.
+  expect(modules.some((m) => m.endsWith('/dist/bin/siaga.js'))).toBe(true);
+  expect(modules.filter((m) => m.includes('/dist/src/'))).toEqual([]);
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
-  return modules;
+  return sourcesLoaded(modules);
 }
 
 let users = '';
@@ -85,8 +108,8 @@ describe('siaga run loads only what its config uses', () => {
   it('without LoRa, alerts, the local broker and the village screen, none of them is loaded, nor any other command', async () => {
     const modules = await loadedBy(gatewayYaml(tmpDir('siaga-lazy-db-')));
     // The trace saw the gateway itself (else an empty list would pass).
-    expect(modules.some((m) => m.endsWith('/dist/src/main.js'))).toBe(true);
-    expect(modules.some((m) => m.endsWith('/dist/src/cli/commands/run.js'))).toBe(true);
+    expect(modules).toContain('src/main.ts');
+    expect(modules).toContain('src/cli/commands/run.ts');
     for (const [part, re] of Object.entries(OPTIONAL)) {
       expect(
         modules.filter((m) => re.test(m)),
@@ -128,10 +151,10 @@ describe.skipIf(!mosquittoAvailable())('the uplink loads only the transport its 
     try {
       const uplink = `uplink: {url: "mqtt://127.0.0.1:${broker.port}"}`;
       const modules = await loadedBy(gatewayYaml(tmpDir('siaga-lazy-db-'), uplink), '"uplink connected"');
-      expect(modules.some((m) => /\/node_modules\/mqtt\//.test(m))).toBe(true);
+      expect(modules.some((m) => /^node_modules\/mqtt\//.test(m))).toBe(true);
       expect(
         modules.filter((m) =>
-          /\/node_modules\/(ws|socks|ip-address)\/|\/mqtt\/build\/lib\/connect\//.test(m),
+          /^node_modules\/(ws|socks|ip-address)\/|^node_modules\/mqtt\/build\/lib\/connect\//.test(m),
         ),
       ).toEqual([]);
     } finally {

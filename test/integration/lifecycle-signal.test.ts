@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { writeGatewayConfig } from '../helpers/cli-exit.js';
 import { tmpDir } from '../helpers/gateway.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'siaga.js');
 
 /**
  * A SIGTERM that arrives while `siaga run` is still starting (systemd stopping a unit that was just

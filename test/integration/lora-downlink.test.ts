@@ -13,7 +13,7 @@ import { freePort } from '../helpers/mosquitto.js';
 import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
-const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/bin/siaga.js', import.meta.url).pathname;
 
 const SIREN_NODE = {
   devAddr: '26011c01',

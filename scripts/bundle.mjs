@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// `npm run build`'s second step: the CLI as one ES module (dist/bin/siaga.js) plus split chunks,
+// which is what systemd, `npm run siaga`/`demo` and the spawned-process tests run.
+//
+// Why a bundle: `siaga run`'s start was CPU-bound, most of it Node resolving, reading and compiling
+// ~300 CommonJS files and every siaga module one by one, and V8 keeps each module's source as a
+// string for the process's life (bench/README.md, "Memory", round 4 has the figures).
+//
+// Every `import()` in the sources stays a separate chunk (`splitting`), so what was lazy stays lazy:
+// other CLI commands, alerts, the local broker, the LoRa stack, the village screen.
+//
+// Left outside the bundle (loaded from node_modules at run time, as before):
+// - native addons found next to their own files: better-sqlite3 (`bindings`), serialport
+//   (@serialport/bindings-cpp, `node-gyp-build`);
+// - MQTT.js: src/uplink/stream-builder.ts loads it with its own `require` so that its WebSocket and
+//   SOCKS transports are never loaded; a bundled second copy would only add code.
+// The lazy parts' packages (aedes, lora-packet, fastify, xmlbuilder2) are bundled into their own
+// chunks: none reads files beside itself, and a gateway that enables them starts ~60–100 ms of
+// CPU sooner (P8's site: local broker and LoRa on). pino is bundled; its transports (worker
+// threads started from a file path) would not work from the bundle, and siaga never uses them:
+// it writes synchronously to stdout (src/util/log.ts).
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist', 'bin');
+
+export const EXTERNAL = ['better-sqlite3', 'serialport', '@serialport/*', 'mqtt', 'mqtt/*'];
+
+// CommonJS packages inside an ES module call `require` for Node's built-ins; an ES module has none.
+const banner = [
+  "import { createRequire as __siagaCreateRequire } from 'node:module';",
+  'const require = __siagaCreateRequire(import.meta.url);',
+].join('\n');
+
+// zod's namespace object re-exports all of its ~50 error-message locales (~300 kB of source V8
+// would keep for the process's life); siaga's messages are its own and zod's stay in English, the
+// one locale zod installs itself. `z.locales` then holds `en` only.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /\/node_modules\/zod\//.test(args.importer)
+        ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+// Old chunks have other hashes; a stale one must not be found by anything.
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { siaga: 'src/cli/main.ts' },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Chunks beside the entry: src/version.ts reads ../../package.json relative to its own file.
+  chunkNames: '[name]-[hash]',
+  external: EXTERNAL,
+  banner: { js: banner },
+  // Less source for V8 to keep and parse; names stay, so stack traces and `err.name` read as before.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  // A file beside each output, used only with NODE_OPTIONS=--enable-source-maps (README, troubleshooting).
+  sourcemap: 'linked',
+  sourcesContent: false,
+  metafile: true,
+  plugins: [zodEnglishOnly],
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// Which sources each output holds: the lazy-modules test reads it to name the chunk of a lazy part.
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+const files = readdirSync(outdir).filter((f) => f.endsWith('.js'));
+if (!files.includes('siaga.js')) throw new Error('bundle: dist/bin/siaga.js was not written');
