@@ -4,28 +4,13 @@ import type { Clock, Reading } from '../domain/index.js';
 import type { Outbox, OutboxEventRow, OutboxKind, OutboxReadingJson } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
 import { idFactory } from '../util/ids.js';
-import { must } from '../util/must.js';
 import { type BatchDecision, batchDecision } from './batch-policy.js';
-import { InflightWindow } from './inflight-window.js';
+import { type Unit, UnitBook } from './drain-units.js';
 import type { LiveLink, UplinkLink } from './link.js';
-import type { LiveEntry, LiveReadings } from './live-readings.js';
-import { capXml, deflatePayload, eventRowJson, readingsBatchOfJson } from './payloads.js';
+import { LiveDrain } from './live-drain.js';
+import type { LiveReadings } from './live-readings.js';
+import { capXml, eventRowJson, readingsBatchOfJson } from './payloads.js';
 import type { UplinkTopics } from './topics.js';
-
-/** A batch of readings or a group of events, published and waiting for its PUBACKs. */
-interface Unit {
-  kind: OutboxKind;
-  oids: number[];
-  lastOid: number;
-  /** PUBACKs still awaited (events go one message each). */
-  pending: number;
-  /** When it was published (monotonic ms): its round trip steers the window. */
-  sentMono: number;
-  /** It filled the window when sent: a wider one would have sent more. */
-  limited: boolean;
-  /** Readings sent from memory before their commit (live-readings.ts); `oids` is then empty. */
-  live?: LiveEntry[];
-}
 
 /** Events fetched per unit: each is its own message, the unit is acked when all are. */
 const EVENT_PAGE = 50;
@@ -57,14 +42,11 @@ export interface OutboxDrainDeps {
  */
 export class OutboxDrain {
   private readonly batchId = idFactory();
-  private readonly units = new Set<Unit>();
-  private readonly window: InflightWindow;
-  private inflightSinceMono = 0;
-  private lastPubackMono = 0;
+  private readonly units: UnitBook;
+  /** The live path, when `uplink.live_readings` is on. */
+  private readonly live: LiveDrain | undefined;
   /** Since when queued readings have waited behind publishes in flight. */
   private waitingSinceMono: number | undefined;
-  /** The same for readings waiting on the live path. */
-  private liveWaitingSinceMono: number | undefined;
   /** Set by `flush`: partial batches go at once (the forwarder is stopping). */
   private flushing = false;
   /**
@@ -91,7 +73,23 @@ export class OutboxDrain {
   sentEvents = 0;
 
   constructor(private readonly deps: OutboxDrainDeps) {
-    this.window = new InflightWindow(deps.config.max_inflight);
+    const { config, topics, link, log } = deps;
+    this.units = new UnitBook({ config, topics, link, log, onDone: (unit) => this.onDone(unit) });
+    if (deps.live) {
+      this.live = new LiveDrain({
+        live: deps.live,
+        units: this.units,
+        link,
+        gatewayId: deps.gatewayId,
+        maxReadings: config.batch.max_readings,
+        maxBytes: config.batch.max_bytes,
+        batchId: () => this.batchId(deps.clock.now()),
+        ack: (kind, oids, opts) => deps.outbox.ack(kind, oids, opts),
+        ackLater: () => this.ackLater(),
+        decide: (queued, since, now, window) => this.decide(queued, since, now, window),
+        ...(deps.onDelivered ? { onDelivered: deps.onDelivered } : {}),
+      });
+    }
   }
 
   /** Units published and waiting for their PUBACKs. */
@@ -101,17 +99,17 @@ export class OutboxDrain {
 
   /** Readings batches allowed in flight now (the adaptive window). */
   get windowSize(): number {
-    return this.window.size;
+    return this.units.window.size;
   }
 
   /** When delivery last made progress (first unit in flight, or last PUBACK), monotonic ms. */
   progressMono(): number {
-    return Math.max(this.inflightSinceMono, this.lastPubackMono);
+    return this.units.progressMono();
   }
 
   /** Readings waiting to go live (not yet published). */
   get liveQueued(): number {
-    return this.deps.live?.queued ?? 0;
+    return this.live?.queued ?? 0;
   }
 
   /**
@@ -119,15 +117,14 @@ export class OutboxDrain {
    * the live path has room. False leaves it to the outbox (it is committed and queued as usual).
    */
   offer(r: Reading): boolean {
-    const live = this.deps.live;
-    if (live === undefined || this.deps.link.live() === undefined || !live.offer(r)) return false;
+    if (this.live === undefined || !this.live.offer(r)) return false;
     this.wake();
     return true;
   }
 
   /** Readings committed (the first with rowid `firstRid`): those on the live path get their rowids. */
   committed(readings: readonly Reading[], firstRid: number): void {
-    this.deps.live?.committed(readings, firstRid);
+    this.live?.committed(readings, firstRid);
   }
 
   /** New outbox rows committed, or PUBACKs arrived: pump soon (coalesced, cheap). */
@@ -149,11 +146,9 @@ export class OutboxDrain {
   /** The connection is gone: forget everything in flight (what was PUBACKed is still deleted). */
   reset(): void {
     this.units.clear();
-    this.window.reset();
     this.ahead = [];
     this.waitingSinceMono = undefined;
-    this.liveWaitingSinceMono = undefined;
-    this.deps.live?.reset();
+    this.live?.reset();
   }
 
   /** Stops the timers; rows already PUBACKed are deleted now. */
@@ -184,13 +179,13 @@ export class OutboxDrain {
       // The writer runs on this thread: no event can be committed while this loop runs, so the
       // events are read until none is left and then only readings.
       while (live && this.units.size < max_inflight) {
-        const events = outbox.nextEvents(EVENT_PAGE, this.cursor('events'));
+        const events = outbox.nextEvents(EVENT_PAGE, this.units.cursor('events'));
         if (events.length === 0) break;
         this.sendEvents(live, events);
         live = this.deps.link.live();
       }
       while (live) {
-        const window = this.window.size;
+        const window = this.units.window.size;
         if (this.units.size >= window) {
           // Every slot taken: read the next page after MQTT.js has flushed this turn's publishes
           // to the socket (it uncorks on nextTick), so the read overlaps the broker's work.
@@ -199,7 +194,7 @@ export class OutboxDrain {
         }
         const now = this.deps.link.mono();
         // Fresh readings first; while they wait for a PUBACK, the backlog may use the free slots.
-        if (this.pumpLive(live, now, window)) {
+        if (this.live?.pump(live, now, window)) {
           live = this.deps.link.live();
           continue;
         }
@@ -242,33 +237,6 @@ export class OutboxDrain {
     }
   }
 
-  /** Publishes one batch of live readings if the batch policy says so; true when it did. */
-  private pumpLive(link: LiveLink, now: number, window: number): boolean {
-    const live = this.deps.live;
-    if (live === undefined || live.queued === 0) {
-      this.liveWaitingSinceMono = undefined;
-      return false;
-    }
-    const { max_readings, max_bytes } = this.deps.config.batch;
-    const decision = this.decide(live.queued, this.liveWaitingSinceMono, now, window);
-    if (decision.action !== 'send') {
-      if (decision.action === 'wait') this.liveWaitingSinceMono ??= now;
-      return false;
-    }
-    this.liveWaitingSinceMono = undefined;
-    const batch = readingsBatchOfJson(
-      this.deps.gatewayId,
-      this.batchId(this.deps.clock.now()),
-      live.peekJson(max_readings),
-      max_bytes,
-    );
-    const entries = live.take(batch.count);
-    const unit = this.addUnit('readings', [], 1, entries);
-    const [only] = entries;
-    this.publishReadings(link, unit, batch.json, entries.length === 1 && only ? () => only.id : undefined);
-    return true;
-  }
-
   /**
    * `batchDecision` for `queued` readings waiting since `since` (undefined: they just came), in the
    * window now open; a wait with a deadline arms the partial-batch timer.
@@ -295,7 +263,7 @@ export class OutboxDrain {
     this.prefetchScheduled = true;
     setImmediate(() => {
       this.prefetchScheduled = false;
-      if (this.pumping || this.cursor('readings') === 0 || !this.deps.link.live()) return;
+      if (this.pumping || this.units.cursor('readings') === 0 || !this.deps.link.live()) return;
       try {
         this.readAhead(max);
       } catch (e) {
@@ -307,7 +275,7 @@ export class OutboxDrain {
 
   /** `ahead`, topped up to `max` rows from the outbox. */
   private readAhead(max: number): OutboxReadingJson[] {
-    const cursor = this.cursor('readings');
+    const cursor = this.units.cursor('readings');
     // No batch in flight: start again from the oldest queued row (a resend may have queued old ones).
     if (cursor === 0) this.ahead = [];
     if (this.ahead.length < max) {
@@ -341,12 +309,6 @@ export class OutboxDrain {
     }
   }
 
-  private cursor(kind: OutboxKind): number {
-    let max = 0;
-    for (const u of this.units) if (u.kind === kind && u.lastOid > max) max = u.lastOid;
-    return max;
-  }
-
   private armPartialTimer(ms: number): void {
     if (this.partialTimer) return;
     this.partialTimer = setTimeout(() => {
@@ -355,25 +317,8 @@ export class OutboxDrain {
     }, ms);
   }
 
-  private addUnit(kind: OutboxKind, oids: number[], pending: number, live?: LiveEntry[]): Unit {
-    const now = this.deps.link.mono();
-    const unit: Unit = {
-      kind,
-      oids,
-      // A live unit has no place in the outbox's order: it never moves the paging cursor.
-      lastOid: live ? 0 : must(oids.at(-1), 'the last row of an outbox unit'),
-      pending,
-      sentMono: now,
-      limited: this.units.size + 1 >= this.window.size,
-    };
-    if (live) unit.live = live;
-    if (this.units.size === 0) this.inflightSinceMono = now;
-    this.units.add(unit);
-    return unit;
-  }
-
   private sendEvents({ client, gen }: LiveLink, rows: OutboxEventRow[]): void {
-    const unit = this.addUnit(
+    const unit = this.units.add(
       'events',
       rows.map((r) => r.oid),
       rows.length,
@@ -383,93 +328,35 @@ export class OutboxDrain {
       const json = xml ?? eventRowJson(row, this.deps.villageCode);
       const topic = xml === undefined ? this.deps.topics.events : this.deps.topics.cap;
       this.deps.link.countBytes(json);
-      client.publish(topic, json, { qos: 1 }, (err) => this.onPuback(unit, gen, err));
+      client.publish(topic, json, { qos: 1 }, (err) => this.units.onPuback(unit, gen, err));
     }
   }
 
   private sendReadings(link: LiveLink, rows: OutboxReadingJson[], json: string): void {
     const [only] = rows;
-    const unit = this.addUnit(
+    const unit = this.units.add(
       'readings',
       rows.map((r) => r[0]),
       1,
     );
     const soleId =
       rows.length === 1 && only !== undefined ? () => (JSON.parse(only[1]) as { id: string }).id : undefined;
-    this.publishReadings(link, unit, json, soleId);
+    this.units.publishReadings(link, unit, json, soleId);
   }
 
-  /** `soleId`: the batch holds one reading (how to find its id, for the oversize warning). */
-  private publishReadings(
-    { client, gen }: LiveLink,
-    unit: Unit,
-    json: string,
-    soleId: (() => string) | undefined,
-  ): void {
-    const { topics, config } = this.deps;
-    if (soleId !== undefined && Buffer.byteLength(json) > config.batch.max_bytes) {
-      // Never stuck behind it: it goes alone. A broker whose limit is smaller still drops it.
-      this.deps.log.warn(
-        {
-          id: soleId(),
-          bytes: Buffer.byteLength(json),
-          max_bytes: config.batch.max_bytes,
-        },
-        'a reading larger than uplink.batch.max_bytes goes alone',
-      );
-    }
-    const deflate = config.compress === 'deflate';
-    const payload = deflate ? deflatePayload(json) : json;
-    this.deps.link.countBytes(payload);
-    client.publish(deflate ? topics.readingsZ : topics.readings, payload, { qos: 1 }, (err) =>
-      this.onPuback(unit, gen, err),
-    );
-  }
-
-  /** A PUBACK: the unit's rows are deleted with the others of this turn, then the drain pumps. */
-  private onPuback(unit: Unit, gen: number, err: Error | undefined): void {
-    const { link } = this.deps;
-    if (!link.isCurrent(gen) || !this.units.has(unit)) return;
-    if (err) {
-      link.noteError(`publish refused: ${err.message}`);
-      link.drop('publish error');
-      return;
-    }
-    if (--unit.pending > 0) return;
-    this.units.delete(unit);
-    this.lastPubackMono = link.mono();
-    this.window.onAck(this.lastPubackMono - unit.sentMono, unit.limited);
+  /** A unit's last PUBACK: its rows are deleted with the others of this turn, then the drain pumps. */
+  private onDone(unit: Unit): void {
     this.lastPubackTs = this.deps.clock.now();
     const acked = this.acked[unit.kind];
     for (const oid of unit.oids) acked.push(oid);
     if (unit.kind === 'events') this.sentEvents += unit.oids.length;
     else this.sentReadings += unit.oids.length;
-    if (unit.live) this.settleLive(unit.live);
+    if (unit.live && this.live) this.sentReadings += this.live.settle(unit.live);
     this.wake();
   }
 
   /** While batches are in flight and not stopping, PUBACKed rows may be deleted with later ones. */
   private ackLater(): boolean {
     return this.units.size > 0 && !this.flushing;
-  }
-
-  /**
-   * Live readings PUBACKed: committed ones are handed to the outbox as acknowledged at once, like
-   * every other PUBACKed row (it deletes them with others, and always before a read could see
-   * them), so the drain cannot send them a second time; the others are never queued.
-   */
-  private settleLive(entries: LiveEntry[]): void {
-    const live = must(this.deps.live, 'the live path of a live unit');
-    const { rids, delivered } = live.settle(entries);
-    this.sentReadings += entries.length;
-    if (delivered.length > 0) this.deps.onDelivered?.(delivered);
-    if (rids.length === 0) return;
-    try {
-      this.deps.outbox.ack('readings', rids, { later: this.ackLater() });
-    } catch (e) {
-      // Not deleted: the drain sends them again later with the same ids, which the centre drops.
-      this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
-    }
-    live.release(rids);
   }
 }
