@@ -4,6 +4,7 @@ import { errorMessage } from '../util/errors.js';
 import type { BatchDecision } from './batch-policy.js';
 import type { UnitBook } from './drain-units.js';
 import type { LiveLink, UplinkLink } from './link.js';
+import { liveHoldMs, nextMeanGap, QUIET_MEAN_GAP } from './live-hold.js';
 import type { LiveEntry, LiveReadings } from './live-readings.js';
 import { readingsBatchOfJson } from './payloads.js';
 
@@ -22,6 +23,10 @@ export interface LiveDrainDeps {
   ackLater(): boolean;
   /** The drain's batch policy for `queued` readings waiting since `since` (undefined: just came). */
   decide(queued: number, since: number | undefined, now: number, window: number): BatchDecision;
+  /** Pump again in `ms` if nothing else does first. */
+  retryIn(ms: number): void;
+  /** The forwarder is stopping: nothing waits. */
+  flushing(): boolean;
   /** The centre acknowledged these readings before their commit: the store must not queue them. */
   onDelivered?(ids: string[]): void;
 }
@@ -35,6 +40,9 @@ export interface LiveDrainDeps {
 export class LiveDrain {
   /** Since when live readings have waited behind publishes in flight. */
   private waitingSinceMono: number | undefined;
+  /** The running mean gap between accepted readings (`live-hold.ts`), and the last arrival. */
+  private meanGapMs = QUIET_MEAN_GAP;
+  private lastArrivalMono: number | undefined;
 
   constructor(private readonly deps: LiveDrainDeps) {}
 
@@ -45,7 +53,12 @@ export class LiveDrain {
 
   /** Takes `r` if the link is up and there is room; false leaves it to the outbox. */
   offer(r: Reading): boolean {
-    return this.deps.link.live() !== undefined && this.deps.live.offer(r);
+    if (this.deps.link.live() === undefined || !this.deps.live.offer(r)) return false;
+    const now = this.deps.link.mono();
+    if (this.lastArrivalMono !== undefined)
+      this.meanGapMs = nextMeanGap(this.meanGapMs, now - this.lastArrivalMono);
+    this.lastArrivalMono = now;
+    return true;
   }
 
   /** Readings committed (the first with rowid `firstRid`): those on the live path get their rowids. */
@@ -64,6 +77,19 @@ export class LiveDrain {
     const { live, units, maxReadings, maxBytes } = this.deps;
     if (live.queued === 0) {
       this.waitingSinceMono = undefined;
+      return false;
+    }
+    const hold = liveHoldMs({
+      inflight: units.size,
+      queued: live.queued,
+      waitedMs: this.waitingSinceMono === undefined ? 0 : now - this.waitingSinceMono,
+      meanGapMs: this.meanGapMs,
+      maxReadings,
+      flushing: this.deps.flushing(),
+    });
+    if (hold > 0) {
+      this.waitingSinceMono ??= now;
+      this.deps.retryIn(hold);
       return false;
     }
     const decision = this.deps.decide(live.queued, this.waitingSinceMono, now, window);
