@@ -1,0 +1,67 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UplinkConfig } from '../../src/config/schema.js';
+import { uplinkClientOptions } from '../../src/uplink/client-options.js';
+import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
+
+function config(keepaliveS: number): UplinkConfig {
+  return {
+    url: 'mqtt://127.0.0.1:1',
+    protocol_version: 4,
+    keepalive_s: keepaliveS,
+    batch: { max_readings: 200, max_delay_ms: 1000, max_bytes: 256 * 1024 },
+    max_inflight: 4,
+    live_readings: true,
+    compress: 'none',
+    stall_s: 60,
+    backoff: { min_ms: 1000, max_ms: 60_000 },
+  };
+}
+
+async function connect(broker: Mosquitto, keepaliveS: number): Promise<MqttClient> {
+  return mqtt.connectAsync(
+    broker.url,
+    uplinkClientOptions(config(keepaliveS), 'gw-opts-01', 'siaga/v1/gw/gw-opts-01/status', 5000),
+  );
+}
+
+/** Publishes QoS 1 one after another (each after the last PUBACK) until `stop()` says so. */
+async function publishUntil(client: MqttClient, stop: (n: number) => boolean): Promise<number> {
+  const payload = `{"gw":"gw-opts-01","batch":"b","readings":[${'{"id":"x","node":"pir-01","seq":1,"type":"pir","ts":1,"via":"serial","v":{"n":1}},'.repeat(3)}{"id":"y"}]}`;
+  let n = 0;
+  while (!stop(n)) {
+    await client.publishAsync('siaga/v1/gw/gw-opts-01/readings', payload, { qos: 1 });
+    n++;
+  }
+  return n;
+}
+
+describe.skipIf(!mosquittoAvailable())(
+  'the uplink client as the gateway configures MQTT.js (real Mosquitto)',
+  () => {
+    let broker: Mosquitto;
+    beforeAll(async () => {
+      broker = await startMosquitto();
+    });
+    afterAll(async () => {
+      await broker?.stop();
+    });
+
+    it('a link busy with publishes still pings every keepalive and stays up', async () => {
+      const client = await connect(broker, 1);
+      let pingresps = 0;
+      client.on('packetreceive', (p) => {
+        if (p.cmd === 'pingresp') pingresps++;
+      });
+      let closed = false;
+      client.on('close', () => {
+        closed = true;
+      });
+      const until = Date.now() + 3500;
+      await publishUntil(client, () => Date.now() > until || closed);
+      expect(closed).toBe(false);
+      expect(pingresps).toBeGreaterThan(0);
+      await client.endAsync();
+    });
+  },
+);
