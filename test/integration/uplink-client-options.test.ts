@@ -1,27 +1,18 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UplinkConfig } from '../../src/config/schema.js';
 import { uplinkClientOptions } from '../../src/uplink/client-options.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.js';
-
-function config(keepaliveS: number): UplinkConfig {
-  return {
-    url: 'mqtt://127.0.0.1:1',
-    protocol_version: 4,
-    keepalive_s: keepaliveS,
-    batch: { max_readings: 200, max_delay_ms: 1000, max_bytes: 256 * 1024 },
-    max_inflight: 4,
-    live_readings: true,
-    compress: 'none',
-    stall_s: 60,
-    backoff: { min_ms: 1000, max_ms: 60_000 },
-  };
-}
+import { cfg } from '../helpers/uplink-centre.js';
 
 async function connect(broker: Mosquitto, keepaliveS: number): Promise<MqttClient> {
   return mqtt.connectAsync(
     broker.url,
-    uplinkClientOptions(config(keepaliveS), 'gw-opts-01', 'siaga/v1/gw/gw-opts-01/status', 5000),
+    uplinkClientOptions(
+      cfg(broker.url, { keepalive_s: keepaliveS }),
+      'gw-opts-01',
+      'siaga/v1/gw/gw-opts-01/status',
+      5000,
+    ),
   );
 }
 
