@@ -4,28 +4,16 @@ import type { Clock, Reading } from '../domain/index.js';
 import type { Outbox, OutboxEventRow, OutboxKind, OutboxReadingJson } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
 import { idFactory } from '../util/ids.js';
-import { must } from '../util/must.js';
 import { type BatchDecision, batchDecision } from './batch-policy.js';
-import { InflightWindow } from './inflight-window.js';
+import { type Unit, UnitBook } from './drain-units.js';
 import type { LiveLink, UplinkLink } from './link.js';
-import type { LiveEntry, LiveReadings } from './live-readings.js';
-import { capXml, deflatePayload, eventRowJson, readingsBatchOfJson } from './payloads.js';
+import { LiveDrain } from './live-drain.js';
+import type { LiveReadings } from './live-readings.js';
+import { capXml, eventRowJson, readingsBatchOfJson } from './payloads.js';
 import type { UplinkTopics } from './topics.js';
 
-/** A batch of readings or a group of events, published and waiting for its PUBACKs. */
-interface Unit {
-  kind: OutboxKind;
-  oids: number[];
-  lastOid: number;
-  /** PUBACKs still awaited (events go one message each). */
-  pending: number;
-  /** When it was published (monotonic ms): its round trip steers the window. */
-  sentMono: number;
-  /** It filled the window when sent: a wider one would have sent more. */
-  limited: boolean;
-  /** Readings sent from memory before their commit (live-readings.ts); `oids` is then empty. */
-  live?: LiveEntry[];
-}
+/** An outbox found empty is read again at least this often, ms, even if nothing said it changed. */
+const OUTBOX_RECHECK_MS = 1000;
 
 /** Events fetched per unit: each is its own message, the unit is acked when all are. */
 const EVENT_PAGE = 50;
@@ -57,14 +45,11 @@ export interface OutboxDrainDeps {
  */
 export class OutboxDrain {
   private readonly batchId = idFactory();
-  private readonly units = new Set<Unit>();
-  private readonly window: InflightWindow;
-  private inflightSinceMono = 0;
-  private lastPubackMono = 0;
+  private readonly units: UnitBook;
+  /** The live path, when `uplink.live_readings` is on. */
+  private readonly live: LiveDrain | undefined;
   /** Since when queued readings have waited behind publishes in flight. */
   private waitingSinceMono: number | undefined;
-  /** The same for readings waiting on the live path. */
-  private liveWaitingSinceMono: number | undefined;
   /** Set by `flush`: partial batches go at once (the forwarder is stopping). */
   private flushing = false;
   /**
@@ -81,9 +66,15 @@ export class OutboxDrain {
   private ahead: OutboxReadingJson[] = [];
 
   private wakeScheduled = false;
+  /** Bumped whenever the outbox may have changed behind the drain's back. */
+  private outboxGen = 1;
+  /** The generation the drain last found the outbox empty of anything new in, and when. */
+  private outboxSeenGen = 0;
+  private outboxSeenMono = 0;
   private pumping = false;
   private repump = false;
   private partialTimer: NodeJS.Timeout | undefined;
+  private partialDueMono = 0;
   private retryTimer: NodeJS.Timeout | undefined;
 
   lastPubackTs: number | null = null;
@@ -91,7 +82,33 @@ export class OutboxDrain {
   sentEvents = 0;
 
   constructor(private readonly deps: OutboxDrainDeps) {
-    this.window = new InflightWindow(deps.config.max_inflight);
+    const { config, topics, link, log } = deps;
+    this.units = new UnitBook({ config, topics, link, log, onDone: (unit) => this.onDone(unit) });
+    if (deps.live) {
+      this.live = new LiveDrain({
+        live: deps.live,
+        units: this.units,
+        link,
+        gatewayId: deps.gatewayId,
+        maxReadings: config.batch.max_readings,
+        maxBytes: config.batch.max_bytes,
+        batchId: () => this.batchId(deps.clock.now()),
+        ack: (kind, oids, opts) => {
+          try {
+            deps.outbox.ack(kind, oids, opts);
+          } catch (e) {
+            // The rows stay queued and the live path lets go of them: the drain must see them.
+            this.outboxChanged();
+            throw e;
+          }
+        },
+        ackLater: () => this.ackLater(),
+        decide: (queued, since, now, window) => this.decide(queued, since, now, window),
+        retryIn: (ms) => this.armPartialTimer(ms),
+        flushing: () => this.flushing,
+        ...(deps.onDelivered ? { onDelivered: deps.onDelivered } : {}),
+      });
+    }
   }
 
   /** Units published and waiting for their PUBACKs. */
@@ -101,17 +118,17 @@ export class OutboxDrain {
 
   /** Readings batches allowed in flight now (the adaptive window). */
   get windowSize(): number {
-    return this.window.size;
+    return this.units.window.size;
   }
 
   /** When delivery last made progress (first unit in flight, or last PUBACK), monotonic ms. */
   progressMono(): number {
-    return Math.max(this.inflightSinceMono, this.lastPubackMono);
+    return this.units.progressMono();
   }
 
   /** Readings waiting to go live (not yet published). */
   get liveQueued(): number {
-    return this.deps.live?.queued ?? 0;
+    return this.live?.queued ?? 0;
   }
 
   /**
@@ -119,25 +136,35 @@ export class OutboxDrain {
    * the live path has room. False leaves it to the outbox (it is committed and queued as usual).
    */
   offer(r: Reading): boolean {
-    const live = this.deps.live;
-    if (live === undefined || this.deps.link.live() === undefined || !live.offer(r)) return false;
-    this.wake();
+    if (this.live === undefined || !this.live.offer(r)) return false;
+    this.schedule();
     return true;
   }
 
   /** Readings committed (the first with rowid `firstRid`): those on the live path get their rowids. */
   committed(readings: readonly Reading[], firstRid: number): void {
-    this.deps.live?.committed(readings, firstRid);
+    this.live?.committed(readings, firstRid);
   }
 
-  /** New outbox rows committed, or PUBACKs arrived: pump soon (coalesced, cheap). */
+  /** New outbox rows committed (or queued by a resend): pump soon (coalesced, cheap). */
   wake(): void {
+    this.outboxChanged();
+    this.schedule();
+  }
+
+  /** Something of the drain's own moved (a PUBACK, a live reading): pump soon, the outbox as known. */
+  private schedule(): void {
     if (this.wakeScheduled) return;
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
-      this.pump();
+      this.run();
     });
+  }
+
+  /** The outbox may hold rows the drain has not seen: the next pump reads it. */
+  private outboxChanged(): void {
+    this.outboxGen++;
   }
 
   /** From now on, partial batches go without waiting for PUBACKs; pumps at once. */
@@ -149,11 +176,11 @@ export class OutboxDrain {
   /** The connection is gone: forget everything in flight (what was PUBACKed is still deleted). */
   reset(): void {
     this.units.clear();
-    this.window.reset();
     this.ahead = [];
     this.waitingSinceMono = undefined;
-    this.liveWaitingSinceMono = undefined;
-    this.deps.live?.reset();
+    this.live?.reset();
+    // What was in flight, and committed live readings, are the outbox's to send again.
+    this.outboxChanged();
   }
 
   /** Stops the timers; rows already PUBACKed are deleted now. */
@@ -167,8 +194,13 @@ export class OutboxDrain {
     }
   }
 
-  /** Fills free in-flight slots: events first, then readings as `batchDecision` says. */
+  /** Fills free in-flight slots (the outbox read afresh): events first, then readings as `batchDecision` says. */
   pump(): void {
+    this.outboxChanged();
+    this.run();
+  }
+
+  private run(): void {
     if (this.pumping) {
       this.repump = true;
       return;
@@ -178,19 +210,31 @@ export class OutboxDrain {
     const { outbox, config } = this.deps;
     const { max_inflight } = config;
     const { max_readings, max_bytes } = config.batch;
+    // Live readings and their PUBACKs pump a thousand times a second at 1,000 frames/s; an
+    // outbox known to hold nothing new is not asked again each time (two queries per pump were
+    // a quarter of the gateway's CPU). Looked at again after a commit, a resend, a reconnect or
+    // a failed delete, and at least every OUTBOX_RECHECK_MS in case a change went unannounced.
+    const gen = this.outboxGen;
+    const look =
+      gen !== this.outboxSeenGen || this.deps.link.mono() - this.outboxSeenMono >= OUTBOX_RECHECK_MS;
+    let eventsSeen = false;
+    let readingsSeen = false;
     try {
       this.deleteAcked();
       let live = this.deps.link.live();
       // The writer runs on this thread: no event can be committed while this loop runs, so the
       // events are read until none is left and then only readings.
-      while (live && this.units.size < max_inflight) {
-        const events = outbox.nextEvents(EVENT_PAGE, this.cursor('events'));
-        if (events.length === 0) break;
+      while (look && live && this.units.size < max_inflight) {
+        const events = outbox.nextEvents(EVENT_PAGE, this.units.cursor('events'));
+        if (events.length === 0) {
+          eventsSeen = true;
+          break;
+        }
         this.sendEvents(live, events);
         live = this.deps.link.live();
       }
       while (live) {
-        const window = this.window.size;
+        const window = this.units.window.size;
         if (this.units.size >= window) {
           // Every slot taken: read the next page after MQTT.js has flushed this turn's publishes
           // to the socket (it uncorks on nextTick), so the read overlaps the broker's work.
@@ -199,11 +243,12 @@ export class OutboxDrain {
         }
         const now = this.deps.link.mono();
         // Fresh readings first; while they wait for a PUBACK, the backlog may use the free slots.
-        if (this.pumpLive(live, now, window)) {
+        if (this.live?.pump(live, now, window)) {
           live = this.deps.link.live();
           continue;
         }
-        const ahead = this.readAhead(max_readings);
+        const ahead = look ? this.readAhead(max_readings) : this.ahead;
+        if (look && ahead.length === 0) readingsSeen = true;
         const decision = this.decide(ahead.length, this.waitingSinceMono, now, window);
         if (decision.action === 'idle') {
           this.waitingSinceMono = undefined;
@@ -224,6 +269,10 @@ export class OutboxDrain {
         this.sendReadings(live, batch.count < ahead.length ? ahead.slice(0, batch.count) : ahead, batch.json);
         live = this.deps.link.live();
       }
+      if (eventsSeen && readingsSeen && this.outboxGen === gen) {
+        this.outboxSeenGen = gen;
+        this.outboxSeenMono = this.deps.link.mono();
+      }
     } catch (e) {
       // Storage trouble (disk, lock): try again shortly; nothing in flight is lost.
       this.deps.link.noteError(`cannot read outbox: ${errorMessage(e)}`);
@@ -238,35 +287,8 @@ export class OutboxDrain {
     }
     if (this.repump) {
       this.repump = false;
-      this.pump();
+      this.run();
     }
-  }
-
-  /** Publishes one batch of live readings if the batch policy says so; true when it did. */
-  private pumpLive(link: LiveLink, now: number, window: number): boolean {
-    const live = this.deps.live;
-    if (live === undefined || live.queued === 0) {
-      this.liveWaitingSinceMono = undefined;
-      return false;
-    }
-    const { max_readings, max_bytes } = this.deps.config.batch;
-    const decision = this.decide(live.queued, this.liveWaitingSinceMono, now, window);
-    if (decision.action !== 'send') {
-      if (decision.action === 'wait') this.liveWaitingSinceMono ??= now;
-      return false;
-    }
-    this.liveWaitingSinceMono = undefined;
-    const batch = readingsBatchOfJson(
-      this.deps.gatewayId,
-      this.batchId(this.deps.clock.now()),
-      live.peekJson(max_readings),
-      max_bytes,
-    );
-    const entries = live.take(batch.count);
-    const unit = this.addUnit('readings', [], 1, entries);
-    const [only] = entries;
-    this.publishReadings(link, unit, batch.json, entries.length === 1 && only ? () => only.id : undefined);
-    return true;
   }
 
   /**
@@ -295,7 +317,7 @@ export class OutboxDrain {
     this.prefetchScheduled = true;
     setImmediate(() => {
       this.prefetchScheduled = false;
-      if (this.pumping || this.cursor('readings') === 0 || !this.deps.link.live()) return;
+      if (this.pumping || this.units.cursor('readings') === 0 || !this.deps.link.live()) return;
       try {
         this.readAhead(max);
       } catch (e) {
@@ -307,7 +329,7 @@ export class OutboxDrain {
 
   /** `ahead`, topped up to `max` rows from the outbox. */
   private readAhead(max: number): OutboxReadingJson[] {
-    const cursor = this.cursor('readings');
+    const cursor = this.units.cursor('readings');
     // No batch in flight: start again from the oldest queued row (a resend may have queued old ones).
     if (cursor === 0) this.ahead = [];
     if (this.ahead.length < max) {
@@ -337,43 +359,27 @@ export class OutboxDrain {
       } catch (e) {
         // Not deleted: sent again later with the same ids, which the centre drops as duplicates.
         this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
+        this.outboxChanged();
       }
     }
   }
 
-  private cursor(kind: OutboxKind): number {
-    let max = 0;
-    for (const u of this.units) if (u.kind === kind && u.lastOid > max) max = u.lastOid;
-    return max;
-  }
-
+  /** Pumps in `ms`, or sooner if already due sooner (a live hold is shorter than a batch's linger). */
   private armPartialTimer(ms: number): void {
-    if (this.partialTimer) return;
+    const due = this.deps.link.mono() + ms;
+    if (this.partialTimer) {
+      if (this.partialDueMono <= due) return;
+      clearTimeout(this.partialTimer);
+    }
+    this.partialDueMono = due;
     this.partialTimer = setTimeout(() => {
       this.partialTimer = undefined;
-      this.pump();
+      this.run();
     }, ms);
   }
 
-  private addUnit(kind: OutboxKind, oids: number[], pending: number, live?: LiveEntry[]): Unit {
-    const now = this.deps.link.mono();
-    const unit: Unit = {
-      kind,
-      oids,
-      // A live unit has no place in the outbox's order: it never moves the paging cursor.
-      lastOid: live ? 0 : must(oids.at(-1), 'the last row of an outbox unit'),
-      pending,
-      sentMono: now,
-      limited: this.units.size + 1 >= this.window.size,
-    };
-    if (live) unit.live = live;
-    if (this.units.size === 0) this.inflightSinceMono = now;
-    this.units.add(unit);
-    return unit;
-  }
-
   private sendEvents({ client, gen }: LiveLink, rows: OutboxEventRow[]): void {
-    const unit = this.addUnit(
+    const unit = this.units.add(
       'events',
       rows.map((r) => r.oid),
       rows.length,
@@ -383,93 +389,35 @@ export class OutboxDrain {
       const json = xml ?? eventRowJson(row, this.deps.villageCode);
       const topic = xml === undefined ? this.deps.topics.events : this.deps.topics.cap;
       this.deps.link.countBytes(json);
-      client.publish(topic, json, { qos: 1 }, (err) => this.onPuback(unit, gen, err));
+      client.publish(topic, json, { qos: 1 }, (err) => this.units.onPuback(unit, gen, err));
     }
   }
 
   private sendReadings(link: LiveLink, rows: OutboxReadingJson[], json: string): void {
     const [only] = rows;
-    const unit = this.addUnit(
+    const unit = this.units.add(
       'readings',
       rows.map((r) => r[0]),
       1,
     );
     const soleId =
       rows.length === 1 && only !== undefined ? () => (JSON.parse(only[1]) as { id: string }).id : undefined;
-    this.publishReadings(link, unit, json, soleId);
+    this.units.publishReadings(link, unit, json, soleId);
   }
 
-  /** `soleId`: the batch holds one reading (how to find its id, for the oversize warning). */
-  private publishReadings(
-    { client, gen }: LiveLink,
-    unit: Unit,
-    json: string,
-    soleId: (() => string) | undefined,
-  ): void {
-    const { topics, config } = this.deps;
-    if (soleId !== undefined && Buffer.byteLength(json) > config.batch.max_bytes) {
-      // Never stuck behind it: it goes alone. A broker whose limit is smaller still drops it.
-      this.deps.log.warn(
-        {
-          id: soleId(),
-          bytes: Buffer.byteLength(json),
-          max_bytes: config.batch.max_bytes,
-        },
-        'a reading larger than uplink.batch.max_bytes goes alone',
-      );
-    }
-    const deflate = config.compress === 'deflate';
-    const payload = deflate ? deflatePayload(json) : json;
-    this.deps.link.countBytes(payload);
-    client.publish(deflate ? topics.readingsZ : topics.readings, payload, { qos: 1 }, (err) =>
-      this.onPuback(unit, gen, err),
-    );
-  }
-
-  /** A PUBACK: the unit's rows are deleted with the others of this turn, then the drain pumps. */
-  private onPuback(unit: Unit, gen: number, err: Error | undefined): void {
-    const { link } = this.deps;
-    if (!link.isCurrent(gen) || !this.units.has(unit)) return;
-    if (err) {
-      link.noteError(`publish refused: ${err.message}`);
-      link.drop('publish error');
-      return;
-    }
-    if (--unit.pending > 0) return;
-    this.units.delete(unit);
-    this.lastPubackMono = link.mono();
-    this.window.onAck(this.lastPubackMono - unit.sentMono, unit.limited);
+  /** A unit's last PUBACK: its rows are deleted with the others of this turn, then the drain pumps. */
+  private onDone(unit: Unit): void {
     this.lastPubackTs = this.deps.clock.now();
     const acked = this.acked[unit.kind];
     for (const oid of unit.oids) acked.push(oid);
     if (unit.kind === 'events') this.sentEvents += unit.oids.length;
     else this.sentReadings += unit.oids.length;
-    if (unit.live) this.settleLive(unit.live);
-    this.wake();
+    if (unit.live && this.live) this.sentReadings += this.live.settle(unit.live);
+    this.schedule();
   }
 
   /** While batches are in flight and not stopping, PUBACKed rows may be deleted with later ones. */
   private ackLater(): boolean {
     return this.units.size > 0 && !this.flushing;
-  }
-
-  /**
-   * Live readings PUBACKed: committed ones are handed to the outbox as acknowledged at once, like
-   * every other PUBACKed row (it deletes them with others, and always before a read could see
-   * them), so the drain cannot send them a second time; the others are never queued.
-   */
-  private settleLive(entries: LiveEntry[]): void {
-    const live = must(this.deps.live, 'the live path of a live unit');
-    const { rids, delivered } = live.settle(entries);
-    this.sentReadings += entries.length;
-    if (delivered.length > 0) this.deps.onDelivered?.(delivered);
-    if (rids.length === 0) return;
-    try {
-      this.deps.outbox.ack('readings', rids, { later: this.ackLater() });
-    } catch (e) {
-      // Not deleted: the drain sends them again later with the same ids, which the centre drops.
-      this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
-    }
-    live.release(rids);
   }
 }

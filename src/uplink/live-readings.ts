@@ -1,6 +1,6 @@
 import type { Reading } from '../domain/index.js';
 import type { Outbox, OutboxReadingRow } from '../store/outbox.js';
-import { readingJson } from './payloads.js';
+import { liveReadingJson } from './payloads.js';
 
 /**
  * Readings the uplink publishes straight from memory, before their group commit, so a reading is
@@ -52,7 +52,7 @@ export class LiveReadings {
   /** Takes the reading if there is room; false leaves it to the outbox. */
   offer(r: Reading): boolean {
     if (this.queue.length >= this.bound || this.byId.has(r.id)) return false;
-    const entry: LiveEntry = { id: r.id, json: readingJson(storedRow(r)), rid: 0 };
+    const entry: LiveEntry = { id: r.id, json: liveReadingJson(r), rid: 0 };
     this.queue.push(entry);
     this.byId.set(r.id, entry);
     return true;
@@ -114,7 +114,7 @@ export class LiveReadings {
   }
 }
 
-/** `r` as the outbox reads it back from SQLite (JSON text columns), for `readingJson`. */
+/** `r` as the outbox reads it back from SQLite (JSON text columns), for `readingJson` (tests compare). */
 export function storedRow(r: Reading): OutboxReadingRow {
   return {
     oid: 0,

@@ -1,10 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { READING_TYPES, type Reading } from '../../src/domain/index.js';
 import type { OutboxEventRow, OutboxReadingRow } from '../../src/store/outbox.js';
+import { storedRow } from '../../src/uplink/live-readings.js';
 import {
   deflatePayload,
   eventPayload,
   eventRowJson,
   inflatePayload,
+  liveReadingJson,
   nodePayload,
   OFFLINE_STATUS,
   readingJson,
@@ -181,6 +185,42 @@ describe('uplink payloads (docs/wire.md §3)', () => {
       }),
     ).toBe(
       '{"node":"pir-07","online":true,"last_seen":1763892000000,"bat":3.7,"rssi":-71,"seq":1235,"lost":0,"resets":0}',
+    );
+  });
+});
+
+describe('a live reading on the wire', () => {
+  const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
+  const reading: fc.Arbitrary<Reading> = fc.record(
+    {
+      id: fc.string(),
+      node: fc.string(),
+      seq: fc.integer(),
+      type: fc.constantFrom(...READING_TYPES),
+      ts: fc.integer({ min: 0, max: 2 ** 45 }),
+      via: fc.constantFrom('serial' as const, 'lora' as const, 'mqtt' as const),
+      v: fc.dictionary(fc.string(), fc.oneof(finite, fc.string({ unit: 'grapheme' }))),
+      radio: fc.record(
+        {
+          rssi: fc.integer(),
+          snr: finite,
+          freq: finite,
+          sf: fc.integer({ min: 7, max: 12 }),
+          datr: fc.nat(),
+        },
+        { requiredKeys: ['rssi', 'freq'] },
+      ),
+      clockOk: fc.boolean(),
+    },
+    { requiredKeys: ['id', 'node', 'seq', 'type', 'ts', 'via', 'v', 'clockOk'] },
+  );
+
+  it('property: built from memory it is byte for byte what the outbox builds from the stored row', () => {
+    fc.assert(
+      fc.property(reading, (r) => {
+        expect(liveReadingJson(r)).toBe(readingJson(storedRow(r)));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
