@@ -124,6 +124,8 @@ export class StoreWriter {
   private closed = false;
   private readonly txn: () => void;
   private readonly clearMark: { run(key: string): unknown };
+  /** Whether meta holds the node-state mark (the rows are behind the readings). No mark: complete. */
+  private marked: boolean;
   /** Readings dropped because the disk refused writes for too long. */
   droppedWhileFailing = 0;
   /** Estimated bytes of the readings held in memory while the disk refuses writes (0 otherwise). */
@@ -151,6 +153,9 @@ export class StoreWriter {
     const markNodes = nodeStateMarker(db);
     this.nodeWrites = new NodeStateWrites(options.nodeStateEveryMs ?? DEFAULT_NODE_STATE_EVERY_MS);
     this.lastRid = db.prepare('SELECT coalesce(max(rid), 0) FROM readings').pluck().get() as number;
+    this.clearMark = db.prepare('DELETE FROM meta WHERE key = ?');
+    // A mark left by a start that could not write the replayed states back stays until the rows are.
+    this.marked = db.prepare('SELECT 1 FROM meta WHERE key = ?').get(NODE_STATE_MARK) !== undefined;
     this.txn = db.transaction(() => {
       for (const e of this.events) {
         const { lastInsertRowid } = insEvent.run(e.id, e.ts, e.kind, JSON.stringify(e.fields));
@@ -158,14 +163,18 @@ export class StoreWriter {
         if (!this.deliveredLive.has(e.id)) queueEvent.run(lastInsertRowid);
       }
       this.firstRid = writeReadings(this.readings, this.deliveredReadings);
+      // The mark is written only when the rows go from complete to behind and back: at 10
+      // readings/s every commit writes the rows, and a meta page per commit was ~130 B/reading
+      // on the SD card (P9).
       if (this.writeNodesNow) {
         writeNodes([...this.dirtyNodes.values()]);
-        const n = this.readings.length;
-        markNodes(n > 0 ? this.firstRid + n - 1 : this.lastRid);
+        if (this.marked) this.clearMark.run(NODE_STATE_MARK);
+      } else if (this.dirtyNodes.size > 0 && !this.marked) {
+        // The rows hold every reading committed before this commit, none of this one's.
+        markNodes(this.lastRid);
       }
       for (const p of deps.participants ?? []) p.writeDirty();
     });
-    this.clearMark = db.prepare('DELETE FROM meta WHERE key = ?');
   }
 
   get pending(): number {
@@ -295,7 +304,9 @@ export class StoreWriter {
       this.nodeWrites.wrote(this.dirtyNodes.values(), now);
       this.dirtyNodes = new Map();
       this.forceNodes = false;
-    } else {
+      this.marked = false;
+    } else if (this.dirtyNodes.size > 0) {
+      this.marked = true;
       this.writeNodesLater();
     }
     this.heldBytes = 0;

@@ -101,6 +101,49 @@ describe('node state written once a second, replayed after a crash', () => {
     db.close();
   });
 
+  it('the mark is written only when the rows fall behind and cleared when they catch up, not with every commit (P9: a meta page per commit)', () => {
+    const db = openDb(join(dir, 'siaga.db'));
+    db.exec(`CREATE TABLE meta_writes (n INTEGER);
+      INSERT INTO meta_writes VALUES (0);
+      CREATE TRIGGER meta_ins AFTER INSERT ON meta BEGIN UPDATE meta_writes SET n = n + 1; END;
+      CREATE TRIGGER meta_upd AFTER UPDATE ON meta BEGIN UPDATE meta_writes SET n = n + 1; END;
+      CREATE TRIGGER meta_del AFTER DELETE ON meta BEGIN UPDATE meta_writes SET n = n + 1; END;`);
+    const metaWrites = db.prepare('SELECT n FROM meta_writes').pluck();
+    const mark = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    const clock = { now: 1_763_892_000_000 };
+    const { writer, accept, states } = life(db, clock, 100);
+    let seq = 0;
+    const commitOf100 = () => {
+      seq++;
+      for (let i = 0; i < 100; i++)
+        accept(NODES[i % 4] as string, 25 * (seq - 1) + 1 + Math.floor(i / 4), 3.7);
+    };
+    // A quiet gateway: commits more than a second apart write every row each time, and no mark.
+    for (let c = 0; c < 5; c++) {
+      commitOf100();
+      clock.now += 1_100;
+    }
+    expect(writer.committedReadings).toBe(500);
+    expect(metaWrites.get()).toBe(0);
+    // A busy one: commits 100 ms apart defer the rows; one mark, at the last reading they hold.
+    for (let c = 0; c < 5; c++) {
+      commitOf100();
+      clock.now += 100;
+    }
+    expect(metaWrites.get()).toBe(1);
+    expect(Number(mark.get(NODE_STATE_MARK))).toBe(600);
+    const ro = openDb(join(dir, 'siaga.db'), { readonly: true });
+    expect(loadNodeStates(ro)).toEqual(states);
+    ro.close();
+    // The rows catch up: the mark goes, and loading needs no replay.
+    clock.now += 1_000;
+    vi.advanceTimersByTime(1_000);
+    expect(metaWrites.get()).toBe(2);
+    expect(mark.get(NODE_STATE_MARK)).toBeUndefined();
+    writer.close();
+    db.close();
+  });
+
   it('a node silent after a crash keeps what the replay gave it, through the next crash too', () => {
     const path = join(dir, 'siaga.db');
     const clock = { now: 1_763_892_000_000 };
