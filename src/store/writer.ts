@@ -2,13 +2,8 @@ import type { Logger } from 'pino';
 import type { GatewayEvent, Reading } from '../domain/index.js';
 import { CommitPolicy, type Urgency } from './commit-policy.js';
 import { type Db, toStorageError } from './db.js';
-import {
-  NODE_STATE_MARK,
-  type NodeState,
-  NodeStateWrites,
-  nodeStateMarker,
-  nodeStatesWriter,
-} from './node-state.js';
+import type { NodeState } from './node-state.js';
+import { NodeStateBuffer } from './node-state-buffer.js';
 import { readingsWriter } from './readings.js';
 
 export interface WriterOptions {
@@ -99,16 +94,7 @@ const DEFAULT_NODE_STATE_EVERY_MS = 1000;
 export class StoreWriter {
   private readings: Reading[] = [];
   private events: GatewayEvent[] = [];
-  private dirtyNodes = new Map<string, NodeState>();
-  private readonly nodeWrites: NodeStateWrites;
-  /** The next commit writes the dirty node states whatever NodeStateWrites says (a touchNode, close). */
-  private forceNodes = false;
-  /** Whether the commit being run writes the dirty node states (decided just before it). */
-  private writeNodesNow = false;
-  /** Rowid of the last reading committed: the node-state mark of a commit without readings. */
-  private lastRid: number;
-  /** Writes the deferred node states once they are `nodeStateEveryMs` old and no commit came. */
-  private nodeTimer: NodeJS.Timeout | undefined;
+  private readonly nodes: NodeStateBuffer;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private readonly policy: CommitPolicy;
@@ -123,9 +109,6 @@ export class StoreWriter {
   private failing = false;
   private closed = false;
   private readonly txn: () => void;
-  private readonly clearMark: { run(key: string): unknown };
-  /** Whether meta holds the node-state mark (the rows are behind the readings). No mark: complete. */
-  private marked: boolean;
   /** Readings dropped because the disk refused writes for too long. */
   droppedWhileFailing = 0;
   /** Estimated bytes of the readings held in memory while the disk refuses writes (0 otherwise). */
@@ -149,13 +132,14 @@ export class StoreWriter {
     const insEvent = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
     const queueEvent = db.prepare('INSERT INTO outbox_events (eid) VALUES (?)');
     const writeReadings = readingsWriter(db);
-    const writeNodes = nodeStatesWriter(db);
-    const markNodes = nodeStateMarker(db);
-    this.nodeWrites = new NodeStateWrites(options.nodeStateEveryMs ?? DEFAULT_NODE_STATE_EVERY_MS);
-    this.lastRid = db.prepare('SELECT coalesce(max(rid), 0) FROM readings').pluck().get() as number;
-    this.clearMark = db.prepare('DELETE FROM meta WHERE key = ?');
-    // A mark left by a start that could not write the replayed states back stays until the rows are.
-    this.marked = db.prepare('SELECT 1 FROM meta WHERE key = ?').get(NODE_STATE_MARK) !== undefined;
+    this.nodes = new NodeStateBuffer(
+      db,
+      options.nodeStateEveryMs ?? DEFAULT_NODE_STATE_EVERY_MS,
+      this.now,
+      () => {
+        if (!this.closed) this.flush();
+      },
+    );
     this.txn = db.transaction(() => {
       for (const e of this.events) {
         const { lastInsertRowid } = insEvent.run(e.id, e.ts, e.kind, JSON.stringify(e.fields));
@@ -163,16 +147,7 @@ export class StoreWriter {
         if (!this.deliveredLive.has(e.id)) queueEvent.run(lastInsertRowid);
       }
       this.firstRid = writeReadings(this.readings, this.deliveredReadings);
-      // The mark is written only when the rows go from complete to behind and back: at 10
-      // readings/s every commit writes the rows, and a meta page per commit was ~130 B/reading
-      // on the SD card (P9).
-      if (this.writeNodesNow) {
-        writeNodes([...this.dirtyNodes.values()]);
-        if (this.marked) this.clearMark.run(NODE_STATE_MARK);
-      } else if (this.dirtyNodes.size > 0 && !this.marked) {
-        // The rows hold every reading committed before this commit, none of this one's.
-        markNodes(this.lastRid);
-      }
+      this.nodes.write();
       for (const p of deps.participants ?? []) p.writeDirty();
     });
   }
@@ -204,7 +179,7 @@ export class StoreWriter {
   committed(): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
     if (this.failing) return Promise.resolve(false);
-    if (this.readings.length === 0 && this.events.length === 0 && !this.nodesOwed() && !this.extra) {
+    if (this.readings.length === 0 && this.events.length === 0 && !this.nodes.owed() && !this.extra) {
       return Promise.resolve(true);
     }
     const p = new Promise<boolean>((resolve) => this.waiters.push(resolve));
@@ -218,7 +193,7 @@ export class StoreWriter {
       this.heldBytes += heldBytes(r);
       this.dropOldest();
     }
-    if (node) this.dirtyNodes.set(node.node, node);
+    if (node) this.nodes.set(node);
     this.schedule('routine');
   }
 
@@ -267,8 +242,8 @@ export class StoreWriter {
 
   /** Node state changes that come without a reading (offline, battery flags). */
   touchNode(node: NodeState): void {
-    this.dirtyNodes.set(node.node, node);
-    this.forceNodes = true;
+    this.nodes.set(node);
+    this.nodes.force();
     this.schedule('soon');
   }
 
@@ -277,12 +252,10 @@ export class StoreWriter {
     this.cancelTimers();
     this.policy.committed();
     const nothing =
-      this.readings.length === 0 && this.events.length === 0 && this.dirtyNodes.size === 0 && !this.extra;
+      this.readings.length === 0 && this.events.length === 0 && this.nodes.size === 0 && !this.extra;
     if (this.closed || nothing) return true;
     const now = this.now();
-    this.writeNodesNow =
-      this.dirtyNodes.size > 0 &&
-      (this.forceNodes || this.readings.length === 0 || this.nodeWrites.due(this.dirtyNodes.values(), now));
+    this.nodes.decide(this.readings.length, now);
     try {
       this.txn();
       this.extra = false;
@@ -297,18 +270,10 @@ export class StoreWriter {
     // Every pending reading is committed now: no id in the set can still matter.
     this.deliveredReadings.clear();
     this.committedReadings += info.readings.length;
-    if (info.readings.length > 0) this.lastRid = info.firstRid + info.readings.length - 1;
     this.readings = [];
     this.events = [];
-    if (this.writeNodesNow) {
-      this.nodeWrites.wrote(this.dirtyNodes.values(), now);
-      this.dirtyNodes = new Map();
-      this.forceNodes = false;
-      this.marked = false;
-    } else if (this.dirtyNodes.size > 0) {
-      this.marked = true;
-      this.writeNodesLater();
-    }
+    const n = info.readings.length;
+    this.nodes.committed(n > 0 ? info.firstRid + n - 1 : undefined, now);
     this.heldBytes = 0;
     if (this.failing) {
       this.failing = false;
@@ -327,13 +292,13 @@ export class StoreWriter {
    * counted in `lostAtClose` and said in the log, never dropped silently.
    */
   close(): void {
-    this.forceNodes = true;
+    this.nodes.force();
     const ok = this.flush();
     // Every node state is in its row now: nothing to replay, and no mark left behind that an
     // older siaga, not knowing it, would leave stale.
     if (ok) {
       try {
-        this.clearMark.run(NODE_STATE_MARK);
+        this.nodes.clearMark();
       } catch (e) {
         this.deps.log.warn(
           { err: e },
@@ -350,27 +315,8 @@ export class StoreWriter {
     }
     this.closed = true;
     this.cancelTimers();
-    if (this.nodeTimer) clearTimeout(this.nodeTimer);
-    this.nodeTimer = undefined;
+    this.nodes.stop();
     this.settle(false);
-  }
-
-  /** Node states wait for a commit that must write them (not ones deferred for the replay). */
-  private nodesOwed(): boolean {
-    return this.dirtyNodes.size > 0 && (this.forceNodes || this.nodeTimer === undefined);
-  }
-
-  /** The commit left node states deferred: write them once they are due, if no commit does first. */
-  private writeNodesLater(): void {
-    if (this.nodeTimer) return;
-    const wait = Math.max(0, this.nodeWrites.nextAt() - this.now());
-    this.nodeTimer = setTimeout(() => {
-      this.nodeTimer = undefined;
-      if (this.dirtyNodes.size === 0 || this.closed) return;
-      this.forceNodes = true;
-      this.flush();
-    }, wait);
-    this.nodeTimer.unref?.();
   }
 
   private settle(committed: boolean): void {

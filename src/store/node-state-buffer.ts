@@ -1,0 +1,121 @@
+import type { Db } from './db.js';
+import {
+  NODE_STATE_MARK,
+  type NodeState,
+  NodeStateWrites,
+  nodeStateMarker,
+  nodeStatesWriter,
+} from './node-state.js';
+
+/**
+ * The writer's changed node states and when they reach their rows. A commit writes them when they
+ * are due (NodeStateWrites: at most once a second, at once for what a replay cannot rebuild) or
+ * forced; otherwise they are left to a replay of the readings after the mark (loadNodeStates), and
+ * a timer writes them once due if no commit comes first. The mark is written only when the rows
+ * fall behind and deleted when they catch up (no mark: the rows are complete): at 10 readings/s
+ * every commit writes the rows, and a meta page per commit was ~130 B/reading on the SD card (P9).
+ */
+export class NodeStateBuffer {
+  private dirty = new Map<string, NodeState>();
+  private readonly writes: NodeStateWrites;
+  /** The next commit writes the rows whatever NodeStateWrites says (a touchNode, close). */
+  private forced = false;
+  /** Whether the commit being run writes the rows (decided just before it). */
+  private writeNow = false;
+  /** Rowid of the newest reading committed: what the rows hold when a commit starts deferring. */
+  private lastRid: number;
+  /** Whether meta holds the mark (the rows are behind the readings). */
+  private marked: boolean;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly writeRows: (states: NodeState[]) => void;
+  private readonly setMark: (rid: number) => void;
+  private readonly deleteMark: { run(key: string): unknown };
+
+  /** `onDue` commits the deferred states (the writer's flush); it runs after `force()`. */
+  constructor(
+    db: Db,
+    everyMs: number,
+    private readonly now: () => number,
+    private readonly onDue: () => void,
+  ) {
+    this.writes = new NodeStateWrites(everyMs);
+    this.writeRows = nodeStatesWriter(db);
+    this.setMark = nodeStateMarker(db);
+    this.deleteMark = db.prepare('DELETE FROM meta WHERE key = ?');
+    this.lastRid = db.prepare('SELECT coalesce(max(rid), 0) FROM readings').pluck().get() as number;
+    // A mark left by a start that could not write the replayed states back stays until the rows are.
+    this.marked = db.prepare('SELECT 1 FROM meta WHERE key = ?').get(NODE_STATE_MARK) !== undefined;
+  }
+
+  get size(): number {
+    return this.dirty.size;
+  }
+
+  set(state: NodeState): void {
+    this.dirty.set(state.node, state);
+  }
+
+  /** The next commit writes the rows (a change that came without a reading, or a stop). */
+  force(): void {
+    this.forced = true;
+  }
+
+  /** States wait for a commit that must write them (not ones deferred for the replay). */
+  owed(): boolean {
+    return this.dirty.size > 0 && (this.forced || this.timer === undefined);
+  }
+
+  /** Just before a commit of `readings` readings: whether it writes the rows. */
+  decide(readings: number, now: number): void {
+    this.writeNow =
+      this.dirty.size > 0 && (this.forced || readings === 0 || this.writes.due(this.dirty.values(), now));
+  }
+
+  /** Inside the commit's transaction. */
+  write(): void {
+    if (this.writeNow) {
+      this.writeRows([...this.dirty.values()]);
+      if (this.marked) this.deleteMark.run(NODE_STATE_MARK);
+    } else if (this.dirty.size > 0 && !this.marked) {
+      // The rows hold every reading committed before this commit, none of this one's.
+      this.setMark(this.lastRid);
+    }
+  }
+
+  /** After the commit; `newestRid` is its newest reading's rowid, undefined if it had none. */
+  committed(newestRid: number | undefined, now: number): void {
+    if (newestRid !== undefined) this.lastRid = newestRid;
+    if (this.writeNow) {
+      this.writes.wrote(this.dirty.values(), now);
+      this.dirty = new Map();
+      this.forced = false;
+      this.marked = false;
+    } else if (this.dirty.size > 0) {
+      this.marked = true;
+      this.writeLater();
+    }
+  }
+
+  /** At a clean stop, after the last commit wrote every row: nothing left to replay. */
+  clearMark(): void {
+    this.deleteMark.run(NODE_STATE_MARK);
+    this.marked = false;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private writeLater(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, this.writes.nextAt() - this.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.dirty.size === 0) return;
+      this.forced = true;
+      this.onDue();
+    }, wait);
+    this.timer.unref?.();
+  }
+}
