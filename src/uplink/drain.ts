@@ -93,16 +93,7 @@ export class OutboxDrain {
         maxReadings: config.batch.max_readings,
         maxBytes: config.batch.max_bytes,
         batchId: () => this.batchId(deps.clock.now()),
-        ack: (kind, oids, opts) => {
-          try {
-            deps.outbox.ack(kind, oids, opts);
-          } catch (e) {
-            // The rows stay queued and the live path lets go of them: the drain must see them.
-            this.outboxChanged();
-            throw e;
-          }
-        },
-        ackLater: () => this.ackLater(),
+        ack: (kind, oids) => this.ackRows(kind, oids, this.ackLater()),
         decide: (queued, since, now, window) => this.decide(queued, since, now, window),
         retryIn: (ms) => this.armPartialTimer(ms),
         flushing: () => this.flushing,
@@ -354,13 +345,19 @@ export class OutboxDrain {
       const oids = this.acked[kind];
       if (oids.length === 0 && later) continue;
       this.acked[kind] = [];
-      try {
-        this.deps.outbox.ack(kind, oids, { later });
-      } catch (e) {
-        // Not deleted: sent again later with the same ids, which the centre drops as duplicates.
-        this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
-        this.outboxChanged();
-      }
+      this.ackRows(kind, oids, later);
+    }
+  }
+
+  /** Hands PUBACKed rows to the outbox to delete (`later`: it may wait to go with others). */
+  private ackRows(kind: OutboxKind, oids: number[], later: boolean): void {
+    try {
+      this.deps.outbox.ack(kind, oids, { later });
+    } catch (e) {
+      // Not deleted: the rows stay queued and the drain must see them again; sent again with the
+      // same ids, which the centre drops as duplicates.
+      this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
+      this.outboxChanged();
     }
   }
 

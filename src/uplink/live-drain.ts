@@ -1,6 +1,5 @@
 import type { Reading } from '../domain/index.js';
 import type { OutboxKind } from '../store/outbox.js';
-import { errorMessage } from '../util/errors.js';
 import type { BatchDecision } from './batch-policy.js';
 import type { UnitBook } from './drain-units.js';
 import type { LiveLink, UplinkLink } from './link.js';
@@ -17,10 +16,8 @@ export interface LiveDrainDeps {
   maxBytes: number;
   /** The next batch's id. */
   batchId(): string;
-  /** The outbox's delete of PUBACKed rows (`later`: it may wait to go with others). */
-  ack(kind: OutboxKind, oids: number[], opts: { later: boolean }): void;
-  /** While batches are in flight and not stopping, PUBACKed rows may be deleted with later ones. */
-  ackLater(): boolean;
+  /** Hands PUBACKed rows to the outbox to delete; a failure is the drain's to note and recover. */
+  ack(kind: OutboxKind, oids: number[]): void;
   /** The drain's batch policy for `queued` readings waiting since `since` (undefined: just came). */
   decide(queued: number, since: number | undefined, now: number, window: number): BatchDecision;
   /** Pump again in `ms` if nothing else does first. */
@@ -122,12 +119,7 @@ export class LiveDrain {
     const { rids, delivered } = live.settle(entries);
     if (delivered.length > 0) this.deps.onDelivered?.(delivered);
     if (rids.length > 0) {
-      try {
-        this.deps.ack('readings', rids, { later: this.deps.ackLater() });
-      } catch (e) {
-        // Not deleted: the drain sends them again later with the same ids, which the centre drops.
-        this.deps.link.noteError(`cannot ack outbox rows: ${errorMessage(e)}`);
-      }
+      this.deps.ack('readings', rids);
       live.release(rids);
     }
     return entries.length;
