@@ -96,12 +96,6 @@ export class NodeStateBuffer {
     }
   }
 
-  /** At a clean stop, after the last commit wrote every row: nothing left to replay. */
-  clearMark(): void {
-    this.deleteMark.run(NODE_STATE_MARK);
-    this.marked = false;
-  }
-
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;

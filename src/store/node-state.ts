@@ -83,7 +83,8 @@ function seenAtOf(r: ReplayRow): number {
 /**
  * Node states as the gateway last knew them: the rows, plus the readings committed after the
  * mark. A writable connection (the gateway starting after a crash) writes the replayed states
- * back and moves the mark past them, so the writer's next partial write cannot lose them.
+ * back and removes the mark (the rows are complete again), so the writer's next partial write
+ * cannot lose them.
  */
 export function loadNodeStates(db: Db): Map<string, NodeState> {
   const rows = db.prepare('SELECT * FROM node_state').all() as Row[];
@@ -98,7 +99,6 @@ export function loadNodeStates(db: Db): Map<string, NodeState> {
     | undefined;
   if (mark === undefined) return states;
   const touched = new Map<string, NodeState>();
-  let last = Number(mark);
   const after = db.prepare(
     'SELECT rid, id, node, seq, ts, v, radio FROM readings WHERE rid > ? ORDER BY rid',
   );
@@ -114,18 +114,18 @@ export function loadNodeStates(db: Db): Map<string, NodeState> {
     // Whatever made a node come online forced a write of the rows (NodeStateWrites).
     s.online = true;
     touched.set(r.node, s);
-    last = r.rid;
   }
-  if (!db.readonly && touched.size > 0) {
+  if (!db.readonly) {
     try {
       db.transaction(() => {
-        nodeStatesWriter(db)([...touched.values()]);
-        nodeStateMarker(db)(last);
+        if (touched.size > 0) nodeStatesWriter(db)([...touched.values()]);
+        db.prepare('DELETE FROM meta WHERE key = ?').run(NODE_STATE_MARK);
       })();
     } catch {
       // A full or read-only disk must not stop the start (detection and sirens go on). The states
-      // are right in memory; only the row of a node that stays silent until a second crash would
-      // miss what this replay gave it (its frames and last seen, never a reading).
+      // are right in memory and the mark stays; once a later commit writes other nodes' rows and
+      // removes it, the row of a node silent since would miss what this replay gave it (its
+      // frames and last seen, never a reading).
     }
   }
   return states;

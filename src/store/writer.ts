@@ -292,20 +292,10 @@ export class StoreWriter {
    * counted in `lostAtClose` and said in the log, never dropped silently.
    */
   close(): void {
+    // Every deferred node state goes to its row, and the mark with it (NodeStateBuffer): no mark
+    // left behind that an older siaga, not knowing it, would leave stale.
     this.nodes.force();
     const ok = this.flush();
-    // Every node state is in its row now: nothing to replay, and no mark left behind that an
-    // older siaga, not knowing it, would leave stale.
-    if (ok) {
-      try {
-        this.nodes.clearMark();
-      } catch (e) {
-        this.deps.log.warn(
-          { err: e },
-          'could not clear the node-state mark; the next start replays a little',
-        );
-      }
-    }
     if (!ok && (this.readings.length > 0 || this.events.length > 0)) {
       this.lostAtClose = { readings: this.readings.length, events: this.events.length };
       this.deps.log.error(
