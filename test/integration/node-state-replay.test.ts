@@ -22,6 +22,16 @@ const noEvents = { emit: () => ({}) as GatewayEvent };
 
 const copy = (states: Map<string, NodeState>) => new Map([...states].map(([k, s]) => [k, { ...s }]));
 
+/** Node states as `siaga nodes` loads them beside a running gateway: a read-only connection. */
+function loadReadOnly(path: string): Map<string, NodeState> {
+  const ro = openDb(path, { readonly: true });
+  try {
+    return loadNodeStates(ro);
+  } finally {
+    ro.close();
+  }
+}
+
 /** One gateway life on the file: its tracker (the states ingest keeps) and its writer. */
 function life(db: Db, clock: { now: number }, maxRows: number) {
   const states = loadNodeStates(db);
@@ -89,9 +99,7 @@ describe('node state written once a second, replayed after a crash', () => {
     expect(writer.committedReadings).toBe(200);
     // The row still holds the first commit; the 100 readings after the mark complete it.
     expect(rowFrames.get()).toBe(25);
-    const ro = openDb(join(dir, 'siaga.db'), { readonly: true });
-    expect(loadNodeStates(ro)).toEqual(states);
-    ro.close();
+    expect(loadReadOnly(join(dir, 'siaga.db'))).toEqual(states);
     // Once a second has passed, the deferred states are written without waiting for a reading.
     clock.now += 1000;
     vi.advanceTimersByTime(1000);
@@ -132,9 +140,7 @@ describe('node state written once a second, replayed after a crash', () => {
     }
     expect(metaWrites.get()).toBe(1);
     expect(Number(mark.get(NODE_STATE_MARK))).toBe(600);
-    const ro = openDb(join(dir, 'siaga.db'), { readonly: true });
-    expect(loadNodeStates(ro)).toEqual(states);
-    ro.close();
+    expect(loadReadOnly(join(dir, 'siaga.db'))).toEqual(states);
     // The rows catch up: the mark goes, and loading needs no replay.
     clock.now += 1_000;
     vi.advanceTimersByTime(1_000);
@@ -163,10 +169,9 @@ describe('node state written once a second, replayed after a crash', () => {
     for (let i = 0; i < 100; i++) second.accept('pir-01', 51 + i, 3.7);
     vi.clearAllTimers();
     db.close();
-    const ro = openDb(path, { readonly: true });
-    expect(loadNodeStates(ro).get('seis-02')).toEqual(seis);
-    expect(loadNodeStates(ro).get('pir-01')).toMatchObject({ seq: 150, frames: 150 });
-    ro.close();
+    const loaded = loadReadOnly(path);
+    expect(loaded.get('seis-02')).toEqual(seis);
+    expect(loaded.get('pir-01')).toMatchObject({ seq: 150, frames: 150 });
   });
 
   it('whatever the readings, commit sizes, clock steps and crashes, a restart loads the states as they were at the last commit', () => {
@@ -222,9 +227,7 @@ describe('node state written once a second, replayed after a crash', () => {
         }
         g.writer.flush();
         const expected = copy(g.states);
-        const ro = openDb(path, { readonly: true });
-        expect(loadNodeStates(ro)).toEqual(expected);
-        ro.close();
+        expect(loadReadOnly(path)).toEqual(expected);
         // A clean stop writes every row: the table alone is complete and no mark is left.
         g.writer.close();
         const rows = db.prepare('SELECT count(*) FROM meta WHERE key = ?').pluck().get(NODE_STATE_MARK);
