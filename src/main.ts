@@ -82,7 +82,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
     uplink.sendLiveWhileDiskFull(event);
   });
 
-  const states = loadNodeStates(db);
+  const states = loadNodeStates(db, { unsaved: (replayed) => writer.touchNodes(replayed) });
   const onChange = (s: NodeState) => uplink.publishNode(s);
   const tracker = new NodeTracker({ nodes: config.nodes, states, events, startedAt, onChange });
   const retentionDays = config.storage.retention_days;

@@ -84,9 +84,14 @@ function seenAtOf(r: ReplayRow): number {
  * Node states as the gateway last knew them: the rows, plus the readings committed after the
  * mark. A writable connection (the gateway starting after a crash) writes the replayed states
  * back and removes the mark (the rows are complete again), so the writer's next partial write
- * cannot lose them.
+ * cannot lose them. When that write fails (a full or read-only disk must not stop the start),
+ * `unsaved` gets the replayed states: the caller hands them to the writer, whose next successful
+ * commit writes them before it removes the mark.
  */
-export function loadNodeStates(db: Db): Map<string, NodeState> {
+export function loadNodeStates(
+  db: Db,
+  opts: { unsaved?: (states: NodeState[]) => void } = {},
+): Map<string, NodeState> {
   const rows = db.prepare('SELECT * FROM node_state').all() as Row[];
   const states = new Map(
     rows.map((r) => [
@@ -122,10 +127,10 @@ export function loadNodeStates(db: Db): Map<string, NodeState> {
         db.prepare('DELETE FROM meta WHERE key = ?').run(NODE_STATE_MARK);
       })();
     } catch {
-      // A full or read-only disk must not stop the start (detection and sirens go on). The states
-      // are right in memory and the mark stays; once a later commit writes other nodes' rows and
-      // removes it, the row of a node silent since would miss what this replay gave it (its
-      // frames and last seen, never a reading).
+      // The states are right in memory and the mark stays. Left there, the writer's first commit
+      // of other nodes' rows would remove the mark, and a node silent since would lose what this
+      // replay gave it (its frames and last seen): the writer must write these rows too.
+      if (touched.size > 0) opts.unsaved?.([...touched.values()]);
     }
   }
   return states;

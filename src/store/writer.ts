@@ -242,7 +242,12 @@ export class StoreWriter {
 
   /** Node state changes that come without a reading (offline, battery flags). */
   touchNode(node: NodeState): void {
-    this.nodes.set(node);
+    this.touchNodes([node]);
+  }
+
+  /** `touchNode` for several (the states a start replayed but could not write back). */
+  touchNodes(nodes: readonly NodeState[]): void {
+    for (const node of nodes) this.nodes.set(node);
     this.nodes.force();
     this.schedule('soon');
   }

@@ -33,8 +33,18 @@ function loadReadOnly(path: string): Map<string, NodeState> {
 }
 
 /** One gateway life on the file: its tracker (the states ingest keeps) and its writer. */
-function life(db: Db, clock: { now: number }, maxRows: number) {
-  const states = loadNodeStates(db);
+function life(db: Db, clock: { now: number }, maxRows: number, opts: { failWriteBack?: boolean } = {}) {
+  // A disk that refuses the start's write-back: this connection's inserts into node_state fail.
+  if (opts.failWriteBack === true)
+    db.exec(`CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.node_state
+      BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+  let unsaved: NodeState[] = [];
+  const states = loadNodeStates(db, {
+    unsaved: (replayed) => {
+      unsaved = replayed;
+    },
+  });
+  if (opts.failWriteBack === true) db.exec('DROP TRIGGER temp.refuse');
   const tracker = new NodeTracker({
     nodes: NODES.map(config),
     states,
@@ -47,6 +57,8 @@ function life(db: Db, clock: { now: number }, maxRows: number) {
     options: { maxRows, maxDelayMs: 5, routineDelayMs: 60_000 },
     now: () => clock.now,
   });
+  // As src/main.ts wires it.
+  if (unsaved.length > 0) writer.touchNodes(unsaved);
   const ulid = idFactory();
   /** The states as of the last commit: what a kill -9 at any moment must find again. */
   const atCommit = { states: copy(states) };
@@ -167,6 +179,35 @@ describe('node state written once a second, replayed after a crash', () => {
     const second = life(db, clock, 100);
     clock.now += 300;
     for (let i = 0; i < 100; i++) second.accept('pir-01', 51 + i, 3.7);
+    vi.clearAllTimers();
+    db.close();
+    const loaded = loadReadOnly(path);
+    expect(loaded.get('seis-02')).toEqual(seis);
+    expect(loaded.get('pir-01')).toMatchObject({ seq: 150, frames: 150 });
+  });
+
+  it('a node silent after a start that could not write the replayed states back keeps them once the disk takes writes again', () => {
+    const path = join(dir, 'siaga.db');
+    const clock = { now: 1_763_892_000_000 };
+    let db = openDb(path);
+    const first = life(db, clock, 100);
+    for (let i = 0; i < 100; i++) first.accept(NODES[i % 4] as string, 1 + Math.floor(i / 4), 3.7);
+    clock.now += 300;
+    for (let i = 100; i < 200; i++) first.accept(NODES[i % 4] as string, 1 + Math.floor(i / 4), 3.7);
+    const seis = { ...first.states.get('seis-02') };
+    expect(seis).toMatchObject({ seq: 50, frames: 50 });
+    // kill -9; the restart cannot write the replay back; then only pir-01 speaks, a second
+    // passes (its row is written and the mark goes), and kill -9 again.
+    vi.clearAllTimers();
+    db.close();
+    db = openDb(path);
+    const second = life(db, clock, 100, { failWriteBack: true });
+    expect(db.prepare("SELECT frames FROM node_state WHERE node = 'seis-02'").pluck().get()).toBe(25);
+    clock.now += 300;
+    for (let i = 0; i < 100; i++) second.accept('pir-01', 51 + i, 3.7);
+    clock.now += 1_000;
+    vi.advanceTimersByTime(1_000);
+    expect(db.prepare('SELECT count(*) FROM meta WHERE key = ?').pluck().get(NODE_STATE_MARK)).toBe(0);
     vi.clearAllTimers();
     db.close();
     const loaded = loadReadOnly(path);
