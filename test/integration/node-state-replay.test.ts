@@ -88,6 +88,23 @@ function life(db: Db, clock: { now: number }, maxRows: number, opts: { failWrite
   return { tracker, writer, accept, states, atCommit };
 }
 
+/**
+ * A gateway life of two 100-row commits 300 ms apart (the second defers the rows), then kill -9.
+ * Returns seis-02's state at the crash: what a replay must give it.
+ */
+function twoCommitsThenCrash(path: string, clock: { now: number }): NodeState {
+  const db = openDb(path);
+  const first = life(db, clock, 100);
+  for (let i = 0; i < 100; i++) first.accept(NODES[i % 4] as string, 1 + Math.floor(i / 4), 3.7);
+  clock.now += 300;
+  for (let i = 100; i < 200; i++) first.accept(NODES[i % 4] as string, 1 + Math.floor(i / 4), 3.7);
+  const seis = { ...(first.states.get('seis-02') as NodeState) };
+  expect(seis).toMatchObject({ seq: 50, frames: 50 });
+  vi.clearAllTimers();
+  db.close();
+  return seis;
+}
+
 describe('node state written once a second, replayed after a crash', () => {
   let dir: string;
   beforeEach(() => {
@@ -165,17 +182,9 @@ describe('node state written once a second, replayed after a crash', () => {
   it('a node silent after a crash keeps what the replay gave it, through the next crash too', () => {
     const path = join(dir, 'siaga.db');
     const clock = { now: 1_763_892_000_000 };
-    let db = openDb(path);
-    const first = life(db, clock, 100);
-    for (let i = 0; i < 100; i++) first.accept(NODES[i % 4] as string, 1 + Math.floor(i / 4), 3.7);
-    clock.now += 300;
-    for (let i = 100; i < 200; i++) first.accept(NODES[i % 4] as string, 1 + Math.floor(i / 4), 3.7);
-    const seis = { ...first.states.get('seis-02') };
-    expect(seis).toMatchObject({ seq: 50, frames: 50 });
-    // kill -9, restart, only pir-01 speaks, kill -9 again.
-    vi.clearAllTimers();
-    db.close();
-    db = openDb(path);
+    const seis = twoCommitsThenCrash(path, clock);
+    // Restart, only pir-01 speaks, kill -9 again.
+    const db = openDb(path);
     const second = life(db, clock, 100);
     clock.now += 300;
     for (let i = 0; i < 100; i++) second.accept('pir-01', 51 + i, 3.7);
@@ -189,18 +198,10 @@ describe('node state written once a second, replayed after a crash', () => {
   it('a node silent after a start that could not write the replayed states back keeps them once the disk takes writes again', () => {
     const path = join(dir, 'siaga.db');
     const clock = { now: 1_763_892_000_000 };
-    let db = openDb(path);
-    const first = life(db, clock, 100);
-    for (let i = 0; i < 100; i++) first.accept(NODES[i % 4] as string, 1 + Math.floor(i / 4), 3.7);
-    clock.now += 300;
-    for (let i = 100; i < 200; i++) first.accept(NODES[i % 4] as string, 1 + Math.floor(i / 4), 3.7);
-    const seis = { ...first.states.get('seis-02') };
-    expect(seis).toMatchObject({ seq: 50, frames: 50 });
-    // kill -9; the restart cannot write the replay back; then only pir-01 speaks, a second
-    // passes (its row is written and the mark goes), and kill -9 again.
-    vi.clearAllTimers();
-    db.close();
-    db = openDb(path);
+    const seis = twoCommitsThenCrash(path, clock);
+    // The restart cannot write the replay back; then only pir-01 speaks, a second passes (its
+    // row is written and the mark goes), and kill -9 again.
+    const db = openDb(path);
     const second = life(db, clock, 100, { failWriteBack: true });
     expect(db.prepare("SELECT frames FROM node_state WHERE node = 'seis-02'").pluck().get()).toBe(25);
     clock.now += 300;
