@@ -1,6 +1,6 @@
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
-import { LEVELS, READING_TYPES } from '../domain/index.js';
+import { READING_TYPES } from '../domain/index.js';
 import { DEFAULT_TZ, isTimeZone } from '../util/local-time.js';
 
 /**
@@ -10,7 +10,9 @@ import { DEFAULT_TZ, isTimeZone } from '../util/local-time.js';
 
 import { alertsSchema } from './schema-alerts.js';
 import { id } from './schema-id.js';
+import { loraSchema } from './schema-lora.js';
 import { neighboursSchema } from './schema-neighbours.js';
+import { sirensSchema } from './schema-sirens.js';
 
 /** Seconds between frames a node of each type is expected to keep (heartbeats included). */
 export const EXPECT_EVERY_S: Record<(typeof READING_TYPES)[number], number> = {
@@ -36,7 +38,6 @@ z.config({ jitless: true });
  */
 export function buildConfigSchema() {
   const port = z.number().int().min(1).max(65535);
-  const hex32 = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits (a 128-bit key)');
   const cron = z.string().refine((s) => validateCron(s), { message: 'is not a valid cron expression' });
   const latitude = z.number().min(-90).max(90);
   const longitude = z.number().min(-180).max(180);
@@ -174,66 +175,7 @@ export function buildConfigSchema() {
     name: z.string().optional(),
   });
 
-  const hex16 = z
-    .string()
-    .regex(/^[0-9a-fA-F]{16}$/, 'must be 16 hex digits (a 64-bit EUI)')
-    .transform((s) => s.toLowerCase());
-
-  /**
-   * One LoRaWAN device. ABP: `dev_addr` with both session keys. OTAA: `dev_eui`, `join_eui` and the
-   * root key `app_key` (best as `app_key_file`), no `dev_addr`: the gateway's join server gives it
-   * one and derives the session keys at each join (src/lora/join.ts). refs.ts checks the pairing.
-   */
-  const loraDevice = z.strictObject({
-    node: id,
-    dev_addr: z
-      .string()
-      .regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hex digits')
-      .optional(),
-    nwk_s_key: hex32.optional(),
-    nwk_s_key_file: z.string().optional(),
-    app_s_key: hex32.optional(),
-    app_s_key_file: z.string().optional(),
-    dev_eui: hex16.optional(),
-    join_eui: hex16.optional(),
-    app_key: hex32.optional(),
-    app_key_file: z.string().optional(),
-    codec: z.enum(['lpp', 'sg1']).default('lpp'),
-  });
-
-  const lora = z
-    .strictObject({
-      gwmp: z
-        .strictObject({
-          host: z.string().default('127.0.0.1'),
-          port: port.default(1700),
-          max_datagram_bytes: z.number().int().min(512).max(65_535).default(65_535),
-        })
-        .prefault({}),
-      dedup_s: z.number().int().min(0).max(600).default(10),
-      /** Packet forwarder EUIs (gateway_ID) served; absent, the first 4 heard are (drivers/gwmp/admission.ts). */
-      gateways: z
-        .array(
-          z
-            .string()
-            .regex(/^[0-9a-fA-F]{16}$/, 'must be 16 hex digits (gateway_ID in global_conf.json)')
-            .transform((s) => s.toLowerCase()),
-        )
-        .min(1)
-        .max(32)
-        .optional(),
-      devices: z.array(loraDevice).default([]),
-      /** Regional parameters of every downlink (src/lora/region.ts): Indonesia is AS923-2. */
-      region: z.enum(['AS923-2', 'EU868', 'US915']).default('AS923-2'),
-      /** NetID sent in JoinAccepts; 000000 is the one set aside for private networks. */
-      net_id: z
-        .string()
-        .regex(/^[0-9a-fA-F]{6}$/, 'must be 6 hex digits')
-        .default('000000'),
-      /** Share of each hour the gateway may transmit (per forwarder), in percent. Default: the region's. */
-      duty_cycle_pct: z.number().gt(0).max(100).optional(),
-    })
-    .optional();
+  const lora = loraSchema(port);
 
   const node = z.strictObject({
     id,
@@ -305,74 +247,7 @@ export function buildConfigSchema() {
     })
     .prefault({});
 
-  const sirenBase = { id };
-  const siren = z.discriminatedUnion('driver', [
-    z.strictObject({
-      ...sirenBase,
-      driver: z.literal('relay'),
-      port: z.string().min(1),
-      baud: z.number().int().positive().default(9600),
-      channel: z.number().int().min(1).max(8).default(1),
-    }),
-    z.strictObject({
-      ...sirenBase,
-      driver: z.literal('gpio'),
-      chip: z.string().default('gpiochip0'),
-      line: z.number().int().min(0),
-      active_low: z.boolean().default(false),
-    }),
-    z.strictObject({
-      ...sirenBase,
-      driver: z.literal('mqtt'),
-      state_timeout_ms: z.number().int().min(10).default(2000),
-    }),
-    z.strictObject({
-      ...sirenBase,
-      driver: z.literal('command'),
-      command: z.string().min(1),
-      args: z.array(z.string()).default([]),
-      timeout_ms: z.number().int().min(10).default(5000),
-    }),
-    z.strictObject({ ...sirenBase, driver: z.literal('print') }),
-    z.strictObject({
-      ...sirenBase,
-      driver: z.literal('lora'),
-      /** The node of its entry in `lora.devices`; the siren node must be a Class C device. */
-      node: id,
-      fport: z.number().int().min(1).max(223).default(10),
-      on_payload: z
-        .string()
-        .regex(/^([0-9a-fA-F]{2}){1,32}$/, 'must be hex bytes such as "01"')
-        .default('01'),
-      off_payload: z
-        .string()
-        .regex(/^([0-9a-fA-F]{2}){1,32}$/, 'must be hex bytes such as "00"')
-        .default('00'),
-      /** Ask the node to acknowledge each command; without an ACK it is sent again, then a fault. */
-      confirmed: z.boolean().default(true),
-      /**
-       * (retries + 1) × ack_timeout_s is how long a command to a silent node takes to fault, and
-       * how long its OFF holds up a SIGTERM: keep it well inside systemd's TimeoutStopSec (15 s).
-       */
-      ack_timeout_s: z.number().min(1).max(60).default(3),
-      /** Sends again after a missing ACK (or a forwarder that refused) before the siren is faulted. */
-      retries: z.number().int().min(0).max(3).default(2),
-    }),
-  ]);
-
-  const sirenPolicy = z
-    .strictObject({
-      sound_at: z
-        .enum(LEVELS.filter((l) => l === 'SIAGA' || l === 'AWAS') as ['SIAGA', 'AWAS'])
-        .default('AWAS'),
-      on_s: z.number().positive().default(20),
-      off_s: z.number().min(0).default(10),
-      max_activation_s: z.number().positive().default(180),
-      max_on_s_per_hour: z.number().positive().default(600),
-      self_test_s: z.number().positive().max(60).default(2),
-      max_silence_min: z.number().int().min(1).max(240).default(240),
-    })
-    .prefault({});
+  const { siren, sirenPolicy } = sirensSchema();
 
   const schedules = z
     .strictObject({

@@ -1,13 +1,13 @@
 import type { Config, DetectionConfig, NodeConfig, ZoneConfig } from '../config/schema.js';
 import type { Clock, Level, Reading } from '../domain/index.js';
 import { LEVELS, levelRank } from '../domain/index.js';
-import { type Corroboration, corroborate, corroborationText, evidenceByKind } from './corroboration.js';
 import { type Evidence, isFenceOk, scoreReading } from './evidence.js';
 import { type ExternalEvidence, NEIGHBOUR_KEY, neighbourEvidence } from './external.js';
-import { overKindCap } from './kind-cap.js';
-import { deescalationReason, escalationReason, type NodeLine, rankNodes, roundScore } from './reason.js';
+import { loweredChange, raisedChange } from './level-change.js';
+import { roundScore } from './reason.js';
 import type { EngineOutput, LevelChange, ZoneState } from './types.js';
 import { fromMicro, toMicro, ZoneWindow } from './window.js';
+import { ZoneScoring } from './zone-scoring.js';
 
 /** The part of the config the engine reads. */
 export type DetectionEngineConfig = Pick<Config, 'detection' | 'zones' | 'nodes'>;
@@ -59,12 +59,9 @@ export class DetectionEngine {
   private det!: DetectionConfig;
   private nodes = new Map<string, NodeConfig>();
   private zoneMap = new Map<string, ZoneRt>();
-  /** Threshold per level rank in micro-points (NORMAL = 0). */
-  private thr: number[] = [];
+  private scoring!: ZoneScoring;
   private holdMs = 0;
   private windowMs = 0;
-  /** Neighbour evidence together stays just below SIAGA: a pre-alert alone never goes further. */
-  private neighbourCap = 0;
 
   constructor(deps: DetectionEngineDeps) {
     this.clock = deps.clock;
@@ -121,27 +118,8 @@ export class DetectionEngine {
       z.since = now;
       z.belowSince = undefined;
       this.updateBelow(z, now);
-      const score = fromMicro(this.scoreMicro(z));
-      const lines = this.reasonLines(z, false);
-      out.changes.push({
-        ...this.sources(z, level, false),
-        zone: z.cfg.id,
-        level,
-        prev: from,
-        score: roundScore(score),
-        nodes: nodeIds(lines),
-        reason: deescalationReason(
-          level,
-          from,
-          fromMicro(this.thr[rank] ?? 0),
-          this.det.hold_s,
-          lines,
-          score,
-        ),
-        ts: now,
-        allClear: level === 'NORMAL',
-        manual: false,
-      });
+      const move = { zone: z.cfg.id, level, prev: from, now, manual: false };
+      out.changes.push(loweredChange(this.scoring, z.win, move, this.det.hold_s));
     }
     return out;
   }
@@ -160,7 +138,7 @@ export class DetectionEngine {
     z.win.remove(NEIGHBOUR_KEY, (e) => e.source !== ev.source);
     const ts = Math.min(ev.ts, now);
     if (z.win.isLive(ts, now)) {
-      z.win.add(neighbourEvidence(ev, ts), ts, toMicro(ev.weight), this.neighbourCap);
+      z.win.add(neighbourEvidence(ev, ts), ts, toMicro(ev.weight), this.scoring.neighbourCap);
       const target = this.levelFor(this.scoreMicro(z));
       if (levelRank(target) > levelRank(z.level)) out.changes.push(this.raise(z, target, now, false, ''));
     }
@@ -268,7 +246,7 @@ export class DetectionEngine {
         const target = node === undefined ? undefined : this.zoneMap.get(node.zone);
         if (node !== undefined && target !== undefined && node.type === b.type) target.win.adopt(b);
         const same = b.node === NEIGHBOUR_KEY ? this.zoneMap.get(z.cfg.id) : undefined;
-        for (const i of same ? b.items() : []) same?.win.add(i.ev, i.ts, i.micro, this.neighbourCap);
+        for (const i of same ? b.items() : []) same?.win.add(i.ev, i.ts, i.micro, this.scoring.neighbourCap);
       }
     }
     const out = empty();
@@ -314,28 +292,7 @@ export class DetectionEngine {
     z.level = level;
     z.since = now;
     z.belowSince = undefined;
-    const score = fromMicro(this.scoreMicro(z));
-    const lines = this.reasonLines(z, manual);
-    return {
-      ...this.sources(z, level, manual),
-      zone: z.cfg.id,
-      level,
-      prev,
-      score: roundScore(score),
-      nodes: nodeIds(lines),
-      reason: escalationReason(level, lines, score, manual) + suffix,
-      ts: now,
-      allClear: false,
-      manual,
-    };
-  }
-
-  /** Whether `level` rests on local evidence, and whether only neighbour evidence is left. */
-  private sources(z: ZoneRt, level: Level, manual: boolean): Pick<LevelChange, 'local' | 'neighbourOnly'> {
-    const nb = z.win.bucket(NEIGHBOUR_KEY)?.contribution(z.win.cap) ?? 0;
-    const localMicro = this.scoreMicro(z) - nb;
-    const local = manual || levelRank(this.levelFor(localMicro)) >= levelRank(level);
-    return nb > 0 && localMicro === 0 && !manual ? { local, neighbourOnly: true } : { local };
+    return raisedChange(this.scoring, z.win, { zone: z.cfg.id, level, prev, now, manual }, suffix);
   }
 
   /** Evicts expired evidence; the hold starts when the score fell below the level's threshold. */
@@ -346,55 +303,25 @@ export class DetectionEngine {
     }
     const crossed = z.win.evictTracking(
       now,
-      this.thr[levelRank(z.level)] ?? 0,
-      () => this.corroboration(z).micro - this.overKindCap(z),
+      this.scoring.thr[levelRank(z.level)] ?? 0,
+      () => this.scoring.corroboration(z.win).micro - this.scoring.overKindCap(z.win),
     );
     if (crossed !== undefined) z.belowSince = crossed;
   }
 
   /** Starts or clears the de-escalation hold of a zone from its current score. */
   private updateBelow(z: ZoneRt, now: number): void {
-    const t = this.thr[levelRank(z.level)] ?? 0;
+    const t = this.scoring.thr[levelRank(z.level)] ?? 0;
     if (z.level === 'NORMAL' || this.scoreMicro(z) >= t) z.belowSince = undefined;
     else if (z.belowSince === undefined) z.belowSince = now;
   }
 
-  /** The zone score: its nodes' evidence within the caps per kind, plus what their agreement earns. */
   private scoreMicro(z: ZoneRt): number {
-    return z.win.scoreMicro - this.overKindCap(z) + this.corroboration(z).micro;
-  }
-
-  private overKindCap(z: ZoneRt): number {
-    return overKindCap(z.win.buckets.values(), z.win.cap, this.det.kind_cap);
-  }
-
-  private corroboration(z: ZoneRt): Corroboration {
-    const c = this.det.corroboration;
-    if (!(c.weight > 0) || z.win.buckets.size < 2) return NO_AGREEMENT;
-    return corroborate(evidenceByKind(z.win.buckets.values(), z.win.cap, this.clock.now(), c.fresh_s), c);
-  }
-
-  /**
-   * The nodes of a reason, strongest first, and the agreement they earned as a line of its own:
-   * first (it is why the level is what it is), or right after the button of a manual alarm.
-   */
-  private reasonLines(z: ZoneRt, manual: boolean): NodeLine[] {
-    const lines = rankNodes(z.win.buckets.values(), z.win.cap, manual);
-    const c = this.corroboration(z);
-    if (c.micro === 0) return lines;
-    const agree = {
-      node: '',
-      micro: c.micro,
-      alarm: false,
-      text: corroborationText(c, roundScore(fromMicro(c.micro))),
-    };
-    const at = manual ? 1 : 0;
-    return [...lines.slice(0, at), agree, ...lines.slice(at)];
+    return this.scoring.micro(z.win);
   }
 
   private levelFor(micro: number): Level {
-    for (let i = LEVELS.length - 1; i > 0; i--) if (micro >= (this.thr[i] ?? 0)) return LEVELS[i] as Level;
-    return 'NORMAL';
+    return this.scoring.levelFor(micro);
   }
 
   private currentConfig(): DetectionEngineConfig {
@@ -411,15 +338,7 @@ export class DetectionEngine {
     this.det = det;
     this.windowMs = det.window_s * 1000;
     this.holdMs = det.hold_s * 1000;
-    this.thr = [
-      0,
-      toMicro(det.thresholds.waspada),
-      toMicro(det.thresholds.siaga),
-      toMicro(det.thresholds.awas),
-    ];
-    // 0.1 below SIAGA (what status shows as 59.9), or less when the thresholds are closer than that.
-    const [, waspada, siaga] = this.thr as [number, number, number, number];
-    this.neighbourCap = siaga - Math.max(1, Math.min(toMicro(0.1), Math.floor((siaga - waspada) / 2)));
+    this.scoring = new ZoneScoring(det, this.clock);
     this.nodes = new Map(config.nodes.map((n) => [n.id, n]));
     const now = this.clock.now();
     const zones = new Map<string, ZoneRt>();
@@ -438,9 +357,3 @@ export class DetectionEngine {
     this.zoneMap = zones;
   }
 }
-
-const NO_AGREEMENT: Corroboration = { micro: 0, kinds: [] };
-
-/** The nodes a reason names (the corroboration line names kinds, not a node). */
-const nodeIds = (lines: readonly NodeLine[]): string[] =>
-  lines.filter((l) => l.node !== '').map((l) => l.node);

@@ -1,83 +1,14 @@
-import type { Logger } from 'pino';
 import type { GatewayEvent, Reading } from '../domain/index.js';
 import { CommitPolicy, type Urgency } from './commit-policy.js';
-import { type Db, toStorageError } from './db.js';
+import { toStorageError } from './db.js';
+import { HeldReadings } from './held-readings.js';
 import type { NodeState } from './node-state.js';
 import { NodeStateBuffer } from './node-state-buffer.js';
 import { readingsWriter } from './readings.js';
+import type { CommitInfo, WriterDeps } from './writer-types.js';
 
-export interface WriterOptions {
-  /** Flush as soon as this many readings wait. */
-  maxRows: number;
-  /**
-   * Node state that changed without a reading is committed within this. Evidence (a reading the
-   * detection engine scored), events and PUBACK waiters do not wait at all: they are committed on
-   * the next turn of the event loop (commit-policy.ts).
-   */
-  maxDelayMs: number;
-  /**
-   * Routine readings (heartbeats, quiet sensor frames) may wait this long, so that at low rates
-   * many share one commit: each commit rewrites every b-tree page it touches into the WAL, and an
-   * SD card wears by the byte (P9). Default: maxDelayMs.
-   */
-  routineDelayMs?: number;
-  /** While the disk refuses writes, keep at most this many readings in memory (events are always kept). */
-  maxPendingWhileFailing?: number;
-  /**
-   * …and at most about this many bytes of them: a row count alone lets big frames (cam labels,
-   * LoRa radio data) grow the heap past what a Pi has. Default 16 MiB.
-   */
-  maxBytesWhileFailing?: number;
-  /** How often to retry after a failed commit. */
-  retryMs?: number;
-  /**
-   * Node state that only readings changed (seq, frames, last seen, battery) is rewritten at most
-   * this often; a restart replays the readings committed since (node-state.ts). Default 1000 ms.
-   */
-  nodeStateEveryMs?: number;
-}
+export type { CommitInfo, CommitParticipant, WriterDeps, WriterOptions } from './writer-types.js';
 
-export interface CommitInfo {
-  readings: Reading[];
-  events: GatewayEvent[];
-  /** Rowid of `readings[0]`; the others follow by one (0 when there are none). */
-  firstRid: number;
-}
-
-export interface WriterDeps {
-  db: Db;
-  log: Logger;
-  options: WriterOptions;
-  onCommit?: (info: CommitInfo) => void;
-  /** Called once when writes start failing and once when they work again. */
-  onStorageState?: (failing: boolean, error?: string) => void;
-  /** Other state written inside every commit (the LoRa FCnts), so it is durable with its readings. */
-  participants?: CommitParticipant[];
-  /** Monotonic ms for the commit timing; performance.now() unless a test injects its clock. */
-  now?: () => number;
-}
-
-/**
- * State written inside the group-commit transaction. `writeDirty` may run in a transaction that
- * then fails (a full disk fails at COMMIT, after every row was written); only `committed` says the
- * rows are durable, so a participant keeps them pending until then and writes them again.
- */
-export interface CommitParticipant {
-  writeDirty(): void;
-  committed?(): void;
-}
-
-/** What a reading held in memory costs, roughly: its JSON plus the object and its ULID/node strings. */
-export function heldBytes(r: Reading): number {
-  return READING_OVERHEAD_BYTES + JSON.stringify(r.v).length + (r.radio ? RADIO_BYTES : 0);
-}
-/**
- * Measured (node --expose-gc, 20,000 readings in an array): a heartbeat with 23 B of JSON values
- * costs ~293 B of heap, a LoRa reading with 7 B of values and its radio ~297 B.
- */
-const READING_OVERHEAD_BYTES = 270;
-const RADIO_BYTES = 30;
-const DEFAULT_MAX_BYTES_WHILE_FAILING = 16 * 1024 * 1024;
 /** `isPending` is asked right after `addReading`: the reading is the newest unless committed. */
 const PENDING_LOOKBACK = 4;
 const DEFAULT_NODE_STATE_EVERY_MS = 1000;
@@ -109,10 +40,7 @@ export class StoreWriter {
   private failing = false;
   private closed = false;
   private readonly txn: () => void;
-  /** Readings dropped because the disk refused writes for too long. */
-  droppedWhileFailing = 0;
-  /** Estimated bytes of the readings held in memory while the disk refuses writes (0 otherwise). */
-  heldBytes = 0;
+  private readonly held: HeldReadings;
   /** Readings and events still uncommitted when the writer closed (SIGTERM on a full disk): lost. */
   lostAtClose = { readings: 0, events: 0 };
   private readonly commitListeners = new Set<(info: CommitInfo) => void>();
@@ -129,6 +57,7 @@ export class StoreWriter {
       routineDelayMs: options.routineDelayMs ?? options.maxDelayMs,
     });
     this.now = deps.now ?? (() => performance.now());
+    this.held = new HeldReadings(deps.log, options);
     const insEvent = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
     const queueEvent = db.prepare('INSERT INTO outbox_events (eid) VALUES (?)');
     const writeReadings = readingsWriter(db);
@@ -165,6 +94,16 @@ export class StoreWriter {
     return this.failing ? this.readings.length : 0;
   }
 
+  /** Readings dropped because the disk refused writes for too long. */
+  get droppedWhileFailing(): number {
+    return this.held.dropped;
+  }
+
+  /** Estimated bytes of the readings held in memory while the disk refuses writes (0 otherwise). */
+  get heldBytes(): number {
+    return this.held.bytes;
+  }
+
   /** Called after every successful commit (several listeners, unlike `onCommit`). */
   onCommitted(listener: (info: CommitInfo) => void): () => void {
     this.commitListeners.add(listener);
@@ -190,7 +129,7 @@ export class StoreWriter {
   addReading(r: Reading, node?: NodeState): void {
     this.readings.push(r);
     if (this.failing) {
-      this.heldBytes += heldBytes(r);
+      this.held.add(r);
       this.dropOldest();
     }
     if (node) this.nodes.set(node);
@@ -279,7 +218,7 @@ export class StoreWriter {
     this.events = [];
     const n = info.readings.length;
     this.nodes.committed(n > 0 ? info.firstRid + n - 1 : undefined, now);
-    this.heldBytes = 0;
+    this.held.clear();
     if (this.failing) {
       this.failing = false;
       this.lastError = undefined;
@@ -321,38 +260,9 @@ export class StoreWriter {
     for (const w of waiters) w(committed);
   }
 
-  private maxHeldBytes(): number {
-    return this.deps.options.maxBytesWhileFailing ?? DEFAULT_MAX_BYTES_WHILE_FAILING;
-  }
-
-  /**
-   * Over either bound (rows, bytes), drops the oldest held readings down to 90 % of it, counted:
-   * dropping in tenths rather than one by one keeps the warning to one line per tenth.
-   */
+  /** Readings dropped to the memory bound leave the delivered set with them. */
   private dropOldest(): void {
-    const rows = this.deps.options.maxPendingWhileFailing ?? 200_000;
-    if (this.readings.length <= rows && this.heldBytes <= this.maxHeldBytes()) return;
-    const cap = Math.floor(rows * 0.9);
-    const maxBytes = this.maxHeldBytes() * 0.9;
-    let drop = 0;
-    for (const r of this.readings) {
-      if (this.readings.length - drop <= cap && this.heldBytes <= maxBytes) break;
-      this.heldBytes -= heldBytes(r);
-      drop++;
-    }
-    if (drop === 0) return;
-    for (const r of this.readings.slice(0, drop)) this.deliveredReadings.delete(r.id);
-    this.readings.splice(0, drop);
-    this.droppedWhileFailing += drop;
-    this.deps.log.warn(
-      {
-        dropped: drop,
-        dropped_total: this.droppedWhileFailing,
-        held: this.readings.length,
-        held_bytes: this.heldBytes,
-      },
-      'disk still refuses writes: oldest readings held in memory dropped',
-    );
+    for (const r of this.held.dropOldest(this.readings)) this.deliveredReadings.delete(r.id);
   }
 
   /** Asks the policy when what just arrived must be committed; an earlier pending commit stays. */
@@ -401,7 +311,7 @@ export class StoreWriter {
   private onFailure(e: unknown): void {
     const err = toStorageError(e, 'cannot commit readings');
     this.lastError = err.message;
-    if (!this.failing) this.heldBytes = this.readings.reduce((n, r) => n + heldBytes(r), 0);
+    if (!this.failing) this.held.start(this.readings);
     this.dropOldest();
     if (!this.failing) {
       this.failing = true;
