@@ -5,6 +5,7 @@ import type { Outbox, OutboxEventRow, OutboxKind, OutboxReadingJson } from '../s
 import { errorMessage } from '../util/errors.js';
 import { idFactory } from '../util/ids.js';
 import { type BatchDecision, batchDecision } from './batch-policy.js';
+import { ReadAhead } from './drain-ahead.js';
 import { type Unit, UnitBook } from './drain-units.js';
 import type { LiveLink, UplinkLink } from './link.js';
 import { LiveDrain } from './live-drain.js';
@@ -58,19 +59,17 @@ export class OutboxDrain {
    * the cursor would find them again.
    */
   private readonly acked: Record<OutboxKind, number[]> = { events: [], readings: [] };
-  /**
-   * Readings read past the cursor and not sent yet, oldest first. The next page is read while the
-   * batches before it are in flight, so a PUBACK is answered by a publish at once, and while a
-   * full page waits for a slot no query runs at all.
-   */
-  private ahead: OutboxReadingJson[] = [];
-
+  /** Readings read past the cursor and not sent yet. */
+  private readonly ahead: ReadAhead;
   private wakeScheduled = false;
   /** Bumped whenever the outbox may have changed behind the drain's back. */
   private outboxGen = 1;
   /** The generation the drain last found the outbox empty of anything new in, and when. */
   private outboxSeenGen = 0;
   private outboxSeenMono = 0;
+  /** The same for the events alone: a backlog's readings are never found empty. */
+  private eventsSeenGen = 0;
+  private eventsSeenMono = 0;
   private pumping = false;
   private repump = false;
   private partialTimer: NodeJS.Timeout | undefined;
@@ -84,6 +83,12 @@ export class OutboxDrain {
   constructor(private readonly deps: OutboxDrainDeps) {
     const { config, topics, link, log } = deps;
     this.units = new UnitBook({ config, topics, link, log, onDone: (unit) => this.onDone(unit) });
+    this.ahead = new ReadAhead({
+      outbox: deps.outbox,
+      cursor: () => this.units.cursor('readings'),
+      canPrefetch: () => !this.pumping && link.live() !== undefined,
+      noteError: (message) => link.noteError(message),
+    });
     if (deps.live) {
       this.live = new LiveDrain({
         live: deps.live,
@@ -167,7 +172,7 @@ export class OutboxDrain {
   /** The connection is gone: forget everything in flight (what was PUBACKed is still deleted). */
   reset(): void {
     this.units.clear();
-    this.ahead = [];
+    this.ahead.clear();
     this.waitingSinceMono = undefined;
     this.live?.reset();
     // What was in flight, and committed live readings, are the outbox's to send again.
@@ -206,19 +211,25 @@ export class OutboxDrain {
     // a quarter of the gateway's CPU). Looked at again after a commit, a resend, a reconnect or
     // a failed delete, and at least every OUTBOX_RECHECK_MS in case a change went unannounced.
     const gen = this.outboxGen;
-    const look =
-      gen !== this.outboxSeenGen || this.deps.link.mono() - this.outboxSeenMono >= OUTBOX_RECHECK_MS;
-    let eventsSeen = false;
+    const mono = this.deps.link.mono();
+    const look = gen !== this.outboxSeenGen || mono - this.outboxSeenMono >= OUTBOX_RECHECK_MS;
+    // While a backlog drains its readings are never found empty, so `look` holds at every
+    // PUBACK: events found empty in this generation are not asked for again each time (~8 % of
+    // the drain's thread in a profile of P4).
+    const lookEvents =
+      look && (gen !== this.eventsSeenGen || mono - this.eventsSeenMono >= OUTBOX_RECHECK_MS);
+    let eventsSeen = look && !lookEvents;
     let readingsSeen = false;
     try {
       this.deleteAcked();
       let live = this.deps.link.live();
       // The writer runs on this thread: no event can be committed while this loop runs, so the
       // events are read until none is left and then only readings.
-      while (look && live && this.units.size < max_inflight) {
+      while (lookEvents && live && this.units.size < max_inflight) {
         const events = outbox.nextEvents(EVENT_PAGE, this.units.cursor('events'));
         if (events.length === 0) {
           eventsSeen = true;
+          [this.eventsSeenGen, this.eventsSeenMono] = [gen, mono];
           break;
         }
         this.sendEvents(live, events);
@@ -227,9 +238,8 @@ export class OutboxDrain {
       while (live) {
         const window = this.units.window.size;
         if (this.units.size >= window) {
-          // Every slot taken: read the next page after MQTT.js has flushed this turn's publishes
-          // to the socket (it uncorks on nextTick), so the read overlaps the broker's work.
-          this.prefetchSoon(max_readings);
+          // Every slot taken: the next page is read while the broker works.
+          this.ahead.soon(max_readings);
           break;
         }
         const now = this.deps.link.mono();
@@ -238,7 +248,7 @@ export class OutboxDrain {
           live = this.deps.link.live();
           continue;
         }
-        const ahead = look ? this.readAhead(max_readings) : this.ahead;
+        const ahead = look ? this.ahead.fill(max_readings) : this.ahead.current;
         if (look && ahead.length === 0) readingsSeen = true;
         const decision = this.decide(ahead.length, this.waitingSinceMono, now, window);
         if (decision.action === 'idle') {
@@ -255,7 +265,7 @@ export class OutboxDrain {
           ahead.map((r) => r[1]),
           max_bytes,
         );
-        this.ahead = ahead.slice(batch.count);
+        this.ahead.drop(batch.count);
         this.waitingSinceMono = undefined;
         this.sendReadings(live, batch.count < ahead.length ? ahead.slice(0, batch.count) : ahead, batch.json);
         live = this.deps.link.live();
@@ -299,38 +309,6 @@ export class OutboxDrain {
     });
     if (decision.action === 'wait' && decision.retryMs !== undefined) this.armPartialTimer(decision.retryMs);
     return decision;
-  }
-
-  private prefetchScheduled = false;
-
-  private prefetchSoon(max: number): void {
-    if (this.prefetchScheduled || this.ahead.length >= max) return;
-    this.prefetchScheduled = true;
-    setImmediate(() => {
-      this.prefetchScheduled = false;
-      if (this.pumping || this.units.cursor('readings') === 0 || !this.deps.link.live()) return;
-      try {
-        this.readAhead(max);
-      } catch (e) {
-        // The next pump reads again and handles the trouble.
-        this.deps.link.noteError(`cannot read outbox: ${errorMessage(e)}`);
-      }
-    });
-  }
-
-  /** `ahead`, topped up to `max` rows from the outbox. */
-  private readAhead(max: number): OutboxReadingJson[] {
-    const cursor = this.units.cursor('readings');
-    // No batch in flight: start again from the oldest queued row (a resend may have queued old ones).
-    if (cursor === 0) this.ahead = [];
-    if (this.ahead.length < max) {
-      const more = this.deps.outbox.nextReadingsJson(
-        max - this.ahead.length,
-        this.ahead.at(-1)?.[0] ?? cursor,
-      );
-      if (more.length > 0) this.ahead = this.ahead.length === 0 ? more : this.ahead.concat(more);
-    }
-    return this.ahead;
   }
 
   /**

@@ -127,6 +127,37 @@ describe('outbox drain with the batch policy', () => {
     drain.clearTimers();
   });
 
+  it('a readings backlog drains without asking for events at every PUBACK, and an event committed meanwhile still goes next', async () => {
+    const { outbox, link, drain } = rig(4, 200, 60_000);
+    for (let i = 0; i < 4_000; i++) outbox.addReading();
+    let eventReads = 0;
+    const nextEvents = outbox.nextEvents.bind(outbox);
+    outbox.nextEvents = (limit, after) => {
+      eventReads++;
+      return nextEvents(limit, after);
+    };
+    drain.pump();
+    const ackOne = async () => {
+      link.published.find((p) => link.outstanding.has(p))?.ack();
+      await turn();
+    };
+    for (let i = 0; i < 8; i++) await ackOne();
+    // Found empty once, in this generation of the outbox: not asked again while only PUBACKs came.
+    expect(eventReads).toBe(1);
+    const event = outbox.addEvent();
+    drain.wake();
+    await ackOne();
+    const kinds = link.published.map((p) => p.kind);
+    const eventAt = link.published.findIndex((p) => p.ids[0] === event);
+    expect(eventAt).toBeGreaterThan(0);
+    expect(kinds.slice(eventAt + 1).every((k) => k === 'readings')).toBe(true);
+    expect(kinds.slice(0, eventAt).every((k) => k === 'readings')).toBe(true);
+    expect(eventReads).toBeGreaterThan(1);
+    while (link.outstanding.size > 0) await ackOne();
+    expect(outbox.pending).toBe(0);
+    drain.clearTimers();
+  });
+
   const ops = fc.array(
     fc.oneof(
       fc.record({ op: fc.constant('readings' as const), n: fc.integer({ min: 1, max: 30 }) }),
