@@ -1,4 +1,4 @@
-import { tuneHeapForGateway } from '../src/gateway/heap.js';
+import { settleHeapAfterStart, tuneHeapForGateway } from '../src/gateway/heap.js';
 import type { ChildArgs, ChildSample } from './child.js';
 
 // As `siaga run` does, before anything else loads (bench/child.ts starts node with the unit's
@@ -49,6 +49,8 @@ const gw = args.bare
           }
         : {}),
     });
+// As `siaga run` does once the gateway is ready (src/cli/commands/run.ts; the bare floor too).
+setTimeout(settleHeapAfterStart, 100).unref();
 
 process.on('message', (m: unknown) => {
   if (m === 'sample' || m === 'final') {

@@ -10,20 +10,34 @@ import { runInNewContext } from 'node:vm';
  * a scavenge finds much alive, up to 2 × 16 MB, and never gives it back, so loading the modules
  * and starting grew it once and the idle gateway carried ~30 MB of mostly empty semi-spaces.
  * Growth factor 1 keeps it at its initial 2 × 1 MB; unlike `--max-semi-space-size` it can be set
- * after the process started. `--optimize-for-size` keeps the old generation close to what is
- * alive: V8 otherwise lets it grow to ~2.7 × the live heap before a major GC, and a backlog
- * drained at LAN speed promoted ~22 MB of page strings in a second (P6 drain 93.9 → 76.3 MB peak).
+ * after the process started.
+ *
+ * Once the gateway is ready, STEADY_V8_FLAGS: `--optimize-for-size` keeps the old generation close
+ * to what is alive. V8 otherwise lets it grow to ~2.7 × the live heap before a major GC, and a
+ * backlog drained at LAN speed promoted ~22 MB of page strings in a second (P6 drain 93.9 → 76.6 MB
+ * peak). Not before ready: while the modules load it made V8 collect so often that the start
+ * took ~400 ms more CPU (P8).
  *
  * The rest can only be set when the process starts, so the systemd unit (scripts/siaga.service)
  * passes them: fewer V8 helper threads (each with its own malloc arena and stack) and at most two
  * glibc malloc arenas. A `siaga run` started by hand simply runs without them.
  */
-export const RUN_V8_FLAGS = ['--semi-space-growth-factor=1', '--optimize-for-size'] as const;
+export const RUN_V8_FLAGS = ['--semi-space-growth-factor=1'] as const;
+export const STEADY_V8_FLAGS = ['--optimize-for-size'] as const;
 export const UNIT_NODE_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=2'] as const;
 export const UNIT_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 
 export function tuneHeapForGateway(set: (flag: string) => void = setFlagsFromString): void {
   for (const flag of RUN_V8_FLAGS) set(flag);
+}
+
+/**
+ * The gateway is ready: from now on V8 keeps the heap small. The limits follow only at a major
+ * GC, and a backlog drain may start on the CONNACK, so the start-up garbage is collected now.
+ */
+export function settleHeapAfterStart(set: (flag: string) => void = setFlagsFromString): void {
+  for (const flag of STEADY_V8_FLAGS) set(flag);
+  collectStartupGarbage();
 }
 
 /**
@@ -38,7 +52,7 @@ export function collectStartupGarbage(): void {
   const gc = runInNewContext('gc') as unknown;
   if (typeof gc !== 'function') return;
   // The second compacts the pages the first left half empty, so they go back to the system
-  // (with `--optimize-for-size` on, as RUN_V8_FLAGS leaves it for the whole run).
+  // (with `--optimize-for-size` on since ready, so the limits they set are the small ones).
   gc();
   gc();
 }

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { configPath, loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { ConfigError, isSiagaError } from '../../domain/index.js';
-import { collectStartupGarbage } from '../../gateway/heap.js';
+import { settleHeapAfterStart } from '../../gateway/heap.js';
 import { type Gateway, startGateway } from '../../main.js';
 import { errorMessage } from '../../util/errors.js';
 import { createLogger, LOG_FORMATS, type LogFormat } from '../../util/log.js';
@@ -103,8 +103,10 @@ export function registerRun(program: Command): void {
           process.exit(isSiagaError(e) ? e.exitCode : 1);
         }
         gw = started;
-        // After the first second: the uplink's connect is not held up by the pause.
-        setTimeout(collectStartupGarbage, 1000).unref();
+        // Soon after ready (src/gateway/heap.ts): a broker on the LAN has answered the CONNACK by
+        // then, which the GC's pause (~20 ms) would otherwise delay; a backlog drain that started
+        // on it has run for at most this long under the start-up heap limits.
+        setTimeout(settleHeapAfterStart, 100).unref();
         // systemd: READY once sirens are confirmed OFF and ports are open; keepalives from this
         // event loop, so a blocked loop stops them and systemd restarts the gateway.
         notify.ready(`gateway ${config.gateway.id} ready`);
