@@ -1,9 +1,8 @@
-import type { OutboxReadingJson } from '../store/outbox.js';
+import type { Outbox, OutboxReadingJson } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
-import type { DrainOutbox } from './drain.js';
 
 export interface ReadAheadDeps {
-  outbox: Pick<DrainOutbox, 'nextReadingsJson'>;
+  outbox: Pick<Outbox, 'nextReadingsJson'>;
   /** The highest readings row in flight (0: none): the next page is read after it. */
   cursor(): number;
   /** Whether a prefetch may run now (the drain is not pumping and the link is up). */
