@@ -14,9 +14,9 @@ import { runInNewContext } from 'node:vm';
  *
  * Once the gateway is ready, STEADY_V8_FLAGS: `--optimize-for-size` keeps the old generation close
  * to what is alive. V8 otherwise lets it grow to ~2.7 × the live heap before a major GC, and a
- * backlog drained at LAN speed promoted ~22 MB of page strings in a second (P6 drain 93.9 → 76.6 MB
+ * backlog drained at LAN speed promoted ~22 MB of page strings in a second (P6 drain 93.9 → 77.8 MB
  * peak). Not before ready: while the modules load it made V8 collect so often that the start
- * took ~400 ms more CPU (P8).
+ * took ~250 ms more CPU (P8).
  *
  * The rest can only be set when the process starts, so the systemd unit (scripts/siaga.service)
  * passes them: fewer V8 helper threads (each with its own malloc arena and stack) and at most two
