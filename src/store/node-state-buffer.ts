@@ -5,6 +5,7 @@ import {
   NodeStateWrites,
   nodeStateMarker,
   nodeStatesWriter,
+  nodeStateUnmarker,
 } from './node-state.js';
 
 /**
@@ -29,7 +30,7 @@ export class NodeStateBuffer {
   private timer: NodeJS.Timeout | undefined;
   private readonly writeRows: (states: NodeState[]) => void;
   private readonly setMark: (rid: number) => void;
-  private readonly deleteMark: { run(key: string): unknown };
+  private readonly deleteMark: () => void;
 
   /** `onDue` commits the deferred states (the writer's flush); it runs after `force()`. */
   constructor(
@@ -41,7 +42,7 @@ export class NodeStateBuffer {
     this.writes = new NodeStateWrites(everyMs);
     this.writeRows = nodeStatesWriter(db);
     this.setMark = nodeStateMarker(db);
-    this.deleteMark = db.prepare('DELETE FROM meta WHERE key = ?');
+    this.deleteMark = nodeStateUnmarker(db);
     this.lastRid = db.prepare('SELECT coalesce(max(rid), 0) FROM readings').pluck().get() as number;
     // A mark left by a start that could not write the replayed states back stays until the rows are.
     this.marked = db.prepare('SELECT 1 FROM meta WHERE key = ?').get(NODE_STATE_MARK) !== undefined;
@@ -75,7 +76,7 @@ export class NodeStateBuffer {
   write(): void {
     if (this.writeNow) {
       this.writeRows([...this.dirty.values()]);
-      if (this.marked) this.deleteMark.run(NODE_STATE_MARK);
+      if (this.marked) this.deleteMark();
     } else if (this.dirty.size > 0 && !this.marked) {
       // The rows hold every reading committed before this commit, none of this one's.
       this.setMark(this.lastRid);

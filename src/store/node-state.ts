@@ -124,7 +124,7 @@ export function loadNodeStates(
     try {
       db.transaction(() => {
         if (touched.size > 0) nodeStatesWriter(db)([...touched.values()]);
-        db.prepare('DELETE FROM meta WHERE key = ?').run(NODE_STATE_MARK);
+        nodeStateUnmarker(db)();
       })();
     } catch {
       // The states are right in memory and the mark stays. Left there, the writer's first commit
@@ -205,6 +205,14 @@ export function nodeStateMarker(db: Db): (rid: number) => void {
   );
   return (rid) => {
     set.run(NODE_STATE_MARK, String(rid));
+  };
+}
+
+/** Removes the node-state mark inside the caller's transaction: the rows are complete. */
+export function nodeStateUnmarker(db: Db): () => void {
+  const del = db.prepare('DELETE FROM meta WHERE key = ?');
+  return () => {
+    del.run(NODE_STATE_MARK);
   };
 }
 
