@@ -90,7 +90,7 @@ export class DetectionEngine {
     if (!this.admit(z, ev, now, out)) return out;
     const prev = z.level;
     const after = this.scoreMicro(z);
-    const target = ev.manual === 'alarm' ? 'AWAS' : this.levelFor(after);
+    const target = ev.manual === 'alarm' ? 'AWAS' : this.scoring.levelFor(after);
     if (levelRank(target) > levelRank(prev)) {
       out.changes.push(this.raise(z, target, now, ev.manual === 'alarm', ''));
     } else if (levelRank(prev) >= 1 && (after > before || ev.manual === 'alarm')) {
@@ -139,7 +139,7 @@ export class DetectionEngine {
     const ts = Math.min(ev.ts, now);
     if (z.win.isLive(ts, now)) {
       z.win.add(neighbourEvidence(ev, ts), ts, toMicro(ev.weight), this.scoring.neighbourCap);
-      const target = this.levelFor(this.scoreMicro(z));
+      const target = this.scoring.levelFor(this.scoreMicro(z));
       if (levelRank(target) > levelRank(z.level)) out.changes.push(this.raise(z, target, now, false, ''));
     }
     this.updateBelow(z, now);
@@ -220,7 +220,7 @@ export class DetectionEngine {
     for (const z of this.zoneMap.values()) {
       z.win.evict(now);
       if (z.manual && now >= z.manualUntil) z.manual = false;
-      const target = z.manual ? 'AWAS' : this.levelFor(this.scoreMicro(z));
+      const target = z.manual ? 'AWAS' : this.scoring.levelFor(this.scoreMicro(z));
       if (levelRank(target) > levelRank(z.level)) {
         out.changes.push(this.raise(z, target, now, z.manual, ' (restored after restart)'));
       }
@@ -252,7 +252,7 @@ export class DetectionEngine {
     const out = empty();
     for (const z of this.zoneMap.values()) {
       z.win.evict(now);
-      const target = this.levelFor(this.scoreMicro(z));
+      const target = this.scoring.levelFor(this.scoreMicro(z));
       if (levelRank(target) > levelRank(z.level)) {
         out.changes.push(this.raise(z, target, now, false, ' (after config reload)'));
       }
@@ -303,7 +303,7 @@ export class DetectionEngine {
     }
     const crossed = z.win.evictTracking(
       now,
-      this.scoring.thr[levelRank(z.level)] ?? 0,
+      this.scoring.threshold(z.level),
       () => this.scoring.corroboration(z.win).micro - this.scoring.overKindCap(z.win),
     );
     if (crossed !== undefined) z.belowSince = crossed;
@@ -311,17 +311,13 @@ export class DetectionEngine {
 
   /** Starts or clears the de-escalation hold of a zone from its current score. */
   private updateBelow(z: ZoneRt, now: number): void {
-    const t = this.scoring.thr[levelRank(z.level)] ?? 0;
+    const t = this.scoring.threshold(z.level);
     if (z.level === 'NORMAL' || this.scoreMicro(z) >= t) z.belowSince = undefined;
     else if (z.belowSince === undefined) z.belowSince = now;
   }
 
   private scoreMicro(z: ZoneRt): number {
     return this.scoring.micro(z.win);
-  }
-
-  private levelFor(micro: number): Level {
-    return this.scoring.levelFor(micro);
   }
 
   private currentConfig(): DetectionEngineConfig {

@@ -23,7 +23,7 @@ export function raisedChange(s: ZoneScoring, win: ZoneWindow, m: LevelMove, suff
 
 /** A zone stepped down one level after `holdS` below the threshold of the level it left. */
 export function loweredChange(s: ZoneScoring, win: ZoneWindow, m: LevelMove, holdS: number): LevelChange {
-  const left = fromMicro(s.thr[levelRank(m.prev)] ?? 0);
+  const left = fromMicro(s.threshold(m.prev));
   return describe(s, win, m, (lines, score) =>
     deescalationReason(m.level, m.prev, left, holdS, lines, score),
   );

@@ -1,6 +1,6 @@
 import type { DetectionConfig } from '../config/schema.js';
 import type { Clock, Level } from '../domain/index.js';
-import { LEVELS } from '../domain/index.js';
+import { LEVELS, levelRank } from '../domain/index.js';
 import { type Corroboration, corroborate, evidenceByKind } from './corroboration.js';
 import { overKindCap } from './kind-cap.js';
 import { toMicro, type ZoneWindow } from './window.js';
@@ -13,7 +13,7 @@ const NO_AGREEMENT: Corroboration = { micro: 0, kinds: [] };
  */
 export class ZoneScoring {
   /** Threshold per level rank in micro-points (NORMAL = 0). */
-  readonly thr: readonly number[];
+  private readonly thr: readonly number[];
   /** Neighbour evidence together stays just below SIAGA: a pre-alert alone never goes further. */
   readonly neighbourCap: number;
 
@@ -45,6 +45,11 @@ export class ZoneScoring {
     const c = this.det.corroboration;
     if (!(c.weight > 0) || win.buckets.size < 2) return NO_AGREEMENT;
     return corroborate(evidenceByKind(win.buckets.values(), win.cap, this.clock.now(), c.fresh_s), c);
+  }
+
+  /** The score, in micro-points, a zone needs to be at `level` (0 for NORMAL). */
+  threshold(level: Level): number {
+    return this.thr[levelRank(level)] ?? 0;
   }
 
   levelFor(micro: number): Level {

@@ -3,7 +3,7 @@ import type { Reading } from '../domain/index.js';
 import type { WriterOptions } from './writer-types.js';
 
 /** What a reading held in memory costs, roughly: its JSON plus the object and its ULID/node strings. */
-export function heldBytes(r: Reading): number {
+function heldBytes(r: Reading): number {
   return READING_OVERHEAD_BYTES + JSON.stringify(r.v).length + (r.radio ? RADIO_BYTES : 0);
 }
 /**
