@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Clock, EventSink } from '../domain/index.js';
@@ -11,7 +12,7 @@ import {
   capRenewAt,
   capTestDocument,
 } from './cap.js';
-import { writeCapFile } from './cap-feed.js';
+import { capFileName, writeCapFile } from './cap-feed.js';
 import type { Acknowledgement, Incident, IncidentPlace } from './types.js';
 
 /**
@@ -45,6 +46,8 @@ export class CapLog {
   private fileErrors = 0;
   private lastFile: string | undefined;
   private lastError: string | undefined;
+  /** The CAP files being written, one after another (publish). */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: CapLogDeps) {
     for (const row of deps.history) this.rows(row.incident).push(row);
@@ -126,27 +129,42 @@ export class CapLog {
     return doc;
   }
 
+  /**
+   * The `cap` event now, the file in the background. The event goes in the same group commit as
+   * the document's row (`putCap`), so the centre gets every document a crash left recorded; the
+   * file's fsyncs must not hold the event loop (writeCapFile). `file` names where it is written;
+   * a write that fails is logged and counted in `status()`, and the centre still has the document.
+   */
   private publish(doc: CapDocument): void {
     this.sent++;
-    let file: string | null = null;
-    try {
-      file = writeCapFile(this.deps.config().alerts.cap.dir, doc);
-      this.lastFile = file;
-      this.lastError = undefined;
-    } catch (e) {
-      // The centre still gets it through the outbox; the feed misses this one and status says so.
-      this.fileErrors++;
-      this.lastError = e instanceof Error ? e.message : String(e);
-      this.deps.log.warn({ err: e, identifier: doc.identifier }, 'cannot write the CAP file');
-    }
+    const dir = this.deps.config().alerts.cap.dir;
     this.deps.events.emit('cap', {
       incident: doc.incident,
       identifier: doc.identifier,
       msg_type: doc.msgType,
       status: doc.status,
-      file,
+      file: join(dir, capFileName(doc)),
       xml: doc.xml,
     });
+    this.writing = this.writing.then(() =>
+      writeCapFile(dir, doc).then(
+        (file) => {
+          this.lastFile = file;
+          this.lastError = undefined;
+        },
+        (e: unknown) => {
+          // The feed misses this one and status says so.
+          this.fileErrors++;
+          this.lastError = e instanceof Error ? e.message : String(e);
+          this.deps.log.warn({ err: e, identifier: doc.identifier }, 'cannot write the CAP file');
+        },
+      ),
+    );
+  }
+
+  /** Resolves once every CAP file asked for so far is written or has failed (never rejects). */
+  flush(): Promise<void> {
+    return this.writing;
   }
 
   status(): Record<string, unknown> {

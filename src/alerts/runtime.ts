@@ -315,6 +315,7 @@ export class Alerts {
     const cap = this.caps.test(contact.id);
     this.deps.events.emit('alert_test', { contact: contact.id, cap: cap.identifier });
     await this.desk.deliver();
+    await this.caps.flush();
     const sent = this.desk.messages.get(row.id);
     if (sent?.msgId === undefined)
       throw new SmsError(
@@ -368,5 +369,7 @@ export class Alerts {
   async close(): Promise<void> {
     await this.polling;
     await this.desk.close();
+    // A clean stop leaves every CAP file written (the documents themselves are in the outbox).
+    await this.caps.flush();
   }
 }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -206,6 +207,37 @@ describe('the alerts runtime (real SQLite, scripted modem)', () => {
     r.alerts.tick();
     await r.settle();
     expect(r.sms.to(RANGER)).toHaveLength(2);
+  });
+
+  it('a CAP document goes to the centre at once; its file follows, and a folder that cannot be written is named in status', async () => {
+    const good = rig();
+    good.level('AWAS', 'NORMAL');
+    const [sent] = good.events.of('cap');
+    // The event carries the document in the same commit as its row; the file is being written.
+    expect(sent?.fields.xml).toContain('<msgType>Alert</msgType>');
+    const file = String(sent?.fields.file);
+    await good.alerts.close();
+    expect(readFileSync(file, 'utf8')).toBe(sent?.fields.xml);
+    expect(good.alerts.status().cap).toMatchObject({
+      sent: 1,
+      last_file: file,
+      file_errors: 0,
+      last_error: null,
+    });
+
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'cap'), 'a file where the folder should be');
+    const bad = rig(dir);
+    bad.level('AWAS', 'NORMAL');
+    expect(bad.events.of('cap')[0]?.fields.xml).toContain('<msgType>Alert</msgType>');
+    await bad.alerts.close();
+    expect(existsSync(String(bad.events.of('cap')[0]?.fields.file))).toBe(false);
+    expect(bad.alerts.status().cap).toMatchObject({
+      sent: 1,
+      last_file: null,
+      file_errors: 1,
+      last_error: expect.stringMatching(/cannot write CAP document .* to .*cap \((EEXIST|ENOTDIR)\)/),
+    });
   });
 
   it('a quiet night costs no commit: ticks that change nothing write nothing', async () => {

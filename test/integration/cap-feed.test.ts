@@ -34,11 +34,13 @@ function documents(): CapDocument[] {
 }
 
 describe.skipIf(!xmllintAvailable())('the CAP folder and its Atom feed, on a real file system', () => {
-  it('writes each document whole under a time-sortable name, leaving no temp file', () => {
+  it('writes each document whole under a time-sortable name, leaving no temp file', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'siaga-capdir-')), 'cap');
     const docs = documents();
     // Written out of order: the names, not the writing order, give the time order.
-    const paths = [docs[2], docs[0], docs[1]].map((d) => writeCapFile(dir, d as CapDocument));
+    const paths = await Promise.all(
+      [docs[2], docs[0], docs[1]].map((d) => writeCapFile(dir, d as CapDocument)),
+    );
     expect(readdirSync(dir).sort()).toEqual(paths.map((p) => p.slice(dir.length + 1)).sort());
     expect(readdirSync(dir).every((n) => n.endsWith('.xml') && !n.startsWith('.'))).toBe(true);
     expect(readFileSync(paths[1] as string, 'utf8')).toBe(docs[0]?.xml);
@@ -46,10 +48,10 @@ describe.skipIf(!xmllintAvailable())('the CAP folder and its Atom feed, on a rea
     expect(r.ok).toBe(true);
   });
 
-  it('serves the folder as a well-formed Atom feed, newest first, keeping and naming a stray file', () => {
+  it('serves the folder as a well-formed Atom feed, newest first, keeping and naming a stray file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'siaga-capdir-'));
     const docs = documents();
-    for (const d of docs) writeCapFile(dir, d);
+    for (const d of docs) await writeCapFile(dir, d);
     writeFileSync(join(dir, '20261201T124300Z-broken.xml'), '<alert><identifier>half');
     writeFileSync(join(dir, '.20261201T124400Z-x.xml.1.tmp'), 'half written');
 
@@ -79,14 +81,14 @@ describe.skipIf(!xmllintAvailable())('the CAP folder and its Atom feed, on a rea
     expect(atom.indexOf('Ack')).toBeLessThan(atom.indexOf('AWAS: gajah liar'));
   });
 
-  it('reads an absent folder as empty, and names the folder when a document cannot be written', () => {
+  it('reads an absent folder as empty, and names the folder when a document cannot be written', async () => {
     const base = mkdtempSync(join(tmpdir(), 'siaga-capdir-'));
     expect(readCapFolder(join(base, 'none'))).toEqual({ entries: [], skipped: [] });
     const notADir = join(base, 'file');
     writeFileSync(notADir, 'x');
     const doc = documents()[0] as CapDocument;
-    expect(() => writeCapFile(join(notADir, 'cap'), doc)).toThrow(StorageError);
-    expect(() => writeCapFile(join(notADir, 'cap'), doc)).toThrow(
+    await expect(writeCapFile(join(notADir, 'cap'), doc)).rejects.toThrow(StorageError);
+    await expect(writeCapFile(join(notADir, 'cap'), doc)).rejects.toThrow(
       /cannot write CAP document siaga-.*-001 to .*file\/cap \(ENOTDIR\)/,
     );
   });

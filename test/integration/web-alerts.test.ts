@@ -7,7 +7,7 @@ import { encodeSg1 } from '../../src/codecs/sg1.js';
 import { type Gateway, startGateway } from '../../src/main.js';
 import { validateCap, xmllintAvailable } from '../fixtures/cap/xmllint.js';
 import { silentLog, testConfig, tmpDir } from '../helpers/gateway.js';
-import { until } from '../helpers/wait.js';
+import { until, untilAsync } from '../helpers/wait.js';
 import { quiet, WebClient, webUrl, webUsersYaml } from '../helpers/web.js';
 
 /**
@@ -72,9 +72,14 @@ alerts:
         gw.services.alerts?.list().incidents[0]?.notifications.some((n) => n.kind === 'Ack'),
       );
       const c = new WebClient(base);
-      const feed = await c.fetch('/cap/feed.atom');
-      expect(feed.headers.get('content-type')).toMatch(/^application\/atom\+xml/);
-      const atom = await feed.text();
+      // The files are written in the background (their fsyncs never hold the event loop): the
+      // feed shows the Ack a moment after the notification, as a BPBD poller would see it.
+      const atom = await untilAsync('the Ack in the feed', async () => {
+        const feed = await c.fetch('/cap/feed.atom');
+        expect(feed.headers.get('content-type')).toMatch(/^application\/atom\+xml/);
+        const text = await feed.text();
+        return text.includes('<summary>Ack ') ? text : undefined;
+      });
       expect(atom).toContain('<feed xmlns="http://www.w3.org/2005/Atom"');
       const links = [...atom.matchAll(/href="(\/cap\/[^"]+\.xml)"/g)].map((m) => m[1] as string);
       expect(links.length).toBeGreaterThanOrEqual(2); // Alert and Ack
