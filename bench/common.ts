@@ -56,6 +56,17 @@ export function median(xs: readonly number[]): number {
   return percentile(xs, 0.5);
 }
 
+/** Median and range of the per-pair ratios, e.g. "0.74 (0.69–0.80)". */
+export function spread(xs: readonly number[]): string {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return `${median(xs).toFixed(2)} (${lo.toFixed(2)}–${hi.toFixed(2)})`;
+}
+
+/** Each pair's ratio a[i] / b[i]: measured side by side, the load of the moment cancels within a pair. */
+export const pairRatios = (a: readonly number[], b: readonly number[]): number[] =>
+  a.map((x, i) => x / (b[i] as number));
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Lets pending I/O callbacks and timers run (one macrotask turn). */

@@ -13,11 +13,13 @@ import {
   median,
   now,
   nullSource,
+  pairRatios,
   removeScratch,
   scratchDir,
   silentLog,
   sinkStream,
   siteConfig,
+  spread,
   waitFor,
   yieldLoop,
 } from './common.js';
@@ -153,15 +155,6 @@ function parseOnly(lines: string[], passes: number): number {
   if (ok !== lines.length * passes) throw new Error('P1 parse: some bench lines were refused');
   return ok / s;
 }
-
-/** Median and range of the per-pair ratios, e.g. "0.74 (0.69–0.80)". */
-function spread(xs: readonly number[]): string {
-  const lo = Math.min(...xs);
-  const hi = Math.max(...xs);
-  return `${median(xs).toFixed(2)} (${lo.toFixed(2)}–${hi.toFixed(2)})`;
-}
-
-const pairRatios = (a: readonly number[], b: readonly number[]) => a.map((x, i) => x / (b[i] as number));
 
 export async function benchP1(opts: P1Options = {}): Promise<Figure[]> {
   // Many short pairs rather than a few long ones: on a machine shared with others the load moves

@@ -19,7 +19,7 @@ import { uplinkTopics } from '../src/uplink/topics.js';
 import { idFactory } from '../src/util/ids.js';
 import { must } from '../src/util/must.js';
 import { startBenchBroker } from './broker.js';
-import { type Figure, median } from './common.js';
+import { type Figure, median, pairRatios, spread } from './common.js';
 
 /**
  * P4 (drain a 500,000-reading backlog to a real Mosquitto, QoS 1, all PUBACKed, no loss, no
@@ -285,8 +285,14 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
     // The same backlog again (same ids), the window capped at 4: round 1's fixed default.
     outbox.requeue(0, Number.MAX_SAFE_INTEGER);
     const narrow = await drain(4);
-    const ratios = drains.map((x, i) => x.s / must(bases[i], 'a baseline per pair').s);
-    const cpuRatios = drains.map((x, i) => x.cpuS / must(bases[i], 'a baseline per pair').cpuS);
+    const ratios = pairRatios(
+      drains.map((x) => x.s),
+      bases.map((b) => b.s),
+    );
+    const cpuRatios = pairRatios(
+      drains.map((x) => x.cpuS),
+      bases.map((b) => b.cpuS),
+    );
     // The figure's drain: the one nearest the median, so its notes (window, CPU) are of a real run.
     const medianS = median(drains.map((x) => x.s));
     const d = drains.reduce((a, b) => (Math.abs(b.s - medianS) < Math.abs(a.s - medianS) ? b : a));
@@ -294,7 +300,6 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
     const baselineCpuS = median(bases.map((b) => b.cpuS));
     const ratio = median(ratios);
     const allSeen = drains.every((x) => x.seen.ids === n && x.seen.duplicates === 0);
-    const range = (xs: number[]) => `${round(Math.min(...xs), 2)}–${round(Math.max(...xs), 2)}`;
     return [
       {
         figure: 'P4 backlog drain to Mosquitto (QoS 1, all PUBACKed)',
@@ -334,7 +339,7 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
         // On a shared machine the CPU both spend (this process's threads: the centre's included
         // in both) is steadier than the wall clock.
         cpu_ratio: round(median(cpuRatios), 2),
-        notes: `median (range) of ${pairs} alternating pairs: ${round(ratio, 2)} (${range(ratios)}); CPU ${round(median(cpuRatios), 2)} (${range(cpuRatios)}) ×`,
+        notes: `median (range) of ${pairs} alternating pairs: ${spread(ratios)}; CPU ${spread(cpuRatios)} ×`,
       },
       {
         figure: 'P4 the same backlog again, max_inflight 4',
