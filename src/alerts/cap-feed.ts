@@ -40,6 +40,11 @@ export function capFileName(doc: Pick<CapDocument, 'sentAt' | 'identifier'>): st
   return `${utc}-${doc.identifier.replace(/[^A-Za-z0-9._-]/g, '_')}.xml`;
 }
 
+/** Where `writeCapFile` puts the document: known before the write, so the `cap` event can name it. */
+export function capFilePath(dir: string, doc: Pick<CapDocument, 'sentAt' | 'identifier'>): string {
+  return join(dir, capFileName(doc));
+}
+
 /**
  * Writes the document whole or not at all: a temp file, fsync, rename, so a power cut never
  * leaves a half document that the feed (or BPBD) would read. Resolves to the file's path.
@@ -49,9 +54,8 @@ export function capFileName(doc: Pick<CapDocument, 'sentAt' | 'identifier'>): st
  * loop, that blocked sirens and readings for 160–460 ms (bench A3, 2 December).
  */
 export async function writeCapFile(dir: string, doc: CapDocument): Promise<string> {
-  const name = capFileName(doc);
-  const path = join(dir, name);
-  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  const path = capFilePath(dir, doc);
+  const tmp = join(dir, `.${capFileName(doc)}.${process.pid}.tmp`);
   try {
     await mkdir(dir, { recursive: true });
     const file = await open(tmp, 'w', 0o644);

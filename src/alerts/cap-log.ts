@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Clock, EventSink } from '../domain/index.js';
@@ -12,7 +11,7 @@ import {
   capRenewAt,
   capTestDocument,
 } from './cap.js';
-import { capFileName, writeCapFile } from './cap-feed.js';
+import { capFilePath, writeCapFile } from './cap-feed.js';
 import type { Acknowledgement, Incident, IncidentPlace } from './types.js';
 
 /**
@@ -143,7 +142,7 @@ export class CapLog {
       identifier: doc.identifier,
       msg_type: doc.msgType,
       status: doc.status,
-      file: join(dir, capFileName(doc)),
+      file: capFilePath(dir, doc),
       xml: doc.xml,
     });
     this.writing = this.writing.then(() =>
