@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
+import { OutboxPacks } from './outbox-packs.js';
 import type { StoredReading } from './readings.js';
 
 /** An event the uplink still owes the centre, with its outbox row id. */
@@ -54,6 +55,9 @@ export class Outbox {
   private readonly qBacklog: Statement<[]>;
   private readonly qRequeue: Statement<[number, number, number, number]>;
   private readonly qRidBounds: Statement<[]>;
+  private readonly qOldestQueued: Statement<[]>;
+  /** The backlog packed while the centre is unreachable (outbox-packs.ts). */
+  readonly packs: OutboxPacks;
   /** PUBACKed rows whose deletion waits to go with others (`ack` with `later`). */
   private readonly waiting: Record<OutboxKind, { oids: number[]; max: number }> = {
     events: { oids: [], max: 0 },
@@ -132,6 +136,8 @@ export class Outbox {
     this.qRidBounds = db.prepare(
       'SELECT (SELECT min(rid) FROM readings) AS lo, (SELECT max(rid) FROM readings) AS hi',
     );
+    this.qOldestQueued = db.prepare('SELECT min(rid) FROM outbox_readings').pluck() as Statement<[]>;
+    this.packs = new OutboxPacks({ db, pageText: (lo, n) => this.pageText(lo, n), sep: PIECE_SEP });
   }
 
   /** Up to `limit` queued events after `afterOid`, oldest first. */
@@ -152,6 +158,19 @@ export class Outbox {
    */
   nextReadingsJson(limit: number, afterOid = 0): OutboxReadingJson[] {
     this.settle('readings', afterOid);
+    if (this.packs.any) {
+      const start = afterOid > 0 ? afterOid + 1 : (this.qOldestQueued.get() as number | null);
+      const packed = start === null ? undefined : this.packs.read(start, limit);
+      if (packed !== undefined) {
+        const last = packed.at(-1)?.[0] ?? afterOid;
+        return packed.length < limit ? packed.concat(this.unpackedJson(limit - packed.length, last)) : packed;
+      }
+    }
+    return this.unpackedJson(limit, afterOid);
+  }
+
+  /** `nextReadingsJson` from the readings themselves: each formatted by SQLite. */
+  private unpackedJson(limit: number, afterOid: number): OutboxReadingJson[] {
     if (afterOid > 0) {
       // All of the next `limit` rowids queued: they are the oldest queued after the cursor.
       const [lo, hi] = [afterOid + 1, afterOid + limit];
@@ -227,6 +246,17 @@ export class Outbox {
     const run = contiguousRun(oids) ?? contiguousRun([...oids].sort((a, b) => a - b));
     if (run) this.qAckRange[kind].run(run[0], run[1]);
     else this.qAck[kind].run(JSON.stringify(oids));
+    if (kind !== 'readings' || !this.packs.any) return;
+    if (run) this.packs.dropAcked(run[0], run[1], this.qOldestQueued.get() as number | null);
+    else this.packs.dropStale();
+  }
+
+  /** The `n` readings from rowid `lo` as one page string (joined by PIECE_SEP) when all are queued and stored. */
+  private pageText(lo: number, n: number): string | undefined {
+    const hi = lo + n - 1;
+    const [queued, ...row] = this.qReadingsPageNext.get(lo, hi, lo, hi) as [number, ...PageRow];
+    if (queued !== n || splitPage(row, lo, n) === undefined) return undefined;
+    return row[2] ?? undefined;
   }
 
   backlog(): Backlog {

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { DROP_STALE_PACKS } from './outbox-packs.js';
 
 /** Readings the centre never received that a prune removed. */
 export interface UnforwardedLoss {
@@ -90,6 +91,8 @@ export function prune(db: Db, opts: PruneOptions): PruneResult {
     res.expired += n;
     if (n < CHUNK) break;
   }
+  const dropStalePacks = db.prepare(DROP_STALE_PACKS);
+  dropStalePacks.run();
   db.prepare('DELETE FROM nonces WHERE expires < ?').run(opts.now);
   res.eventsExpired = pruneEvents(db, opts.now - opts.eventsRetentionDays * DAY_MS);
   pruneClosedIncidents(db, opts.now - opts.eventsRetentionDays * DAY_MS);
@@ -114,6 +117,7 @@ export function prune(db: Db, opts: PruneOptions): PruneResult {
         delQueued.run(r.rid);
         delReading.run(r.rid);
       }
+      dropStalePacks.run();
     })();
     const stored = rows.flatMap((r) => (r.ts === null ? [] : [r.ts]));
     res.unforwardedForSpace += stored.length;

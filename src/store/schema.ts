@@ -203,4 +203,17 @@ export const MIGRATIONS: readonly string[] = [
     last_ts   INTEGER NOT NULL
   ) STRICT;
   `,
+  // 5: the readings backlog packed while the centre is unreachable (issue 16, P4): a full page of
+  // queued readings, rowids lo..hi, as their wire JSON (raw deflate), so a drain after an outage
+  // sends it instead of formatting every reading again. A cache: the drain uses a pack only while
+  // every reading in it is still queued and the ids at both ends still match.
+  `
+  CREATE TABLE outbox_packs (
+    lo       INTEGER PRIMARY KEY,
+    hi       INTEGER NOT NULL,
+    first_id TEXT    NOT NULL,
+    last_id  TEXT    NOT NULL,
+    body     BLOB    NOT NULL
+  ) STRICT;
+  `,
 ];

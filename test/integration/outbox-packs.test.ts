@@ -1,0 +1,179 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Db, openDb } from '../../src/store/db.js';
+import { Outbox } from '../../src/store/outbox.js';
+import { prune } from '../../src/store/prune.js';
+import { readingJson } from '../../src/uplink/payloads.js';
+import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
+import { insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
+import { cfg, readingIdsOf, uplinkHarness, waitFor } from '../helpers/uplink-centre.js';
+
+/**
+ * The readings backlog packed while the centre is unreachable (src/store/outbox-packs.ts), on a
+ * real SQLite file: whatever is packed, acked, re-queued or pruned, the drain's pages are the
+ * readings' own JSON, exactly, in order.
+ */
+describe('packed backlog (a real SQLite file)', () => {
+  const dirs: string[] = [];
+  const fileDb = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'siaga-outbox-packs-'));
+    dirs.push(dir);
+    return openDb(join(dir, 'siaga.db'));
+  };
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const packCount = (db: Db) => db.prepare('SELECT count(*) FROM outbox_packs').pluck().get() as number;
+  /** What the drain must be given after `after`: the rows' JSON built in JS from the rows. */
+  const expected = (outbox: Outbox, limit: number, after: number) =>
+    outbox.nextReadings(limit, after).map((r) => [r.oid, readingJson(r)]);
+
+  it('a packed backlog reads back as exactly the readings JSON, from the first row, from inside a pack and across its end into rows not packed', async () => {
+    const db = fileDb();
+    const outbox = new Outbox(db);
+    insertReadings(db, mixReadings(1050, 1_763_892_000_000));
+    const reference = outbox.nextReadingsJson(2000);
+    // Five full pages; the last 50 readings wait for more.
+    expect(await outbox.packs.pack(200, 100)).toBe(5);
+    expect(packCount(db)).toBe(5);
+    // ~24 B a reading on disk, not the ~135 B of JSON.
+    const bytes = db.prepare('SELECT sum(length(body)) FROM outbox_packs').pluck().get() as number;
+    expect(bytes / 1000).toBeLessThan(60);
+    expect(outbox.nextReadingsJson(2000)).toEqual(reference);
+    const rids = reference.map(([rid]) => rid);
+    for (const [after, limit] of [
+      [0, 200],
+      [rids[149] as number, 200],
+      [rids[899] as number, 200],
+      [rids[999] as number, 200],
+    ] as const) {
+      expect(outbox.nextReadingsJson(limit, after)).toEqual(expected(outbox, limit, after));
+    }
+    db.close();
+  });
+
+  it('a page the live path sent in part is not packed, and a pack whose rows were PUBACKed is deleted with them', async () => {
+    const db = fileDb();
+    const outbox = new Outbox(db);
+    insertReadings(db, mixReadings(600, 1_763_892_000_000));
+    const rids = outbox.nextReadingsJson(600).map(([rid]) => rid);
+    // A reading in the middle page left the queue (sent live): that page is left as it is.
+    outbox.ack('readings', [rids[300] as number]);
+    expect(await outbox.packs.pack(200, 100)).toBe(2);
+    const packed = () => db.prepare('SELECT lo FROM outbox_packs ORDER BY lo').pluck().all();
+    expect(packed()).toEqual([rids[0], rids[400]]);
+    expect(outbox.nextReadingsJson(600)).toEqual(expected(outbox, 600, 0));
+    outbox.ack('readings', rids.slice(0, 200));
+    expect(packed()).toEqual([rids[400]]);
+    expect(outbox.nextReadingsJson(600)).toEqual(expected(outbox, 600, 0));
+    db.close();
+  });
+
+  it('a pack is never used for other readings: after every reading was pruned, new readings with the same rowids go out as themselves', async () => {
+    const db = fileDb();
+    const outbox = new Outbox(db);
+    insertReadings(db, mixReadings(400, 1_763_892_000_000));
+    expect(await outbox.packs.pack(200, 10)).toBe(2);
+    // Gone behind the packs' back (not as retention does it, which drops the packs too).
+    db.exec('DELETE FROM outbox_readings; DELETE FROM readings');
+    insertReadings(db, mixReadings(400, 1_800_000_000_000, 7000));
+    const page = outbox.nextReadingsJson(400);
+    expect(page).toEqual(expected(outbox, 400, 0));
+    expect(page[0]?.[1]).toContain('"ts":1800000000000');
+    db.close();
+  });
+
+  it('retention drops the packs of readings it pruned', async () => {
+    const db = fileDb();
+    const outbox = new Outbox(db);
+    const now = 1_763_892_000_000 + 40 * 86_400_000;
+    insertReadings(db, mixReadings(400, 1_763_892_000_000));
+    insertReadings(db, mixReadings(400, now - 1000));
+    expect(await outbox.packs.pack(200, 10)).toBe(4);
+    prune(db, { now, retentionDays: 30, eventsRetentionDays: 90, maxDbMb: 1024 });
+    expect(packCount(db)).toBe(2);
+    expect(outbox.nextReadingsJson(400)).toEqual(expected(outbox, 400, 0));
+    db.close();
+  });
+
+  it('property: whatever is inserted, packed, read, acked and re-queued, every page read is the queued readings JSON after the cursor, oldest first', async () => {
+    const db = fileDb();
+    const outbox = new Outbox(db);
+    let t = 1_763_892_000_000;
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('insert' as const), n: fc.integer({ min: 1, max: 450 }) }),
+      fc.record({ op: fc.constant('pack' as const), pages: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({
+        op: fc.constant('read' as const),
+        from: fc.nat(),
+        limit: fc.integer({ min: 1, max: 450 }),
+      }),
+      fc.record({
+        op: fc.constant('ack' as const),
+        skip: fc.nat({ max: 300 }),
+        n: fc.integer({ min: 1, max: 300 }),
+        later: fc.boolean(),
+      }),
+      fc.record({ op: fc.constant('requeue' as const) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 25 }), async (script) => {
+        db.exec('DELETE FROM outbox_readings; DELETE FROM readings');
+        outbox.ack('readings', []);
+        outbox.packs.dropStale();
+        for (const s of script) {
+          if (s.op === 'insert') {
+            t += 1_000_000;
+            insertReadings(db, mixReadings(s.n, t));
+          } else if (s.op === 'pack') {
+            await outbox.packs.pack(200, s.pages);
+          } else if (s.op === 'read') {
+            const top = (db.prepare('SELECT max(rid) FROM readings').pluck().get() as number | null) ?? 0;
+            const after = s.from % (top + 2);
+            expect(outbox.nextReadingsJson(s.limit, after)).toEqual(expected(outbox, s.limit, after));
+          } else if (s.op === 'ack') {
+            // Rows leave the queue in any order (live path, PUBACKs), not only the oldest.
+            const queued = db
+              .prepare('SELECT rid FROM outbox_readings ORDER BY rid')
+              .pluck()
+              .all() as number[];
+            outbox.ack('readings', queued.slice(s.skip, s.skip + s.n), { later: s.later });
+          } else {
+            outbox.requeue(0, Number.MAX_SAFE_INTEGER);
+          }
+        }
+        expect(outbox.nextReadingsJson(100_000)).toEqual(expected(outbox, 100_000, 0));
+      }),
+      { numRuns: 60 },
+    );
+    db.close();
+  });
+});
+
+describe.skipIf(!mosquittoAvailable())(
+  `a backlog packed during an outage, drained to a real Mosquitto${mosquittoAvailable() ? '' : ` — SKIPPED: ${MOSQUITTO_MISSING}`}`,
+  () => {
+    const h = uplinkHarness();
+    const packCount = () => h.db.prepare('SELECT count(*) FROM outbox_packs').pluck().get() as number;
+
+    it('while the broker is down the forwarder packs the backlog; once it is back every reading arrives once, in order, and no pack is left', async () => {
+      const b = await h.broker({ persistence: true });
+      // The centre's session outlives the outage: Mosquitto queues for it meanwhile.
+      const c = await h.centre(b.url, { clean: false, clientId: 'centre-packs' });
+      await b.stop();
+      const ids = insertReadings(h.db, mixReadings(2150, 1_763_892_000_000));
+      const f = h.forwarder(cfg(b.url), { packEveryMs: 50 });
+      f.start();
+      // 2,150 readings: ten full pages of 200, the last 150 left to the drain's own reads.
+      await waitFor(() => packCount() === 10, 15_000, 'the backlog packed');
+      await b.restart();
+      await waitFor(() => readingIdsOf(c.msgs).length >= ids.length, 30_000, 'the backlog at the centre');
+      expect(readingIdsOf(c.msgs)).toEqual(ids);
+      await waitFor(() => packCount() === 0, 10_000, 'no pack left');
+      await f.stop(1000);
+    }, 60_000);
+  },
+);
