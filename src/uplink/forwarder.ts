@@ -5,6 +5,7 @@ import type { Clock, EventSink, GatewayEvent, Reading } from '../domain/index.js
 import type { Outbox } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
 import { sleep } from '../util/wait.js';
+import { BacklogPacker } from './backlog-packer.js';
 import { CommandIntake } from './command-intake.js';
 import { type ConnectFn, UplinkConnection } from './connection.js';
 import { OutboxDrain } from './drain.js';
@@ -57,6 +58,8 @@ export interface ForwarderDeps {
    * accepts TCP but never answers (shutting down, overloaded) must not hold us for MQTT.js's 30 s.
    */
   connectTimeoutMs?: number;
+  /** How often the backlog is packed while the centre is unreachable, ms (backlog-packer.ts). */
+  packEveryMs?: number;
 }
 
 export interface ForwarderState {
@@ -99,6 +102,7 @@ export class Forwarder {
   private readonly drain: OutboxDrain;
   private readonly side: SideChannel;
   private readonly commands: CommandIntake;
+  private readonly packer: BacklogPacker;
   private started = false;
   private watchdog: NodeJS.Timeout | undefined;
   private stalls = 0;
@@ -136,6 +140,13 @@ export class Forwarder {
       ...(live ? { live } : {}),
       ...(deps.onReadingsDelivered ? { onDelivered: deps.onReadingsDelivered } : {}),
     });
+    this.packer = new BacklogPacker({
+      packs: outbox.packs,
+      pageReadings: config.batch.max_readings,
+      connected: () => this.conn.connected,
+      log,
+      ...(deps.packEveryMs !== undefined ? { everyMs: deps.packEveryMs } : {}),
+    });
     this.side = new SideChannel(link, topics.summary);
     this.commands = new CommandIntake({
       link,
@@ -155,6 +166,7 @@ export class Forwarder {
     const stallMs = this.deps.config.stall_s * 1000;
     this.watchdog = setInterval(() => this.checkStall(), Math.max(50, Math.min(1000, stallMs / 4)));
     this.watchdog.unref();
+    this.packer.start();
     this.conn.connectNow();
   }
 
@@ -248,6 +260,7 @@ export class Forwarder {
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
     this.drain.clearTimers();
+    await this.packer.stop();
     await conn.close(deadline, () => offlineStatusPayload(this.deps.clock.now()));
   }
 
