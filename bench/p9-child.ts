@@ -18,14 +18,14 @@ import {
 
 /**
  * P9's gateway, alone in its own process so /proc/<pid>/io counts only its writes:
- * `node dist-bench/bench/p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s>`.
+ * `node dist-bench/bench/p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s> [outage|local]`.
  * Feeds itself `readings/s` readings (SG1 lines through the serial callback, or GWMP datagrams
  * over UDP to its own LoRa port): quiet ones that score nothing, or evidence on every frame.
  * Talks to the parent over IPC: sends {ready} once started, answers 'sample' with the committed
  * count, exits on 'stop' after stopping the gateway.
  */
 
-const [dir, mode, mix, delayArg, rateArg] = process.argv.slice(2);
+const [dir, mode, mix, delayArg, rateArg, uplinkArg] = process.argv.slice(2);
 if (
   !dir ||
   (mode !== 'serial' && mode !== 'lora') ||
@@ -33,14 +33,16 @@ if (
   !process.send
 ) {
   console.error(
-    'usage (from bench/p9-disk.js): p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s>',
+    'usage (from bench/p9-disk.js): p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s> [outage|local]',
   );
   process.exit(2);
 }
 const send = process.send.bind(process);
 const rate = Number(rateArg ?? 10);
 const devs = loraDevices();
-const config = siteConfig({ dir, extra: mode === 'lora' ? loraYaml(devs) : '' });
+// outage: a centre configured on a port where nothing listens, as in a week without uplink.
+const outage = uplinkArg === 'outage' ? 'uplink: {url: "mqtt://127.0.0.1:9"}\n' : '';
+const config = siteConfig({ dir, extra: `${outage}${mode === 'lora' ? loraYaml(devs) : ''}` });
 if (delayArg !== undefined && delayArg !== 'default')
   config.storage.group_commit.routine_delay_ms = Number(delayArg);
 

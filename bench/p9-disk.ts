@@ -25,6 +25,8 @@ interface Variant {
   mix: 'quiet' | 'evidence';
   /** storage.group_commit.routine_delay_ms; undefined = the default. */
   routineDelayMs?: number;
+  /** An uplink configured whose broker never answers: the backlog grows and is packed. */
+  outage?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -41,6 +43,12 @@ const VARIANTS: Variant[] = [
     mix: 'evidence',
   },
   { name: 'lora, quiet readings, default config', mode: 'lora', mix: 'quiet' },
+  {
+    name: 'serial, quiet readings, the centre unreachable (the backlog queued and packed)',
+    mode: 'serial',
+    mix: 'quiet',
+    outage: true,
+  },
 ];
 
 interface Child {
@@ -51,9 +59,13 @@ interface Child {
 }
 
 async function startChild(v: Variant, dir: string, rate: number): Promise<Child> {
-  const proc = fork(CHILD, [dir, v.mode, v.mix, String(v.routineDelayMs ?? 'default'), String(rate)], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const proc = fork(
+    CHILD,
+    [dir, v.mode, v.mix, String(v.routineDelayMs ?? 'default'), String(rate), v.outage ? 'outage' : 'local'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`P9 child ${v.name} did not start`)), 15_000);
@@ -122,7 +134,7 @@ export async function benchP9(opts: { seconds?: number; rate?: number } = {}): P
       bytes: def.bytes,
     },
     ...rest.map((r) => ({
-      figure: `P9 ${r.v.mode} ${r.v.mix}${r.v.routineDelayMs !== undefined ? ` routine ${r.v.routineDelayMs} ms` : ''}`,
+      figure: `P9 ${r.v.mode} ${r.v.mix}${r.v.routineDelayMs !== undefined ? ` routine ${r.v.routineDelayMs} ms` : ''}${r.v.outage ? ' centre unreachable' : ''}`,
       value: r.perReading,
       unit: 'B/reading',
       notes: `${r.v.name}: ${(r.perReading / def.perReading).toFixed(2)} × default; ${r.readings} readings`,
