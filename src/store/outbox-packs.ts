@@ -27,6 +27,15 @@ interface PackRow {
   body: Buffer;
 }
 
+/** A pack as `read` uses it: its bounds, the ids at both ends, each reading's JSON. */
+interface OpenPack {
+  lo: number;
+  hi: number;
+  firstId: string;
+  lastId: string;
+  pieces: string[];
+}
+
 interface PackCheck {
   queued: number;
   first: string | null;
@@ -71,6 +80,8 @@ export class OutboxPacks {
   private stored: boolean;
   /** Where the next pack may start (rowid). */
   private nextLo: number;
+  /** The pack `read` opened last (`packAt`). */
+  private open: OpenPack | undefined;
 
   constructor(private readonly deps: OutboxPacksDeps) {
     const { db } = deps;
@@ -115,18 +126,32 @@ export class OutboxPacks {
     const out: PackedReadingJson[] = [];
     let at = start;
     while (out.length < limit) {
-      const pack = this.qFind.get(at) as PackRow | undefined;
-      if (pack === undefined || pack.hi < at) break;
+      const pack = this.packAt(at);
+      if (pack === undefined) break;
       const end = Math.min(pack.hi, at + (limit - out.length) - 1);
       const check = this.qCheck.get(at, end, pack.lo, pack.hi) as PackCheck;
-      if (check.queued !== end - at + 1 || check.first !== pack.first_id || check.last !== pack.last_id)
-        break;
-      const pieces = inflateRawSync(pack.body).toString('utf8').split(this.deps.sep);
-      if (pieces.length !== pack.hi - pack.lo + 1) break;
-      for (let rid = at; rid <= end; rid++) out.push([rid, pieces[rid - pack.lo] as string]);
+      if (check.queued !== end - at + 1 || check.first !== pack.firstId || check.last !== pack.lastId) break;
+      for (let rid = at; rid <= end; rid++) out.push([rid, pack.pieces[rid - pack.lo] as string]);
       at = end + 1;
     }
     return out.length > 0 ? out : undefined;
+  }
+
+  /**
+   * The pack holding rowid `at`, its readings' JSON split out. The last one opened is kept: a
+   * drain takes a pack a batch at a time, and opening one (a lookup, a zlib stream, inflating
+   * ~150 kB) is most of what a packed batch costs. Whether it may still be used is checked by
+   * `read` against the queue and the readings at every use, never assumed from the cache.
+   */
+  private packAt(at: number): OpenPack | undefined {
+    const open = this.open;
+    if (open !== undefined && open.lo <= at && at <= open.hi) return open;
+    const row = this.qFind.get(at) as PackRow | undefined;
+    if (row === undefined || row.hi < at) return undefined;
+    const pieces = inflateRawSync(row.body).toString('utf8').split(this.deps.sep);
+    if (pieces.length !== row.hi - row.lo + 1) return undefined;
+    this.open = { lo: row.lo, hi: row.hi, firstId: row.first_id, lastId: row.last_id, pieces };
+    return this.open;
   }
 
   /**
@@ -183,6 +208,8 @@ export class OutboxPacks {
 
   private refresh(): void {
     this.stored = this.qAny.get() === 1;
-    if (!this.stored) this.nextLo = Math.min(this.nextLo, ((this.qLastHi.get() as number | null) ?? 0) + 1);
+    if (this.stored) return;
+    this.open = undefined;
+    this.nextLo = Math.min(this.nextLo, ((this.qLastHi.get() as number | null) ?? 0) + 1);
   }
 }

@@ -142,7 +142,7 @@ export class Forwarder {
     });
     this.packer = new BacklogPacker({
       packs: outbox.packs,
-      pageReadings: config.batch.max_readings,
+      batchReadings: config.batch.max_readings,
       connected: () => this.conn.connected,
       log,
       ...(deps.packEveryMs !== undefined ? { everyMs: deps.packEveryMs } : {}),

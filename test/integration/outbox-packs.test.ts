@@ -55,6 +55,24 @@ describe('packed backlog (a real SQLite file)', () => {
     db.close();
   });
 
+  it('a pack of five batches is read a batch at a time, also after some of it was PUBACKed and queued again', async () => {
+    const db = fileDb();
+    const outbox = new Outbox(db);
+    insertReadings(db, mixReadings(2000, 1_763_892_000_000));
+    expect(await outbox.packs.pack(1000, 10)).toBe(2);
+    const rids = expected(outbox, 2000, 0).map(([rid]) => rid as number);
+    let cursor = 0;
+    for (let batch = 0; batch < 10; batch++) {
+      const page = outbox.nextReadingsJson(200, cursor);
+      expect(page).toEqual(expected(outbox, 200, cursor));
+      cursor = page.at(-1)?.[0] ?? cursor;
+      if (batch === 2) outbox.ack('readings', rids.slice(0, 600));
+    }
+    outbox.requeue(0, Number.MAX_SAFE_INTEGER);
+    expect(outbox.nextReadingsJson(2000)).toEqual(expected(outbox, 2000, 0));
+    db.close();
+  });
+
   it('a page the live path sent in part is not packed, and a pack whose rows were PUBACKed is deleted with them', async () => {
     const db = fileDb();
     const outbox = new Outbox(db);
@@ -77,6 +95,8 @@ describe('packed backlog (a real SQLite file)', () => {
     const outbox = new Outbox(db);
     insertReadings(db, mixReadings(400, 1_763_892_000_000));
     expect(await outbox.packs.pack(200, 10)).toBe(2);
+    // Read once, so the first pack is the one kept open.
+    expect(outbox.nextReadingsJson(100)).toEqual(expected(outbox, 100, 0));
     // Gone behind the packs' back (not as retention does it, which drops the packs too).
     db.exec('DELETE FROM outbox_readings; DELETE FROM readings');
     insertReadings(db, mixReadings(400, 1_800_000_000_000, 7000));
@@ -105,7 +125,11 @@ describe('packed backlog (a real SQLite file)', () => {
     let t = 1_763_892_000_000;
     const op = fc.oneof(
       fc.record({ op: fc.constant('insert' as const), n: fc.integer({ min: 1, max: 450 }) }),
-      fc.record({ op: fc.constant('pack' as const), pages: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({
+        op: fc.constant('pack' as const),
+        size: fc.constantFrom(100, 200, 1000),
+        packs: fc.integer({ min: 1, max: 4 }),
+      }),
       fc.record({
         op: fc.constant('read' as const),
         from: fc.nat(),
@@ -129,7 +153,7 @@ describe('packed backlog (a real SQLite file)', () => {
             t += 1_000_000;
             insertReadings(db, mixReadings(s.n, t));
           } else if (s.op === 'pack') {
-            await outbox.packs.pack(200, s.pages);
+            await outbox.packs.pack(s.size, s.packs);
           } else if (s.op === 'read') {
             const top = (db.prepare('SELECT max(rid) FROM readings').pluck().get() as number | null) ?? 0;
             const after = s.from % (top + 2);
@@ -167,8 +191,8 @@ describe.skipIf(!mosquittoAvailable())(
       const ids = insertReadings(h.db, mixReadings(2150, 1_763_892_000_000));
       const f = h.forwarder(cfg(b.url), { packEveryMs: 50 });
       f.start();
-      // 2,150 readings: ten full pages of 200, the last 150 left to the drain's own reads.
-      await waitFor(() => packCount() === 10, 15_000, 'the backlog packed');
+      // 2,150 readings: two packs of five batches of 200, the last 150 left to the drain's own reads.
+      await waitFor(() => packCount() === 2, 15_000, 'the backlog packed');
       await b.restart();
       await waitFor(() => readingIdsOf(c.msgs).length >= ids.length, 30_000, 'the backlog at the centre');
       expect(readingIdsOf(c.msgs)).toEqual(ids);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BacklogPacker } from '../../src/uplink/backlog-packer.js';
+import { BacklogPacker, packReadings } from '../../src/uplink/backlog-packer.js';
 import { capturingLogger } from '../helpers/log.js';
 
 /** A stand-in for the SQLite packs (their own tests run on a real file: outbox-packs.test.ts). */
@@ -29,17 +29,17 @@ function fakePacks(results: (number | Error)[]) {
 }
 
 describe('backlog packer', () => {
-  it('packs batches of the uplink size only while the centre is unreachable, and counts the pages', async () => {
+  it('packs whole batches of the uplink size only while the centre is unreachable, and counts the pages', async () => {
     let connected = true;
     const f = fakePacks([3, 2]);
     const { log } = capturingLogger();
-    const p = new BacklogPacker({ packs: f.packs, pageReadings: 150, connected: () => connected, log });
+    const p = new BacklogPacker({ packs: f.packs, batchReadings: 150, connected: () => connected, log });
     await p.look();
     expect(f.calls).toEqual([]);
     connected = false;
     await p.look();
     await p.look();
-    expect(f.calls.map(([n]) => n)).toEqual([150, 150]);
+    expect(f.calls.map(([n]) => n)).toEqual([packReadings(150), packReadings(150)]);
     expect(p.packedPages).toBe(5);
   });
 
@@ -48,7 +48,7 @@ describe('backlog packer', () => {
     f.hold();
     const p = new BacklogPacker({
       packs: f.packs,
-      pageReadings: 200,
+      batchReadings: 200,
       connected: () => false,
       log: capturingLogger().log,
     });
@@ -64,7 +64,7 @@ describe('backlog packer', () => {
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     const f = fakePacks([full, full, 2]);
     const { log, lines } = capturingLogger();
-    const p = new BacklogPacker({ packs: f.packs, pageReadings: 200, connected: () => false, log });
+    const p = new BacklogPacker({ packs: f.packs, batchReadings: 200, connected: () => false, log });
     await p.look();
     await p.look();
     await p.look();
@@ -79,7 +79,7 @@ describe('backlog packer', () => {
     f.hold();
     const p = new BacklogPacker({
       packs: f.packs,
-      pageReadings: 200,
+      batchReadings: 200,
       connected: () => false,
       log: capturingLogger().log,
     });
