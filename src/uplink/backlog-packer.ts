@@ -6,16 +6,18 @@ import { errorMessage } from '../util/errors.js';
 const PACK_EVERY_MS = 5000;
 
 /**
- * Batches in one pack: the drain opens a pack once for several batches (the zlib stream and the
- * lookup cost as much as inflating a batch, bench/README P4 round 7).
+ * Batches in one pack. Five made opening a pack (the lookup, a zlib stream) rarer and looked
+ * cheaper in a profile of the drain alone, but P4 measured them slower: drains of 0.70–0.77 s
+ * against 0.55–0.69 s with one batch a pack, alternating in the same minutes (bench/README, P4
+ * round 7).
  */
-const BATCHES_PER_PACK = 5;
+const BATCHES_PER_PACK = 1;
 
 /**
- * Packs per look: 5 packs of 5 batches of 200 is 5,000 readings, ~6 ms of SQLite on the event
- * loop (the compression runs on libuv's pool), and keeps up with 1,000 readings/s.
+ * Packs per look: 25 batches of 200 is 5,000 readings, ~6 ms of SQLite on the event loop (the
+ * compression runs on libuv's pool), and keeps up with 1,000 readings/s.
  */
-const PACKS_PER_LOOK = 5;
+const PACKS_PER_LOOK = 25 / BATCHES_PER_PACK;
 
 /** Readings in one pack for batches of `maxReadings` (`uplink.batch.max_readings`). */
 export function packReadings(maxReadings: number): number {
