@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Db, openDb } from '../../src/store/db.js';
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../src/store/db.js';
 import { Outbox } from '../../src/store/outbox.js';
 import { prune } from '../../src/store/prune.js';
 import { packReadings } from '../../src/uplink/backlog-packer.js';
 import { readingJson } from '../../src/uplink/payloads.js';
+import { fileDbs } from '../helpers/file-db.js';
 import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
 import { insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
 import { cfg, readingIdsOf, uplinkHarness, waitFor } from '../helpers/uplink-centre.js';
@@ -18,24 +16,21 @@ import { cfg, readingIdsOf, uplinkHarness, waitFor } from '../helpers/uplink-cen
  * readings' own JSON, exactly, in order.
  */
 describe('packed backlog (a real SQLite file)', () => {
-  const dirs: string[] = [];
-  const fileDb = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'siaga-outbox-packs-'));
-    dirs.push(dir);
-    return openDb(join(dir, 'siaga.db'));
+  const fileDb = fileDbs('siaga-outbox-packs-');
+  /** A database with `n` readings queued, and its outbox. */
+  const queued = (n: number, t0 = 1_763_892_000_000) => {
+    const db = fileDb();
+    const outbox = new Outbox(db);
+    insertReadings(db, mixReadings(n, t0));
+    return { db, outbox };
   };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
   const packCount = (db: Db) => db.prepare('SELECT count(*) FROM outbox_packs').pluck().get() as number;
   /** What the drain must be given after `after`: the rows' JSON built in JS from the rows. */
   const expected = (outbox: Outbox, limit: number, after: number) =>
     outbox.nextReadings(limit, after).map((r) => [r.oid, readingJson(r)]);
 
   it('a packed backlog reads back as exactly the readings JSON, from the first row, from inside a pack and across its end into rows not packed', async () => {
-    const db = fileDb();
-    const outbox = new Outbox(db);
-    insertReadings(db, mixReadings(1050, 1_763_892_000_000));
+    const { db, outbox } = queued(1050);
     const reference = outbox.nextReadingsJson(2000);
     // Five full pages; the last 50 readings wait for more.
     expect(await outbox.packs.pack(200, 100)).toBe(5);
@@ -57,9 +52,7 @@ describe('packed backlog (a real SQLite file)', () => {
   });
 
   it('a pack of five batches is read a batch at a time, also after some of it was PUBACKed and queued again', async () => {
-    const db = fileDb();
-    const outbox = new Outbox(db);
-    insertReadings(db, mixReadings(2000, 1_763_892_000_000));
+    const { db, outbox } = queued(2000);
     expect(await outbox.packs.pack(1000, 10)).toBe(2);
     const rids = expected(outbox, 2000, 0).map(([rid]) => rid as number);
     let cursor = 0;
@@ -75,9 +68,7 @@ describe('packed backlog (a real SQLite file)', () => {
   });
 
   it('a page the live path sent in part is not packed, and a pack whose rows were PUBACKed is deleted with them', async () => {
-    const db = fileDb();
-    const outbox = new Outbox(db);
-    insertReadings(db, mixReadings(600, 1_763_892_000_000));
+    const { db, outbox } = queued(600);
     const rids = outbox.nextReadingsJson(600).map(([rid]) => rid);
     // A reading in the middle page left the queue (sent live): that page is left as it is.
     outbox.ack('readings', [rids[300] as number]);
@@ -92,9 +83,7 @@ describe('packed backlog (a real SQLite file)', () => {
   });
 
   it('a pack is never used for other readings: after every reading was pruned, new readings with the same rowids go out as themselves', async () => {
-    const db = fileDb();
-    const outbox = new Outbox(db);
-    insertReadings(db, mixReadings(400, 1_763_892_000_000));
+    const { db, outbox } = queued(400);
     expect(await outbox.packs.pack(200, 10)).toBe(2);
     // Read once, so the first pack is the one kept open.
     expect(outbox.nextReadingsJson(100)).toEqual(expected(outbox, 100, 0));

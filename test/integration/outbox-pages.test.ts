@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/store/db.js';
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../src/store/db.js';
 import { ACK_LATER_ROWS, Outbox } from '../../src/store/outbox.js';
 import { readingJson } from '../../src/uplink/payloads.js';
+import { fileDbs } from '../helpers/file-db.js';
 import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
 import { insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
 import { cfg, readingIdsOf, uplinkHarness, waitFor } from '../helpers/uplink-centre.js';
@@ -15,16 +13,8 @@ import { cfg, readingIdsOf, uplinkHarness, waitFor } from '../helpers/uplink-cen
  * PUBACKed rows whose deletion waits to go with later ones while batches are in flight.
  */
 describe('outbox pages and deferred acks (a real SQLite file)', () => {
-  const dirs: string[] = [];
-  const fileDb = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'siaga-outbox-pages-'));
-    dirs.push(dir);
-    return openDb(join(dir, 'siaga.db'));
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-  const queuedOf = (db: ReturnType<typeof openDb>) =>
+  const fileDb = fileDbs('siaga-outbox-pages-');
+  const queuedOf = (db: Db) =>
     db.prepare('SELECT rid FROM outbox_readings ORDER BY rid').pluck().all() as number[];
 
   it('stored text holding the page separator (a raw control character) still comes out reading by reading, exactly', () => {

@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/store/db.js';
+import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../src/store/outbox.js';
 import { readingJson } from '../../src/uplink/payloads.js';
+import { fileDbs } from '../helpers/file-db.js';
 import { MOSQUITTO_MISSING, mosquittoAvailable } from '../helpers/mosquitto.js';
 import { insertEvents, insertReadings, mixReadings } from '../helpers/outbox-fixtures.js';
 import { cfg, eventsOf, PREFIX, readingIdsOf, uplinkHarness, waitFor } from '../helpers/uplink-centre.js';
@@ -97,15 +94,7 @@ describe.skipIf(!mosquittoAvailable())(
 );
 
 describe('the outbox serializes readings for the drain (a real SQLite file)', () => {
-  const dirs: string[] = [];
-  const fileDb = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'siaga-outbox-json-'));
-    dirs.push(dir);
-    return openDb(join(dir, 'siaga.db'));
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const fileDb = fileDbs('siaga-outbox-json-');
 
   it('SQLite builds the same JSON as readingJson, for any stored text', () => {
     const h = { db: fileDb() };

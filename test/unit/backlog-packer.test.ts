@@ -28,6 +28,11 @@ function fakePacks(results: (number | Error)[]) {
   };
 }
 
+/** A packer over `f` for batches of 200, the centre unreachable unless `connected` says otherwise. */
+function packerOf(f: ReturnType<typeof fakePacks>, log = capturingLogger().log, connected = () => false) {
+  return new BacklogPacker({ packs: f.packs, batchReadings: 200, connected, log });
+}
+
 describe('backlog packer', () => {
   it('packs whole batches of the uplink size only while the centre is unreachable, and counts the pages', async () => {
     let connected = true;
@@ -46,12 +51,7 @@ describe('backlog packer', () => {
   it('one look at a time: a look while one runs waits for it instead of packing the same pages again', async () => {
     const f = fakePacks([1, 1]);
     f.hold();
-    const p = new BacklogPacker({
-      packs: f.packs,
-      batchReadings: 200,
-      connected: () => false,
-      log: capturingLogger().log,
-    });
+    const p = packerOf(f);
     const first = p.look();
     const second = p.look();
     f.go();
@@ -64,7 +64,7 @@ describe('backlog packer', () => {
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     const f = fakePacks([full, full, 2]);
     const { log, lines } = capturingLogger();
-    const p = new BacklogPacker({ packs: f.packs, batchReadings: 200, connected: () => false, log });
+    const p = packerOf(f, log);
     await p.look();
     await p.look();
     await p.look();
@@ -77,12 +77,7 @@ describe('backlog packer', () => {
   it('stop waits for the page being packed, so the database is not closed under it', async () => {
     const f = fakePacks([1]);
     f.hold();
-    const p = new BacklogPacker({
-      packs: f.packs,
-      batchReadings: 200,
-      connected: () => false,
-      log: capturingLogger().log,
-    });
+    const p = packerOf(f);
     p.start();
     const looking = p.look();
     let stopped = false;
