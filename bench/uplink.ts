@@ -301,22 +301,16 @@ export async function benchP4(opts: P4Options = {}): Promise<Figure[]> {
     // The same backlog again (same ids), unpacked, the window capped at 4: round 1's fixed default.
     outbox.requeue(0, Number.MAX_SAFE_INTEGER);
     const narrow = await drain(4);
-    const ratios = pairRatios(
-      drains.map((x) => x.s),
-      bases.map((b) => b.s),
-    );
-    const rawRatios = pairRatios(
-      rawDrains.map((x) => x.s),
-      bases.map((b) => b.s),
-    );
-    const cpuRatios = pairRatios(
-      drains.map((x) => x.cpuS),
-      bases.map((b) => b.cpuS),
-    );
-    const rawCpuRatios = pairRatios(
-      rawDrains.map((x) => x.cpuS),
-      bases.map((b) => b.cpuS),
-    );
+    /** Each triple's drain against its own MQTT.js-alone run, by wall clock or CPU. */
+    const vsBaseline = (xs: Drained[], k: 's' | 'cpuS') =>
+      pairRatios(
+        xs.map((x) => x[k]),
+        bases.map((b) => b[k]),
+      );
+    const ratios = vsBaseline(drains, 's');
+    const rawRatios = vsBaseline(rawDrains, 's');
+    const cpuRatios = vsBaseline(drains, 'cpuS');
+    const rawCpuRatios = vsBaseline(rawDrains, 'cpuS');
     // The figure's drain: the one nearest the median, so its notes (window, CPU) are of a real run.
     const nearMedian = (xs: Drained[]) => {
       const m = median(xs.map((x) => x.s));

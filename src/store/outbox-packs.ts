@@ -56,9 +56,9 @@ export const DROP_STALE_PACKS = `DELETE FROM outbox_packs
 
 /**
  * The readings backlog packed while the centre is unreachable (README, "For the operators of the
- * central broker": a backlog is packed while it waits). Formatting each reading's wire JSON in SQLite costs a drain about what MQTT.js
- * spends sending it (bench/README, P4); a backlog builds up over hours in which the gateway is
- * nearly idle, so that work is done then, a page at a time, and the page kept as raw deflate
+ * central broker": a backlog is packed while it waits). Formatting each reading's wire JSON in
+ * SQLite costs a drain about what MQTT.js spends sending it (bench/README, P4); a backlog builds
+ * up over hours in which the gateway is nearly idle, so that work is done then, a page at a time, and the page kept as raw deflate
  * (~24 B a reading against ~135 B of JSON). A pack is a cache, never the record: the drain uses one
  * only while every reading in the part it takes is still queued and the readings at the pack's
  * two ends still carry the ids packed (a rowid reused after the newest readings were pruned can
@@ -67,7 +67,6 @@ export const DROP_STALE_PACKS = `DELETE FROM outbox_packs
 export class OutboxPacks {
   private readonly qFind: Statement<[number]>;
   private readonly qCheck: Statement<[number, number, number, number]>;
-  private readonly qIds: Statement<[number, number]>;
   private readonly qInsert: Statement<[number, number, string, string, Buffer]>;
   private readonly qNextQueued: Statement<[number]>;
   private readonly qMaxQueued: Statement<[]>;
@@ -92,9 +91,6 @@ export class OutboxPacks {
       `SELECT (SELECT count(*) FROM outbox_readings WHERE rid BETWEEN ? AND ?) AS queued,
               (SELECT id FROM readings WHERE rid = ?) AS first, (SELECT id FROM readings WHERE rid = ?) AS last`,
     );
-    this.qIds = db
-      .prepare('SELECT (SELECT id FROM readings WHERE rid = ?), (SELECT id FROM readings WHERE rid = ?)')
-      .raw(true) as Statement<[number, number]>;
     this.qInsert = db.prepare(
       'INSERT OR REPLACE INTO outbox_packs (lo, hi, first_id, last_id, body) VALUES (?, ?, ?, ?, ?)',
     );
@@ -163,22 +159,21 @@ export class OutboxPacks {
     let written = 0;
     for (let tries = 0; tries < maxPages; tries++) {
       const lo = this.qNextQueued.get(this.nextLo) as number | null;
-      const last = this.qMaxQueued.get() as number | null;
-      if (lo === null || last === null || last < lo + n - 1) break;
+      const newest = this.qMaxQueued.get() as number | null;
+      if (lo === null || newest === null || newest < lo + n - 1) break;
+      const hi = lo + n - 1;
       const text = this.deps.pageText(lo, n);
-      if (text === undefined) {
-        this.nextLo = lo + n;
-        continue;
-      }
-      const [firstId, lastId] = this.qIds.get(lo, lo + n - 1) as [string | null, string | null];
-      if (firstId === null || lastId === null) {
-        this.nextLo = lo + n;
+      // The ids at both ends, which a drain checks before it uses the pack.
+      const ends = text === undefined ? undefined : (this.qCheck.get(lo, hi, lo, hi) as PackCheck);
+      if (text === undefined || ends === undefined || ends.first === null || ends.last === null) {
+        // Not every reading in it queued and stored: left to the drain's own reads.
+        this.nextLo = hi + 1;
         continue;
       }
       const body = await deflateRaw(text, { level: 6 });
-      this.qInsert.run(lo, lo + n - 1, firstId, lastId, body);
+      this.qInsert.run(lo, hi, ends.first, ends.last, body);
       this.stored = true;
-      this.nextLo = lo + n;
+      this.nextLo = hi + 1;
       written++;
     }
     return written;
@@ -209,7 +204,8 @@ export class OutboxPacks {
   private refresh(): void {
     this.stored = this.qAny.get() === 1;
     if (this.stored) return;
+    // None left: packing starts again from the oldest queued row.
     this.open = undefined;
-    this.nextLo = Math.min(this.nextLo, ((this.qLastHi.get() as number | null) ?? 0) + 1);
+    this.nextLo = 1;
   }
 }

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
-import { OutboxPacks } from './outbox-packs.js';
+import { OutboxPacks, type PackedReadingJson } from './outbox-packs.js';
 import type { StoredReading } from './readings.js';
 
 /** An event the uplink still owes the centre, with its outbox row id. */
@@ -18,8 +18,8 @@ export interface OutboxReadingRow extends StoredReading {
   oid: number;
 }
 
-/** A queued reading as `[oid, its JSON inside a batch]` (docs/wire.md §3), built by SQLite. */
-export type OutboxReadingJson = [oid: number, json: string];
+/** A queued reading as `[oid, its JSON inside a batch]` (docs/wire.md §3), built by SQLite or packed. */
+export type OutboxReadingJson = PackedReadingJson;
 
 export interface Backlog {
   events: number;
