@@ -5,35 +5,23 @@ import type { Db } from './db.js';
 
 const deflateRaw = promisify(deflateRawCallback);
 
-/** A queued reading as `[oid, its JSON inside a batch]` (docs/wire.md §3). */
-export type PackedReadingJson = [oid: number, json: string];
+/**
+ * Queued readings `lo..hi` taken whole out of a pack: their wire JSON joined by ',' as UTF-8,
+ * which is a readings batch's array body as it goes on the wire (docs/wire.md §3).
+ */
+export interface ReadingsPack {
+  lo: number;
+  hi: number;
+  body: Buffer;
+}
 
 export interface OutboxPacksDeps {
   db: Db;
   /**
-   * The `n` readings from rowid `lo` as one string, their wire JSON joined by `sep`, when every one
+   * The `n` readings from rowid `lo` as one string, their wire JSON joined by ',', when every one
    * of them is queued and stored; else undefined (the outbox's own page query).
    */
   pageText(lo: number, n: number): string | undefined;
-  /** What joins the readings in a page string: a control character JSON text holds only escaped. */
-  sep: string;
-}
-
-interface PackRow {
-  lo: number;
-  hi: number;
-  first_id: string;
-  last_id: string;
-  body: Buffer;
-}
-
-/** A pack as `read` uses it: its bounds, the ids at both ends, each reading's JSON. */
-interface OpenPack {
-  lo: number;
-  hi: number;
-  firstId: string;
-  lastId: string;
-  pieces: string[];
 }
 
 interface PackCheck {
@@ -56,17 +44,21 @@ export const DROP_STALE_PACKS = `DELETE FROM outbox_packs
 
 /**
  * The readings backlog packed while the centre is unreachable (README, "For the operators of the
- * central broker": a backlog is packed while it waits). Formatting each reading's wire JSON in
- * SQLite costs a drain about what MQTT.js spends sending it (bench/README, P4); a backlog builds
- * up over hours in which the gateway is nearly idle, so that work is done then, a page at a time, and the page kept as raw deflate
- * (~24 B a reading against ~135 B of JSON). A pack is a cache, never the record: the drain uses one
- * only while every reading in the part it takes is still queued and the readings at the pack's
- * two ends still carry the ids packed (a rowid reused after the newest readings were pruned can
- * never pass); anything else is read from the readings as before.
+ * central broker": a backlog is packed while it waits). Formatting each reading's wire JSON costs
+ * a drain about what MQTT.js spends sending it (bench/README, P4); a backlog builds up over hours
+ * in which the gateway is nearly idle, so that work is done then: a batch at a time, kept as the
+ * batch's array body in raw deflate (~24 B a reading against ~135 B of JSON), which the drain
+ * publishes as bytes without making a string of any reading.
+ *
+ * A pack is a cache, never the record, and is used only whole: while every reading in it is still
+ * queued and the readings at its two ends still carry the ids packed (a rowid reused after the
+ * newest readings were pruned can never pass). Anything else is read from the readings as before,
+ * and such a read stops where the next pack starts, so the drain meets that pack at its start.
  */
 export class OutboxPacks {
-  private readonly qFind: Statement<[number]>;
+  private readonly qWhole: Statement<[number, number]>;
   private readonly qCheck: Statement<[number, number, number, number]>;
+  private readonly qNextLo: Statement<[number]>;
   private readonly qInsert: Statement<[number, number, string, string, Buffer]>;
   private readonly qNextQueued: Statement<[number]>;
   private readonly qMaxQueued: Statement<[]>;
@@ -75,22 +67,29 @@ export class OutboxPacks {
   private readonly qDropStale: Statement<[]>;
   private readonly qAny: Statement<[]>;
   private readonly qLastHi: Statement<[]>;
-  /** Packs may exist: while none do, a read costs nothing. */
+  /** Packs may exist: while none do, the drain asks nothing of them. */
   private stored: boolean;
   /** Where the next pack may start (rowid). */
   private nextLo: number;
-  /** The pack `read` opened last (`packAt`). */
-  private open: OpenPack | undefined;
 
   constructor(private readonly deps: OutboxPacksDeps) {
     const { db } = deps;
-    this.qFind = db.prepare(
-      'SELECT lo, hi, first_id, last_id, body FROM outbox_packs WHERE lo <= ? ORDER BY lo DESC LIMIT 1',
-    );
+    // The pack starting at a rowid and whether it may be used, in one statement (a drain asks once
+    // a batch): at most `limit` readings, every one still queued, the ids at both ends unchanged.
+    this.qWhole = db
+      .prepare(
+        `SELECT p.hi, p.body FROM outbox_packs p
+         WHERE p.lo = ? AND p.hi - p.lo < ?
+           AND (SELECT count(*) FROM outbox_readings WHERE rid BETWEEN p.lo AND p.hi) = p.hi - p.lo + 1
+           AND p.first_id = (SELECT id FROM readings WHERE rid = p.lo)
+           AND p.last_id = (SELECT id FROM readings WHERE rid = p.hi)`,
+      )
+      .raw(true) as Statement<[number, number]>;
     this.qCheck = db.prepare(
       `SELECT (SELECT count(*) FROM outbox_readings WHERE rid BETWEEN ? AND ?) AS queued,
               (SELECT id FROM readings WHERE rid = ?) AS first, (SELECT id FROM readings WHERE rid = ?) AS last`,
     );
+    this.qNextLo = db.prepare('SELECT min(lo) FROM outbox_packs WHERE lo > ?').pluck() as Statement<[number]>;
     this.qInsert = db.prepare(
       'INSERT OR REPLACE INTO outbox_packs (lo, hi, first_id, last_id, body) VALUES (?, ?, ?, ?, ?)',
     );
@@ -114,40 +113,21 @@ export class OutboxPacks {
   }
 
   /**
-   * The queued readings from rowid `start` on, up to `limit`, oldest first, out of packs; stops at
-   * the first rowid no usable pack holds. Undefined when none does `start`.
+   * The pack starting at rowid `start`, inflated, when it holds at most `limit` readings, its body
+   * is at most `maxBytes` and every reading in it may be sent; else undefined.
    */
-  read(start: number, limit: number): PackedReadingJson[] | undefined {
+  whole(start: number, limit: number, maxBytes: number): ReadingsPack | undefined {
     if (!this.stored) return undefined;
-    const out: PackedReadingJson[] = [];
-    let at = start;
-    while (out.length < limit) {
-      const pack = this.packAt(at);
-      if (pack === undefined) break;
-      const end = Math.min(pack.hi, at + (limit - out.length) - 1);
-      const check = this.qCheck.get(at, end, pack.lo, pack.hi) as PackCheck;
-      if (check.queued !== end - at + 1 || check.first !== pack.firstId || check.last !== pack.lastId) break;
-      for (let rid = at; rid <= end; rid++) out.push([rid, pack.pieces[rid - pack.lo] as string]);
-      at = end + 1;
-    }
-    return out.length > 0 ? out : undefined;
+    const row = this.qWhole.get(start, limit) as [hi: number, body: Buffer] | undefined;
+    if (row === undefined) return undefined;
+    const body = inflateRawSync(row[1]);
+    return body.length <= maxBytes ? { lo: start, hi: row[0], body } : undefined;
   }
 
-  /**
-   * The pack holding rowid `at`, its readings' JSON split out. The last one opened is kept: a
-   * drain takes a pack a batch at a time, and opening one (a lookup, a zlib stream, inflating
-   * ~150 kB) is most of what a packed batch costs. Whether it may still be used is checked by
-   * `read` against the queue and the readings at every use, never assumed from the cache.
-   */
-  private packAt(at: number): OpenPack | undefined {
-    const open = this.open;
-    if (open !== undefined && open.lo <= at && at <= open.hi) return open;
-    const row = this.qFind.get(at) as PackRow | undefined;
-    if (row === undefined || row.hi < at) return undefined;
-    const pieces = inflateRawSync(row.body).toString('utf8').split(this.deps.sep);
-    if (pieces.length !== row.hi - row.lo + 1) return undefined;
-    this.open = { lo: row.lo, hi: row.hi, firstId: row.first_id, lastId: row.last_id, pieces };
-    return this.open;
+  /** Where the first pack after rowid `start` begins (undefined: none). A read from the readings stops before it. */
+  nextStartAfter(start: number): number | undefined {
+    if (!this.stored) return undefined;
+    return (this.qNextLo.get(start) as number | null) ?? undefined;
   }
 
   /**
@@ -203,9 +183,7 @@ export class OutboxPacks {
 
   private refresh(): void {
     this.stored = this.qAny.get() === 1;
-    if (this.stored) return;
     // None left: packing starts again from the oldest queued row.
-    this.open = undefined;
-    this.nextLo = 1;
+    if (!this.stored) this.nextLo = 1;
   }
 }

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
-import { OutboxPacks, type PackedReadingJson } from './outbox-packs.js';
+import { OutboxPacks, type ReadingsPack } from './outbox-packs.js';
 import type { StoredReading } from './readings.js';
 
 /** An event the uplink still owes the centre, with its outbox row id. */
@@ -18,8 +18,10 @@ export interface OutboxReadingRow extends StoredReading {
   oid: number;
 }
 
-/** A queued reading as `[oid, its JSON inside a batch]` (docs/wire.md §3), built by SQLite or packed. */
-export type OutboxReadingJson = PackedReadingJson;
+/** A queued reading as `[oid, its JSON inside a batch]` (docs/wire.md §3), built by SQLite. */
+export type OutboxReadingJson = [oid: number, json: string];
+
+export type { ReadingsPack } from './outbox-packs.js';
 
 export interface Backlog {
   events: number;
@@ -137,7 +139,7 @@ export class Outbox {
       'SELECT (SELECT min(rid) FROM readings) AS lo, (SELECT max(rid) FROM readings) AS hi',
     );
     this.qOldestQueued = db.prepare('SELECT min(rid) FROM outbox_readings').pluck() as Statement<[]>;
-    this.packs = new OutboxPacks({ db, pageText: (lo, n) => this.pageText(lo, n), sep: PIECE_SEP });
+    this.packs = new OutboxPacks({ db, pageText: (lo, n) => this.pageText(lo, n) });
   }
 
   /** Up to `limit` queued events after `afterOid`, oldest first. */
@@ -154,22 +156,35 @@ export class Outbox {
 
   /**
    * Up to `limit` queued readings after `afterOid`, oldest first, as their wire JSON: what the
-   * drain sends. A pruned reading's row is deleted when met, as in `nextReadings`.
+   * drain sends when no pack starts there (`nextReadingsPack`). A pruned reading's row is deleted
+   * when met, as in `nextReadings`. The page ends before the next pack, so the drain meets that
+   * pack at its start and can send it whole.
    */
   nextReadingsJson(limit: number, afterOid = 0): OutboxReadingJson[] {
     this.settle('readings', afterOid);
-    if (this.packs.any) {
-      const start = afterOid > 0 ? afterOid + 1 : (this.qOldestQueued.get() as number | null);
-      const packed = start === null ? undefined : this.packs.read(start, limit);
-      if (packed !== undefined) {
-        const last = packed.at(-1)?.[0] ?? afterOid;
-        return packed.length < limit ? packed.concat(this.unpackedJson(limit - packed.length, last)) : packed;
-      }
-    }
-    return this.unpackedJson(limit, afterOid);
+    const page = this.unpackedJson(limit, afterOid);
+    const first = page[0];
+    const packAt = first === undefined ? undefined : this.packs.nextStartAfter(first[0]);
+    if (packAt === undefined || (page.at(-1)?.[0] ?? 0) < packAt) return page;
+    return page.slice(
+      0,
+      page.findIndex((r) => r[0] >= packAt),
+    );
   }
 
-  /** `nextReadingsJson` from the readings themselves: each formatted by SQLite. */
+  /**
+   * The queued readings after `afterOid` as one pack taken whole, when a usable pack starts at the
+   * oldest of them and holds at most `limit` readings in at most `maxBytes`: the batch's array
+   * body as bytes. Undefined otherwise (`nextReadingsJson` then reads them).
+   */
+  nextReadingsPack(limit: number, afterOid: number, maxBytes: number): ReadingsPack | undefined {
+    if (!this.packs.any) return undefined;
+    this.settle('readings', afterOid);
+    const start = afterOid > 0 ? afterOid + 1 : (this.qOldestQueued.get() as number | null);
+    return start === null ? undefined : this.packs.whole(start, limit, maxBytes);
+  }
+
+  /** Up to `limit` queued readings after `afterOid`, each formatted by SQLite. */
   private unpackedJson(limit: number, afterOid: number): OutboxReadingJson[] {
     if (afterOid > 0) {
       // All of the next `limit` rowids queued: they are the oldest queued after the cursor.
@@ -251,12 +266,16 @@ export class Outbox {
     else this.packs.dropStale();
   }
 
-  /** The `n` readings from rowid `lo` as one page string (joined by PIECE_SEP) when all are queued and stored. */
+  /**
+   * The `n` readings from rowid `lo` joined by ',' (a batch's array body) when all are queued and
+   * stored: the page query's string, checked reading by reading against the rowids as the drain
+   * checks a page, then its separators made commas.
+   */
   private pageText(lo: number, n: number): string | undefined {
     const hi = lo + n - 1;
     const [queued, ...row] = this.qReadingsPageNext.get(lo, hi, lo, hi) as [number, ...PageRow];
     if (queued !== n || splitPage(row, lo, n) === undefined) return undefined;
-    return row[2] ?? undefined;
+    return row[2]?.replaceAll(PIECE_SEP, ',');
   }
 
   backlog(): Backlog {

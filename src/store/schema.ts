@@ -216,4 +216,10 @@ export const MIGRATIONS: readonly string[] = [
     body     BLOB    NOT NULL
   ) STRICT;
   `,
+  // 6: a pack's readings are joined by ',' (a readings batch's array body, which the drain
+  // publishes as it is) instead of by a control character. Packs are a cache: those of the old
+  // form are dropped and the backlog is packed again while the centre is unreachable.
+  `
+  DELETE FROM outbox_packs;
+  `,
 ];

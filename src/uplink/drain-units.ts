@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { UplinkConfig } from '../config/schema.js';
-import type { OutboxKind } from '../store/outbox.js';
+import type { OutboxKind, OutboxReadingJson, ReadingsPack } from '../store/outbox.js';
 import { must } from '../util/must.js';
+import type { ReadAhead } from './drain-ahead.js';
 import { InflightWindow } from './inflight-window.js';
 import type { LiveLink, UplinkLink } from './link.js';
 import type { LiveEntry } from './live-readings.js';
-import { deflatePayload } from './payloads.js';
+import { deflatePayload, readingsBatchOfBody, readingsBatchOfJson } from './payloads.js';
 import type { UplinkTopics } from './topics.js';
 
 /** A batch of readings or a group of events, published and waiting for its PUBACKs. */
@@ -28,6 +29,7 @@ export interface UnitBookDeps {
   topics: UplinkTopics;
   link: UplinkLink;
   log: Logger;
+  gatewayId: string;
   /** A unit's last PUBACK arrived (it has left the book). */
   onDone(unit: Unit): void;
 }
@@ -86,11 +88,54 @@ export class UnitBook {
     return unit;
   }
 
+  /**
+   * The next batch of what is read ahead: the readings read one by one first (as many as fit in
+   * `uplink.batch.max_bytes`), else the pack whole.
+   */
+  publishNext(link: LiveLink, ahead: ReadAhead, batchId: string): void {
+    const { rows, pack } = ahead;
+    if (rows.length === 0 && pack !== undefined) {
+      ahead.drop(0);
+      this.publishPack(link, pack, batchId);
+      return;
+    }
+    const { gatewayId, config } = this.deps;
+    const batch = readingsBatchOfJson(
+      gatewayId,
+      batchId,
+      rows.map((r) => r[1]),
+      config.batch.max_bytes,
+    );
+    ahead.drop(batch.count);
+    this.publishRows(link, batch.count < rows.length ? rows.slice(0, batch.count) : rows, batch.json);
+  }
+
+  /** A batch of readings read one by one (`json` is `rows` as a batch). */
+  private publishRows(link: LiveLink, rows: OutboxReadingJson[], json: string): void {
+    const [only] = rows;
+    const unit = this.add(
+      'readings',
+      rows.map((r) => r[0]),
+      1,
+    );
+    const soleId =
+      rows.length === 1 && only !== undefined ? () => (JSON.parse(only[1]) as { id: string }).id : undefined;
+    this.publishReadings(link, unit, json, soleId);
+  }
+
+  /** A pack taken whole as one batch: its readings' bytes as they were packed, never made strings. */
+  private publishPack(link: LiveLink, pack: ReadingsPack, batchId: string): void {
+    const oids = new Array<number>(pack.hi - pack.lo + 1);
+    for (let i = 0; i < oids.length; i++) oids[i] = pack.lo + i;
+    const unit = this.add('readings', oids, 1);
+    this.publishReadings(link, unit, readingsBatchOfBody(this.deps.gatewayId, batchId, pack.body), undefined);
+  }
+
   /** `soleId`: the batch holds one reading (how to find its id, for the oversize warning). */
   publishReadings(
     { client, gen }: LiveLink,
     unit: Unit,
-    json: string,
+    json: string | Buffer,
     soleId: (() => string) | undefined,
   ): void {
     const { topics, config } = this.deps;

@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
 import type { UplinkConfig } from '../config/schema.js';
 import type { Clock, Reading } from '../domain/index.js';
-import type { Outbox, OutboxEventRow, OutboxKind, OutboxReadingJson } from '../store/outbox.js';
+import type { Outbox, OutboxEventRow, OutboxKind } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
 import { idFactory } from '../util/ids.js';
 import { type BatchDecision, batchDecision } from './batch-policy.js';
-import { ReadAhead } from './drain-ahead.js';
+import { type AheadSource, ReadAhead } from './drain-ahead.js';
 import { type Unit, UnitBook } from './drain-units.js';
 import type { LiveLink, UplinkLink } from './link.js';
 import { LiveDrain } from './live-drain.js';
 import type { LiveReadings } from './live-readings.js';
-import { capXml, eventRowJson, readingsBatchOfJson } from './payloads.js';
+import { capXml, eventRowJson, readingsBodyBudget } from './payloads.js';
 import type { UplinkTopics } from './topics.js';
 
 /** An outbox found empty is read again at least this often, ms, even if nothing said it changed. */
@@ -20,7 +20,7 @@ const OUTBOX_RECHECK_MS = 1000;
 const EVENT_PAGE = 50;
 
 /** What the drain reads and deletes (the SQLite `Outbox`; a fake in unit tests). */
-export type DrainOutbox = Pick<Outbox, 'nextEvents' | 'nextReadingsJson' | 'ack'>;
+export type DrainOutbox = Pick<Outbox, 'nextEvents' | 'ack'> & AheadSource;
 
 export interface OutboxDrainDeps {
   config: UplinkConfig;
@@ -82,12 +82,20 @@ export class OutboxDrain {
 
   constructor(private readonly deps: OutboxDrainDeps) {
     const { config, topics, link, log } = deps;
-    this.units = new UnitBook({ config, topics, link, log, onDone: (unit) => this.onDone(unit) });
+    this.units = new UnitBook({
+      config,
+      topics,
+      link,
+      log,
+      gatewayId: deps.gatewayId,
+      onDone: (unit) => this.onDone(unit),
+    });
     this.ahead = new ReadAhead({
       outbox: deps.outbox,
       cursor: () => this.units.cursor('readings'),
       canPrefetch: () => !this.pumping && link.live() !== undefined,
       noteError: (message) => link.noteError(message),
+      packBudget: readingsBodyBudget(deps.gatewayId, this.batchId(0).length, config.batch.max_bytes),
     });
     if (deps.live) {
       this.live = new LiveDrain({
@@ -205,7 +213,7 @@ export class OutboxDrain {
     this.repump = false;
     const { outbox, config } = this.deps;
     const { max_inflight } = config;
-    const { max_readings, max_bytes } = config.batch;
+    const { max_readings } = config.batch;
     // Live readings and their PUBACKs pump a thousand times a second at 1,000 frames/s; an
     // outbox known to hold nothing new is not asked again each time (two queries per pump were
     // a quarter of the gateway's CPU). Looked at again after a commit, a resend, a reconnect or
@@ -248,9 +256,10 @@ export class OutboxDrain {
           live = this.deps.link.live();
           continue;
         }
-        const ahead = look ? this.ahead.fill(max_readings) : this.ahead.current;
-        if (look && ahead.length === 0) readingsSeen = true;
-        const decision = this.decide(ahead.length, this.waitingSinceMono, now, window);
+        const queued = look ? this.ahead.fill(max_readings) : this.ahead.count;
+        if (look && queued === 0) readingsSeen = true;
+        // Readings read one by one go first; a batch is never waited for while more are queued.
+        const decision = this.decide(queued, this.waitingSinceMono, now, window);
         if (decision.action === 'idle') {
           this.waitingSinceMono = undefined;
           break;
@@ -259,15 +268,8 @@ export class OutboxDrain {
           this.waitingSinceMono ??= now;
           break;
         }
-        const batch = readingsBatchOfJson(
-          this.deps.gatewayId,
-          this.batchId(this.deps.clock.now()),
-          ahead.map((r) => r[1]),
-          max_bytes,
-        );
-        this.ahead.drop(batch.count);
         this.waitingSinceMono = undefined;
-        this.sendReadings(live, batch.count < ahead.length ? ahead.slice(0, batch.count) : ahead, batch.json);
+        this.units.publishNext(live, this.ahead, this.batchId(this.deps.clock.now()));
         live = this.deps.link.live();
       }
       if (eventsSeen && readingsSeen && this.outboxGen === gen) {
@@ -366,18 +368,6 @@ export class OutboxDrain {
       this.deps.link.countBytes(json);
       client.publish(topic, json, { qos: 1 }, (err) => this.units.onPuback(unit, gen, err));
     }
-  }
-
-  private sendReadings(link: LiveLink, rows: OutboxReadingJson[], json: string): void {
-    const [only] = rows;
-    const unit = this.units.add(
-      'readings',
-      rows.map((r) => r[0]),
-      1,
-    );
-    const soleId =
-      rows.length === 1 && only !== undefined ? () => (JSON.parse(only[1]) as { id: string }).id : undefined;
-    this.units.publishReadings(link, unit, json, soleId);
   }
 
   /** A unit's last PUBACK: its rows are deleted with the others of this turn, then the drain pumps. */

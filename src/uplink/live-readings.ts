@@ -130,7 +130,8 @@ export function storedRow(r: Reading): OutboxReadingRow {
   };
 }
 
-type PageSource = Pick<Outbox, 'nextEvents' | 'nextReadingsJson' | 'ack'>;
+type PageSource = Pick<Outbox, 'nextEvents' | 'nextReadingsJson' | 'ack'> &
+  Partial<Pick<Outbox, 'nextReadingsPack'>>;
 
 /**
  * The outbox as the drain must see it: without the committed rows the live path still owns
@@ -141,6 +142,13 @@ export function withoutLiveRows(outbox: PageSource, live: LiveReadings): PageSou
   return {
     nextEvents: (limit, afterOid) => outbox.nextEvents(limit, afterOid),
     ack: (kind, oids, opts) => outbox.ack(kind, oids, opts),
+    // A pack holding a row the live path owns is not taken: its readings are read one by one.
+    nextReadingsPack: (limit, afterOid, maxBytes) => {
+      const pack = outbox.nextReadingsPack?.(limit, afterOid, maxBytes);
+      if (pack === undefined || live.ownedRows === 0) return pack;
+      for (let rid = pack.lo; rid <= pack.hi; rid++) if (live.owns(rid)) return undefined;
+      return pack;
+    },
     nextReadingsJson: (limit, afterOid = 0) => {
       for (let after = afterOid; ; ) {
         const page = outbox.nextReadingsJson(limit, after);

@@ -84,8 +84,8 @@ export function readingsBatchOfJson(
   readings: readonly string[],
   maxBytes: number,
 ): { json: string; count: number } {
-  const head = '{"gw":' + JSON.stringify(gatewayId) + ',"batch":' + JSON.stringify(batchId) + ',"readings":[';
-  const tail = ']}';
+  const head = readingsBatchHead(gatewayId, batchId);
+  const tail = BATCH_TAIL;
   let chars = head.length + tail.length;
   for (const r of readings) chars += r.length + 1;
   if (chars * 3 <= maxBytes) return { json: head + readings.join(',') + tail, count: readings.length };
@@ -102,9 +102,33 @@ export function readingsBatchOfJson(
   return { json: s + tail, count };
 }
 
+/** What a readings batch's JSON starts with, before its readings. */
+function readingsBatchHead(gatewayId: string, batchId: string): string {
+  return '{"gw":' + JSON.stringify(gatewayId) + ',"batch":' + JSON.stringify(batchId) + ',"readings":[';
+}
+
+const BATCH_TAIL = ']}';
+
+/**
+ * A batch around readings already joined by ',' as UTF-8 (a pack taken whole,
+ * store/outbox-packs.ts): the same bytes `readingsBatchOfJson` makes of the same readings, built
+ * without a string of any reading.
+ */
+export function readingsBatchOfBody(gatewayId: string, batchId: string, body: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(readingsBatchHead(gatewayId, batchId)), body, Buffer.from(BATCH_TAIL)]);
+}
+
+/**
+ * The most bytes readings joined by ',' may have for their batch (its ids `batchIdLength` long) to
+ * stay within `maxBytes`.
+ */
+export function readingsBodyBudget(gatewayId: string, batchIdLength: number, maxBytes: number): number {
+  return maxBytes - Buffer.byteLength(readingsBatchHead(gatewayId, 'x'.repeat(batchIdLength)) + BATCH_TAIL);
+}
+
 /** Raw deflate of the same JSON, for `.../readings/z`. */
-export function deflatePayload(json: string): Buffer {
-  return deflateRawSync(Buffer.from(json, 'utf8'));
+export function deflatePayload(json: string | Uint8Array): Buffer {
+  return deflateRawSync(typeof json === 'string' ? Buffer.from(json, 'utf8') : json);
 }
 
 /** The inverse, for consumers and tests. */

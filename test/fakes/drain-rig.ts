@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { OutboxEventRow, OutboxKind, OutboxReadingJson } from '../../src/store/outbox.js';
+import type { OutboxEventRow, OutboxKind, OutboxReadingJson, ReadingsPack } from '../../src/store/outbox.js';
 import type { DrainOutbox } from '../../src/uplink/drain.js';
 import type { LiveLink, UplinkLink } from '../../src/uplink/link.js';
 import { readingJson } from '../../src/uplink/payloads.js';
@@ -54,8 +54,37 @@ export class FakeOutbox implements DrainOutbox {
       fields: '{}',
     }));
   }
+  /** Packs as the store keeps them: `lo → hi`, used only whole while every row in them is queued. */
+  readonly packs = new Map<number, number>();
+  /** Packs the queued readings after the last pack, `size` rowids each (only runs all queued). */
+  pack(size: number): void {
+    const last = Math.max(0, ...this.packs.values());
+    const oids = [...this.queued.readings.keys()].filter((oid) => oid > last).sort((a, b) => a - b);
+    for (let i = 0; i + size <= oids.length; i += size) {
+      const lo = oids[i] as number;
+      if (oids[i + size - 1] === lo + size - 1) this.packs.set(lo, lo + size - 1);
+    }
+  }
+  nextReadingsPack(limit: number, afterOid: number, maxBytes: number): ReadingsPack | undefined {
+    const start = afterOid > 0 ? afterOid + 1 : Math.min(...this.queued.readings.keys());
+    const hi = this.packs.get(start);
+    if (hi === undefined || hi - start >= limit) return undefined;
+    const json: string[] = [];
+    for (let oid = start; oid <= hi; oid++) {
+      const one = this.queued.readings.get(oid);
+      if (one === undefined) return undefined;
+      json.push(one);
+    }
+    const body = Buffer.from(json.join(','));
+    return body.length <= maxBytes ? { lo: start, hi, body } : undefined;
+  }
+  /** As the store: a page read one by one ends before the next pack. */
   nextReadingsJson(limit: number, afterOid = 0): OutboxReadingJson[] {
-    return this.after(this.queued.readings, afterOid, limit);
+    const page = this.after(this.queued.readings, afterOid, limit);
+    const first = page[0]?.[0] ?? Number.POSITIVE_INFINITY;
+    const packAt = Math.min(...[...this.packs.keys()].filter((lo) => lo > first));
+    const cut = page.findIndex(([oid]) => oid >= packAt);
+    return cut === -1 ? page : page.slice(0, cut);
   }
   get pending(): number {
     return this.queued.readings.size + this.queued.events.size;
@@ -83,8 +112,8 @@ export class FakeLink implements UplinkLink {
   /** Called with each publish before it is recorded. */
   onPublish: ((kind: OutboxKind) => void) | undefined;
   private readonly client = {
-    publish: (topic: string, payload: string, _opts: unknown, cb: (err?: Error) => void) => {
-      const parsed = JSON.parse(payload) as { id?: string; readings?: { id: string }[] };
+    publish: (topic: string, payload: string | Buffer, _opts: unknown, cb: (err?: Error) => void) => {
+      const parsed = JSON.parse(payload.toString()) as { id?: string; readings?: { id: string }[] };
       const kind = topic === this.topics.events ? 'events' : 'readings';
       this.onPublish?.(kind);
       const p: Published = {

@@ -12,8 +12,8 @@ import { cfg, readingIdsOf, uplinkHarness, waitFor } from '../helpers/uplink-cen
 
 /**
  * The readings backlog packed while the centre is unreachable (src/store/outbox-packs.ts), on a
- * real SQLite file: whatever is packed, acked, re-queued or pruned, the drain's pages are the
- * readings' own JSON, exactly, in order.
+ * real SQLite file: whatever is packed, acked, re-queued or pruned, what the drain reads (packs
+ * whole, readings one by one) is the readings' own JSON, exactly, in order.
  */
 describe('packed backlog (a real SQLite file)', () => {
   const fileDb = fileDbs('siaga-outbox-packs-');
@@ -26,44 +26,71 @@ describe('packed backlog (a real SQLite file)', () => {
   };
   const packCount = (db: Db) => db.prepare('SELECT count(*) FROM outbox_packs').pluck().get() as number;
   /** What the drain must be given after `after`: the rows' JSON built in JS from the rows. */
-  const expected = (outbox: Outbox, limit: number, after: number) =>
+  const expected = (outbox: Outbox, limit: number, after: number): [number, string][] =>
     outbox.nextReadings(limit, after).map((r) => [r.oid, readingJson(r)]);
 
-  it('a packed backlog reads back as exactly the readings JSON, from the first row, from inside a pack and across its end into rows not packed', async () => {
+  /**
+   * One read as the drain makes it: a pack taken whole where one starts after `after`, else
+   * readings one by one. A pack's body must be exactly the readings' JSON joined as a batch's array
+   * body; returns what goes, as `[rid, json]`.
+   */
+  const drainRead = (outbox: Outbox, limit: number, after: number, maxBytes = 1 << 20) => {
+    const pack = outbox.nextReadingsPack(limit, after, maxBytes);
+    if (pack === undefined) return { packed: false, rows: outbox.nextReadingsJson(limit, after) };
+    const want = expected(outbox, pack.hi - pack.lo + 1, after);
+    expect(want.map(([rid]) => rid)).toEqual(
+      Array.from({ length: pack.hi - pack.lo + 1 }, (_, i) => pack.lo + i),
+    );
+    expect(pack.body.toString('utf8')).toBe(want.map(([, json]) => json).join(','));
+    return { packed: true, rows: want };
+  };
+  /** Reads as the drain does from `after` to the end: every read must be what is queued next. */
+  const drainAll = (outbox: Outbox, limit: number, after = 0, maxBytes = 1 << 20) => {
+    const all = expected(outbox, 1_000_000, after);
+    const reads: { packed: boolean; n: number }[] = [];
+    let at = 0;
+    for (let cursor = after; at < all.length; ) {
+      const { packed, rows } = drainRead(outbox, limit, cursor, maxBytes);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.length).toBeLessThanOrEqual(limit);
+      expect(rows).toEqual(all.slice(at, at + rows.length));
+      reads.push({ packed, n: rows.length });
+      at += rows.length;
+      cursor = rows.at(-1)?.[0] ?? cursor;
+    }
+    return reads;
+  };
+
+  it('a packed backlog goes as whole packs, each exactly its readings JSON joined as a batch body, and the rest one by one', async () => {
     const { db, outbox } = queued(1050);
-    const reference = outbox.nextReadingsJson(2000);
     // Five full pages; the last 50 readings wait for more.
     expect(await outbox.packs.pack(200, 100)).toBe(5);
     expect(packCount(db)).toBe(5);
     // ~24 B a reading on disk, not the ~135 B of JSON.
     const bytes = db.prepare('SELECT sum(length(body)) FROM outbox_packs').pluck().get() as number;
     expect(bytes / 1000).toBeLessThan(60);
-    expect(outbox.nextReadingsJson(2000)).toEqual(reference);
-    const rids = reference.map(([rid]) => rid);
-    for (const [after, limit] of [
-      [0, 200],
-      [rids[149] as number, 200],
-      [rids[899] as number, 200],
-      [rids[999] as number, 200],
-    ] as const) {
-      expect(outbox.nextReadingsJson(limit, after)).toEqual(expected(outbox, limit, after));
-    }
+    expect(drainAll(outbox, 200)).toEqual([
+      ...Array(5).fill({ packed: true, n: 200 }),
+      { packed: false, n: 50 },
+    ]);
+    // From inside a pack: one by one up to the next pack, which then goes whole.
+    const rids = expected(outbox, 2000, 0).map(([rid]) => rid as number);
+    expect(drainAll(outbox, 200, rids[149])).toEqual([
+      { packed: false, n: 50 },
+      ...Array(4).fill({ packed: true, n: 200 }),
+      { packed: false, n: 50 },
+    ]);
     db.close();
   });
 
-  it('a pack of five batches is read a batch at a time, also after some of it was PUBACKed and queued again', async () => {
+  it('a pack larger than the drain asks for (max_readings lowered since), or larger than max_bytes, is read one by one', async () => {
     const { db, outbox } = queued(2000);
     expect(await outbox.packs.pack(1000, 10)).toBe(2);
-    const rids = expected(outbox, 2000, 0).map(([rid]) => rid as number);
-    let cursor = 0;
-    for (let batch = 0; batch < 10; batch++) {
-      const page = outbox.nextReadingsJson(200, cursor);
-      expect(page).toEqual(expected(outbox, 200, cursor));
-      cursor = page.at(-1)?.[0] ?? cursor;
-      if (batch === 2) outbox.ack('readings', rids.slice(0, 600));
-    }
-    outbox.requeue(0, Number.MAX_SAFE_INTEGER);
-    expect(outbox.nextReadingsJson(2000)).toEqual(expected(outbox, 2000, 0));
+    expect(drainAll(outbox, 200).every((r) => !r.packed)).toBe(true);
+    const small = queued(400);
+    expect(await small.outbox.packs.pack(200, 10)).toBe(2);
+    expect(drainAll(small.outbox, 200, 0, 1000).every((r) => !r.packed)).toBe(true);
+    small.db.close();
     db.close();
   });
 
@@ -75,25 +102,31 @@ describe('packed backlog (a real SQLite file)', () => {
     expect(await outbox.packs.pack(200, 100)).toBe(2);
     const packed = () => db.prepare('SELECT lo FROM outbox_packs ORDER BY lo').pluck().all();
     expect(packed()).toEqual([rids[0], rids[400]]);
-    expect(outbox.nextReadingsJson(600)).toEqual(expected(outbox, 600, 0));
+    expect(drainAll(outbox, 200).map((r) => r.packed)).toEqual([true, false, true]);
     outbox.ack('readings', rids.slice(0, 200));
     expect(packed()).toEqual([rids[400]]);
-    expect(outbox.nextReadingsJson(600)).toEqual(expected(outbox, 600, 0));
+    drainAll(outbox, 200);
     db.close();
   });
 
   it('a pack is never used for other readings: after every reading was pruned, new readings with the same rowids go out as themselves', async () => {
     const { db, outbox } = queued(400);
     expect(await outbox.packs.pack(200, 10)).toBe(2);
-    // Read once, so the first pack is the one kept open.
-    expect(outbox.nextReadingsJson(100)).toEqual(expected(outbox, 100, 0));
     // Gone behind the packs' back (not as retention does it, which drops the packs too).
     db.exec('DELETE FROM outbox_readings; DELETE FROM readings');
     insertReadings(db, mixReadings(400, 1_800_000_000_000, 7000));
-    const page = outbox.nextReadingsJson(400);
-    expect(page).toEqual(expected(outbox, 400, 0));
-    expect(page[0]?.[1]).toContain('"ts":1800000000000');
+    expect(outbox.nextReadingsPack(200, 0, 1 << 20)).toBeUndefined();
+    expect(drainAll(outbox, 200).every((r) => !r.packed)).toBe(true);
+    expect(outbox.nextReadingsJson(400)[0]?.[1]).toContain('"ts":1800000000000');
     db.close();
+    // Only the newest readings gone and their rowids taken again: the second pack's first reading
+    // is still its own, its last is not.
+    const again = queued(400);
+    expect(await again.outbox.packs.pack(200, 10)).toBe(2);
+    again.db.exec('DELETE FROM outbox_readings WHERE rid > 350; DELETE FROM readings WHERE rid > 350');
+    insertReadings(again.db, mixReadings(50, 1_900_000_000_000, 9000));
+    expect(drainAll(again.outbox, 200).map((r) => r.packed)).toEqual([true, false]);
+    again.db.close();
   });
 
   it('retention drops the packs of readings it pruned', async () => {
@@ -105,11 +138,11 @@ describe('packed backlog (a real SQLite file)', () => {
     expect(await outbox.packs.pack(200, 10)).toBe(4);
     prune(db, { now, retentionDays: 30, eventsRetentionDays: 90, maxDbMb: 1024 });
     expect(packCount(db)).toBe(2);
-    expect(outbox.nextReadingsJson(400)).toEqual(expected(outbox, 400, 0));
+    drainAll(outbox, 200);
     db.close();
   });
 
-  it('property: whatever is inserted, packed, read, acked and re-queued, every page read is the queued readings JSON after the cursor, oldest first', async () => {
+  it('property: whatever is inserted, packed, read, acked and re-queued, every read the drain makes is the queued readings JSON after its cursor, oldest first, packed or not', async () => {
     const db = fileDb();
     const outbox = new Outbox(db);
     let t = 1_763_892_000_000;
@@ -123,7 +156,7 @@ describe('packed backlog (a real SQLite file)', () => {
       fc.record({
         op: fc.constant('read' as const),
         from: fc.nat(),
-        limit: fc.integer({ min: 1, max: 450 }),
+        limit: fc.constantFrom(1, 50, 100, 199, 200, 201, 450, 1000),
       }),
       fc.record({
         op: fc.constant('ack' as const),
@@ -147,7 +180,12 @@ describe('packed backlog (a real SQLite file)', () => {
           } else if (s.op === 'read') {
             const top = (db.prepare('SELECT max(rid) FROM readings').pluck().get() as number | null) ?? 0;
             const after = s.from % (top + 2);
-            expect(outbox.nextReadingsJson(s.limit, after)).toEqual(expected(outbox, s.limit, after));
+            const { rows } = drainRead(outbox, s.limit, after);
+            expect(rows).toEqual(expected(outbox, rows.length, after));
+            // Fewer than asked only where a pack starts next.
+            if (rows.length < s.limit && rows.length < expected(outbox, s.limit, after).length) {
+              expect(outbox.nextReadingsPack(s.limit, rows.at(-1)?.[0] ?? after, 1 << 20)).toBeDefined();
+            }
           } else if (s.op === 'ack') {
             // Rows leave the queue in any order (live path, PUBACKs), not only the oldest.
             const queued = db
@@ -159,7 +197,7 @@ describe('packed backlog (a real SQLite file)', () => {
             outbox.requeue(0, Number.MAX_SAFE_INTEGER);
           }
         }
-        expect(outbox.nextReadingsJson(100_000)).toEqual(expected(outbox, 100_000, 0));
+        drainAll(outbox, 200);
       }),
       { numRuns: 60 },
     );

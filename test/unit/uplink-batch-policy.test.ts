@@ -166,11 +166,13 @@ describe('outbox drain with the batch policy', () => {
       fc.record({ op: fc.constant('ack' as const), pick: fc.nat(50) }),
       fc.record({ op: fc.constant('time' as const), ms: fc.nat(2000) }),
       fc.record({ op: fc.constant('drop' as const) }),
+      // The backlog packed as during an outage: the drain takes packs whole, the rest one by one.
+      fc.record({ op: fc.constant('pack' as const), size: fc.integer({ min: 1, max: 30 }) }),
     ),
     { maxLength: 40 },
   );
 
-  it('property: ≤ max_inflight in flight, no row twice in one connection, events first, all delivered', async () => {
+  it('property: ≤ max_inflight in flight, no row twice in one connection, events first, all delivered, packed or not', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 6 }),
@@ -200,6 +202,7 @@ describe('outbox drain with the batch policy', () => {
             else if (s.op === 'ack')
               [...link.outstanding][s.pick % Math.max(1, link.outstanding.size)]?.ack();
             else if (s.op === 'time') link.now += s.ms;
+            else if (s.op === 'pack') outbox.pack(s.size);
             else {
               link.drop();
               drain.reset();
