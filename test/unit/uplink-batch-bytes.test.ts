@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OutboxReadingRow } from '../../src/store/outbox.js';
-import { readingsBatchJson, readingsBatchWithin } from '../../src/uplink/payloads.js';
+import {
+  readingJson,
+  readingsBatchJson,
+  readingsBatchOfBody,
+  readingsBatchWithin,
+  readingsBodyBudget,
+} from '../../src/uplink/payloads.js';
 
 const row = (oid: number, pad: string): OutboxReadingRow => ({
   oid,
@@ -50,5 +56,26 @@ describe('readings batch limited by bytes', () => {
     const rows = [row(1, 'é'.repeat(300)), row(2, 'é'.repeat(300))];
     // ≈ 750 characters for both, but ≈ 1350 bytes
     expect(readingsBatchWithin('gw-1', 'b-1', rows, 1100).count).toBe(1);
+  });
+});
+
+describe('a packed batch (readings joined as bytes)', () => {
+  it('property: is byte for byte the batch built from the same readings, and fits max_bytes exactly when its body fits the budget', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: 'grapheme', maxLength: 200 }), { minLength: 1, maxLength: 30 }),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 200, max: 8000 }),
+        (pads, gw, maxBytes) => {
+          const rows = pads.map((p, i) => row(i + 1, p));
+          const batchId = '01JB'.padEnd(26, 'Z');
+          const body = Buffer.from(rows.map(readingJson).join(','));
+          const payload = readingsBatchOfBody(gw, batchId, body);
+          expect(payload.toString('utf8')).toBe(readingsBatchJson(gw, batchId, rows));
+          const budget = readingsBodyBudget(gw, batchId.length, maxBytes);
+          expect(body.length <= budget).toBe(payload.length <= maxBytes);
+        },
+      ),
+    );
   });
 });
