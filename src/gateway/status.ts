@@ -4,6 +4,7 @@ import type { Config, NodeConfig } from '../config/schema.js';
 import type { ZoneState } from '../detect/types.js';
 import type { Level } from '../domain/index.js';
 import type { NodeState } from '../store/node-state.js';
+import type { Backlog } from '../store/outbox.js';
 import { VERSION } from '../version.js';
 import { expectEveryOf } from './node-tracker.js';
 
@@ -112,7 +113,7 @@ export interface StatusParts<L, B, U> {
     held_bytes: number;
     /** Readings dropped (oldest first) because the disk refused writes past disk_full_memory_mb. */
     dropped_while_failing: number;
-    backlog: { events: number; readings: number };
+    backlog: Backlog;
   };
   counters: Record<string, Record<string, number>>;
 }

@@ -31,7 +31,8 @@ export const statusId = {
     'PUTUS{error}, sedang menyambung ulang{to}{attempt}, sejauh ini sambung ulang {reconnects} kali',
   'status.uplink_attempt': ' (percobaan ke-{n})',
   'status.uplink':
-    'uplink: {link}, antrean {events} kejadian + {readings} bacaan, {acked}, macet {stalls} kali',
+    'uplink: {link}, antrean {events} kejadian + {readings} bacaan{packed}, {acked}, macet {stalls} kali',
+  'status.uplink_packed': ' ({n} sudah dikemas untuk dikirim)',
   'status.neighbours': 'desa tetangga:',
   'status.neighbour':
     '  {gateway}: {links}; kejadian terakhir {last}; {accepted} diterima, diabaikan: {ignored}',
@@ -86,7 +87,9 @@ export const statusEn: Record<keyof typeof statusId, string> = {
   'status.uplink_to': ' to {url}',
   'status.uplink_down': 'DISCONNECTED{error}, reconnecting{to}{attempt}, {reconnects} reconnects so far',
   'status.uplink_attempt': ' (attempt {n})',
-  'status.uplink': 'uplink: {link}, backlog {events} events + {readings} readings, {acked}, {stalls} stalls',
+  'status.uplink':
+    'uplink: {link}, backlog {events} events + {readings} readings{packed}, {acked}, {stalls} stalls',
+  'status.uplink_packed': ' ({n} packed to send)',
   'status.neighbours': 'neighbouring villages:',
   'status.neighbour': '  {gateway}: {links}; last event {last}; {accepted} taken, ignored: {ignored}',
   'status.neighbour_up': '{path} connected',

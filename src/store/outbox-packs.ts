@@ -67,6 +67,7 @@ export class OutboxPacks {
   private readonly qDropStale: Statement<[]>;
   private readonly qAny: Statement<[]>;
   private readonly qLastHi: Statement<[]>;
+  private readonly qPackedReadings: Statement<[]>;
   /** Packs may exist: while none do, the drain asks nothing of them. */
   private stored: boolean;
   /** Where the next pack may start (rowid). */
@@ -103,6 +104,9 @@ export class OutboxPacks {
     this.qDropStale = db.prepare(DROP_STALE_PACKS);
     this.qAny = db.prepare('SELECT EXISTS (SELECT 1 FROM outbox_packs)').pluck() as Statement<[]>;
     this.qLastHi = db.prepare('SELECT max(hi) FROM outbox_packs').pluck() as Statement<[]>;
+    this.qPackedReadings = db
+      .prepare('SELECT coalesce(sum(hi - lo + 1), 0) FROM outbox_packs')
+      .pluck() as Statement<[]>;
     this.stored = this.qAny.get() === 1;
     this.nextLo = ((this.qLastHi.get() as number | null) ?? 0) + 1;
   }
@@ -110,6 +114,11 @@ export class OutboxPacks {
   /** Whether packs may exist (none: the drain reads every reading from its row). */
   get any(): boolean {
     return this.stored;
+  }
+
+  /** How many readings wait packed, for `siaga status` (a pack partly sent still counts whole). */
+  readings(): number {
+    return this.stored ? (this.qPackedReadings.get() as number) : 0;
   }
 
   /**

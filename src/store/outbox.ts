@@ -26,6 +26,8 @@ export type { ReadingsPack } from './outbox-packs.js';
 export interface Backlog {
   events: number;
   readings: number;
+  /** Of the readings, how many wait packed (store/outbox-packs.ts); absent while none do. */
+  packed?: number;
 }
 
 /** Which queue a row is in. */
@@ -281,7 +283,10 @@ export class Outbox {
   backlog(): Backlog {
     // Rows PUBACKed are not owed any more: deleted first, so they are not counted.
     this.settleAll();
-    return this.qBacklog.get() as Backlog;
+    const backlog = this.qBacklog.get() as Backlog;
+    const packed = this.packs.readings();
+    if (packed > 0) backlog.packed = packed;
+    return backlog;
   }
 
   /**

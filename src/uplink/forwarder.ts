@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { UplinkConfig } from '../config/schema.js';
 import type { Clock, EventSink, GatewayEvent, Reading } from '../domain/index.js';
-import type { Outbox } from '../store/outbox.js';
+import type { Backlog, Outbox } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
 import { sleep } from '../util/wait.js';
 import { BacklogPacker } from './backlog-packer.js';
@@ -64,7 +64,7 @@ export interface ForwarderDeps {
 
 export interface ForwarderState {
   connected: boolean;
-  backlog: { events: number; readings: number };
+  backlog: Backlog;
   /** Batches (readings) or event groups published and waiting for their PUBACKs. */
   inflight: number;
   /** Readings batches allowed in flight now: the adaptive window (≤ `uplink.max_inflight`). */

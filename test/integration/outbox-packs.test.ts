@@ -69,6 +69,8 @@ describe('packed backlog (a real SQLite file)', () => {
     // ~24 B a reading on disk, not the ~135 B of JSON.
     const bytes = db.prepare('SELECT sum(length(body)) FROM outbox_packs').pluck().get() as number;
     expect(bytes / 1000).toBeLessThan(60);
+    // What `siaga status` shows: how much of the backlog waits packed.
+    expect(outbox.backlog()).toEqual({ events: 0, readings: 1050, packed: 1000 });
     expect(drainAll(outbox, 200)).toEqual([
       ...Array(5).fill({ packed: true, n: 200 }),
       { packed: false, n: 50 },

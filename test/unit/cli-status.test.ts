@@ -42,6 +42,16 @@ describe('status for people', () => {
     expect(text).not.toMatch(/, 0 reconnects,/);
   });
 
+  it('says how much of the backlog waits packed to send, and nothing about packs while none wait', () => {
+    const packed = status({ backlog: { events: 1, readings: 2150, packed: 2000 } });
+    expect(formatStatus(packed as never, 'Asia/Jakarta')).toMatch(
+      /backlog 1 events \+ 2150 readings \(2000 packed to send\), nothing acknowledged yet/,
+    );
+    expect(formatStatus(status({}) as never, 'Asia/Jakarta')).toMatch(
+      /backlog 0 events \+ 3 readings, nothing acknowledged yet/,
+    );
+  });
+
   it('a connected uplink counts its reconnects', () => {
     const text = formatStatus(
       status({ connected: true, reconnects: 2, lastError: null }) as never,

@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema.js';
 import { radioRate, UnavailableError } from '../../domain/index.js';
 import type { Live } from '../../main.js';
 import type { NeighbourStatus } from '../../neighbours/intake.js';
-import { Outbox } from '../../store/outbox.js';
+import { type Backlog, Outbox } from '../../store/outbox.js';
 import type { ForwarderState } from '../../uplink/forwarder.js';
 import { DEFAULT_TZ, formatLocalTime } from '../../util/local-time.js';
 import { cliTarget, type GlobalOpts, readDb } from '../context.js';
@@ -27,7 +27,7 @@ type Status = Record<string, unknown> & {
     error: string | null;
     pending: number;
     committed: number;
-    backlog?: { events: number; readings: number };
+    backlog?: Backlog;
   };
   disk: { free_mb: number; total_mb: number } | null;
   counters: Record<string, Record<string, number>>;
@@ -85,6 +85,7 @@ function uplinkLine(u: UplinkState | null, now: number): string {
     link,
     events: u.backlog.events,
     readings: u.backlog.readings,
+    packed: u.backlog.packed ? t('status.uplink_packed', { n: u.backlog.packed }) : '',
     acked,
     stalls: u.stalls,
   });
