@@ -6,27 +6,23 @@ import { errorMessage } from '../util/errors.js';
 const PACK_EVERY_MS = 5000;
 
 /**
- * Batches in one pack. Five made opening a pack (the lookup, a zlib stream) rarer and looked
- * cheaper in a profile of the drain alone, but P4 measured them slower: drains of 0.70–0.77 s
- * against 0.55–0.69 s with one batch a pack, alternating in the same minutes (bench/README, P4
- * round 7).
- */
-const BATCHES_PER_PACK = 1;
-
-/**
  * Packs per look: 25 batches of 200 is 5,000 readings, ~6 ms of SQLite on the event loop (the
  * compression runs on libuv's pool), and keeps up with 1,000 readings/s.
  */
-const PACKS_PER_LOOK = 25 / BATCHES_PER_PACK;
+const PACKS_PER_LOOK = 25;
 
-/** Readings in one pack for batches of `maxReadings` (`uplink.batch.max_readings`). */
+/**
+ * Readings in one pack for batches of `maxReadings` (`uplink.batch.max_readings`): one batch, which
+ * the drain sends as it is (store/outbox-packs.ts). Packs of five batches were measured slower in
+ * round 7 (bench/README, P4), when packs were still split into readings.
+ */
 export function packReadings(maxReadings: number): number {
-  return maxReadings * BATCHES_PER_PACK;
+  return maxReadings;
 }
 
 export interface BacklogPackerDeps {
   packs: Pick<OutboxPacks, 'pack'>;
-  /** The uplink's `batch.max_readings`: a pack holds `packReadings` of it. */
+  /** The uplink's `batch.max_readings`: a pack holds one batch of it (`packReadings`). */
   batchReadings: number;
   /** Whether the centre is reachable now: while it is, the drain reads the backlog as it is. */
   connected(): boolean;
