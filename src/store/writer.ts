@@ -34,8 +34,11 @@ export class StoreWriter {
   private extra = false;
   /** Ids of pending events the uplink already delivered live while the disk refused writes. */
   private readonly deliveredLive = new Set<string>();
-  /** Ids of pending readings the centre acknowledged before their commit: stored, never queued. */
-  private readonly deliveredReadings = new Set<string>();
+  /**
+   * Ids of pending readings the centre acknowledged before their commit: stored, never queued. A
+   * new set each commit, never cleared (see `freshWhenEmpty` in src/util/fresh.ts for why).
+   */
+  private deliveredReadings = new Set<string>();
   private firstRid = 0;
   private failing = false;
   private closed = false;
@@ -212,7 +215,7 @@ export class StoreWriter {
     const info: CommitInfo = { readings: this.readings, events: this.events, firstRid: this.firstRid };
     for (const e of info.events) this.deliveredLive.delete(e.id);
     // Every pending reading is committed now: no id in the set can still matter.
-    this.deliveredReadings.clear();
+    if (this.deliveredReadings.size > 0) this.deliveredReadings = new Set();
     this.committedReadings += info.readings.length;
     this.readings = [];
     this.events = [];

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { UplinkConfig } from '../config/schema.js';
 import type { OutboxKind, OutboxReadingJson, ReadingsPack } from '../store/outbox.js';
+import { deleteFresh } from '../util/fresh.js';
 import { must } from '../util/must.js';
 import type { ReadAhead } from './drain-ahead.js';
 import { InflightWindow } from './inflight-window.js';
@@ -40,7 +41,7 @@ export interface UnitBookDeps {
  * slots from the same window and a PUBACK of either steers it.
  */
 export class UnitBook {
-  private readonly units = new Set<Unit>();
+  private units = new Set<Unit>();
   readonly window: InflightWindow;
   private inflightSinceMono = 0;
   private lastPubackMono = 0;
@@ -60,7 +61,7 @@ export class UnitBook {
 
   /** The connection is gone: nothing is in flight any more, and the new link starts a new window. */
   clear(): void {
-    this.units.clear();
+    this.units = new Set();
     this.window.reset();
   }
 
@@ -168,7 +169,7 @@ export class UnitBook {
       return;
     }
     if (--unit.pending > 0) return;
-    this.units.delete(unit);
+    this.units = deleteFresh(this.units, unit);
     this.lastPubackMono = link.mono();
     this.window.onAck(this.lastPubackMono - unit.sentMono, unit.limited);
     this.deps.onDone(unit);

@@ -1,5 +1,6 @@
 import type { Reading } from '../domain/index.js';
 import type { Outbox, OutboxReadingRow } from '../store/outbox.js';
+import { deleteFresh } from '../util/fresh.js';
 import { liveReadingJson } from './payloads.js';
 
 /**
@@ -33,9 +34,9 @@ export interface LiveSettled {
 export class LiveReadings {
   private queue: LiveEntry[] = [];
   /** Every entry queued or in flight, by reading id. */
-  private readonly byId = new Map<string, LiveEntry>();
+  private byId = new Map<string, LiveEntry>();
   /** Rowids of committed entries still queued or in flight: the drain must not send them too. */
-  private readonly rids = new Set<number>();
+  private rids = new Set<number>();
 
   /** @param bound most readings waiting to go; beyond it the outbox carries them (a slow link). */
   constructor(private readonly bound: number) {}
@@ -94,7 +95,7 @@ export class LiveReadings {
   settle(entries: readonly LiveEntry[]): LiveSettled {
     const settled: LiveSettled = { rids: [], delivered: [] };
     for (const e of entries) {
-      this.byId.delete(e.id);
+      this.byId = deleteFresh(this.byId, e.id);
       if (e.rid === 0) settled.delivered.push(e.id);
       else settled.rids.push(e.rid);
     }
@@ -103,14 +104,14 @@ export class LiveReadings {
 
   /** Their outbox rows are gone (or could not be deleted and may go again): no longer owned. */
   release(rids: readonly number[]): void {
-    for (const rid of rids) this.rids.delete(rid);
+    for (const rid of rids) this.rids = deleteFresh(this.rids, rid);
   }
 
   /** The connection is gone: the store and the outbox carry everything from here. */
   reset(): void {
     this.queue = [];
-    this.byId.clear();
-    this.rids.clear();
+    this.byId = new Map();
+    this.rids = new Set();
   }
 }
 
