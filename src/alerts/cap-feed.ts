@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { create } from 'xmlbuilder2';
 import { StorageError } from '../domain/errors.js';
@@ -130,38 +129,59 @@ export interface CapFolder {
   skipped: { file: string; reason: string }[];
 }
 
-/** The newest `limit` documents of the folder (by file name, which sorts by time). */
-export function readCapFolder(dir: string, limit = 100): CapFolder {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], skipped: [] };
-    throw new StorageError(
-      `cannot read the CAP folder ${dir} (${(err as NodeJS.ErrnoException).code})`,
-      undefined,
-      {
-        cause: err,
-      },
-    );
-  }
-  const files = names
-    .filter((n) => n.endsWith('.xml') && !n.startsWith('.'))
-    .sort()
-    .reverse()
-    .slice(0, limit);
-  const out: CapFolder = { entries: [], skipped: [] };
-  for (const file of files) {
-    let parsed: Parsed<CapFeedEntry>;
+/**
+ * Reads `alerts.cap.dir` for the feed without holding up the event loop the sirens run on: the
+ * folder and its files by promise, and each document parsed once. A CAP file is written once under
+ * its final name (`writeCapFile`), so a parse is kept while the file keeps its size and mtime, for
+ * the newest documents the feed shows; reading the folder with 100 documents again parsed them all
+ * on every request.
+ */
+export class CapFolderReader {
+  private readonly parsed = new Map<string, { size: number; mtimeMs: number; entry: Parsed<CapFeedEntry> }>();
+
+  /** The newest `limit` documents of the folder (by file name, which sorts by time). */
+  async read(dir: string, limit = 100): Promise<CapFolder> {
+    let names: string[];
     try {
-      parsed = parseCapFeedEntry(readFileSync(join(dir, file), 'utf8'), file);
+      names = await readdir(dir);
     } catch (err) {
-      parsed = reject(`unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], skipped: [] };
+      throw new StorageError(
+        `cannot read the CAP folder ${dir} (${(err as NodeJS.ErrnoException).code})`,
+        undefined,
+        { cause: err },
+      );
     }
-    if (parsed.ok) out.entries.push(parsed.value);
-    else out.skipped.push({ file, reason: parsed.reason });
+    const files = names
+      .filter((n) => n.endsWith('.xml') && !n.startsWith('.'))
+      .sort()
+      .reverse()
+      .slice(0, limit);
+    const parsed = await Promise.all(files.map((file) => this.entry(join(dir, file), file)));
+    // Only the documents shown now stay parsed (the folder's others, and other folders', go).
+    const shown = new Set(files.map((file) => join(dir, file)));
+    for (const path of this.parsed.keys()) if (!shown.has(path)) this.parsed.delete(path);
+    const out: CapFolder = { entries: [], skipped: [] };
+    files.forEach((file, i) => {
+      const p = parsed[i] as Parsed<CapFeedEntry>;
+      if (p.ok) out.entries.push(p.value);
+      else out.skipped.push({ file, reason: p.reason });
+    });
+    return out;
   }
-  return out;
+
+  private async entry(path: string, file: string): Promise<Parsed<CapFeedEntry>> {
+    try {
+      const { size, mtimeMs } = await stat(path);
+      const known = this.parsed.get(path);
+      if (known !== undefined && known.size === size && known.mtimeMs === mtimeMs) return known.entry;
+      const entry = parseCapFeedEntry(await readFile(path, 'utf8'), file);
+      this.parsed.set(path, { size, mtimeMs, entry });
+      return entry;
+    } catch (err) {
+      return reject(`unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
 }
 
 export interface AtomFeedOptions {
@@ -207,10 +227,11 @@ export function capAtomFeed(entries: readonly CapFeedEntry[], opts: AtomFeedOpti
 }
 
 /** The folder as the status page serves it: the feed, and what was left out and why. */
-export function capFolderFeed(
+export async function capFolderFeed(
+  reader: CapFolderReader,
   dir: string,
   opts: AtomFeedOptions & { limit?: number },
-): { xml: string; skipped: CapFolder['skipped'] } {
-  const folder = readCapFolder(dir, opts.limit);
+): Promise<{ xml: string; skipped: CapFolder['skipped'] }> {
+  const folder = await reader.read(dir, opts.limit);
   return { xml: capAtomFeed(folder.entries, opts), skipped: folder.skipped };
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { capFolderFeed } from '../alerts/cap-feed.js';
+import { CapFolderReader, capFolderFeed } from '../alerts/cap-feed.js';
 import { check, visitorOf } from './access.js';
 import type { WebContext } from './context.js';
 import { HttpError } from './http-errors.js';
@@ -20,10 +20,11 @@ export function capRoutes(app: FastifyInstance, c: WebContext): void {
       throw new HttpError(404, 'not_found', 'alerts are not enabled on this gateway');
     return config.alerts.cap.dir;
   };
+  const reader = new CapFolderReader();
   app.get('/cap/feed.atom', async (req, reply) => {
     const config = c.config();
     check('look', visitorOf(req, c.sessions, config), req, c.sessions, config);
-    const { xml } = capFolderFeed(dir(), {
+    const { xml } = await capFolderFeed(reader, dir(), {
       id: `urn:siaga:cap:${config.gateway.id}`,
       title: `siaga ${config.gateway.site.name}: peringatan gajah / elephant alerts (CAP 1.2)`,
       base: '/cap/',

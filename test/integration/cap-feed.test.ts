@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CapDocument, capAckDocument, capIncidentDocument } from '../../src/alerts/cap.js';
-import { capFolderFeed, readCapFolder, writeCapFile } from '../../src/alerts/cap-feed.js';
+import { CapFolderReader, capFolderFeed, writeCapFile } from '../../src/alerts/cap-feed.js';
 import { StorageError } from '../../src/domain/errors.js';
 import { incident, OPENED, PLACE, SENDER } from '../fixtures/cap/incident.js';
 import { validateCap, xmllint, xmllintAvailable } from '../fixtures/cap/xmllint.js';
@@ -55,7 +55,8 @@ describe.skipIf(!xmllintAvailable())('the CAP folder and its Atom feed, on a rea
     writeFileSync(join(dir, '20261201T124300Z-broken.xml'), '<alert><identifier>half');
     writeFileSync(join(dir, '.20261201T124400Z-x.xml.1.tmp'), 'half written');
 
-    const folder = readCapFolder(dir);
+    const reader = new CapFolderReader();
+    const folder = await reader.read(dir);
     expect(folder.entries.map((e) => e.identifier)).toEqual([...docs].reverse().map((d) => d.identifier));
     expect(folder.skipped).toEqual([
       { file: '20261201T124300Z-broken.xml', reason: 'not a whole CAP document (no closing </alert>)' },
@@ -63,7 +64,7 @@ describe.skipIf(!xmllintAvailable())('the CAP folder and its Atom feed, on a rea
     expect(readdirSync(dir)).toContain('20261201T124300Z-broken.xml');
 
     const feedFile = join(dir, 'feed.atom');
-    const { xml: atom, skipped } = capFolderFeed(dir, {
+    const { xml: atom, skipped } = await capFolderFeed(reader, dir, {
       id: 'urn:siaga:cap:gw-1',
       title: 'siaga CAP gw-1',
       now: OPENED,
@@ -81,9 +82,27 @@ describe.skipIf(!xmllintAvailable())('the CAP folder and its Atom feed, on a rea
     expect(atom.indexOf('Ack')).toBeLessThan(atom.indexOf('AWAS: gajah liar'));
   });
 
+  it('the feed follows the folder: a stray file replaced in place by a document shows up, a deleted document leaves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'siaga-capdir-'));
+    const [first, second] = documents() as [CapDocument, CapDocument];
+    const path = await writeCapFile(dir, first);
+    const stray = join(dir, '20261201T130000Z-later.xml');
+    writeFileSync(stray, '<alert><identifier>half');
+    const reader = new CapFolderReader();
+    const before = await reader.read(dir);
+    expect(before.entries.map((e) => e.identifier)).toEqual([first.identifier]);
+    expect(before.skipped.map((k) => k.file)).toEqual(['20261201T130000Z-later.xml']);
+    // The same reader, as the page keeps it between requests.
+    writeFileSync(stray, second.xml);
+    rmSync(path);
+    const after = await reader.read(dir);
+    expect(after.entries.map((e) => e.identifier)).toEqual([second.identifier]);
+    expect(after.skipped).toEqual([]);
+  });
+
   it('reads an absent folder as empty, and names the folder when a document cannot be written', async () => {
     const base = mkdtempSync(join(tmpdir(), 'siaga-capdir-'));
-    expect(readCapFolder(join(base, 'none'))).toEqual({ entries: [], skipped: [] });
+    expect(await new CapFolderReader().read(join(base, 'none'))).toEqual({ entries: [], skipped: [] });
     const notADir = join(base, 'file');
     writeFileSync(notADir, 'x');
     const doc = documents()[0] as CapDocument;
