@@ -14,7 +14,8 @@ const NODE = {
 };
 const APP_KEY = '2b7e151628aed2a6abf7158809cf4f3c';
 
-function yaml(dir: string, port: number): string {
+/** `ackTimeoutS`: how long the gateway waits for the siren node's ACK before it sends again. */
+function yaml(dir: string, port: number, ackTimeoutS = 2): string {
   writeFileSync(join(dir, 'guard.appkey'), `${APP_KEY}\n`, { mode: 0o600 });
   return `
 gateway: {id: gw-lora, site: {name: Desa Uji, village_code: "18.07.11.2005", lat: -5.02, lon: 105.76}}
@@ -28,16 +29,18 @@ nodes:
   - {id: btn-pos2, type: btn, zone: z-braja}
   - {id: siren-n1, type: hb, zone: z-braja}
 zones: [{id: z-braja, name: Braja, sirens: [s-lora]}]
-sirens: [{id: s-lora, driver: lora, node: siren-n1, fport: 10, ack_timeout_s: 2, retries: 1}]
+sirens: [{id: s-lora, driver: lora, node: siren-n1, fport: 10, ack_timeout_s: ${ackTimeoutS}, retries: 1}]
 control: {socket: ${join(dir, 'siaga.sock')}}
 `;
 }
 
 /** A spawned gateway, a forwarder, and the siren node heard once (reporting quiet). */
-async function gatewayWithNode(): Promise<{ gw: GatewayProcess; fwd: ForwarderEmu; node: TestDevice }> {
+async function gatewayWithNode(
+  ackTimeoutS = 2,
+): Promise<{ gw: GatewayProcess; fwd: ForwarderEmu; node: TestDevice }> {
   const dir = tmpDir();
   const port = await freePort();
-  const gw = await GatewayProcess.start({ dir, yaml: yaml(dir, port) });
+  const gw = await GatewayProcess.start({ dir, yaml: yaml(dir, port, ackTimeoutS) });
   const fwd = new ForwarderEmu('aa555a0000000001', port);
   await fwd.open();
   const node = new TestDevice({ session: { ...NODE } });
@@ -68,7 +71,9 @@ describe('LoRa sirens and OTAA devices for a technician, through the built CLI a
   });
 
   it('`siaga siren test` on a LoRa siren: ON and OFF reach the node over GWMP, it ACKs, PASS', async () => {
-    const started = await gatewayWithNode();
+    // The node answers at once; a wide ACK wait keeps a CI machine busy with the whole suite (the
+    // node, the gateway and the CLI share its two cores) from turning a late ACK into a resend.
+    const started = await gatewayWithNode(6);
     ({ gw, fwd } = started);
     const { node, fwd: f } = started;
     let fcnt = 2;
@@ -81,9 +86,10 @@ describe('LoRa sirens and OTAA devices for a technician, through the built CLI a
     const r = await runCli(['-c', gw.configFile, 'siren', 'test', 's-lora', '--seconds', '1'], {
       env: langEnv(),
     });
-    expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/PASS/);
-    expect(heard).toEqual([1, 0]);
+    expect(r.code).toBe(0);
+    // ON, then OFF; a send the gateway repeated (its retry after a late TX_ACK) may be heard twice.
+    expect(heard.filter((b, i) => b !== heard[i - 1])).toEqual([1, 0]);
   });
 
   it('`siaga siren test` fails with the reason when the node never answers', async () => {
