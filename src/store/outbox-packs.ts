@@ -24,12 +24,6 @@ export interface OutboxPacksDeps {
   pageText(lo: number, n: number): string | undefined;
 }
 
-interface PackCheck {
-  queued: number;
-  first: string | null;
-  last: string | null;
-}
-
 /** Rowid above any a reading can have: the bound when a table is empty. */
 const MAX_ROWID = Number.MAX_SAFE_INTEGER;
 
@@ -57,7 +51,7 @@ export const DROP_STALE_PACKS = `DELETE FROM outbox_packs
  */
 export class OutboxPacks {
   private readonly qWhole: Statement<[number, number]>;
-  private readonly qCheck: Statement<[number, number, number, number]>;
+  private readonly qEndIds: Statement<[number, number]>;
   private readonly qNextLo: Statement<[number]>;
   private readonly qInsert: Statement<[number, number, string, string, Buffer]>;
   private readonly qNextQueued: Statement<[number]>;
@@ -86,10 +80,9 @@ export class OutboxPacks {
            AND p.last_id = (SELECT id FROM readings WHERE rid = p.hi)`,
       )
       .raw(true) as Statement<[number, number]>;
-    this.qCheck = db.prepare(
-      `SELECT (SELECT count(*) FROM outbox_readings WHERE rid BETWEEN ? AND ?) AS queued,
-              (SELECT id FROM readings WHERE rid = ?) AS first, (SELECT id FROM readings WHERE rid = ?) AS last`,
-    );
+    this.qEndIds = db
+      .prepare('SELECT (SELECT id FROM readings WHERE rid = ?), (SELECT id FROM readings WHERE rid = ?)')
+      .raw(true) as Statement<[number, number]>;
     this.qNextLo = db.prepare('SELECT min(lo) FROM outbox_packs WHERE lo > ?').pluck() as Statement<[number]>;
     this.qInsert = db.prepare(
       'INSERT OR REPLACE INTO outbox_packs (lo, hi, first_id, last_id, body) VALUES (?, ?, ?, ?, ?)',
@@ -151,16 +144,17 @@ export class OutboxPacks {
       const newest = this.qMaxQueued.get() as number | null;
       if (lo === null || newest === null || newest < lo + n - 1) break;
       const hi = lo + n - 1;
+      // Every reading in it queued and stored (else left to the drain's own reads), and the ids at
+      // both ends, which a drain checks before it uses the pack.
       const text = this.deps.pageText(lo, n);
-      // The ids at both ends, which a drain checks before it uses the pack.
-      const ends = text === undefined ? undefined : (this.qCheck.get(lo, hi, lo, hi) as PackCheck);
-      if (text === undefined || ends === undefined || ends.first === null || ends.last === null) {
-        // Not every reading in it queued and stored: left to the drain's own reads.
+      const [first, last] =
+        text === undefined ? [null, null] : (this.qEndIds.get(lo, hi) as [string | null, string | null]);
+      if (text === undefined || first === null || last === null) {
         this.nextLo = hi + 1;
         continue;
       }
       const body = await deflateRaw(text, { level: 6 });
-      this.qInsert.run(lo, hi, ends.first, ends.last, body);
+      this.qInsert.run(lo, hi, first, last, body);
       this.stored = true;
       this.nextLo = hi + 1;
       written++;

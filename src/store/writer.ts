@@ -36,7 +36,7 @@ export class StoreWriter {
   private readonly deliveredLive = new Set<string>();
   /**
    * Ids of pending readings the centre acknowledged before their commit: stored, never queued. A
-   * new set each commit, never cleared (see `freshWhenEmpty` in src/util/fresh.ts for why).
+   * new set after a commit that used it, never cleared in place (src/util/fresh.ts says why).
    */
   private deliveredReadings = new Set<string>();
   private firstRid = 0;

@@ -11,18 +11,12 @@ const PACK_EVERY_MS = 5000;
  */
 const PACKS_PER_LOOK = 25;
 
-/**
- * Readings in one pack for batches of `maxReadings` (`uplink.batch.max_readings`): one batch, which
- * the drain sends as it is (store/outbox-packs.ts). Packs of five batches were measured slower in
- * round 7 (bench/README, P4), when packs were still split into readings.
- */
-export function packReadings(maxReadings: number): number {
-  return maxReadings;
-}
-
 export interface BacklogPackerDeps {
   packs: Pick<OutboxPacks, 'pack'>;
-  /** The uplink's `batch.max_readings`: a pack holds one batch of it (`packReadings`). */
+  /**
+   * The uplink's `batch.max_readings`: a pack is one batch, which the drain sends as it is
+   * (store/outbox-packs.ts; packs of five batches measured slower in round 7, bench/README P4).
+   */
   batchReadings: number;
   /** Whether the centre is reachable now: while it is, the drain reads the backlog as it is. */
   connected(): boolean;
@@ -60,7 +54,7 @@ export class BacklogPacker {
   look(): Promise<void> {
     if (this.running || this.deps.connected()) return this.running ?? Promise.resolve();
     this.running = this.deps.packs
-      .pack(packReadings(this.deps.batchReadings), PACKS_PER_LOOK)
+      .pack(this.deps.batchReadings, PACKS_PER_LOOK)
       .then((n) => {
         this.packedPages += n;
         if (this.failing) this.deps.log.info('backlog packing works again');

@@ -3,7 +3,7 @@ import type { UplinkConfig } from '../config/schema.js';
 import type { Clock, Reading } from '../domain/index.js';
 import type { Outbox, OutboxEventRow, OutboxKind } from '../store/outbox.js';
 import { errorMessage } from '../util/errors.js';
-import { idFactory } from '../util/ids.js';
+import { ID_LENGTH, idFactory } from '../util/ids.js';
 import { type BatchDecision, batchDecision } from './batch-policy.js';
 import { type AheadSource, ReadAhead } from './drain-ahead.js';
 import { type Unit, UnitBook } from './drain-units.js';
@@ -95,7 +95,7 @@ export class OutboxDrain {
       cursor: () => this.units.cursor('readings'),
       canPrefetch: () => !this.pumping && link.live() !== undefined,
       noteError: (message) => link.noteError(message),
-      packBudget: readingsBodyBudget(deps.gatewayId, this.batchId(0).length, config.batch.max_bytes),
+      packBudget: readingsBodyBudget(deps.gatewayId, ID_LENGTH, config.batch.max_bytes),
     });
     if (deps.live) {
       this.live = new LiveDrain({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BacklogPacker, packReadings } from '../../src/uplink/backlog-packer.js';
+import { BacklogPacker } from '../../src/uplink/backlog-packer.js';
 import { capturingLogger } from '../helpers/log.js';
 
 /** A stand-in for the SQLite packs (their own tests run on a real file: outbox-packs.test.ts). */
@@ -44,7 +44,7 @@ describe('backlog packer', () => {
     connected = false;
     await p.look();
     await p.look();
-    expect(f.calls.map(([n]) => n)).toEqual([packReadings(150), packReadings(150)]);
+    expect(f.calls.map(([n]) => n)).toEqual([150, 150]);
     expect(p.packedPages).toBe(5);
   });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { decodeTime, isValid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { encode40, idFactory } from '../../src/util/ids.js';
+import { encode40, ID_LENGTH, idFactory } from '../../src/util/ids.js';
 
 describe('reading/event ids', () => {
   it('are valid ULIDs, strictly increasing and unique, whatever the clock does', () => {
@@ -11,7 +11,7 @@ describe('reading/event ids', () => {
         (times) => {
           const next = idFactory();
           const ids = times.map((t) => next(t));
-          for (const id of ids) expect(isValid(id)).toBe(true);
+          for (const id of ids) expect(isValid(id) && id.length === ID_LENGTH).toBe(true);
           // Strictly increasing: in sorted order already, and no two alike.
           expect(ids).toEqual([...ids].sort());
           expect(new Set(ids).size).toBe(ids.length);
