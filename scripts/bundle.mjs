@@ -53,34 +53,47 @@ const zodEnglishOnly = {
   },
 };
 
-// Old chunks have other hashes; a stale one must not be found by anything.
-rmSync(outdir, { recursive: true, force: true });
-mkdirSync(outdir, { recursive: true });
-
-const result = await build({
+// The options every bundle shares: the run bundle below, and a single entry bundled alike
+// (`node scripts/bundle.mjs <entry> <outfile>`: bench:peer's floor, bench/peer/floor.ts).
+const common = {
   absWorkingDir: root,
-  entryPoints: { siaga: 'src/cli/main.ts' },
-  outdir,
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Chunks beside the entry: src/version.ts reads ../../package.json relative to its own file.
-  chunkNames: '[name]-[hash]',
   external: EXTERNAL,
   banner: { js: banner },
   // Less source for V8 to keep and parse; names stay, so stack traces and `err.name` read as before.
   minifyWhitespace: true,
   minifySyntax: true,
   keepNames: true,
+  plugins: [zodEnglishOnly],
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+const [entry, outfile] = process.argv.slice(2);
+if (entry !== undefined) {
+  if (outfile === undefined) throw new Error('bundle: node scripts/bundle.mjs <entry> <outfile>');
+  await build({ ...common, entryPoints: [entry], outfile });
+  process.exit(0);
+}
+
+// Old chunks have other hashes; a stale one must not be found by anything.
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+
+const result = await build({
+  ...common,
+  entryPoints: { siaga: 'src/cli/main.ts' },
+  outdir,
+  splitting: true,
+  // Chunks beside the entry: src/version.ts reads ../../package.json relative to its own file.
+  chunkNames: '[name]-[hash]',
   // A file beside each output, used only with NODE_OPTIONS=--enable-source-maps (README, troubleshooting).
   sourcemap: 'linked',
   sourcesContent: false,
   metafile: true,
-  plugins: [zodEnglishOnly],
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 
 // Which sources each output holds: the lazy-modules test reads it to name the chunk of a lazy part.

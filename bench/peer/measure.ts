@@ -54,6 +54,12 @@ export interface Measured {
   rssIdleMb: number;
   /** Highest VmRSS sampled every 100 ms during the loaded phase and its drain, MB. */
   rssPeakMb: number;
+  /**
+   * RssAnon at the same moments: the process's private memory (heaps, stacks), without the pages
+   * of the node binary and the libraries' files, which every node process on the machine shares.
+   */
+  anonIdleMb: number;
+  anonPeakMb: number;
   /** utime + stime over the loaded phase until its last reading arrived, per 1,000 frames. */
   cpuSPer1000: number;
   quiet?: Phase;
@@ -152,7 +158,7 @@ export async function measure(c: Contender, brokerUrl: string, script: Script): 
     if (onlineAt === undefined) throw new Error(`${c.name} exited before it was online:\n${logTail(dir)}`);
     const startToOnlineMs = onlineAt - t0;
     await sleep(5_000);
-    const rssIdleMb = mb(procStatus(pid).vmRss);
+    const idle = procStatus(pid);
 
     feeder = new PtyFeeder(pty);
     const feed = feeder;
@@ -220,10 +226,11 @@ export async function measure(c: Contender, brokerUrl: string, script: Script): 
         ? await run(script.quietRate, script.quietSeconds)
         : undefined;
 
-    let peakKb = procStatus(pid).vmRss;
+    let peak = procStatus(pid);
     const sampler = setInterval(() => {
       try {
-        peakKb = Math.max(peakKb, procStatus(pid).vmRss);
+        const s = procStatus(pid);
+        if (s.vmRss > peak.vmRss) peak = s;
       } catch {
         // the process ended; the run reports that
       }
@@ -242,8 +249,10 @@ export async function measure(c: Contender, brokerUrl: string, script: Script): 
       version: c.version(),
       pid,
       startToOnlineMs: round(startToOnlineMs, 0),
-      rssIdleMb,
-      rssPeakMb: mb(peakKb),
+      rssIdleMb: mb(idle.vmRss),
+      rssPeakMb: mb(peak.vmRss),
+      anonIdleMb: mb(idle.rssAnon),
+      anonPeakMb: mb(peak.rssAnon),
       cpuSPer1000: round(((cpu1 - cpu0) / loaded.sent) * 1000, 3),
       ...(quiet ? { quiet } : {}),
       loaded,

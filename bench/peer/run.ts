@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startBenchBroker } from '../broker.js';
 import { fmtNum, machineInfo, median, removeScratch, round, scratchDir } from '../common.js';
 import { type Contender, nodeRed, REPO, siaga } from './contenders.js';
+import { buildFloor, type Floor, measureFloor } from './floor.js';
 import { type Measured, measure, type Phase, type Script } from './measure.js';
 
 /**
@@ -74,10 +75,29 @@ function combine(runs: Measured[]): Measured | undefined {
     startToOnlineMs: med((m) => m.startToOnlineMs),
     rssIdleMb: med((m) => m.rssIdleMb),
     rssPeakMb: med((m) => m.rssPeakMb),
+    anonIdleMb: med((m) => m.anonIdleMb),
+    anonPeakMb: med((m) => m.anonPeakMb),
     cpuSPer1000: med((m) => m.cpuSPer1000),
     ...(quiet ? { quiet } : {}),
     loaded: phase((m) => m.loaded) ?? first.loaded,
   };
+}
+
+function combineFloors(fs: Floor[]): Floor | undefined {
+  if (fs.length === 0) return undefined;
+  return {
+    rssMb: median(fs.map((f) => f.rssMb)),
+    anonMb: median(fs.map((f) => f.anonMb)),
+    fileMb: median(fs.map((f) => f.fileMb)),
+  };
+}
+
+/** The floor against the peer's peak: how much of a 0.6 × target is left for siaga's own work. */
+function floorLine(f: Floor, p: Measured | undefined): string {
+  const head = `Floor (Node with siaga's libraries loaded and opened, nothing running, 5 s after connecting): RSS ${fmtNum(f.rssMb)} MB = private ${fmtNum(f.anonMb)} + files ${fmtNum(f.fileMb)} MB`;
+  if (!p) return `${head}.`;
+  const target = round(0.6 * p.rssPeakMb, 1);
+  return `${head}; ${round(f.rssMb / p.rssPeakMb, 2)} × Node-RED's peak. The ≤ 0.6 × peak target (${fmtNum(target)} MB) leaves ${fmtNum(round(target - f.rssMb, 1))} MB above the floor for siaga's own code and data and the loaded phase.`;
 }
 
 interface Row {
@@ -118,6 +138,8 @@ function rows(s: Measured | undefined, p: Measured | undefined, script: Script):
     },
     row('RSS idle after start', 'MB', s?.rssIdleMb, p?.rssIdleMb, '≤ 0.6 × peer', 0.6),
     row('RSS peak during the run', 'MB', s?.rssPeakMb, p?.rssPeakMb, '≤ 0.6 × peer', 0.6),
+    row('private memory (RssAnon) idle', 'MB', s?.anonIdleMb, p?.anonIdleMb, ''),
+    row('private memory (RssAnon) at the RSS peak', 'MB', s?.anonPeakMb, p?.anonPeakMb, ''),
     row(`written → at the centre p50, ${fmtNum(script.rate)}/s`, 'ms', s?.loaded.p50, p?.loaded.p50, ''),
     row(
       `written → at the centre p99, ${fmtNum(script.rate)}/s`,
@@ -187,9 +209,14 @@ async function main(): Promise<void> {
   const dir = scratchDir('peer-broker');
   const broker = await startBenchBroker(join(dir, 'mosq'));
   const measured = new Map<string, Measured[]>(contenders.map((c) => [c.name, []]));
+  const floors: Floor[] = [];
   const started = Date.now();
+  buildFloor();
   try {
     for (let r = 1; r <= reps; r++) {
+      const f = await measureFloor(broker.url);
+      floors.push(f);
+      process.stderr.write(`floor (${r}/${reps}): ${JSON.stringify(f)}\n`);
       for (const c of contenders) {
         process.stderr.write(`${c.name} (${r}/${reps}): running…\n`);
         const m = await measure(c, broker.url, script);
@@ -214,6 +241,11 @@ async function main(): Promise<void> {
   );
   say('');
   for (const l of table(rs)) say(l);
+  const floor = combineFloors(floors);
+  if (floor) {
+    say('');
+    say(floorLine(floor, p));
+  }
 
   const resultsDir = join(REPO, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
@@ -230,6 +262,8 @@ async function main(): Promise<void> {
         script,
         reps,
         figures: rs,
+        floor,
+        floors,
         combined: [s, p].filter((m) => m !== undefined),
         runs: Object.fromEntries(measured),
       },
