@@ -44,7 +44,7 @@ function spawnLogged(dir: string, args: string[], env: NodeJS.ProcessEnv): Child
     return spawn(process.execPath, args, {
       cwd: dir,
       stdio: ['ignore', log, log],
-      // The unit file's environment (scripts/siaga.service: NODE_ENV, MALLOC_ARENA_MAX); the
+      // The unit file's environment (scripts/siaga.service: NODE_ENV, glibc's MALLOC_*); the
       // same for the peer, since it is the machine's, not siaga's.
       env: { ...process.env, ...env, ...UNIT_ENV, NODE_ENV: 'production' },
     });

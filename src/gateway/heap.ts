@@ -19,13 +19,16 @@ import { runInNewContext } from 'node:vm';
  * took ~250 ms more CPU (P8).
  *
  * The rest can only be set when the process starts, so the systemd unit (scripts/siaga.service)
- * passes them: fewer V8 helper threads (each with its own malloc arena and stack) and at most two
- * glibc malloc arenas. A `siaga run` started by hand simply runs without them.
+ * passes them: fewer V8 helper threads (each with its own malloc arena and stack), at most two
+ * glibc malloc arenas, and glibc's mmap threshold fixed at 64 KiB: start-up's transient blocks of
+ * 64–128 KiB otherwise come from the main heap and leave it fragmented for the process's life
+ * (~4 MB of RSS idle and at peak, bench/README.md "Memory round 9"). A `siaga run` started by hand
+ * simply runs without them.
  */
 export const RUN_V8_FLAGS = ['--semi-space-growth-factor=1'] as const;
 export const STEADY_V8_FLAGS = ['--optimize-for-size'] as const;
 export const UNIT_NODE_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=2'] as const;
-export const UNIT_ENV = { MALLOC_ARENA_MAX: '2' } as const;
+export const UNIT_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' } as const;
 
 export function tuneHeapForGateway(set: (flag: string) => void = setFlagsFromString): void {
   for (const flag of RUN_V8_FLAGS) set(flag);
