@@ -152,13 +152,18 @@ export class SirenController {
     const before = slot.faults;
     const start = this.clock.now();
     await this.test(sirenId, seconds);
-    const until = slot.override?.until ?? start;
+    const override = slot.override;
+    const until = override?.until ?? start;
     const { st, clock, timers, calls, records } = this;
     const host = { st, clock, timers, calls, records, reconcile: (now: number) => this.reconcile(now) };
     return finishSirenTest(
       host,
       slot,
-      { waitMs: Math.max(until - clock.now(), 0), seconds: Math.round((until - start) / 100) / 10 },
+      {
+        waitMs: Math.max(until - clock.now(), 0),
+        seconds: Math.round((until - start) / 100) / 10,
+        ...(override ? { override } : {}),
+      },
       before,
       by,
     );

@@ -57,8 +57,15 @@ export function sirenRig(opts: {
   clock: ManualClock;
   store: SirenStorePort;
   callTimeoutMs?: number;
+  /** Timers of 2 ms or more fire this much before the clock reads their time, as Node's can. */
+  earlyTimersMs?: number;
 }) {
   const timers = new ManualTimers(opts.clock);
+  const early = opts.earlyTimersMs ?? 0;
+  const controllerTimers = {
+    setTimeout: (fn: () => void, ms: number) => timers.setTimeout(fn, ms >= 2 ? ms - early : ms),
+    clearTimeout: timers.clearTimeout,
+  };
   const events = new RecordingEvents({ clock: opts.clock });
   const ctl = new SirenController({
     config: opts.config,
@@ -67,7 +74,7 @@ export function sirenRig(opts: {
     events,
     store: opts.store,
     log: silentLog,
-    timers,
+    timers: controllerTimers,
     ...(opts.callTimeoutMs === undefined ? {} : { callTimeoutMs: opts.callTimeoutMs }),
   });
   return { ctl, events, timers };

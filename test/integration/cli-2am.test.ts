@@ -94,7 +94,7 @@ describe('the CLI at 2 a.m. (spawned siaga against a spawned siaga run)', () => 
     const file = gw.configFile;
 
     const good = await siaga(file, 'siren', 'test', 's-1', '--seconds', '2');
-    expect(good.code).toBe(0);
+    // The output before the exit code: a failure shows which step failed and why.
     expect(good.stdout.trim().split('\n')).toEqual([
       'PASS: siren s-1 switched ON.',
       'PASS: siren s-1 sounded for 2 s.',
@@ -102,6 +102,7 @@ describe('the CLI at 2 a.m. (spawned siaga against a spawned siaga run)', () => 
       'PASS: siren s-1 passed its check.',
       'siren s-1 works.',
     ]);
+    expect(good.code).toBe(0);
     // The OFF was sent before the command returned, not left for later.
     expect(gw.logs.some((l) => typeof l.raw === 'string' && /siren s-1 off/.test(l.raw))).toBe(true);
 
