@@ -82,6 +82,7 @@ export async function benchF4(args: F4Args): Promise<Figure[]> {
   let centre: Centre | undefined;
   let fleet: Fleet | undefined;
   const observers: MqttClient[] = [];
+  let failed = false;
   try {
     centre = await Centre.start({
       ...pg.env,
@@ -236,13 +237,18 @@ export async function benchF4(args: F4Args): Promise<Figure[]> {
       },
       { figure: 'F4 session on dead node', value: Number.NaN, unit: '', notes: sessionOnA },
     ];
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
     for (const o of observers) o.end(true);
     await fleet?.stop();
     await centre?.stop();
     await pg.stop();
     await cluster.stop();
-    if (process.env.SIAGA_FLEET_KEEP === '1') log(`kept ${dir}`);
+    // A failed run keeps the nodes' logs: whether a node failed to rejoin or the gateways stopped
+    // trying is in them, and nowhere else.
+    if (failed || process.env.SIAGA_FLEET_KEEP === '1') log(`kept ${dir} (the RabbitMQ nodes' logs)`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }
