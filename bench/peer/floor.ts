@@ -2,9 +2,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { UNIT_ENV, UNIT_NODE_FLAGS } from '../../src/gateway/heap.js';
 import { createPtyPair } from '../../src/sim/pty.js';
-import { procStatus } from '../child.js';
-import { removeScratch, round, scratchDir, sleep, waitFor } from '../common.js';
+import { mb, procStatus } from '../child.js';
+import { removeScratch, scratchDir, sleep, waitFor } from '../common.js';
 import { REPO } from './contenders.js';
+import { stopProcess } from './measure.js';
 
 /**
  * The floor beside the two contenders: RSS of Node with siaga's libraries loaded and opened and
@@ -31,8 +32,6 @@ export function buildFloor(): void {
   );
 }
 
-const mb = (kB: number): number => round(kB / 1024, 1);
-
 export async function measureFloor(brokerUrl: string): Promise<Floor> {
   const dir = scratchDir('peer-floor');
   const pty = await createPtyPair(dir);
@@ -56,11 +55,7 @@ export async function measureFloor(brokerUrl: string): Promise<Floor> {
     const s = procStatus(child.pid ?? 0);
     return { rssMb: mb(s.vmRss), anonMb: mb(s.rssAnon), fileMb: mb(s.rssFile) };
   } finally {
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    if (child.exitCode === null) child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(t);
+    await stopProcess(child);
     await pty.close();
     removeScratch(dir);
   }

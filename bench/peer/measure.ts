@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { createPtyPair } from '../../src/sim/pty.js';
-import { type Frame, PtyFeeder, procCpuS, procStatus, procWriteBytes } from '../child.js';
+import { type Frame, mb, PtyFeeder, procCpuS, procStatus, procWriteBytes } from '../child.js';
 import {
   benchNodes,
   benignValues,
@@ -75,8 +75,6 @@ export interface Script {
   drainIdleMs: number;
 }
 
-const mb = (kB: number): number => round(kB / 1024, 1);
-
 interface PhaseState {
   sentAt: Map<string, number>;
   seen: Set<string>;
@@ -95,7 +93,8 @@ function logTail(dir: string): string {
   }
 }
 
-async function stopProcess(proc: ChildProcess): Promise<void> {
+/** SIGTERM, and SIGKILL if it has not exited 10 s later. */
+export async function stopProcess(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   proc.kill('SIGTERM');

@@ -157,9 +157,10 @@ export class CapFolderReader {
       .sort()
       .reverse()
       .slice(0, limit);
-    const parsed = await Promise.all(files.map((file) => this.entry(join(dir, file), file)));
+    const paths = files.map((file) => join(dir, file));
+    const parsed = await Promise.all(files.map((file, i) => this.entry(paths[i] as string, file)));
     // Only the documents shown now stay parsed (the folder's others, and other folders', go).
-    const shown = new Set(files.map((file) => join(dir, file)));
+    const shown = new Set(paths);
     for (const path of this.parsed.keys()) if (!shown.has(path)) this.parsed.delete(path);
     const out: CapFolder = { entries: [], skipped: [] };
     files.forEach((file, i) => {

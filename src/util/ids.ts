@@ -25,6 +25,9 @@ function random40(bytes: Buffer, at: number): number {
   return bytes.readUIntBE(at, 5);
 }
 
+/** Every id `idFactory` makes is a ULID: this many characters (Crockford base32). */
+export const ID_LENGTH = 26;
+
 /**
  * ULIDs for readings and events: 48-bit millisecond time, then an 80-bit part that starts random
  * at process start and counts up by one per id, across milliseconds too (the ULID spec's monotonic
@@ -32,9 +35,6 @@ function random40(bytes: Buffer, at: number): number {
  * consecutive ids share most of their 16 trailing characters, a batch of 200 readings deflates
  * ~10 B per reading smaller than with fresh randomness each time (P5, bytes over a cellular link).
  */
-/** Every id `idFactory` makes is a ULID: this many characters (Crockford base32). */
-export const ID_LENGTH = 26;
-
 export function idFactory(seed: Buffer = randomBytes(10)): (ts: number) => string {
   let hi = random40(seed, 0) % (HALF / 2); // headroom: the high half never overflows in practice
   let lo = random40(seed, 5);
