@@ -2,15 +2,14 @@ import Database from 'better-sqlite3';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { SerialPort } from 'serialport';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { settleHeapAfterStart } from '../../src/gateway/heap.js';
 import { connectClient } from '../../src/uplink/stream-builder.js';
 
 /**
  * bench:peer's floor (bench/peer/floor.ts): Node with the libraries `siaga run` loads, each
  * opened the way siaga opens it, and nothing else: no ingest, no detection, no store of siaga's
- * own. Bundled with the run bundle's options (scripts/bundle.mjs), started with the unit's flags.
+ * own. Not the YAML parser nor zod: `siaga run` checks its config in a process of its own
+ * (src/config/load-isolated.ts). Bundled with the run bundle's options (scripts/bundle.mjs), started with the unit's flags.
  * Its RSS is what no gateway built on this stack can go below.
  *
  * argv: <database file> <serial port> <broker url>. Prints `ready` once the broker answered.
@@ -19,9 +18,6 @@ const [dbPath, serialPath, brokerUrl] = process.argv.slice(2);
 if (!dbPath || !serialPath || !brokerUrl) throw new Error('floor-child: <db> <serial> <broker url>');
 
 const cli = new Command('siaga').option('-c, --config <file>').parse(['node', 'siaga', '-c', 'x.yaml']);
-const config = z
-  .object({ serial: z.array(z.object({ port: z.string(), baud: z.number().int() })) })
-  .parse(parseYaml(`serial: [{port: ${serialPath}, baud: 115200}]\n`));
 const log = pino({ level: 'info' });
 
 const db = new Database(dbPath);
@@ -31,8 +27,7 @@ db.pragma('synchronous = NORMAL');
 db.exec('CREATE TABLE IF NOT EXISTS readings (id TEXT PRIMARY KEY, body TEXT NOT NULL)');
 db.prepare('INSERT OR REPLACE INTO readings VALUES (?, ?)').run('floor', '{}');
 
-const first = config.serial[0];
-const port = new SerialPort({ path: first?.port ?? serialPath, baudRate: first?.baud ?? 115200 });
+const port = new SerialPort({ path: serialPath, baudRate: 115200 });
 port.on('data', () => {});
 port.on('error', (e) => log.error({ err: e }, 'serial'));
 

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { configPath, loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
+import { configPath } from '../config/path.js';
 import type { Config } from '../config/schema.js';
 import { socketPathFor } from '../control/protocol.js';
 import { ConfigError, StorageError } from '../domain/index.js';

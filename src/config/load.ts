@@ -9,13 +9,6 @@ import { buildConfigSchema, type Config, type ConfigSchema } from './schema.js';
 import { resolveSecretFiles } from './secrets.js';
 import { allowedKeys, nearest } from './suggest.js';
 
-export const DEFAULT_CONFIG_PATH = '/etc/siaga/siaga.yaml';
-
-/** `-c <file>`, else `$SIAGA_CONFIG`, else /etc/siaga/siaga.yaml (README, Configuration). */
-export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(explicit ?? env.SIAGA_CONFIG ?? DEFAULT_CONFIG_PATH);
-}
-
 export interface LoadedConfig {
   config: Config;
   file: string;

@@ -14,18 +14,6 @@ import { loraSchema } from './schema-lora.js';
 import { neighboursSchema } from './schema-neighbours.js';
 import { sirensSchema } from './schema-sirens.js';
 
-/** Seconds between frames a node of each type is expected to keep (heartbeats included). */
-export const EXPECT_EVERY_S: Record<(typeof READING_TYPES)[number], number> = {
-  hb: 300,
-  pir: 300,
-  seis: 300,
-  beam: 300,
-  cam: 600,
-  fence: 300,
-  gps: 900,
-  btn: 3600,
-};
-
 // zod compiles a fast path (new Function) for each object schema on its first parse: the config
 // is parsed once per start or reload, and the centre's commands rarely, so the compiling costs
 // more than it saves (-25 ms to online, -50 ms per reload).

@@ -67,7 +67,7 @@ export interface GatewayOptions {
   /** Override listening ports (0 = any free one): the demo and tests run beside a real gateway. */
   ports?: { gwmp?: number; broker?: number; web?: number };
   /** Reads the config file again for a reload (SIGHUP); throws ConfigError when it is invalid. */
-  reloadConfig?: () => Config;
+  reloadConfig?: () => Config | Promise<Config>;
   /** Replaces the configured SMS driver (the demo's printer, which people "reply" to). */
   sms?: SmsGateway;
   /** The alerts' own clock (the demo runs escalation faster than the wall clock); default `clock`. */

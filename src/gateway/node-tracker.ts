@@ -1,6 +1,6 @@
 import { checkSeq, type SeqVerdict } from '../codecs/sequence.js';
+import { EXPECT_EVERY_S } from '../config/expect-every.js';
 import type { NodeConfig } from '../config/schema.js';
-import { EXPECT_EVERY_S } from '../config/schema.js';
 import type { EventSink, Reading } from '../domain/index.js';
 import { emptyNodeState, type NodeState, noteReading } from '../store/node-state.js';
 

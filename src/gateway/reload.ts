@@ -169,7 +169,7 @@ export interface ReloaderOptions {
   now(): number;
   /** Started without a control socket (tests): nothing to remember. */
   noControl?: boolean;
-  reloadConfig?: () => Config;
+  reloadConfig?: () => Config | Promise<Config>;
 }
 
 export function reloader(o: ReloaderOptions): Reloader {
@@ -187,7 +187,7 @@ export function reloader(o: ReloaderOptions): Reloader {
         { path: '', message: 'this gateway was started without a config file to reload' },
       ]);
     }
-    return { restart_needed: await reload(o.reloadConfig()) };
+    return { restart_needed: await reload(await o.reloadConfig()) };
   };
   return { reload, reloadFromFile, remember };
 }

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { CommandsConfig } from '../config/schema.js';
 import { type Clock, CommandError, type EventSink } from '../domain/index.js';
 import type { NonceStore } from '../store/nonces.js';
@@ -69,46 +68,34 @@ const AUTHENTIC_REFUSALS: ReadonlySet<string> = new Set([
 
 export const SIRENS_UNAVAILABLE = 'sirens are not available on this gateway yet';
 
-const envelope = z.strictObject({
-  id: z.string().min(1).max(128),
-  ts: z.number().int().nonnegative(),
-  nonce: z.string().min(8).max(128),
-  key_id: z.string().min(1).max(64),
-  cmd: z.string().min(1).max(64),
-  args: z.record(z.string(), z.unknown()).optional(),
-  sig: z.string().max(256),
-});
+/** The commands a signed request may name (docs/wire.md §3); their arguments: command-schemas.ts. */
+export const COMMAND_NAMES = [
+  'status',
+  'nodes',
+  'config.get',
+  'readings.resend',
+  'siren.test',
+  'siren.off',
+  'siren.silence',
+  'siren.unsilence',
+  'alerts.ack',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
 
-const nodeId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/);
-const time = z.union([
-  z.number().int().nonnegative(),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-]);
-const none = z.strictObject({});
-
-const argSchemas = {
-  status: none,
-  nodes: none,
-  'config.get': none,
-  'readings.resend': z
-    .strictObject({ from: time, to: time })
-    .refine((a) => a.to >= a.from, { message: 'to must not be before from' }),
-  'siren.test': z.strictObject({ siren: nodeId }),
-  'siren.off': z.strictObject({ siren: nodeId }),
-  'siren.silence': z.strictObject({ zone: nodeId, minutes: z.number().int().min(1).max(240) }),
-  'siren.unsilence': z.strictObject({ zone: nodeId }),
-  // A 4-digit code or an incident's ULID; `by` names the person at the centre who acknowledged.
-  'alerts.ack': z.strictObject({
-    code: z.string().regex(/^(\d{4}|[0-9A-HJKMNP-TV-Z]{26})$/),
-    by: z.string().min(1).max(64).optional(),
-  }),
-} as const;
-
-export type CommandName = keyof typeof argSchemas;
-export const COMMAND_NAMES = Object.keys(argSchemas) as CommandName[];
+/**
+ * The schemas (zod) are loaded with the first command received, not with the gateway: zod's code
+ * would otherwise stay in V8's heap for the gateway's life on every gateway the centre never
+ * commands (bench/README.md, "Memory round 10").
+ */
+type Schemas = typeof import('./command-schemas.js');
+let schemas: Promise<Schemas> | undefined;
+const loadSchemas = (): Promise<Schemas> => {
+  schemas ??= import('./command-schemas.js');
+  return schemas;
+};
 
 function isCommandName(s: string): s is CommandName {
-  return Object.hasOwn(argSchemas, s);
+  return (COMMAND_NAMES as readonly string[]).includes(s);
 }
 
 /**
@@ -157,6 +144,7 @@ export class CommandHandler {
       id = peekString(raw, 'id');
       cmd = peekString(raw, 'cmd');
       keyId = peekString(raw, 'key_id');
+      const { envelope, argSchemas, zodSummary } = await loadSchemas();
       const env = envelope.safeParse(raw);
       if (!env.success) throw new CommandError('malformed', `malformed command: ${zodSummary(env.error)}`);
       const c = env.data;
@@ -274,11 +262,4 @@ function peekString(raw: unknown, key: string): string {
   if (typeof raw !== 'object' || raw === null) return '';
   const v = (raw as Record<string, unknown>)[key];
   return typeof v === 'string' ? v.slice(0, 128) : '';
-}
-
-function zodSummary(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
 }

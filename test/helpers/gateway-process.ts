@@ -25,6 +25,8 @@ export interface GatewayProcessOptions {
   file?: string;
   /** How long `start` waits for "gateway ready"; default 15 s. */
   readyTimeoutMs?: number;
+  /** The CLI to run; default the bundle `npm run build` wrote. */
+  cli?: string;
 }
 
 export interface Exit {
@@ -79,7 +81,7 @@ export class GatewayProcess {
   static async start(opts: GatewayProcessOptions): Promise<GatewayProcess> {
     const file = join(opts.dir, opts.file ?? 'siaga.yaml');
     writeFileSync(file, `${opts.yaml.trimEnd()}\nlog: {level: debug}\n`);
-    const child = spawn(process.execPath, [CLI, '-c', file, 'run'], {
+    const child = spawn(process.execPath, [opts.cli ?? CLI, '-c', file, 'run'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(child);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { configPath, loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../config/load.js';
+import { configPath } from '../../config/path.js';
 import { realProbes } from '../../doctor/probes.js';
 import { configFailureReport, type DoctorReport, formatReport, runDoctor } from '../../doctor/run.js';
 import { ConfigError } from '../../domain/index.js';

@@ -12,7 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { type Command, Option } from 'commander';
 import { Document, isScalar } from 'yaml';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../config/load.js';
+import { DEFAULT_CONFIG_PATH } from '../../config/path.js';
 import { READING_TYPES, UsageError } from '../../domain/index.js';
 import type { MessageId, Vars } from '../../i18n/index.js';
 import {

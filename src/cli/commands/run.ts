@@ -1,9 +1,10 @@
 import { type Command, Option } from 'commander';
-import { configPath, loadConfig } from '../../config/load.js';
+import { loadConfigIsolated } from '../../config/load-isolated.js';
+import { configPath } from '../../config/path.js';
 import type { Config } from '../../config/schema.js';
 import { ConfigError, isSiagaError } from '../../domain/index.js';
 import { settleHeapAfterStart } from '../../gateway/heap.js';
-import { type Gateway, startGateway } from '../../main.js';
+import type { Gateway } from '../../main.js';
 import { errorMessage } from '../../util/errors.js';
 import { createLogger, LOG_FORMATS, type LogFormat } from '../../util/log.js';
 import { createNotifier } from '../../util/sd-notify.js';
@@ -43,7 +44,16 @@ export function registerRun(program: Command): void {
         const level = levelFrom(o);
         // The command line outlives a reload: SIGHUP must not drop `-v` back to the file's level.
         const withLevel = (c: Config): Config => (level ? { ...c, log: { ...c.log, level } } : c);
-        const config = withLevel(loadConfig(file).config);
+        // The file is checked in a process of its own (no YAML parser or zod here for the
+        // gateway's life) while this one loads the gateway's modules.
+        const onFallback = (why: string) =>
+          process.stderr.write(`siaga: ${t('run.config_in_process', { why })}\n`);
+        const loadFile = async () => withLevel(await loadConfigIsolated(file, { onFallback }));
+        const gatewayModule = import('../../main.js');
+        // Awaited below; a broken config ends the command first and must not leave it unheard.
+        gatewayModule.catch(() => undefined);
+        const config = await loadFile();
+        const { startGateway } = await gatewayModule;
         const log = createLogger(config.log.level, undefined, { format: o.logFormat ?? 'auto' });
         // Installed before start so a SIGHUP during start-up cannot kill the process (its default action).
         let gw: Gateway | undefined;
@@ -88,7 +98,7 @@ export function registerRun(program: Command): void {
           started = await startGateway({
             config,
             log,
-            reloadConfig: () => withLevel(loadConfig(file).config),
+            reloadConfig: loadFile,
           });
         } catch (e) {
           // What had started is rolled back already; end now, whatever handle a library still

@@ -1,0 +1,83 @@
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, type ConfigIssue } from '../domain/index.js';
+import { errorMessage } from '../util/errors.js';
+import type { Config } from './schema.js';
+
+/** What the loader process sends back (loader-child.ts). */
+export type LoaderReply =
+  | { ok: true; config: Config }
+  | { ok: false; issues: ConfigIssue[]; file?: string }
+  | { ok: false; message: string };
+
+export interface IsolatedLoadOptions {
+  /** The loader's file; by default the bundle's `config-loader.js` beside this chunk. */
+  loader?: string;
+  /** A loader that has not answered by then is killed and the file checked here instead. */
+  timeoutMs?: number;
+  /** Told why the file was checked in this process after all (the gateway still starts). */
+  onFallback?: (why: string) => void;
+}
+
+const BUNDLED_LOADER = fileURLToPath(new URL('./config-loader.js', import.meta.url));
+
+/**
+ * Loads the config file as `loadConfig` does, but in a short-lived process of its own, so that
+ * the gateway never loads the YAML parser, zod and the schema: their code stays in V8's heap for
+ * the process's life once loaded (~4–6 MB of a ~70 MB gateway, bench/README.md "Memory round 10").
+ *
+ * A broken file is a ConfigError with the same issues, lines and columns as in-process. Anything
+ * else that keeps the loader from answering (no bundle, as when run from the sources; the fork
+ * refused; a crash; no answer in time) falls back to checking the file here: costlier, but an
+ * early-warning gateway must start.
+ */
+export async function loadConfigIsolated(file: string, o: IsolatedLoadOptions = {}): Promise<Config> {
+  const loader = o.loader ?? BUNDLED_LOADER;
+  const reply = existsSync(loader)
+    ? await ask(loader, file, o.timeoutMs ?? 60_000)
+    : { ok: false as const, why: `no ${loader}` };
+  if ('config' in reply) return reply.config;
+  if ('issues' in reply) throw new ConfigError(reply.issues, reply.file);
+  if ('message' in reply) throw new ConfigError([{ path: '', message: reply.message }], file);
+  o.onFallback?.(reply.why);
+  const { loadConfig } = await import('./load.js');
+  return loadConfig(file).config;
+}
+
+type Outcome = LoaderReply | { ok: false; why: string };
+
+function ask(loader: string, file: string, timeoutMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (o: Outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(o);
+    };
+    let child: ReturnType<typeof fork>;
+    try {
+      // No flags of the gateway's own (heap limits, --import hooks, profilers): the loader lives
+      // for a moment, and V8's defaults check the file fastest. Structured clone keeps the config
+      // exactly as parsed (undefined values included), not as JSON would.
+      child = fork(loader, [file], {
+        execArgv: [],
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+    } catch (e) {
+      resolve({ ok: false, why: `cannot start the loader: ${errorMessage(e)}` });
+      return;
+    }
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      done({ ok: false, why: `the loader gave no answer in ${timeoutMs} ms` });
+    }, timeoutMs);
+    child.once('message', (m) => done(m as LoaderReply));
+    child.once('error', (e) => done({ ok: false, why: `loader: ${errorMessage(e)}` }));
+    child.once('exit', (code, signal) =>
+      done({ ok: false, why: `the loader ended without an answer (${signal ?? `exit ${code}`})` }),
+    );
+  });
+}
