@@ -12,6 +12,12 @@ import { runInNewContext } from 'node:vm';
  * Growth factor 1 keeps it at its initial 2 × 1 MB; unlike `--max-semi-space-size` it can be set
  * after the process started.
  *
+ * No allocation-site pretenuring: on a quiet gateway a routine reading waits up to 5 s for its
+ * group commit and survives every scavenge, so V8 learns that the places which create readings make
+ * long-lived objects and from then on creates them in the old generation. When frames then come at
+ * 1,000 a second the same readings live milliseconds, yet fill the old generation until its next
+ * major GC: ~1.7 MB of the peak (bench/README.md, "Memory round 10").
+ *
  * Once the gateway is ready, STEADY_V8_FLAGS: `--optimize-for-size` keeps the old generation close
  * to what is alive. V8 otherwise lets it grow to ~2.7 × the live heap before a major GC, and a
  * backlog drained at LAN speed promoted ~22 MB of page strings in a second (P6 drain 93.9 → 77.8 MB
@@ -25,7 +31,7 @@ import { runInNewContext } from 'node:vm';
  * (~4 MB of RSS idle and at peak, bench/README.md "Memory round 9"). A `siaga run` started by hand
  * simply runs without them.
  */
-export const RUN_V8_FLAGS = ['--semi-space-growth-factor=1'] as const;
+export const RUN_V8_FLAGS = ['--semi-space-growth-factor=1', '--no-allocation-site-pretenuring'] as const;
 export const STEADY_V8_FLAGS = ['--optimize-for-size'] as const;
 export const UNIT_NODE_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=2'] as const;
 export const UNIT_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' } as const;

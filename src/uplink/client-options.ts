@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import type { UplinkConfig } from '../config/schema.js';
+import { LowestFreeIds, SlotStore } from './inflight-slots.js';
 import { OFFLINE_STATUS } from './payloads.js';
 
 const MQTTJS_DEBUG = /mqttjs/.test(process.env.DEBUG ?? '');
@@ -33,6 +34,9 @@ export function uplinkClientOptions(
     // A PUBACK would restart the keepalive timer (a timer cleared and a new one with its closure,
     // per message); pings every keepalive even on a busy link cost one packet a minute.
     reschedulePings: false,
+    // Packet ids and unacknowledged publishes without garbage that outlives a moment (inflight-slots.ts).
+    messageIdProvider: new LowestFreeIds(),
+    outgoingStore: new SlotStore(),
     will: { topic: statusTopic, payload: Buffer.from(OFFLINE_STATUS), qos: 1, retain: true },
     ...(cfg.username !== undefined ? { username: cfg.username } : {}),
     ...(cfg.password !== undefined ? { password: cfg.password } : {}),

@@ -54,5 +54,24 @@ describe.skipIf(!mosquittoAvailable())(
       expect(pingresps).toBeGreaterThan(0);
       await client.endAsync();
     });
+
+    it('1,000 QoS 1 publishes, 8 at a time, all acknowledged, with packet ids that stay within the 8', async () => {
+      const client = await connect(broker, 60);
+      const ids = new Set<number>();
+      client.on('packetsend', (p) => {
+        if (p.cmd === 'publish' && p.messageId !== undefined) ids.add(p.messageId);
+      });
+      let acked = 0;
+      const worker = async () => {
+        while (acked < 1000) {
+          await client.publishAsync('siaga/v1/gw/gw-opts-01/readings', `{"n":${acked}}`, { qos: 1 });
+          acked++;
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      expect(acked).toBeGreaterThanOrEqual(1000);
+      await client.endAsync();
+      expect([...ids].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
   },
 );
