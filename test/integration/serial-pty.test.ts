@@ -50,8 +50,8 @@ describe.skipIf(!socatAvailable())('SerialSource on real ptys (socat)', () => {
     ptys.push(pty);
     const atA: Buffer[] = [];
     const atB: Buffer[] = [];
-    const a = source(pty.a, (c) => atA.push(c));
-    const b = source(pty.b, (c) => atB.push(c));
+    const a = source(pty.a, (c) => atA.push(Buffer.from(c)));
+    const b = source(pty.b, (c) => atB.push(Buffer.from(c)));
     await a.s.start();
     await b.s.start();
     expect(a.s.state().open).toBe(true);
@@ -71,7 +71,7 @@ describe.skipIf(!socatAvailable())('SerialSource on real ptys (socat)', () => {
     const first = await createPtyPair(dir);
     ptys.push(first);
     const got: Buffer[] = [];
-    const a = source(first.a, (c) => got.push(c));
+    const a = source(first.a, (c) => got.push(Buffer.from(c)));
     await a.s.start();
     expect(a.s.state().open).toBe(true);
 
@@ -115,7 +115,7 @@ describe.skipIf(!socatAvailable())('SerialSource on real ptys (socat)', () => {
     const first = await createPtyPair(dir);
     ptys.push(first);
     const got: Buffer[] = [];
-    const a = source(first.a, (c) => got.push(c));
+    const a = source(first.a, (c) => got.push(Buffer.from(c)));
     await a.s.start();
     await first.crash();
     await waitFor('onLost', () => a.events.some((e) => e.kind === 'lost'));

@@ -60,6 +60,16 @@ describe('LineSplitter: table', () => {
     expect(s.push(b('tail\nok\n'))).toEqual({ lines: ['ok'], tooLong: 0 });
   });
 
+  it('keeps nothing of a chunk after push: the serial source reuses one read buffer', () => {
+    const sp = new LineSplitter(64);
+    const buf = Buffer.alloc(16);
+    const read = (text: string) => sp.push(buf.subarray(0, buf.write(text, 'latin1')));
+    expect(read('$SG1,pir-07').lines).toEqual([]);
+    expect(read(',12*00\nhb').lines).toEqual(['$SG1,pir-07,12*00']);
+    buf.fill(0x58); // what a next read would leave in the buffer
+    expect(read('\n').lines).toEqual(['hb']);
+  });
+
   it('reset drops an unfinished line', () => {
     const s = new LineSplitter();
     s.push(b('$SG1,pir-07,12'));

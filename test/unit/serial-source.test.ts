@@ -69,7 +69,7 @@ function setup(opts: { probeMs?: number } = {}) {
     clock: timers,
     probeMs: opts.probeMs ?? 0,
     onData: (c) => {
-      chunks.push(c);
+      chunks.push(Buffer.from(c)); // the source reuses its read buffer
       events.push('data');
     },
     onLost: (e) => {
