@@ -15,3 +15,15 @@ export function commandWord(args: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+/** The value of `-c`/`--config` among the global options before the command word, if given there. */
+export function configArg(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '-c' || a === '--config') return args[i + 1];
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+    if (VALUE_OPTS.has(a)) i++;
+    else if (!a.startsWith('-')) return undefined;
+  }
+  return undefined;
+}

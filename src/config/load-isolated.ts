@@ -33,10 +33,9 @@ const BUNDLED_LOADER = fileURLToPath(new URL('./config-loader.js', import.meta.u
  * early-warning gateway must start.
  */
 export async function loadConfigIsolated(file: string, o: IsolatedLoadOptions = {}): Promise<Config> {
-  const loader = o.loader ?? BUNDLED_LOADER;
-  const reply = existsSync(loader)
-    ? await ask(loader, file, o.timeoutMs ?? 60_000)
-    : { ok: false as const, why: `no ${loader}` };
+  const early = prefetched?.file === file ? prefetched.reply : undefined;
+  prefetched = undefined;
+  const reply = await (early ?? start(file, o));
   if ('config' in reply) return reply.config;
   if ('issues' in reply) throw new ConfigError(reply.issues, reply.file);
   if ('message' in reply) throw new ConfigError([{ path: '', message: reply.message }], file);
@@ -46,6 +45,23 @@ export async function loadConfigIsolated(file: string, o: IsolatedLoadOptions = 
 }
 
 type Outcome = LoaderReply | { ok: false; why: string };
+
+let prefetched: { file: string; reply: Promise<Outcome> } | undefined;
+
+/**
+ * Starts the loader for `file` now, before `siaga run` has loaded its own modules, so that Node's
+ * start in the loader overlaps them; the next `loadConfigIsolated` of the same file takes its
+ * answer (a reload starts a loader of its own).
+ */
+export function prefetchConfig(file: string, o: IsolatedLoadOptions = {}): void {
+  prefetched = { file, reply: start(file, o) };
+}
+
+function start(file: string, o: IsolatedLoadOptions): Promise<Outcome> {
+  const loader = o.loader ?? BUNDLED_LOADER;
+  if (!existsSync(loader)) return Promise.resolve({ ok: false, why: `no ${loader}` });
+  return ask(loader, file, o.timeoutMs ?? 60_000);
+}
 
 function ask(loader: string, file: string, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {

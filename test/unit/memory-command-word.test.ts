@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { commandWord } from '../../src/cli/command-word.js';
+import { commandWord, configArg } from '../../src/cli/command-word.js';
 
 // The CLI loads only the command this names (src/cli/main.ts); a wrong answer would run the wrong
 // command's code or none, so every shape of a real command line is covered.
@@ -35,5 +35,19 @@ describe('commandWord: which command a command line names', () => {
         },
       ),
     );
+  });
+});
+
+describe('the config file named before the command (siaga run starts its config check with it)', () => {
+  it('reads -c, --config and --config= among the global options', () => {
+    expect(configArg(['-c', '/etc/a.yaml', 'run'])).toBe('/etc/a.yaml');
+    expect(configArg(['--socket', '/run/s', '--config', 'b.yaml', 'run'])).toBe('b.yaml');
+    expect(configArg(['--config=c.yaml', 'run'])).toBe('c.yaml');
+  });
+
+  it('is undefined when none is given before the command word (the default or $SIAGA_CONFIG then)', () => {
+    expect(configArg(['run'])).toBeUndefined();
+    expect(configArg(['run', '-c', 'late.yaml'])).toBeUndefined();
+    expect(configArg(['--socket', '/run/s', 'run'])).toBeUndefined();
   });
 });
