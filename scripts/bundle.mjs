@@ -12,8 +12,9 @@
 // Left outside the bundle (loaded from node_modules at run time, as before):
 // - native addons found next to their own files: better-sqlite3 (`bindings`), serialport
 //   (@serialport/bindings-cpp, `node-gyp-build`);
-// - MQTT.js: src/uplink/stream-builder.ts loads it with its own `require` so that its WebSocket and
-//   SOCKS transports are never loaded; a bundled second copy would only add code.
+// - MQTT.js's index (`mqtt.connect` and every transport it loads: WebSocket, SOCKS), needed only
+//   for a URL the uplink's own socket does not handle (src/uplink/stream-builder.ts). Its client
+//   class is bundled: loaded from node_modules it took ~40 ms, file by file, on the way to online.
 // The lazy parts' packages (aedes, lora-packet, fastify, xmlbuilder2) are bundled into their own
 // chunks: none reads files beside itself, and a gateway that enables them starts ~60–100 ms of
 // CPU sooner (P8's site: local broker and LoRa on). pino is bundled; its transports (worker
@@ -27,7 +28,17 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bin');
 
-export const EXTERNAL = ['better-sqlite3', 'serialport', '@serialport/*', 'mqtt', 'mqtt/*'];
+export const EXTERNAL = ['better-sqlite3', 'serialport', '@serialport/*'];
+
+// MQTT.js's index (mqtt.connect with every transport) stays in node_modules, loaded only for a URL
+// the uplink's own socket does not handle; its client class (`mqtt/lib/client`) is bundled and
+// minified. esbuild's `external` would take a package's subpaths with it, hence a resolver.
+const mqttIndexOutside = {
+  name: 'mqtt-index-outside',
+  setup(b) {
+    b.onResolve({ filter: /^mqtt$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
 
 // CommonJS packages inside an ES module call `require` for Node's built-ins; an ES module has none.
 const banner = [
@@ -67,7 +78,7 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   keepNames: true,
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, mqttIndexOutside],
   legalComments: 'none',
   logLevel: 'warning',
 };

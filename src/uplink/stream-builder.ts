@@ -2,6 +2,10 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { IClientOptions, MqttClient } from 'mqtt';
+// The client class alone (MQTT.js's own module, CommonJS; its package types only its index). The
+// run bundle carries it minified (scripts/bundle.mjs): ~40 ms less to load than from node_modules
+// file by file, and less source for V8 to keep.
+import * as clientModule from 'mqtt/lib/client';
 
 // `mqtt.connect` loads every transport MQTT.js has (WebSocket with ws, SOCKS with socks and
 // ip-address, the browser shims): ~40 modules and ~3 MB of RSS that a gateway speaking mqtt:// or
@@ -50,7 +54,9 @@ export function connectClient(url: string, opts: IClientOptions): MqttClient {
     throw new Error('Missing clientId for unclean clients');
   }
 
-  const { default: Client } = require('mqtt/lib/client') as { default: ClientClass };
+  // Node hands an ES module the CommonJS exports object as `default`, which holds the class.
+  const exported = (clientModule as unknown as { default: ClientClass | { default: ClientClass } }).default;
+  const Client = typeof exported === 'function' ? exported : exported.default;
   return new Client(
     (client) => (secure ? tlsStream(client, host, port, opts) : net.createConnection({ host, port })),
     options,
