@@ -31,6 +31,7 @@ import { Uplink } from './gateway/uplink-wiring.js';
 import { startWeb } from './gateway/web.js';
 import { loadNodeStates, type NodeState } from './store/node-state.js';
 import { readingsSince } from './store/readings.js';
+import { loadMqttClient } from './uplink/stream-builder.js';
 import { createLogger } from './util/log.js';
 import { VERSION } from './version.js';
 
@@ -137,6 +138,7 @@ async function buildGateway(opts: GatewayOptions & { log: Logger }, rollback: Ro
   const radio = await startRadio(config, { ...core, ingest, port: opts.ports?.gwmp, loraLink });
 
   const clockWatch = new ClockWatch({ clock, events, minValidTime });
+  if (config.uplink) await loadMqttClient(); // only a gateway with an uplink loads MQTT.js
   const neighbours = startNeighbours(config, { ...core, engine, onEngine, broker, uplink });
   const io = { serial, radio, broker, uplink, outbox, alerts, neighbours };
   const parts = { ...core, config: current, tracker, engine, sirens, ...io };

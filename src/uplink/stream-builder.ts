@@ -2,10 +2,6 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { IClientOptions, MqttClient } from 'mqtt';
-// The client class alone (MQTT.js's own module, CommonJS; its package types only its index). The
-// run bundle carries it minified (scripts/bundle.mjs): ~40 ms less to load than from node_modules
-// file by file, and less source for V8 to keep.
-import * as clientModule from 'mqtt/lib/client';
 
 // `mqtt.connect` loads every transport MQTT.js has (WebSocket with ws, SOCKS with socks and
 // ip-address, the browser shims): ~40 modules and ~3 MB of RSS that a gateway speaking mqtt:// or
@@ -15,6 +11,29 @@ type ClientClass = new (
   streamBuilder: (client: MqttClient) => net.Socket,
   options: IClientOptions,
 ) => MqttClient;
+
+let loadedClient: ClientClass | undefined;
+
+/**
+ * Loads MQTT.js's client class ahead of `connectClient`, as its own chunk of the run bundle
+ * (scripts/bundle.mjs: minified, ~40 ms less than from node_modules file by file, and less source
+ * for V8 to keep). The gateway calls it at start when its config has an uplink, so a gateway
+ * without one never loads MQTT.js; a client made before (a test, a link added by a reload) is built
+ * from node_modules instead.
+ */
+export function loadMqttClient(): Promise<void> {
+  loading ??= import('mqtt/lib/client').then((m) => {
+    // Node hands an ES module the CommonJS exports object as `default`, which holds the class.
+    const mod = m as unknown as { default: ClientClass | { default: ClientClass } };
+    loadedClient = typeof mod.default === 'function' ? mod.default : mod.default.default;
+  });
+  return loading;
+}
+let loading: Promise<void> | undefined;
+
+function clientClass(): ClientClass {
+  return loadedClient ?? (require('mqtt/lib/client') as { default: ClientClass }).default;
+}
 
 const PLAIN = new Set(['mqtt:', 'tcp:']);
 const SECURE = new Set(['mqtts:', 'ssl:', 'tls:']);
@@ -54,9 +73,7 @@ export function connectClient(url: string, opts: IClientOptions): MqttClient {
     throw new Error('Missing clientId for unclean clients');
   }
 
-  // Node hands an ES module the CommonJS exports object as `default`, which holds the class.
-  const exported = (clientModule as unknown as { default: ClientClass | { default: ClientClass } }).default;
-  const Client = typeof exported === 'function' ? exported : exported.default;
+  const Client = clientClass();
   return new Client(
     (client) => (secure ? tlsStream(client, host, port, opts) : net.createConnection({ host, port })),
     options,

@@ -124,6 +124,8 @@ describe('siaga run loads only what its config uses', () => {
     }
     expect(modules.filter((m) => OTHER_COMMANDS.test(m))).toEqual([]);
     expect(modules.filter((m) => CONFIG_CHECK.test(m))).toEqual([]);
+    // No uplink in this config: MQTT.js is not loaded at all.
+    expect(modules.filter((m) => /^node_modules\/(mqtt|mqtt-packet)\//.test(m))).toEqual([]);
   }, 30_000);
 
   it('with all of them on, each is loaded (and runs: the gateway got ready)', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { loadConfigIsolated } from '../../config/load-isolated.js';
 import { configPath } from '../../config/path.js';
@@ -5,6 +6,7 @@ import type { Config } from '../../config/schema.js';
 import { ConfigError, isSiagaError } from '../../domain/index.js';
 import { settleHeapAfterStart } from '../../gateway/heap.js';
 import type { Gateway } from '../../main.js';
+import { loadMqttClient } from '../../uplink/stream-builder.js';
 import { errorMessage } from '../../util/errors.js';
 import { createLogger, LOG_FORMATS, type LogFormat } from '../../util/log.js';
 import { createNotifier } from '../../util/sd-notify.js';
@@ -29,6 +31,19 @@ export function levelFrom(o: RunOpts): Level | undefined {
   return undefined;
 }
 
+/**
+ * Whether the file has an `uplink:` section, read as text: a hint only, so that MQTT.js's client
+ * loads while the config is checked in its own process (start to online; startGateway loads it
+ * anyway once the checked config has an uplink, and a gateway without one never loads it).
+ */
+function namesUplink(file: string): boolean {
+  try {
+    return /^uplink\s*:/m.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 export function registerRun(program: Command): void {
   program
     .command('run')
@@ -50,6 +65,7 @@ export function registerRun(program: Command): void {
           process.stderr.write(`siaga: ${t('run.config_in_process', { why })}\n`);
         const loadFile = async () => withLevel(await loadConfigIsolated(file, { onFallback }));
         const gatewayModule = import('../../main.js');
+        if (namesUplink(file)) loadMqttClient().catch(() => undefined);
         // Awaited below; a broken config ends the command first and must not leave it unheard.
         gatewayModule.catch(() => undefined);
         const config = await loadFile();
