@@ -98,7 +98,7 @@ const result = await build({
   ...common,
   // The second entry is the process `siaga run` checks its config file in
   // (src/config/load-isolated.ts): the YAML parser and zod never load in the gateway itself.
-  entryPoints: { siaga: 'src/cli/main.ts', 'config-loader': 'src/config/loader-child.ts' },
+  entryPoints: { siaga: 'src/cli/entry.ts', 'config-loader': 'src/config/loader-child.ts' },
   outdir,
   splitting: true,
   // Chunks beside the entry: src/version.ts reads ../../package.json relative to its own file.

@@ -1,10 +1,7 @@
-#!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { prefetchConfig } from '../config/load-isolated.js';
-import { configPath } from '../config/path.js';
 import { tuneHeapForGateway } from '../gateway/heap.js';
 import { VERSION } from '../version.js';
-import { commandWord, configArg } from './command-word.js';
+import { commandWord } from './command-word.js';
 import { t } from './io.js';
 
 /** commander's own headings, in the user's language; set before any command so all inherit it. */
@@ -67,12 +64,9 @@ const COMMANDS: [name: string, load: () => Promise<Register>][] = [
 // Help, completion (it lists every command), a typo (commander suggests the nearest) and no
 // command at all need the whole tree; anything else needs only its own command.
 const word = commandWord(process.argv.slice(2));
-// Before the gateway's modules load: loading them is what would grow the young generation; and
-// the config check's own process starts while they load (src/config/load-isolated.ts).
-if (word === 'run') {
-  tuneHeapForGateway();
-  prefetchConfig(configPath(configArg(process.argv.slice(2))));
-}
+// Before the gateway's modules load: loading them is what would grow the young generation (the
+// config check's own process was started by the entry, src/cli/entry.ts).
+if (word === 'run') tuneHeapForGateway();
 // `tail` is registered by the status module (both read the running gateway).
 const wanted = word === 'tail' ? 'status' : word;
 const only = COMMANDS.find(([name]) => name === wanted && name !== 'completion');
