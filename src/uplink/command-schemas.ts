@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CommandName } from './commands.js';
+import type { CommandName } from './command-names.js';
 
 /**
  * What a signed command and its arguments must look like (docs/wire.md §3). Loaded by the command

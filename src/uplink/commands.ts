@@ -4,6 +4,7 @@ import { type Clock, CommandError, type EventSink } from '../domain/index.js';
 import type { NonceStore } from '../store/nonces.js';
 import { errorMessage } from '../util/errors.js';
 import { CommandBudget, REFUSAL_WINDOW_MS, RefusalLimiter } from './command-limits.js';
+import { COMMAND_NAMES, type CommandName } from './command-names.js';
 import { verifyCommand } from './hmac.js';
 import type { CommandResponse } from './payloads.js';
 
@@ -67,20 +68,6 @@ const AUTHENTIC_REFUSALS: ReadonlySet<string> = new Set([
 ]);
 
 export const SIRENS_UNAVAILABLE = 'sirens are not available on this gateway yet';
-
-/** The commands a signed request may name (docs/wire.md §3); their arguments: command-schemas.ts. */
-export const COMMAND_NAMES = [
-  'status',
-  'nodes',
-  'config.get',
-  'readings.resend',
-  'siren.test',
-  'siren.off',
-  'siren.silence',
-  'siren.unsilence',
-  'alerts.ack',
-] as const;
-export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /**
  * The schemas (zod) are loaded with the first command received, not with the gateway: zod's code
