@@ -141,7 +141,7 @@ export const outputEn = {
   'passwd.differ': 'the two passwords differ; run siaga passwd again',
   'run.start_failed': 'the gateway could not start: {error}; see the log above (journalctl -u siaga)',
   'run.config_in_process':
-    'the config is checked in the gateway process itself ({why}); it starts, with ~5 MB more memory',
+    'the config is checked in the gateway process itself ({why}); it starts, with 3–4 MB more memory',
 } as const;
 
 export const outputId: Record<keyof typeof outputEn, string> = {
@@ -282,5 +282,5 @@ export const outputId: Record<keyof typeof outputEn, string> = {
   'passwd.differ': 'kedua kata sandi berbeda; jalankan lagi siaga passwd',
   'run.start_failed': 'gateway tidak bisa mulai: {error}; lihat log di atas (journalctl -u siaga)',
   'run.config_in_process':
-    'konfigurasi diperiksa di dalam proses gateway sendiri ({why}); gateway tetap jalan, memakai ~5 MB lebih',
+    'konfigurasi diperiksa di dalam proses gateway sendiri ({why}); gateway tetap jalan, memakai 3–4 MB lebih',
 };

@@ -13,6 +13,7 @@ type ClientClass = new (
 ) => MqttClient;
 
 let loadedClient: ClientClass | undefined;
+let loading: Promise<void> | undefined;
 
 /**
  * Loads MQTT.js's client class ahead of `connectClient`, as its own chunk of the run bundle
@@ -29,7 +30,6 @@ export function loadMqttClient(): Promise<void> {
   });
   return loading;
 }
-let loading: Promise<void> | undefined;
 
 function clientClass(): ClientClass {
   return loadedClient ?? (require('mqtt/lib/client') as { default: ClientClass }).default;
