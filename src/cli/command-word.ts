@@ -16,14 +16,21 @@ export function commandWord(args: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** The value of `-c`/`--config` among the global options before the command word, if given there. */
+/**
+ * The config file a command line names, as commander reads it (src/cli/main.ts): `-c FILE`,
+ * `-cFILE`, `--config FILE` or `--config=FILE`, before or after the command word (the systemd unit
+ * runs `siaga run -c /etc/siaga/siaga.yaml`), the last one winning, none after `--`. Undefined when
+ * none is given: the default or $SIAGA_CONFIG then (src/config/path.ts).
+ */
 export function configArg(args: readonly string[]): string | undefined {
+  let file: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
-    if (a === '-c' || a === '--config') return args[i + 1];
-    if (a.startsWith('--config=')) return a.slice('--config='.length);
-    if (VALUE_OPTS.has(a)) i++;
-    else if (!a.startsWith('-')) return undefined;
+    if (a === '--') break;
+    if (a === '-c' || a === '--config') file = args[++i];
+    else if (a.startsWith('--config=')) file = a.slice('--config='.length);
+    else if (a.startsWith('-c')) file = a.slice(2);
+    else if (a === '--socket') i++;
   }
-  return undefined;
+  return file;
 }

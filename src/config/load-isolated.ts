@@ -33,9 +33,11 @@ const BUNDLED_LOADER = fileURLToPath(new URL('./config-loader.js', import.meta.u
  * early-warning gateway must start.
  */
 export async function loadConfigIsolated(file: string, o: IsolatedLoadOptions = {}): Promise<Config> {
-  const early = prefetched?.file === file ? prefetched.reply : undefined;
+  const early = prefetched;
   prefetched = undefined;
-  const reply = await (early ?? start(file, o));
+  // A prefetch of another file (the command line read wrong) would only take a core from this one.
+  if (early && early.file !== file) early.cancel();
+  const reply = await (early?.file === file ? early.reply : start(file, o).reply);
   if ('config' in reply) return reply.config;
   if ('issues' in reply) throw new ConfigError(reply.issues, reply.file);
   if ('message' in reply) throw new ConfigError([{ path: '', message: reply.message }], file);
@@ -46,7 +48,13 @@ export async function loadConfigIsolated(file: string, o: IsolatedLoadOptions = 
 
 type Outcome = LoaderReply | { ok: false; why: string };
 
-let prefetched: { file: string; reply: Promise<Outcome> } | undefined;
+interface Asked {
+  reply: Promise<Outcome>;
+  /** Kills the loader if it is still running; its reply is then a fallback nobody reads. */
+  cancel(): void;
+}
+
+let prefetched: (Asked & { file: string }) | undefined;
 
 /**
  * Starts the loader for `file` now, before `siaga run` has loaded its own modules, so that Node's
@@ -54,17 +62,18 @@ let prefetched: { file: string; reply: Promise<Outcome> } | undefined;
  * answer (a reload starts a loader of its own).
  */
 export function prefetchConfig(file: string, o: IsolatedLoadOptions = {}): void {
-  prefetched = { file, reply: start(file, o) };
+  prefetched = { file, ...start(file, o) };
 }
 
-function start(file: string, o: IsolatedLoadOptions): Promise<Outcome> {
+function start(file: string, o: IsolatedLoadOptions): Asked {
   const loader = o.loader ?? BUNDLED_LOADER;
-  if (!existsSync(loader)) return Promise.resolve({ ok: false, why: `no ${loader}` });
+  if (!existsSync(loader)) return { reply: Promise.resolve({ ok: false, why: `no ${loader}` }), cancel() {} };
   return ask(loader, file, o.timeoutMs ?? 60_000);
 }
 
-function ask(loader: string, file: string, timeoutMs: number): Promise<Outcome> {
-  return new Promise((resolve) => {
+function ask(loader: string, file: string, timeoutMs: number): Asked {
+  let child: ReturnType<typeof fork> | undefined;
+  const reply = new Promise<Outcome>((resolve) => {
     let settled = false;
     const done = (o: Outcome) => {
       if (settled) return;
@@ -72,7 +81,6 @@ function ask(loader: string, file: string, timeoutMs: number): Promise<Outcome> 
       clearTimeout(timer);
       resolve(o);
     };
-    let child: ReturnType<typeof fork>;
     try {
       // No flags of the gateway's own (heap limits, --import hooks, profilers): the loader lives
       // for a moment, and V8's defaults check the file fastest. Structured clone keeps the config
@@ -87,7 +95,7 @@ function ask(loader: string, file: string, timeoutMs: number): Promise<Outcome> 
       return;
     }
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      child?.kill('SIGKILL');
       done({ ok: false, why: `the loader gave no answer in ${timeoutMs} ms` });
     }, timeoutMs);
     child.once('message', (m) => done(m as LoaderReply));
@@ -96,4 +104,5 @@ function ask(loader: string, file: string, timeoutMs: number): Promise<Outcome> 
       done({ ok: false, why: `the loader ended without an answer (${signal ?? `exit ${code}`})` }),
     );
   });
+  return { reply, cancel: () => child?.kill('SIGKILL') };
 }

@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { loadConfigIsolated } from '../../src/config/load-isolated.js';
+import { loadConfigIsolated, prefetchConfig } from '../../src/config/load-isolated.js';
 import { ConfigError } from '../../src/domain/index.js';
 import { gatewayYaml, writeGatewayConfig } from '../helpers/cli-exit.js';
 import { runCliSync } from '../helpers/cli-run.js';
 import { tmpDir } from '../helpers/gateway.js';
 import { GatewayProcess } from '../helpers/gateway-process.js';
+import { waitFor } from '../helpers/uplink-centre.js';
 
 /**
  * `siaga run` checks its config file in a process of its own (src/config/load-isolated.ts and
@@ -20,6 +21,15 @@ import { GatewayProcess } from '../helpers/gateway-process.js';
 const REPO = new URL('../..', import.meta.url).pathname;
 const LOADER = join(REPO, 'dist', 'bin', 'config-loader.js');
 const threeProblems = join(import.meta.dirname, '..', 'fixtures', 'config-three-problems.yaml');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function problemLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith('  '));
@@ -53,6 +63,23 @@ describe('the config checked in its own process', () => {
     expect((err as ConfigError).issues).toEqual((inProcess as ConfigError).issues);
     expect((err as ConfigError).issues.map((i) => i.line)).toEqual([3, 5, 9]);
     expect((err as ConfigError).file).toBe(threeProblems);
+  });
+
+  it('a loader started early for another file is stopped, and the file asked for is the one checked', async () => {
+    const dir = tmpDir('siaga-loader-');
+    const pidFile = join(dir, 'early.pid');
+    const early = join(dir, 'early.mjs');
+    writeFileSync(
+      early,
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`,
+    );
+    prefetchConfig(join(dir, 'other.yaml'), { loader: early });
+    await waitFor(() => existsSync(pidFile), 5_000, 'the early loader');
+    const file = writeGatewayConfig(dir, '');
+    const config = await loadConfigIsolated(file, { loader: LOADER });
+    expect(config).toEqual(loadConfig(file).config);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await waitFor(() => !alive(pid), 5_000, 'the early loader stopped');
   });
 
   it('a missing file is the same one-line problem as before', async () => {

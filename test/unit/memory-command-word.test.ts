@@ -38,16 +38,51 @@ describe('commandWord: which command a command line names', () => {
   });
 });
 
-describe('the config file named before the command (siaga run starts its config check with it)', () => {
-  it('reads -c, --config and --config= among the global options', () => {
+// `siaga run` starts checking this file before commander has parsed anything (src/cli/entry.ts); a
+// wrong answer checks a file the gateway does not use and then the right one, a second Node start
+// on the way to online. So it reads the line as commander does.
+describe('the config file a command line names (siaga run starts its config check with it)', () => {
+  it('reads -c, -cFILE, --config and --config= before the command word', () => {
     expect(configArg(['-c', '/etc/a.yaml', 'run'])).toBe('/etc/a.yaml');
     expect(configArg(['--socket', '/run/s', '--config', 'b.yaml', 'run'])).toBe('b.yaml');
     expect(configArg(['--config=c.yaml', 'run'])).toBe('c.yaml');
+    expect(configArg(['-cd.yaml', 'run'])).toBe('d.yaml');
   });
 
-  it('is undefined when none is given before the command word (the default or $SIAGA_CONFIG then)', () => {
+  it('reads them after the command word too, as the systemd unit writes it', () => {
+    expect(configArg(['run', '-c', '/etc/siaga/siaga.yaml'])).toBe('/etc/siaga/siaga.yaml');
+    expect(configArg(['run', '-v', '--config', 'late.yaml'])).toBe('late.yaml');
+  });
+
+  it('the last one wins; none counts after --; a --socket value is not a config', () => {
+    expect(configArg(['-c', 'a.yaml', 'run', '-c', 'b.yaml'])).toBe('b.yaml');
+    expect(configArg(['run', '--', '-c', 'n.yaml'])).toBeUndefined();
+    expect(configArg(['--socket', '-c', 'run'])).toBeUndefined();
+  });
+
+  it('is undefined when none is given (the default or $SIAGA_CONFIG then)', () => {
     expect(configArg(['run'])).toBeUndefined();
-    expect(configArg(['run', '-c', 'late.yaml'])).toBeUndefined();
-    expect(configArg(['--socket', '/run/s', 'run'])).toBeUndefined();
+    expect(configArg(['--socket', '/run/s', 'run', '-v'])).toBeUndefined();
+  });
+
+  it('agrees with commander on any line of global options around the command', async () => {
+    const { Command } = await import('commander');
+    const opt = fc.oneof(
+      fc.tuple(fc.constantFrom('-c', '--config', '--socket'), fc.stringMatching(/^[a-z./]{1,8}$/)),
+      fc.stringMatching(/^[a-z./]{1,8}$/).map((v) => [`--config=${v}`]),
+      fc.stringMatching(/^[a-z./]{1,8}$/).map((v) => [`-c${v}`]),
+    );
+    fc.assert(
+      fc.property(fc.array(opt, { maxLength: 3 }), fc.array(opt, { maxLength: 3 }), (before, after) => {
+        const line = [...before.flat(), 'run', ...after.flat()];
+        const program = new Command().option('-c, --config <file>').option('--socket <path>').exitOverride();
+        program
+          .command('run')
+          .option('-v, --verbose')
+          .action(() => {});
+        program.parse(line, { from: 'user' });
+        expect(configArg(line)).toBe(program.opts<{ config?: string }>().config);
+      }),
+    );
   });
 });
