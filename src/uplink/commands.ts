@@ -5,7 +5,6 @@ import type { NonceStore } from '../store/nonces.js';
 import { errorMessage } from '../util/errors.js';
 import { CommandBudget, REFUSAL_WINDOW_MS, RefusalLimiter } from './command-limits.js';
 import { COMMAND_NAMES, type CommandName } from './command-names.js';
-import { verifyCommand } from './hmac.js';
 import type { CommandResponse } from './payloads.js';
 
 /** Siren control as the siren controller offers it; `by` is the key id that signed the command. */
@@ -70,15 +69,19 @@ const AUTHENTIC_REFUSALS: ReadonlySet<string> = new Set([
 export const SIRENS_UNAVAILABLE = 'sirens are not available on this gateway yet';
 
 /**
- * The schemas (zod) are loaded with the first command received, not with the gateway: zod's code
- * would otherwise stay in V8's heap for the gateway's life on every gateway the centre never
- * commands (bench/README.md, "Memory round 10").
+ * The schemas (zod) and the signature check (node:crypto) are loaded with the first command
+ * received, not with the gateway: their code would otherwise stay in V8's heap for the gateway's
+ * life on every gateway the centre never commands (bench/README.md, "Memory round 10" and
+ * "round 11").
  */
-type Schemas = typeof import('./command-schemas.js');
-let schemas: Promise<Schemas> | undefined;
-const loadSchemas = (): Promise<Schemas> => {
-  schemas ??= import('./command-schemas.js');
-  return schemas;
+type Checks = typeof import('./command-schemas.js') & Pick<typeof import('./hmac.js'), 'verifyCommand'>;
+let checks: Promise<Checks> | undefined;
+const loadChecks = (): Promise<Checks> => {
+  checks ??= Promise.all([import('./command-schemas.js'), import('./hmac.js')]).then(([schemas, hmac]) => ({
+    ...schemas,
+    verifyCommand: hmac.verifyCommand,
+  }));
+  return checks;
 };
 
 function isCommandName(s: string): s is CommandName {
@@ -131,7 +134,7 @@ export class CommandHandler {
       id = peekString(raw, 'id');
       cmd = peekString(raw, 'cmd');
       keyId = peekString(raw, 'key_id');
-      const { envelope, argSchemas, zodSummary } = await loadSchemas();
+      const { envelope, argSchemas, zodSummary, verifyCommand } = await loadChecks();
       const env = envelope.safeParse(raw);
       if (!env.success) throw new CommandError('malformed', `malformed command: ${zodSummary(env.error)}`);
       const c = env.data;

@@ -1,6 +1,7 @@
 // `node --import ./module-trace.mjs …`: appends the URL of every ES module (and every CommonJS
-// package an ES module imports) the process loads to $SIAGA_MODULE_TRACE, one per line, and the
-// path of every file CommonJS code requires (the loader hooks never see a require() made inside a
+// package an ES module imports) the process loads to $SIAGA_MODULE_TRACE, one per line, the
+// path of every file CommonJS code requires, and when the process exits, Node's built-in modules
+// it loaded as `node:<name>` (the loader hooks never see a require() made inside a
 // package, e.g. MQTT.js loading its transports). Tests use it to see which parts a spawned gateway
 // loaded (test/integration/lazy-modules.test.ts).
 import { appendFileSync } from 'node:fs';
@@ -20,3 +21,8 @@ Module._load = function traced(request, parent, isMain) {
   }
   return exported;
 };
+
+process.on('exit', () => {
+  const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule '));
+  appendFileSync(file, builtins.map((m) => `node:${m.slice('NativeModule '.length)}\n`).join(''));
+});

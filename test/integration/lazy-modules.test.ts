@@ -29,6 +29,7 @@ function sourcesLoaded(modules: string[]): string[] {
     outputs: Record<string, { inputs: Record<string, unknown> }>;
   };
   return modules.flatMap((m) => {
+    if (m.startsWith('node:')) return [m];
     const path = m.startsWith('file:') ? fileURLToPath(m) : m;
     // node_modules may be a link to a shared install: the package path is what names it.
     const pkg = path.indexOf('/node_modules/');
@@ -95,14 +96,19 @@ async function loadedBy(yaml: string, until = '"gateway ready"'): Promise<string
     });
     child.once('exit', (code) => reject(new Error(`siaga run exited (${code}) before ready:\n${out}`)));
   });
-  const modules = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+  const loaded = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
   // What systemd runs: the bundle, not the per-file build in dist/src.
-  expect(modules.some((m) => m.endsWith('/dist/bin/siaga.js'))).toBe(true);
-  expect(modules.filter((m) => m.includes('/dist/src/'))).toEqual([]);
+  expect(loaded.some((m) => m.endsWith('/dist/bin/siaga.js'))).toBe(true);
+  expect(loaded.filter((m) => m.includes('/dist/src/'))).toEqual([]);
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
-  return sourcesLoaded(modules);
+  // What was loaded by ready, and the built-ins the process had loaded when it exited.
+  const builtins = readFileSync(trace, 'utf8')
+    .split('\n')
+    .filter((m) => m.startsWith('node:'));
+  expect(builtins).toContain('node:net');
+  return sourcesLoaded([...loaded.filter((m) => !m.startsWith('node:')), ...builtins]);
 }
 
 let users = '';
@@ -155,7 +161,7 @@ alerts:
 describe.skipIf(!mosquittoAvailable())('the uplink loads only the transport its URL names', () => {
   // mqtt.connect loads MQTT.js's WebSocket and SOCKS transports (ws, socks, ip-address) whatever
   // the URL: ~3 MB a gateway on mqtt:// never uses.
-  it('connected to a real Mosquitto over mqtt://, neither WebSocket nor SOCKS code is loaded, nor zod for commands none came', async () => {
+  it('connected to a real Mosquitto over mqtt://, neither WebSocket nor SOCKS code is loaded, nor zod and node:crypto for commands none came, nor node:tls', async () => {
     const broker = await startMosquitto();
     try {
       const uplink = `uplink: {url: "mqtt://127.0.0.1:${broker.port}"}`;
@@ -169,6 +175,9 @@ describe.skipIf(!mosquittoAvailable())('the uplink loads only the transport its 
       // The command handler is there (it answers the centre) but has had nothing to parse yet.
       expect(modules).toContain('src/uplink/commands.ts');
       expect(modules.filter((m) => CONFIG_CHECK.test(m))).toEqual([]);
+      // Nor node:crypto (the signature check loads with the first command; reading ids are seeded
+      // from /dev/urandom) nor node:tls over mqtt://: ~1 MB resident for the gateway's life.
+      expect(modules.filter((m) => /^node:(crypto|tls|_tls_wrap|internal\/crypto\/)/.test(m))).toEqual([]);
     } finally {
       await broker.close();
     }

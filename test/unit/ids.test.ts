@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { decodeTime, isValid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { encode40, ID_LENGTH, idFactory } from '../../src/util/ids.js';
+import { encode40, ID_LENGTH, idFactory, randomSeed } from '../../src/util/ids.js';
+import { tmpDir } from '../helpers/gateway.js';
 
 describe('reading/event ids', () => {
   it('are valid ULIDs, strictly increasing and unique, whatever the clock does', () => {
@@ -66,6 +69,26 @@ describe('the 40-bit counter text', () => {
     );
     for (const n of [0, 1, 31, 32, 1023, 1024, 2 ** 20 - 1, 2 ** 20, 2 ** 40 - 1]) {
       expect(encode40(n)).toBe(reference(n));
+    }
+  });
+});
+
+describe('the random start of a gateway’s ids', () => {
+  it('is read from the kernel: as many bytes as asked, different each time', () => {
+    const a = randomSeed(10);
+    const b = randomSeed(10);
+    expect(a.length).toBe(10);
+    expect(a.equals(b)).toBe(false);
+  });
+
+  it('still comes when the device is missing or gives too little (node:crypto then)', () => {
+    const dir = tmpDir('siaga-seed-');
+    const empty = join(dir, 'empty');
+    writeFileSync(empty, '');
+    for (const device of [join(dir, 'missing'), empty]) {
+      const a = randomSeed(10, device);
+      expect(a.length).toBe(10);
+      expect(a.equals(randomSeed(10, device))).toBe(false);
     }
   });
 });
