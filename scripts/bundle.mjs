@@ -40,6 +40,18 @@ const mqttIndexOutside = {
   },
 };
 
+// MQTT.js (its client, bl, mqtt-packet) takes its streams from readable-stream, a copy of Node's own
+// stream module for browsers and old Nodes: ~140 kB of source with its polyfills (abort-controller,
+// event-target-shim, string_decoder) that V8 keeps for the gateway's life, beside the stream module
+// Node has already loaded. readable-stream 4 is Node's stream code (same classes, same behaviour),
+// so the bundle hands the built-in to them.
+const nodeStreams = {
+  name: 'node-streams',
+  setup(b) {
+    b.onResolve({ filter: /^readable-stream$/ }, () => ({ path: 'node:stream', external: true }));
+  },
+};
+
 // CommonJS packages inside an ES module call `require` for Node's built-ins; an ES module has none.
 const banner = [
   "import { createRequire as __siagaCreateRequire } from 'node:module';",
@@ -78,7 +90,7 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   keepNames: true,
-  plugins: [zodEnglishOnly, mqttIndexOutside],
+  plugins: [zodEnglishOnly, mqttIndexOutside, nodeStreams],
   legalComments: 'none',
   logLevel: 'warning',
 };
