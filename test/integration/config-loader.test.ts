@@ -82,6 +82,31 @@ describe('the config checked in its own process', () => {
     await waitFor(() => !alive(pid), 5_000, 'the early loader stopped');
   });
 
+  it('the loader starts without NODE_EXTRA_CA_CERTS (it makes no TLS connection) and with the rest', async () => {
+    const dir = tmpDir('siaga-loader-');
+    const telling = join(dir, 'env.mjs');
+    writeFileSync(
+      telling,
+      'const e = process.env;\nprocess.send({ ok: false, message: String(e.NODE_EXTRA_CA_CERTS) + "|" + e.SIAGA_LOADER_PROBE }, () => process.disconnect());\n',
+    );
+    const before = { ca: process.env.NODE_EXTRA_CA_CERTS, probe: process.env.SIAGA_LOADER_PROBE };
+    process.env.NODE_EXTRA_CA_CERTS = join(dir, 'centre-ca.pem');
+    process.env.SIAGA_LOADER_PROBE = 'kept';
+    try {
+      await expect(loadConfigIsolated(join(dir, 'siaga.yaml'), { loader: telling })).rejects.toThrow(
+        'undefined|kept',
+      );
+    } finally {
+      for (const [k, v] of [
+        ['NODE_EXTRA_CA_CERTS', before.ca],
+        ['SIAGA_LOADER_PROBE', before.probe],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('a missing file is the same one-line problem as before', async () => {
     const file = join(tmpDir('siaga-loader-'), 'nope.yaml');
     await expect(loadConfigIsolated(file, { loader: LOADER })).rejects.toThrow(
