@@ -6,7 +6,7 @@ import type { ReadingType, Values } from '../src/domain/index.js';
 import { UNIT_ENV, UNIT_NODE_FLAGS } from '../src/gateway/heap.js';
 import type { PtyPair } from '../src/sim/pty.js';
 import { must } from '../src/util/must.js';
-import { type BenchNode, benignValues, cycle, round } from './common.js';
+import { type BenchNode, benignValues, cycle, round, serviceEnv } from './common.js';
 import { field as kb } from './rss-probe.js';
 
 /**
@@ -126,7 +126,7 @@ export async function startChild(name: string, args: ChildArgs): Promise<Child> 
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     // What scripts/siaga.service starts node with (src/gateway/heap.ts).
     execArgv: [...process.execArgv, ...UNIT_NODE_FLAGS],
-    env: { ...process.env, ...UNIT_ENV },
+    env: serviceEnv(UNIT_ENV),
   });
   liveChildren.add(proc);
   const exited = new Promise<void>((r) =>

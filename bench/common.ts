@@ -299,3 +299,15 @@ export function machineInfo(): {
     date: new Date().toISOString(),
   };
 }
+
+/**
+ * The environment a gateway process (siaga's or the peer's) runs with in a bench: this shell's,
+ * without NODE_EXTRA_CA_CERTS, then `extra`. A build machine behind a TLS-inspecting proxy sets
+ * that variable for every process, and Node then parses the whole root store as it starts: ~40 ms
+ * and ~1.8 MB in every Node process here, siaga's, its config check's and Node-RED's alike, which
+ * a village gateway's systemd unit does not carry (bench/README.md, "Round 11").
+ */
+export function serviceEnv(...extra: NodeJS.ProcessEnv[]): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+  return Object.assign(env, ...extra);
+}

@@ -19,6 +19,7 @@ import {
   removeScratch,
   round,
   scratchDir,
+  serviceEnv,
   siteYaml,
   sleep,
   waitFor,
@@ -114,7 +115,10 @@ async function oneRun(rate: number, seconds: number, compress: 'none' | 'deflate
     });
     await centre.subscribeAsync([topics.status, topics.readings, topics.readingsZ], { qos: 1 });
 
-    proc = spawn(process.execPath, [CLI, '-c', file, 'run'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    proc = spawn(process.execPath, [CLI, '-c', file, 'run'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: serviceEnv(),
+    });
     await waitFor(() => online, 'the gateway to come online at the centre', 30_000, 20);
 
     fd = openSync(pty.b, constants.O_WRONLY | constants.O_NOCTTY);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { must } from '../src/util/must.js';
 import { procWriteBytes } from './child.js';
-import { type Figure, nth, removeScratch, scratchDir, sleep } from './common.js';
+import { type Figure, nth, removeScratch, scratchDir, serviceEnv, sleep } from './common.js';
 
 /**
  * P9: bytes written to disk per reading at 10 readings/s (SD-card wear). Each variant is a
@@ -64,6 +64,7 @@ async function startChild(v: Variant, dir: string, rate: number): Promise<Child>
     [dir, v.mode, v.mix, String(v.routineDelayMs ?? 'default'), String(rate), v.outage ? 'outage' : 'local'],
     {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: serviceEnv(),
     },
   );
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { UNIT_ENV, UNIT_NODE_FLAGS } from '../src/gateway/heap.js';
 import { must } from '../src/util/must.js';
 import { procCpuS } from './child.js';
-import { now } from './common.js';
+import { now, serviceEnv } from './common.js';
 
 /**
  * `siaga run` as its own process, the way scripts/siaga.service starts it (the unit's node flags
@@ -36,7 +36,7 @@ export function spawnRun(file: string, opts: { unit?: boolean; timeoutMs?: numbe
   const child = spawn(
     process.execPath,
     [...(unit ? UNIT_NODE_FLAGS : []), CLI, 'run', '-c', file, '--log-format', 'json'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(unit ? UNIT_ENV : {}) } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: serviceEnv(unit ? UNIT_ENV : {}) },
   );
   let out = '';
   let err = '';

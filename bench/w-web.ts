@@ -10,7 +10,7 @@ import { hasChromium, launchBrowser, PHONE } from '../test/helpers/browser.js';
 import { freePort } from '../test/helpers/mosquitto.js';
 import { webGatewayYaml } from '../test/helpers/web.js';
 import { mb, procCpuS, procStatus } from './child.js';
-import { type Figure, percentile, removeScratch, round, scratchDir, sleep } from './common.js';
+import { type Figure, percentile, removeScratch, round, scratchDir, serviceEnv, sleep } from './common.js';
 
 /**
  * W1–W3 (issue 15), against a real `siaga run` child process and Debian's headless chromium:
@@ -67,7 +67,10 @@ log: {level: warn}
 `;
   const file = join(dir, 'siaga.yaml');
   writeFileSync(file, yaml);
-  const child = spawn(process.execPath, [CLI, '-c', file, 'run'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, '-c', file, 'run'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: serviceEnv(),
+  });
   const url = `http://127.0.0.1:${ports.web}/`;
   const deadline = Date.now() + 20_000;
   for (;;) {

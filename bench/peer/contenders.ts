@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UNIT_ENV, UNIT_NODE_FLAGS } from '../../src/gateway/heap.js';
-import { siteYaml } from '../common.js';
+import { serviceEnv, siteYaml } from '../common.js';
 
 /**
  * The two gateways compared by `npm run bench:peer`, each started the way it runs on a village
@@ -45,8 +45,9 @@ function spawnLogged(dir: string, args: string[], env: NodeJS.ProcessEnv): Child
       cwd: dir,
       stdio: ['ignore', log, log],
       // The unit file's environment (scripts/siaga.service: NODE_ENV, glibc's MALLOC_*); the
-      // same for the peer, since it is the machine's, not siaga's.
-      env: { ...process.env, ...env, ...UNIT_ENV, NODE_ENV: 'production' },
+      // same for the peer, since it is the machine's, not siaga's. Neither carries the build
+      // machine's proxy CA (serviceEnv).
+      env: serviceEnv(env, UNIT_ENV, { NODE_ENV: 'production' }),
     });
   } finally {
     closeSync(log);

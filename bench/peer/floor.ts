@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UNIT_ENV, UNIT_NODE_FLAGS } from '../../src/gateway/heap.js';
 import { createPtyPair } from '../../src/sim/pty.js';
 import { mb, procStatus } from '../child.js';
-import { removeScratch, scratchDir, sleep, waitFor } from '../common.js';
+import { removeScratch, scratchDir, serviceEnv, sleep, waitFor } from '../common.js';
 import { REPO } from './contenders.js';
 import { stopProcess } from './measure.js';
 
@@ -41,7 +41,7 @@ export async function measureFloor(brokerUrl: string): Promise<Floor> {
     {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ...UNIT_ENV, NODE_ENV: 'production' },
+      env: serviceEnv(UNIT_ENV, { NODE_ENV: 'production' }),
     },
   );
   try {
