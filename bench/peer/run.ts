@@ -120,8 +120,12 @@ function row(
   target: string,
   max?: number,
 ): Row {
-  const ratio = s !== undefined && p !== undefined && p > 0 ? round(s / p, 2) : undefined;
-  const pass = max !== undefined && ratio !== undefined ? ratio <= max : undefined;
+  const exact = s !== undefined && p !== undefined && p > 0 ? s / p : undefined;
+  // Judged unrounded (65.7 against 109.1 MB is 0.602 ×, a miss); shown to three places when two
+  // would round a miss onto the target or a pass off it.
+  const near = exact !== undefined && max !== undefined && Math.abs(exact - max) < 0.005;
+  const ratio = exact === undefined ? undefined : round(exact, near ? 3 : 2);
+  const pass = max !== undefined && exact !== undefined ? exact <= max : undefined;
   return { figure, unit, siaga: s, peer: p, ratio, target, pass };
 }
 
