@@ -72,13 +72,15 @@ function start(file: string, o: IsolatedLoadOptions): Asked {
 }
 
 /**
- * The gateway's environment without NODE_EXTRA_CA_CERTS: with it, Node reads and parses the whole
- * root certificate store as the process starts (~40 ms and ~1.8 MB on a Pi-class core), and the
- * config check makes no TLS connection. A gateway whose centre has a private CA may well set it
- * for the uplink; the check is on the way to online, so it should not pay for that.
+ * The gateway's environment without what only costs a process that lives a moment, on the way to
+ * online. NODE_EXTRA_CA_CERTS: Node reads and parses the whole root certificate store as it starts
+ * (~40 ms and ~1.8 MB here), and the check makes no TLS connection; a gateway whose centre has a
+ * private CA may well set it for the uplink. MALLOC_MMAP_THRESHOLD_ (the unit's, src/gateway/heap.ts):
+ * it keeps a long-lived heap unfragmented by mapping each larger block on its own, which only
+ * slows a process that exits once it has answered.
  */
 function loaderEnv(): NodeJS.ProcessEnv {
-  const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+  const { NODE_EXTRA_CA_CERTS: _ca, MALLOC_MMAP_THRESHOLD_: _mmap, ...env } = process.env;
   return env;
 }
 

@@ -26,15 +26,16 @@ import { runInNewContext } from 'node:vm';
  *
  * The rest can only be set when the process starts, so the systemd unit (scripts/siaga.service)
  * passes them: fewer V8 helper threads (each with its own malloc arena and stack), at most two
- * glibc malloc arenas, and glibc's mmap threshold fixed at 64 KiB: start-up's transient blocks of
- * 64–128 KiB otherwise come from the main heap and leave it fragmented for the process's life
- * (~4 MB of RSS idle and at peak, bench/README.md "Memory round 9"). A `siaga run` started by hand
- * simply runs without them.
+ * glibc malloc arenas, and glibc's mmap threshold fixed at 16 KiB: start-up's transient blocks
+ * (V8's compilation zones, chunks read, parser buffers) otherwise come from the malloc heaps and
+ * leave them fragmented for the process's life: at idle ~2.6 MB of malloc'd memory is in use, yet
+ * the heaps held 7–8 MB with 64 KiB and ~10 MB with glibc's default (bench/README.md "Memory
+ * round 9" and "round 11"). A `siaga run` started by hand simply runs without them.
  */
 export const RUN_V8_FLAGS = ['--semi-space-growth-factor=1', '--no-allocation-site-pretenuring'] as const;
 export const STEADY_V8_FLAGS = ['--optimize-for-size'] as const;
 export const UNIT_NODE_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=2'] as const;
-export const UNIT_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' } as const;
+export const UNIT_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '16384' } as const;
 
 export function tuneHeapForGateway(set: (flag: string) => void = setFlagsFromString): void {
   for (const flag of RUN_V8_FLAGS) set(flag);

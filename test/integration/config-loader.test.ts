@@ -82,28 +82,28 @@ describe('the config checked in its own process', () => {
     await waitFor(() => !alive(pid), 5_000, 'the early loader stopped');
   });
 
-  it('the loader starts without NODE_EXTRA_CA_CERTS (it makes no TLS connection) and with the rest', async () => {
+  it('the loader starts without NODE_EXTRA_CA_CERTS and the unit’s mmap threshold, and with the rest', async () => {
     const dir = tmpDir('siaga-loader-');
     const telling = join(dir, 'env.mjs');
     writeFileSync(
       telling,
-      'const e = process.env;\nprocess.send({ ok: false, message: String(e.NODE_EXTRA_CA_CERTS) + "|" + e.SIAGA_LOADER_PROBE }, () => process.disconnect());\n',
+      'const e = process.env;\nconst seen = [e.NODE_EXTRA_CA_CERTS, e.MALLOC_MMAP_THRESHOLD_, e.SIAGA_LOADER_PROBE];\nprocess.send({ ok: false, message: seen.map(String).join("|") }, () => process.disconnect());\n',
     );
-    const before = { ca: process.env.NODE_EXTRA_CA_CERTS, probe: process.env.SIAGA_LOADER_PROBE };
+    const names = ['NODE_EXTRA_CA_CERTS', 'MALLOC_MMAP_THRESHOLD_', 'SIAGA_LOADER_PROBE'] as const;
+    const before = names.map((k) => process.env[k]);
     process.env.NODE_EXTRA_CA_CERTS = join(dir, 'centre-ca.pem');
+    process.env.MALLOC_MMAP_THRESHOLD_ = '16384';
     process.env.SIAGA_LOADER_PROBE = 'kept';
     try {
       await expect(loadConfigIsolated(join(dir, 'siaga.yaml'), { loader: telling })).rejects.toThrow(
-        'undefined|kept',
+        'undefined|undefined|kept',
       );
     } finally {
-      for (const [k, v] of [
-        ['NODE_EXTRA_CA_CERTS', before.ca],
-        ['SIAGA_LOADER_PROBE', before.probe],
-      ] as const) {
+      names.forEach((k, n) => {
+        const v = before[n];
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
-      }
+      });
     }
   });
 

@@ -19,9 +19,9 @@ describe('the gateway memory flags', () => {
     expect(`${r.stderr}${r.stdout}`).toBe('up');
   });
 
-  // glibc ignores a MALLOC_* variable it does not know as silently as V8 a flag: 100 blocks of
-  // 80 KiB (Buffer memory is malloc'd) must be mapped on their own, not carved from the main heap.
-  it("glibc takes the unit's malloc settings: blocks of 64 KiB and more stay out of the main heap", () => {
+  // glibc ignores a MALLOC_* variable it does not know as silently as V8 a flag: 400 blocks of
+  // 20 KiB (Buffer memory is malloc'd) must be mapped on their own, not carved from the main heap.
+  it("glibc takes the unit's malloc settings: blocks of 16 KiB and more stay out of the main heap", () => {
     const code = `
       const fs = require('node:fs');
       const heap = () => {
@@ -31,7 +31,7 @@ describe('the gateway memory flags', () => {
       };
       const before = heap();
       const keep = [];
-      for (let i = 0; i < 100; i++) keep.push(Buffer.allocUnsafeSlow(80 * 1024).fill(1));
+      for (let i = 0; i < 400; i++) keep.push(Buffer.allocUnsafeSlow(20 * 1024).fill(1));
       process.stdout.write(String(Math.round((heap() - before) / 1024)));`;
     const r = spawnSync(process.execPath, ['-e', code], {
       encoding: 'utf8',
