@@ -95,6 +95,9 @@ neighbours:
       // follows its own hold back to NORMAL.
       await until('A back to NORMAL', () => a.engine.level('z-braja') === 'NORMAL', 20_000);
       await until('B withdrawn', () => b.engine.score('z-braja') === 0, 20_000);
+      // The engine steps down before its level event is committed (the writer's group commit): count
+      // A's events once its NORMAL is on disk, or a slow commit reads as a loop.
+      await until('A’s NORMAL recorded', () => levelEvents(a).at(-1)?.level === 'NORMAL', 20_000);
       const aCalm = levelEvents(a).length;
       await until('B back to NORMAL', () => b.engine.level('z-braja') === 'NORMAL', 20_000);
       expect(bSiren.sounded()).toBe(false);
