@@ -30,7 +30,7 @@ export function configArg(args: readonly string[]): string | undefined {
     if (a === '-c' || a === '--config') file = args[++i];
     else if (a.startsWith('--config=')) file = a.slice('--config='.length);
     else if (a.startsWith('-c')) file = a.slice(2);
-    else if (a === '--socket') i++;
+    else if (VALUE_OPTS.has(a)) i++; // --socket's value is not a config
   }
   return file;
 }

@@ -35,9 +35,14 @@ const BUNDLED_LOADER = fileURLToPath(new URL('./config-loader.js', import.meta.u
 export async function loadConfigIsolated(file: string, o: IsolatedLoadOptions = {}): Promise<Config> {
   const early = prefetched;
   prefetched = undefined;
-  // A prefetch of another file (the command line read wrong) would only take a core from this one.
-  if (early && early.file !== file) early.cancel();
-  const reply = await (early?.file === file ? early.reply : start(file, o).reply);
+  let asked: Asked;
+  if (early?.file === file) asked = early;
+  else {
+    // A prefetch of another file (the command line read wrong) would only take a core from this one.
+    early?.cancel();
+    asked = start(file, o);
+  }
+  const reply = await asked.reply;
   if ('config' in reply) return reply.config;
   if ('issues' in reply) throw new ConfigError(reply.issues, reply.file);
   if ('message' in reply) throw new ConfigError([{ path: '', message: reply.message }], file);
