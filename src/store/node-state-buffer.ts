@@ -10,8 +10,8 @@ import {
 
 /**
  * The writer's changed node states and when they reach their rows. A commit writes them when they
- * are due (NodeStateWrites: at most once a second, at once for what a replay cannot rebuild) or
- * forced; otherwise they are left to a replay of the readings after the mark (loadNodeStates), and
+ * are due (NodeStateWrites: at most once a minute or every 5,000 readings, at once for what a
+ * replay cannot rebuild) or forced; otherwise they are left to a replay of the readings after the mark (loadNodeStates), and
  * a timer writes them once due if no commit comes first. The mark is written only when the rows
  * fall behind and deleted when they catch up (no mark: the rows are complete): at 10 readings/s
  * every commit writes the rows, and a meta page per commit was ~130 B/reading on the SD card (P9).
@@ -25,6 +25,8 @@ export class NodeStateBuffer {
   private writeNow = false;
   /** Rowid of the newest reading committed: what the rows hold when a commit starts deferring. */
   private lastRid: number;
+  /** Rowid of the newest reading the rows hold: the readings after it are what a start replays. */
+  private writtenRid: number;
   /** Whether meta holds the mark (the rows are behind the readings). */
   private marked: boolean;
   private timer: NodeJS.Timeout | undefined;
@@ -35,17 +37,21 @@ export class NodeStateBuffer {
   /** `onDue` commits the deferred states (the writer's flush); it runs after `force()`. */
   constructor(
     db: Db,
-    everyMs: number,
+    every: { ms: number; readings: number },
     private readonly now: () => number,
     private readonly onDue: () => void,
   ) {
-    this.writes = new NodeStateWrites(everyMs);
+    this.writes = new NodeStateWrites(every.ms, every.readings);
     this.writeRows = nodeStatesWriter(db);
     this.setMark = nodeStateMarker(db);
     this.deleteMark = nodeStateUnmarker(db);
     this.lastRid = db.prepare('SELECT coalesce(max(rid), 0) FROM readings').pluck().get() as number;
     // A mark left by a start that could not write the replayed states back stays until the rows are.
-    this.marked = db.prepare('SELECT 1 FROM meta WHERE key = ?').get(NODE_STATE_MARK) !== undefined;
+    const mark = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(NODE_STATE_MARK) as
+      | string
+      | undefined;
+    this.marked = mark !== undefined;
+    this.writtenRid = mark === undefined ? this.lastRid : Number(mark);
   }
 
   get size(): number {
@@ -69,7 +75,10 @@ export class NodeStateBuffer {
   /** Just before a commit of `readings` readings: whether it writes the rows. */
   decide(readings: number, now: number): void {
     this.writeNow =
-      this.dirty.size > 0 && (this.forced || readings === 0 || this.writes.due(this.dirty.values(), now));
+      this.dirty.size > 0 &&
+      (this.forced ||
+        readings === 0 ||
+        this.writes.due(this.dirty.values(), now, this.lastRid - this.writtenRid + readings));
   }
 
   /** Inside the commit's transaction. */
@@ -87,6 +96,7 @@ export class NodeStateBuffer {
   committed(newestRid: number | undefined, now: number): void {
     if (newestRid !== undefined) this.lastRid = newestRid;
     if (this.writeNow) {
+      this.writtenRid = this.lastRid;
       this.writes.wrote(this.dirty.values(), now);
       this.dirty = new Map();
       this.forced = false;

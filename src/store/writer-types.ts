@@ -32,9 +32,11 @@ export interface WriterOptions {
   retryMs?: number;
   /**
    * Node state that only readings changed (seq, frames, last seen, battery) is rewritten at most
-   * this often; a restart replays the readings committed since (node-state.ts). Default 1000 ms.
+   * this often; a restart replays the readings committed since (node-state.ts). Default 60,000 ms.
    */
   nodeStateEveryMs?: number;
+  /** …or once this many readings were committed since, whichever comes first. Default 5,000. */
+  nodeStateEveryReadings?: number;
 }
 
 export interface CommitInfo {

@@ -11,13 +11,14 @@ export type { CommitInfo, CommitParticipant, WriterDeps, WriterOptions } from '.
 
 /** `isPending` is asked right after `addReading`: the reading is the newest unless committed. */
 const PENDING_LOOKBACK = 4;
-const DEFAULT_NODE_STATE_EVERY_MS = 1000;
+const DEFAULT_NODE_STATE_EVERY_MS = 60_000;
+const DEFAULT_NODE_STATE_EVERY_READINGS = 5_000;
 
 /**
  * Group commit: readings, events, their outbox rows and the nodes' sequence state go to SQLite in
  * one transaction, flushed on N rows, at once for what matters, or after the routine delay
  * (commit-policy.ts); node state that a replay of the readings can rebuild is rewritten at most
- * once a second (NodeStateWrites). A reading counts as received only once that
+ * once a minute or every 5,000 readings (NodeStateWrites). A reading counts as received only once that
  * transaction committed. When the disk is full or read-only the batch stays in memory and the
  * commit is retried; readings beyond the memory bound are dropped oldest first and counted,
  * events never.
@@ -66,7 +67,10 @@ export class StoreWriter {
     const writeReadings = readingsWriter(db);
     this.nodes = new NodeStateBuffer(
       db,
-      options.nodeStateEveryMs ?? DEFAULT_NODE_STATE_EVERY_MS,
+      {
+        ms: options.nodeStateEveryMs ?? DEFAULT_NODE_STATE_EVERY_MS,
+        readings: options.nodeStateEveryReadings ?? DEFAULT_NODE_STATE_EVERY_READINGS,
+      },
       this.now,
       () => {
         if (!this.closed) this.flush();

@@ -12,8 +12,9 @@ import { tmpDir } from '../helpers/gateway.js';
 import { silentLog } from '../helpers/log.js';
 
 /**
- * Node state is rewritten about once a second, not with every 100-row commit (P1); a start after
- * a crash rebuilds the rest from the readings committed after the mark. Real SQLite files.
+ * Node state is rewritten about once a minute or every 5,000 readings, not with every commit (P1,
+ * P9); a start after a crash rebuilds the rest from the readings committed after the mark. Real
+ * SQLite files.
  */
 
 const NODES = ['pir-01', 'seis-02', 'fence-03', 'hb-04'];
@@ -33,7 +34,12 @@ function loadReadOnly(path: string): Map<string, NodeState> {
 }
 
 /** One gateway life on the file: its tracker (the states ingest keeps) and its writer. */
-function life(db: Db, clock: { now: number }, maxRows: number, opts: { failWriteBack?: boolean } = {}) {
+function life(
+  db: Db,
+  clock: { now: number },
+  maxRows: number,
+  opts: { failWriteBack?: boolean; everyReadings?: number } = {},
+) {
   // A disk that refuses the start's write-back: this connection's inserts into node_state fail.
   if (opts.failWriteBack === true)
     db.exec(`CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.node_state
@@ -54,7 +60,12 @@ function life(db: Db, clock: { now: number }, maxRows: number, opts: { failWrite
   const writer = new StoreWriter({
     db,
     log: silentLog,
-    options: { maxRows, maxDelayMs: 5, routineDelayMs: 60_000 },
+    options: {
+      maxRows,
+      maxDelayMs: 5,
+      routineDelayMs: 60_000,
+      ...(opts.everyReadings === undefined ? {} : { nodeStateEveryReadings: opts.everyReadings }),
+    },
     now: () => clock.now,
   });
   // As src/main.ts wires it.
@@ -105,7 +116,7 @@ function twoCommitsThenCrash(path: string, clock: { now: number }): NodeState {
   return seis;
 }
 
-describe('node state written once a second, replayed after a crash', () => {
+describe('node state written once a minute, replayed after a crash', () => {
   let dir: string;
   beforeEach(() => {
     vi.useFakeTimers();
@@ -116,22 +127,22 @@ describe('node state written once a second, replayed after a crash', () => {
     vi.useRealTimers();
   });
 
-  it('a 100-row commit within a second of the last node write leaves the rows alone, yet loading them gives every reading', () => {
+  it('a 100-row commit within a minute of the last node write leaves the rows alone, yet loading them gives every reading', () => {
     const db = openDb(join(dir, 'siaga.db'));
     const clock = { now: 1_763_892_000_000 };
     const { writer, accept, states } = life(db, clock, 100);
     for (let i = 0; i < 100; i++) accept(NODES[i % 4] as string, 1 + Math.floor(i / 4), 3.7);
     const rowFrames = db.prepare("SELECT frames FROM node_state WHERE node = 'pir-01'").pluck();
     expect(rowFrames.get()).toBe(25);
-    clock.now += 300;
+    clock.now += 30_000;
     for (let i = 100; i < 200; i++) accept(NODES[i % 4] as string, 1 + Math.floor(i / 4), 3.6);
     expect(writer.committedReadings).toBe(200);
     // The row still holds the first commit; the 100 readings after the mark complete it.
     expect(rowFrames.get()).toBe(25);
     expect(loadReadOnly(join(dir, 'siaga.db'))).toEqual(states);
-    // Once a second has passed, the deferred states are written without waiting for a reading.
-    clock.now += 1000;
-    vi.advanceTimersByTime(1000);
+    // Once a minute has passed, the deferred states are written without waiting for a reading.
+    clock.now += 30_000;
+    vi.advanceTimersByTime(30_000);
     expect(rowFrames.get()).toBe(50);
     writer.close();
     expect(db.prepare('SELECT count(*) FROM meta WHERE key = ?').pluck().get(NODE_STATE_MARK)).toBe(0);
@@ -155,24 +166,24 @@ describe('node state written once a second, replayed after a crash', () => {
       for (let i = 0; i < 100; i++)
         accept(NODES[i % 4] as string, 25 * (seq - 1) + 1 + Math.floor(i / 4), 3.7);
     };
-    // A quiet gateway: commits more than a second apart write every row each time, and no mark.
+    // Commits more than a minute apart write every row each time, and no mark.
     for (let c = 0; c < 5; c++) {
       commitOf100();
-      clock.now += 1_100;
+      clock.now += 61_000;
     }
     expect(writer.committedReadings).toBe(500);
     expect(metaWrites.get()).toBe(0);
-    // A busy one: commits 100 ms apart defer the rows; one mark, at the last reading they hold.
+    // A quiet night's commits 5 s apart defer the rows; one mark, at the last reading they hold.
     for (let c = 0; c < 5; c++) {
       commitOf100();
-      clock.now += 100;
+      clock.now += 5_000;
     }
     expect(metaWrites.get()).toBe(1);
     expect(Number(mark.get(NODE_STATE_MARK))).toBe(600);
     expect(loadReadOnly(join(dir, 'siaga.db'))).toEqual(states);
     // The rows catch up: the mark goes, and loading needs no replay.
-    clock.now += 1_000;
-    vi.advanceTimersByTime(1_000);
+    clock.now += 60_000;
+    vi.advanceTimersByTime(60_000);
     expect(metaWrites.get()).toBe(2);
     expect(mark.get(NODE_STATE_MARK)).toBeUndefined();
     writer.close();
@@ -199,21 +210,48 @@ describe('node state written once a second, replayed after a crash', () => {
     const path = join(dir, 'siaga.db');
     const clock = { now: 1_763_892_000_000 };
     const seis = twoCommitsThenCrash(path, clock);
-    // The restart cannot write the replay back; then only pir-01 speaks, a second passes (its
+    // The restart cannot write the replay back; then only pir-01 speaks, a minute passes (its
     // row is written and the mark goes), and kill -9 again.
     const db = openDb(path);
     const second = life(db, clock, 100, { failWriteBack: true });
     expect(db.prepare("SELECT frames FROM node_state WHERE node = 'seis-02'").pluck().get()).toBe(25);
     clock.now += 300;
     for (let i = 0; i < 100; i++) second.accept('pir-01', 51 + i, 3.7);
-    clock.now += 1_000;
-    vi.advanceTimersByTime(1_000);
+    clock.now += 60_000;
+    vi.advanceTimersByTime(60_000);
     expect(db.prepare('SELECT count(*) FROM meta WHERE key = ?').pluck().get(NODE_STATE_MARK)).toBe(0);
     vi.clearAllTimers();
     db.close();
     const loaded = loadReadOnly(path);
     expect(loaded.get('seis-02')).toEqual(seis);
     expect(loaded.get('pir-01')).toMatchObject({ seq: 150, frames: 150 });
+  });
+
+  it('at 1,000 readings a second the rows are written every 5,000 readings, so a start after a crash replays no more', () => {
+    const path = join(dir, 'siaga.db');
+    const db = openDb(path);
+    const clock = { now: 1_763_892_000_000 };
+    const { accept, states } = life(db, clock, 100);
+    const mark = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    const newest = db.prepare('SELECT max(rid) FROM readings').pluck();
+    const marks = new Set<number>();
+    let worst = 0;
+    // 12 s of 100-row commits 100 ms apart: well within the minute.
+    for (let c = 0; c < 120; c++) {
+      for (let i = 0; i < 100; i++) accept(NODES[i % 4] as string, 25 * c + 1 + Math.floor(i / 4), 3.7);
+      clock.now += 100;
+      const m = mark.get(NODE_STATE_MARK) as string | undefined;
+      if (m === undefined) continue;
+      marks.add(Number(m));
+      worst = Math.max(worst, (newest.get() as number) - Number(m));
+    }
+    expect(worst).toBeGreaterThan(4_000);
+    expect(worst).toBeLessThanOrEqual(5_000);
+    // Written twice within the 12,000 readings, not deferred for the whole minute.
+    expect(marks.size).toBeGreaterThanOrEqual(2);
+    vi.clearAllTimers();
+    db.close();
+    expect(loadReadOnly(path)).toEqual(states);
   });
 
   it('whatever the readings, commit sizes, clock steps and crashes, a restart loads the states as they were at the last commit', () => {
@@ -231,7 +269,10 @@ describe('node state written once a second, replayed after a crash', () => {
       },
       {
         weight: 4,
-        arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 700 }) }),
+        arbitrary: fc.record({
+          kind: fc.constant('tick' as const),
+          ms: fc.oneof(fc.integer({ min: 0, max: 700 }), fc.integer({ min: 0, max: 70_000 })),
+        }),
       },
       {
         weight: 1,
@@ -240,44 +281,49 @@ describe('node state written once a second, replayed after a crash', () => {
       { weight: 1, arbitrary: fc.constant({ kind: 'crash' as const }) },
     );
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 300 }), fc.integer({ min: 1, max: 40 }), (steps, maxRows) => {
-        const path = join(dir, `p-${Math.random().toString(36).slice(2)}.db`);
-        const clock = { now: 1_763_892_000_000 };
-        let db = openDb(path);
-        let g = life(db, clock, maxRows);
-        const seqs = new Map<string, number>(NODES.map((n) => [n, 5000]));
-        for (const s of steps) {
-          if (s.kind === 'frame') {
-            const seq = Math.max(0, (seqs.get(s.node) as number) + s.jump);
-            seqs.set(s.node, seq);
-            g.accept(s.node, seq, s.bat, s.rssi);
-          } else if (s.kind === 'tick') {
-            clock.now += s.ms;
-          } else if (s.kind === 'offline') {
-            const st = g.tracker.state(s.node);
-            st.online = false;
-            g.writer.touchNode(st);
-          } else {
-            // kill -9: what was pending is lost, deferred node states were never written.
-            const before = g.atCommit.states;
-            vi.clearAllTimers();
-            db.close();
-            db = openDb(path);
-            g = life(db, clock, maxRows);
-            expect(g.states).toEqual(before);
+      fc.property(
+        fc.array(step, { maxLength: 300 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 120 }),
+        (steps, maxRows, everyReadings) => {
+          const path = join(dir, `p-${Math.random().toString(36).slice(2)}.db`);
+          const clock = { now: 1_763_892_000_000 };
+          let db = openDb(path);
+          let g = life(db, clock, maxRows, { everyReadings });
+          const seqs = new Map<string, number>(NODES.map((n) => [n, 5000]));
+          for (const s of steps) {
+            if (s.kind === 'frame') {
+              const seq = Math.max(0, (seqs.get(s.node) as number) + s.jump);
+              seqs.set(s.node, seq);
+              g.accept(s.node, seq, s.bat, s.rssi);
+            } else if (s.kind === 'tick') {
+              clock.now += s.ms;
+            } else if (s.kind === 'offline') {
+              const st = g.tracker.state(s.node);
+              st.online = false;
+              g.writer.touchNode(st);
+            } else {
+              // kill -9: what was pending is lost, deferred node states were never written.
+              const before = g.atCommit.states;
+              vi.clearAllTimers();
+              db.close();
+              db = openDb(path);
+              g = life(db, clock, maxRows, { everyReadings });
+              expect(g.states).toEqual(before);
+            }
           }
-        }
-        g.writer.flush();
-        const expected = copy(g.states);
-        expect(loadReadOnly(path)).toEqual(expected);
-        // A clean stop writes every row: the table alone is complete and no mark is left.
-        g.writer.close();
-        const rows = db.prepare('SELECT count(*) FROM meta WHERE key = ?').pluck().get(NODE_STATE_MARK);
-        expect(rows).toBe(0);
-        expect(loadNodeStates(db)).toEqual(expected);
-        vi.clearAllTimers();
-        db.close();
-      }),
+          g.writer.flush();
+          const expected = copy(g.states);
+          expect(loadReadOnly(path)).toEqual(expected);
+          // A clean stop writes every row: the table alone is complete and no mark is left.
+          g.writer.close();
+          const rows = db.prepare('SELECT count(*) FROM meta WHERE key = ?').pluck().get(NODE_STATE_MARK);
+          expect(rows).toBe(0);
+          expect(loadNodeStates(db)).toEqual(expected);
+          vi.clearAllTimers();
+          db.close();
+        },
+      ),
       { numRuns: 40 },
     );
   });
