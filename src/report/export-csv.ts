@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.js';
+import { readingsBetween } from '../store/reading-spans.js';
 import type { StoredReading } from '../store/readings.js';
 import type { RunSpan } from '../store/run-log.js';
 import { DEFAULT_TZ, formatLocalTime, localDate, zoneLabel } from '../util/local-time.js';
@@ -128,10 +129,8 @@ export function* readingsCsv(
   yield csvLine(READINGS_CSV_COLUMNS);
   const meta = [gatewayId, site.village_code, site.name, site.park, site.lat, site.lon];
   const rows = db
-    .prepare(
-      'SELECT id, node, seq, type, ts, via, v, radio, clock_ok FROM readings WHERE ts >= ? AND ts < ? ORDER BY ts, rid',
-    )
-    .iterate(from, to) as IterableIterator<StoredReading>;
+    .prepare(readingsBetween('id, node, seq, type, ts, via, v, radio, clock_ok', 'ORDER BY ts, rid'))
+    .iterate({ from, to }) as IterableIterator<StoredReading>;
   for (const r of rows) {
     let radio: { rssi?: number; snr?: number; freq?: number; sf?: number } = {};
     if (r.radio !== null) {

@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.js';
+import { readingsBetween } from '../store/reading-spans.js';
 import { coveredMs, type RunSpan } from '../store/run-log.js';
 
 /**
@@ -41,29 +42,33 @@ export interface ReadingCounts {
 export function readingCounts(db: Db, from: number, to: number, fenceMinKv: number): ReadingCounts {
   const byType: Record<string, number> = {};
   let received = 0;
-  for (const r of db
-    .prepare('SELECT type, count(*) AS n FROM readings WHERE ts >= ? AND ts < ? GROUP BY type')
-    .all(from, to) as { type: string; n: number }[]) {
+  for (const r of db.prepare(readingsBetween('type, count(*) AS n', 'GROUP BY type')).all({ from, to }) as {
+    type: string;
+    n: number;
+  }[]) {
     byType[r.type] = r.n;
     received += r.n;
   }
   const detections: Record<string, number> = Object.fromEntries(DETECTION_TYPES.map((t) => [t, 0]));
   for (const r of db
     .prepare(
-      `SELECT type, count(*) AS n FROM readings WHERE ts >= ? AND ts < ? AND (
-         (type = 'pir' AND json_extract(v, '$.n') > 0) OR type IN ('seis', 'cam', 'gps')
+      readingsBetween(
+        'type, count(*) AS n',
+        `AND ((type = 'pir' AND json_extract(v, '$.n') > 0) OR type IN ('seis', 'cam', 'gps')
          OR (type = 'beam' AND json_extract(v, '$.cut') = 1) OR (type = 'btn' AND json_extract(v, '$.p') = 1)
-         OR (type = 'fence' AND json_extract(v, '$.kv') < ?)) GROUP BY type`,
+         OR (type = 'fence' AND json_extract(v, '$.kv') < @kv)) GROUP BY type`,
+      ),
     )
-    .all(from, to, fenceMinKv) as { type: string; n: number }[]) {
+    .all({ from, to, kv: fenceMinKv }) as { type: string; n: number }[]) {
     detections[r.type] = r.n;
   }
-  const elephant = single(
-    db,
-    `SELECT count(*) AS n FROM readings WHERE ts >= ? AND ts < ? AND type = 'cam' AND json_extract(v, '$.label') = 'elephant'`,
-    from,
-    to,
-  );
+  const elephant = (
+    db
+      .prepare(
+        readingsBetween('count(*) AS n', `AND type = 'cam' AND json_extract(v, '$.label') = 'elephant'`),
+      )
+      .get({ from, to }) as { n: number }
+  ).n;
   const lost = single(
     db,
     `SELECT coalesce(sum(json_extract(fields, '$.lost')), 0) AS n FROM events WHERE kind = 'seq_gap' AND ts >= ? AND ts < ?`,

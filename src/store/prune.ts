@@ -1,5 +1,6 @@
 import type { Db } from './db.js';
 import { DROP_STALE_PACKS } from './outbox-packs.js';
+import { readingsBetween, spanPruner, UNBOUNDED } from './reading-spans.js';
 
 /** Readings the centre never received that a prune removed. */
 export interface UnforwardedLoss {
@@ -76,18 +77,20 @@ export function prune(db: Db, opts: PruneOptions): PruneResult {
     `SELECT count(*) AS n, min(r.ts) AS lo, max(r.ts) AS hi
      FROM outbox_readings o JOIN readings r ON r.rid = o.rid WHERE r.ts < ?`,
   );
-  const delOutboxOld = db.prepare(
-    'DELETE FROM outbox_readings WHERE rid IN (SELECT rid FROM readings WHERE ts < ?)',
-  );
-  const delOld = db.prepare(
-    'DELETE FROM readings WHERE rid IN (SELECT rid FROM readings WHERE ts < ? LIMIT ?)',
-  );
+  const old = { from: -UNBOUNDED, to: cutoff };
+  const delOutboxOld = db.prepare(`DELETE FROM outbox_readings WHERE rid IN (${readingsBetween('rid')})`);
+  const delOld = db.prepare(`DELETE FROM readings WHERE rid IN (${readingsBetween('rid', 'LIMIT @limit')})`);
+  const fixSpans = spanPruner(db);
   db.transaction(() => {
     note(spanOldQueued.get(cutoff) as Span);
-    delOutboxOld.run(cutoff);
+    delOutboxOld.run(old);
   })();
   for (;;) {
-    const n = db.transaction(() => delOld.run(cutoff, CHUNK).changes)();
+    const n = db.transaction(() => {
+      const changes = delOld.run({ ...old, limit: CHUNK }).changes;
+      fixSpans();
+      return changes;
+    })();
     res.expired += n;
     if (n < CHUNK) break;
   }
@@ -107,7 +110,11 @@ export function prune(db: Db, opts: PruneOptions): PruneResult {
   const delQueued = db.prepare('DELETE FROM outbox_readings WHERE rid = ?');
   const delReading = db.prepare('DELETE FROM readings WHERE rid = ?');
   while (usedBytes(db) > cap) {
-    const n = db.transaction(() => delForwarded.run(CHUNK).changes)();
+    const n = db.transaction(() => {
+      const changes = delForwarded.run(CHUNK).changes;
+      fixSpans();
+      return changes;
+    })();
     res.forwardedForSpace += n;
     if (n > 0) continue;
     const rows = oldestQueued.all(CHUNK) as { rid: number; ts: number | null }[];
@@ -117,6 +124,7 @@ export function prune(db: Db, opts: PruneOptions): PruneResult {
         delQueued.run(r.rid);
         delReading.run(r.rid);
       }
+      fixSpans();
       dropStalePacks.run();
     })();
     const stored = rows.flatMap((r) => (r.ts === null ? [] : [r.ts]));

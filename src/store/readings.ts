@@ -1,6 +1,7 @@
 import type { Radio, Reading, ReadingType, Values, Via } from '../domain/index.js';
 import type { Db } from './db.js';
 import { multiRowRunner, valueRows } from './multi-row.js';
+import { readingsBetween, UNBOUNDED } from './reading-spans.js';
 
 /** The columns of a stored reading as the uplink and export read them (v and radio stay JSON text). */
 export interface StoredReading {
@@ -90,35 +91,54 @@ export function readingsWriter(
   };
 }
 
-/** Stored readings, newest last; used by the CLI (works while the gateway runs, WAL readers never block). */
+/** Newer first: by ts, then by arrival. */
+const newerFirst = (a: ReadingRow, b: ReadingRow) => b.ts - a.ts || b.rid - a.rid;
+
+/**
+ * Stored readings, newest last; used by the CLI and the web API (works while the gateway runs,
+ * WAL readers never block). The newest `limit` by ts: the readings after the last span first,
+ * then the spans whose times overlap the query, latest-ending first, until `limit` readings are
+ * newer than anything a span still to read can hold (reading-spans.ts).
+ */
 export function queryReadings(db: Db, q: ReadingQuery): Reading[] {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (q.since !== undefined) {
-    where.push('ts >= ?');
-    args.push(q.since);
-  }
-  if (q.until !== undefined) {
-    where.push('ts < ?');
-    args.push(q.until);
-  }
+  const limit = q.limit ?? 1000;
+  const at: Record<string, string | number> = {
+    from: q.since ?? -UNBOUNDED,
+    to: q.until ?? UNBOUNDED,
+    limit,
+  };
+  let filter = '';
   if (q.node !== undefined) {
-    where.push('node = ?');
-    args.push(q.node);
+    filter += ' AND node = @node';
+    at.node = q.node;
   }
   if (q.type !== undefined) {
-    where.push('type = ?');
-    args.push(q.type);
+    filter += ' AND type = @type';
+    at.type = q.type;
   }
-  const sql = `SELECT * FROM (SELECT * FROM readings ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY ts DESC, rid DESC LIMIT ?) ORDER BY ts, rid`;
-  args.push(q.limit ?? 1000);
-  return (db.prepare(sql).all(...args) as ReadingRow[]).map(rowToReading);
+  const spans = db
+    .prepare(
+      `SELECT coalesce((SELECT hi FROM reading_spans ORDER BY lo DESC LIMIT 1), 0) + 1 AS lo, ${UNBOUNDED} AS hi, ${UNBOUNDED} AS ts_max
+       UNION ALL SELECT * FROM (SELECT lo, hi, ts_max FROM reading_spans WHERE ts_max >= @from AND ts_min < @to ORDER BY ts_max DESC)`,
+    )
+    .all({ from: at.from, to: at.to }) as { lo: number; hi: number; ts_max: number }[];
+  const inSpan = db.prepare(
+    `SELECT * FROM readings WHERE rid BETWEEN @lo AND @hi AND ts >= @from AND ts < @to${filter}
+     ORDER BY ts DESC, rid DESC LIMIT @limit`,
+  );
+  let newest: ReadingRow[] = [];
+  for (const s of spans) {
+    const last = newest[limit - 1];
+    if (last !== undefined && last.ts > s.ts_max) break;
+    const rows = inSpan.all({ ...at, lo: s.lo, hi: s.hi }) as ReadingRow[];
+    newest = newest.concat(rows).sort(newerFirst).slice(0, limit);
+  }
+  return newest.reverse().map(rowToReading);
 }
 
 /** Readings with ts inside [since, now]: what the detection engine needs after a restart. */
 export function readingsSince(db: Db, since: number): Reading[] {
-  return (db.prepare('SELECT * FROM readings WHERE ts >= ? ORDER BY ts, rid').all(since) as ReadingRow[]).map(
-    rowToReading,
-  );
+  return (
+    db.prepare(readingsBetween('r.*', 'ORDER BY ts, rid')).all({ from: since, to: UNBOUNDED }) as ReadingRow[]
+  ).map(rowToReading);
 }

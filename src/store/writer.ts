@@ -4,6 +4,7 @@ import { toStorageError } from './db.js';
 import { HeldReadings } from './held-readings.js';
 import type { NodeState } from './node-state.js';
 import { NodeStateBuffer } from './node-state-buffer.js';
+import { spanWriter } from './reading-spans.js';
 import { readingsWriter } from './readings.js';
 import type { CommitInfo, WriterDeps } from './writer-types.js';
 
@@ -65,6 +66,7 @@ export class StoreWriter {
     const insEvent = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
     const queueEvent = db.prepare('INSERT INTO outbox_events (eid) VALUES (?)');
     const writeReadings = readingsWriter(db);
+    const writeSpan = spanWriter(db);
     this.nodes = new NodeStateBuffer(
       db,
       {
@@ -83,6 +85,7 @@ export class StoreWriter {
         if (!this.deliveredLive.has(e.id)) queueEvent.run(lastInsertRowid);
       }
       this.firstRid = writeReadings(this.readings, this.deliveredReadings);
+      if (this.readings.length > 0) writeSpan(this.firstRid + this.readings.length - 1);
       this.nodes.write();
       for (const p of deps.participants ?? []) p.writeDirty();
     });
