@@ -2,23 +2,24 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../src/domain/index.js';
-import { openDb, WAL_CHECKPOINT_PAGES } from '../../src/store/db.js';
+import { openDb, PAGE_SIZE, walCheckpointPages } from '../../src/store/db.js';
 import { readingsWriter } from '../../src/store/readings.js';
 import { tmpDir } from '../helpers/gateway.js';
 
 /**
  * A checkpoint fsyncs twice and copies every page the WAL holds: at 100 readings per commit,
  * SQLite's default of one per ~1,000 WAL pages cost P1 a large share of its wall time. A real
- * file, the gateway's own writer: the WAL grows to ~4,000 pages, then is checkpointed and reused.
+ * file, the gateway's own writer: the WAL grows to ~4 MiB, then is checkpointed and reused.
  */
-describe('the WAL is checkpointed every ~4,000 pages, not every 1,000', () => {
-  it('grows past 1,000 pages under ingest and stays bounded near 4,000', () => {
+describe('the WAL is checkpointed every ~4 MiB, not every 1,000 pages', () => {
+  it('grows past 1,000 pages under ingest and stays bounded near 4 MiB', () => {
     const path = join(tmpDir('siaga-wal-'), 'siaga.db');
     const db = openDb(path);
     try {
-      expect(db.pragma('page_size', { simple: true })).toBe(1024);
+      expect(db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
+      const limit = walCheckpointPages(PAGE_SIZE);
       const write = readingsWriter(db);
-      const frame = 1024 + 24;
+      const frame = PAGE_SIZE + 24;
       const walPages = () => statSync(`${path}-wal`).size / frame;
       let seq = 0;
       const commit = () => {
@@ -37,15 +38,15 @@ describe('the WAL is checkpointed every ~4,000 pages, not every 1,000', () => {
         );
         db.transaction(() => write(batch))();
       };
-      // ~8,800 WAL pages in all (100 readings are ~22 pages): room for two checkpoints.
+      // Room for two checkpoints (100 readings are ~22 KiB of WAL).
       let most = 0;
-      for (let i = 0; i < 400; i++) {
+      for (let i = 0; i < 480; i++) {
         commit();
         most = Math.max(most, walPages());
       }
-      expect(most).toBeGreaterThan(WAL_CHECKPOINT_PAGES * 0.9);
+      expect(most).toBeGreaterThan(limit * 0.9);
       // Checkpointed and reused, not grown without end.
-      expect(most).toBeLessThan(WAL_CHECKPOINT_PAGES + 200);
+      expect(most).toBeLessThan(limit + 400);
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     } finally {
       db.close();
