@@ -8,8 +8,8 @@ import {
   loraRejectedReporter,
   runPrune,
   runSummary,
+  StatusSnapshot,
   scheduleJobs,
-  statusSaver,
 } from './jobs.js';
 import type { NodeTracker } from './node-tracker.js';
 import type { Storage } from './storage.js';
@@ -32,8 +32,8 @@ export interface ScheduleParts extends Omit<JobDeps, 'db' | 'writer' | 'runLog'>
  * cron table; the tick stays.
  */
 export class Schedules {
-  /** Saves the status snapshot `siaga status` shows while the gateway is down. */
-  readonly saveStatus: () => void;
+  /** The status snapshot `siaga status` shows while the gateway is down. */
+  private readonly snapshot: StatusSnapshot;
   private readonly reportLoraRejected: () => void;
   private readonly ticker: NodeJS.Timeout;
   private readonly jobDeps: JobDeps;
@@ -45,11 +45,17 @@ export class Schedules {
   ) {
     const { db, writer, runLog } = p.storage;
     this.jobDeps = { db, writer, runLog, clock: p.clock, events: p.events, log: p.log };
-    this.saveStatus = statusSaver(this.jobDeps, p.status);
+    this.snapshot = new StatusSnapshot(this.jobDeps, p.status);
+    p.storage.participants.push(this.snapshot);
     this.reportLoraRejected = loraRejectedReporter(p.counters, p.events);
     this.ticker = setInterval(p.tick, 1000);
     this.ticker.unref();
     this.tasks = this.schedule(config);
+  }
+
+  /** Saves the status snapshot at once (a stop). */
+  saveStatus(): void {
+    this.snapshot.now();
   }
 
   async reconfigure(next: Config): Promise<void> {
@@ -81,7 +87,7 @@ export class Schedules {
         cron: c.schedules.heartbeat,
         run: () => {
           p.uplink.publishStatus();
-          this.saveStatus();
+          this.snapshot.later();
           this.reportLoraRejected();
         },
       },
