@@ -18,11 +18,12 @@ import {
 
 /**
  * P9's gateway, alone in its own process so /proc/<pid>/io counts only its writes:
- * `node dist-bench/bench/p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s> [outage|local]`.
+ * `node dist-bench/bench/p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s> [outage|local|mqtt://centre]`.
  * Feeds itself `readings/s` readings (SG1 lines through the serial callback, or GWMP datagrams
  * over UDP to its own LoRa port): quiet ones that score nothing, or evidence on every frame.
  * Talks to the parent over IPC: sends {ready} once started, answers 'sample' with the committed
- * count, exits on 'stop' after stopping the gateway.
+ * count, 'checkpoint' likewise after checkpointing the WAL, exits on 'stop' after stopping the
+ * gateway.
  */
 
 const [dir, mode, mix, delayArg, rateArg, uplinkArg] = process.argv.slice(2);
@@ -33,16 +34,19 @@ if (
   !process.send
 ) {
   console.error(
-    'usage (from bench/p9-disk.js): p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s> [outage|local]',
+    'usage (from bench/p9-disk.js): p9-child.js <dir> <serial|lora> <quiet|evidence> <routine_delay_ms|default> <readings/s> [outage|local|mqtt://centre]',
   );
   process.exit(2);
 }
 const send = process.send.bind(process);
 const rate = Number(rateArg ?? 10);
 const devs = loraDevices();
-// outage: a centre configured on a port where nothing listens, as in a week without uplink.
-const outage = uplinkArg === 'outage' ? 'uplink: {url: "mqtt://127.0.0.1:9"}\n' : '';
-const config = siteConfig({ dir, extra: `${outage}${mode === 'lora' ? loraYaml(devs) : ''}` });
+// outage: a centre configured on a port where nothing listens, as in a week without uplink; a
+// URL: the centre's broker, reachable.
+const centre =
+  uplinkArg === 'outage' ? 'mqtt://127.0.0.1:9' : uplinkArg?.startsWith('mqtt://') ? uplinkArg : '';
+const uplink = centre === '' ? '' : `uplink: {url: "${centre}"}\n`;
+const config = siteConfig({ dir, extra: `${uplink}${mode === 'lora' ? loraYaml(devs) : ''}` });
 if (delayArg !== undefined && delayArg !== 'default')
   config.storage.group_commit.routine_delay_ms = Number(delayArg);
 
@@ -83,7 +87,17 @@ const timer = setInterval(() => {
 
 process.on('message', (m: unknown) => {
   if (m === 'sample') send({ committed: gw.writer.committedReadings, fed: i });
-  else if (m === 'stop') {
+  else if (m === 'checkpoint') {
+    // What the gateway's own auto-checkpoint does every 4,000 WAL pages: copy each page the WAL
+    // holds into the database file once. P9 ends its window with one, so the figure counts every
+    // byte a reading costs the card, not only its WAL frames.
+    const [row] = gw.db.pragma('wal_checkpoint(PASSIVE)') as {
+      busy: number;
+      log: number;
+      checkpointed: number;
+    }[];
+    send({ committed: gw.writer.committedReadings, fed: i, walPages: row?.log ?? 0 });
+  } else if (m === 'stop') {
     clearInterval(timer);
     udp.close();
     void gw.stop().then(() => process.exit(0));
