@@ -1,3 +1,4 @@
+import type { Reading } from '../domain/index.js';
 import type { Db } from './db.js';
 
 /**
@@ -30,21 +31,68 @@ export function readingsBetween(select: string, more = ''): string {
     WHERE r.ts >= @from AND r.ts < @to ${more}`;
 }
 
+/** The readings after the last span: their first rowid and their earliest and latest ts. */
+interface Tail {
+  lo: number;
+  tsMin: number;
+  tsMax: number;
+}
+
 /**
- * Inside the commit's transaction, after its readings were inserted: once `every` readings follow
- * the last span, they become one. Read from the table each time, not kept in memory, so a commit
- * that rolls back leaves nothing to undo.
+ * Writes a span inside the commit that completes it: once `every` readings follow the last span,
+ * they become one. The tail's times are kept in memory from the commits (read from the table once,
+ * at start), so a span costs one INSERT, not a read of its 2,000 readings (~3 % of P1's time per
+ * reading). What a commit changed is kept apart until `committed`, so one that rolls back leaves
+ * nothing to undo. A prune between commits (spanPruner) can only make the memory cover rowids
+ * whose readings are gone: a span wider than its readings, never one that misses a reading.
  */
-export function spanWriter(db: Db, every = SPAN_READINGS): (newestRid: number) => void {
-  const lastHi = db.prepare(`SELECT coalesce(${LAST_HI}, 0)`).pluck();
-  const add = db.prepare(
-    `INSERT INTO reading_spans (lo, hi, ts_min, ts_max)
-     SELECT min(rid), max(rid), min(ts), max(ts) FROM readings WHERE rid > ? HAVING count(*) > 0`,
-  );
-  return (newestRid) => {
-    const hi = lastHi.get() as number;
-    if (newestRid - hi >= every) add.run(hi);
-  };
+export class SpanWriter {
+  private hi: number;
+  private tail: Tail | undefined;
+  private staged: { hi: number; tail: Tail | undefined } | undefined;
+  private readonly add;
+
+  constructor(
+    db: Db,
+    private readonly every = SPAN_READINGS,
+  ) {
+    this.hi = db.prepare(`SELECT coalesce(${LAST_HI}, 0)`).pluck().get() as number;
+    const t = db
+      .prepare('SELECT min(rid) AS lo, min(ts) AS tsMin, max(ts) AS tsMax FROM readings WHERE rid > ?')
+      .get(this.hi) as { lo: number | null; tsMin: number; tsMax: number };
+    this.tail = t.lo === null ? undefined : { lo: t.lo, tsMin: t.tsMin, tsMax: t.tsMax };
+    this.add = db.prepare('INSERT INTO reading_spans (lo, hi, ts_min, ts_max) VALUES (?, ?, ?, ?)');
+  }
+
+  /** Inside the commit's transaction, after its readings (rowids `firstRid` on) were inserted. */
+  write(readings: readonly Pick<Reading, 'ts'>[], firstRid: number): void {
+    if (readings.length === 0) return;
+    const tail = this.tail ? { ...this.tail } : { lo: firstRid, tsMin: Infinity, tsMax: -Infinity };
+    for (const r of readings) {
+      if (r.ts < tail.tsMin) tail.tsMin = r.ts;
+      if (r.ts > tail.tsMax) tail.tsMax = r.ts;
+    }
+    const newest = firstRid + readings.length - 1;
+    if (newest - this.hi < this.every) {
+      this.staged = { hi: this.hi, tail };
+      return;
+    }
+    this.add.run(tail.lo, newest, tail.tsMin, tail.tsMax);
+    this.staged = { hi: newest, tail: undefined };
+  }
+
+  /** The commit that ran `write` is durable. */
+  committed(): void {
+    if (!this.staged) return;
+    this.hi = this.staged.hi;
+    this.tail = this.staged.tail;
+    this.staged = undefined;
+  }
+
+  /** The commit that ran `write` failed: it is tried again with the same readings. */
+  rolledBack(): void {
+    this.staged = undefined;
+  }
 }
 
 /**

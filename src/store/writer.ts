@@ -4,7 +4,7 @@ import { toStorageError } from './db.js';
 import { HeldReadings } from './held-readings.js';
 import type { NodeState } from './node-state.js';
 import { NodeStateBuffer } from './node-state-buffer.js';
-import { spanWriter } from './reading-spans.js';
+import { SpanWriter } from './reading-spans.js';
 import { readingsWriter } from './readings.js';
 import type { CommitInfo, WriterDeps } from './writer-types.js';
 
@@ -46,6 +46,7 @@ export class StoreWriter {
   private closed = false;
   private readonly txn: () => void;
   private readonly held: HeldReadings;
+  private readonly spans: SpanWriter;
   /** Readings and events still uncommitted when the writer closed (SIGTERM on a full disk): lost. */
   lostAtClose = { readings: 0, events: 0 };
   private readonly commitListeners = new Set<(info: CommitInfo) => void>();
@@ -66,7 +67,7 @@ export class StoreWriter {
     const insEvent = db.prepare('INSERT INTO events (id, ts, kind, fields) VALUES (?, ?, ?, ?)');
     const queueEvent = db.prepare('INSERT INTO outbox_events (eid) VALUES (?)');
     const writeReadings = readingsWriter(db);
-    const writeSpan = spanWriter(db);
+    this.spans = new SpanWriter(db);
     this.nodes = new NodeStateBuffer(
       db,
       {
@@ -85,7 +86,7 @@ export class StoreWriter {
         if (!this.deliveredLive.has(e.id)) queueEvent.run(lastInsertRowid);
       }
       this.firstRid = writeReadings(this.readings, this.deliveredReadings);
-      if (this.readings.length > 0) writeSpan(this.firstRid + this.readings.length - 1);
+      this.spans.write(this.readings, this.firstRid);
       this.nodes.write();
       for (const p of deps.participants ?? []) p.writeDirty();
     });
@@ -214,10 +215,12 @@ export class StoreWriter {
       this.txn();
       this.extra = false;
     } catch (e) {
+      this.spans.rolledBack();
       this.onFailure(e);
       this.settle(false);
       return false;
     }
+    this.spans.committed();
     for (const p of this.deps.participants ?? []) p.committed?.();
     const info: CommitInfo = { readings: this.readings, events: this.events, firstRid: this.firstRid };
     for (const e of info.events) this.deliveredLive.delete(e.id);

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../../src/domain/index.js';
 import { type Db, openDb, schemaVersion } from '../../src/store/db.js';
 import { prune } from '../../src/store/prune.js';
-import { readingsBetween, spanPruner, spanWriter, UNBOUNDED } from '../../src/store/reading-spans.js';
+import { readingsBetween, SpanWriter, spanPruner, UNBOUNDED } from '../../src/store/reading-spans.js';
 import { queryReadings, readingsWriter } from '../../src/store/readings.js';
 import { MIGRATIONS } from '../../src/store/schema.js';
 import { tmpDir } from '../helpers/gateway.js';
@@ -69,8 +69,11 @@ describe('readings by time through reading_spans', () => {
             ),
             { minLength: 1, maxLength: 40 },
           ),
+          fails: fc.boolean(),
         }),
       },
+      // The gateway restarts: the span writer learns the readings after the last span from the table.
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
       // Retention: everything before a cutoff goes (the prune's own statements).
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const), back: fc.nat(200_000) }) },
       // The newest or the oldest readings go: SQLite then hands the newest rowids out again.
@@ -98,7 +101,7 @@ describe('readings by time through reading_spans', () => {
           const db = openDb(join(dir, `p-${run++}.db`));
           try {
             const write = readingsWriter(db);
-            const span = spanWriter(db, every);
+            let span = new SpanWriter(db, every);
             const fix = spanPruner(db);
             let clock = T0;
             for (const o of ops) {
@@ -108,7 +111,21 @@ describe('readings by time through reading_spans', () => {
                   clock += d;
                   return reading(clock);
                 });
-                db.transaction(() => span(write(batch) + batch.length - 1))();
+                if (o.fails) {
+                  // A commit the disk refuses after every row was written: nothing of it stays.
+                  expect(() =>
+                    db.transaction(() => {
+                      span.write(batch, write(batch));
+                      throw new Error('disk I/O error');
+                    })(),
+                  ).toThrow('disk I/O error');
+                  span.rolledBack();
+                } else {
+                  db.transaction(() => span.write(batch, write(batch)))();
+                  span.committed();
+                }
+              } else if (o.kind === 'restart') {
+                span = new SpanWriter(db, every);
               } else if (o.kind === 'expire') {
                 prune(db, {
                   now: clock - o.back + 86_400_000,
@@ -156,11 +173,12 @@ describe('readings by time through reading_spans', () => {
   it('a query reads only the spans of its hours, through the rowid, not the whole table', () => {
     const db = openDb(join(dir, 'siaga.db'));
     const write = readingsWriter(db);
-    const span = spanWriter(db);
+    const span = new SpanWriter(db);
     // Ten days of a reading every 10 s, committed 50 at a time.
     for (let c = 0; c < 1_728; c++) {
       const batch = Array.from({ length: 50 }, (_, k) => reading(T0 + (c * 50 + k) * 10_000));
-      db.transaction(() => span(write(batch) + batch.length - 1))();
+      db.transaction(() => span.write(batch, write(batch)))();
+      span.committed();
     }
     expect(db.prepare('SELECT count(*) FROM reading_spans').pluck().get()).toBe(43);
     const plan = db
