@@ -13,10 +13,10 @@ import { type Figure, nth, removeScratch, scratchDir, serviceEnv, sleep } from '
  * when a page cache page is dirtied) is read after a warm-up and a WAL checkpoint, and again
  * `seconds` later after another, and divided by the readings committed in between: the WAL's
  * frames, its -shm index and the copy of each page into the database file, which the gateway's
- * own checkpoint makes every 4,000 WAL pages (~20 minutes on a quiet night, too long for the
- * bench to wait for; a shorter cycle copies a page rewritten by many commits fewer times over,
- * so the figure errs high). Five minutes: 30 s held 6 or 7 group commits and whole 4 KiB pages,
- * and swung by a quarter from run to run; 120 s still by ±25 B. Variants run side by side in the same window:
+ * own checkpoint makes every 4 MiB of WAL (~20 minutes on a quiet night, too long for the bench
+ * to wait for; a shorter cycle copies a page rewritten by many commits fewer times over, so the
+ * figure errs high). Five minutes: 30 s held 6 or 7 group commits and whole 4 KiB pages, and
+ * swung by a quarter from run to run; 120 s still by ±25 B. Variants run side by side:
  * - serial, quiet readings (heartbeats and frames that score nothing), default config: the figure;
  * - the same with routine_delay_ms 5, i.e. one commit per reading: what batching saves;
  * - serial, a herd walking past every sensor (all sensor frames evidence): committed within 5 ms;

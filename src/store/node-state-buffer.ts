@@ -11,10 +11,11 @@ import {
 /**
  * The writer's changed node states and when they reach their rows. A commit writes them when they
  * are due (NodeStateWrites: at most once a minute or every 5,000 readings, at once for what a
- * replay cannot rebuild) or forced; otherwise they are left to a replay of the readings after the mark (loadNodeStates), and
- * a timer writes them once due if no commit comes first. The mark is written only when the rows
- * fall behind and deleted when they catch up (no mark: the rows are complete): at 10 readings/s
- * every commit writes the rows, and a meta page per commit was ~130 B/reading on the SD card (P9).
+ * replay cannot rebuild) or forced; otherwise they are left to a replay of the readings after the
+ * mark (loadNodeStates), and a timer writes them once due if no commit comes first. The mark is
+ * written only when the rows fall behind and deleted when they catch up (no mark: the rows are
+ * complete), twice a minute on a quiet night rather than with every commit: a meta page per
+ * commit was ~130 B/reading on the SD card (P9).
  */
 export class NodeStateBuffer {
   private dirty = new Map<string, NodeState>();

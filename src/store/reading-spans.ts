@@ -10,7 +10,7 @@ import type { Db } from './db.js';
  * docs/behaviour.md, Storage.
  */
 
-/** Readings per span: what a commit's new span reads, and at most what a query reads beyond the spans. */
+/** Readings per span: at most what a query reads beyond the spans. */
 export const SPAN_READINGS = 2_000;
 
 /** The bound for an open interval or rowid range (ts are ms, rowids count readings: both < 2^53). */
@@ -29,6 +29,27 @@ export function readingsBetween(select: string, more = ''): string {
       UNION ALL SELECT coalesce(${LAST_HI}, 0) + 1, ${UNBOUNDED})
     SELECT ${select} FROM span CROSS JOIN readings r ON r.rid BETWEEN span.lo AND span.hi
     WHERE r.ts >= @from AND r.ts < @to ${more}`;
+}
+
+/** A rowid range that may hold readings with @from <= ts < @to, and the latest ts it can hold. */
+export interface SpanRange {
+  lo: number;
+  hi: number;
+  ts_max: number;
+}
+
+/**
+ * The ranges `readingsBetween` reads, for a caller that reads them one by one: the readings after
+ * the last span first (any ts), then the overlapping spans, latest-ending first.
+ */
+export function spansNewestFirst(db: Db, from: number, to: number): SpanRange[] {
+  return db
+    .prepare(
+      `SELECT coalesce(${LAST_HI}, 0) + 1 AS lo, ${UNBOUNDED} AS hi, ${UNBOUNDED} AS ts_max
+       UNION ALL SELECT * FROM (SELECT lo, hi, ts_max FROM reading_spans
+         WHERE ts_max >= @from AND ts_min < @to ORDER BY ts_max DESC)`,
+    )
+    .all({ from, to }) as SpanRange[];
 }
 
 /** The readings after the last span: their first rowid and their earliest and latest ts. */

@@ -1,7 +1,7 @@
 import type { Radio, Reading, ReadingType, Values, Via } from '../domain/index.js';
 import type { Db } from './db.js';
 import { multiRowRunner, valueRows } from './multi-row.js';
-import { readingsBetween, UNBOUNDED } from './reading-spans.js';
+import { readingsBetween, spansNewestFirst, UNBOUNDED } from './reading-spans.js';
 
 /** The columns of a stored reading as the uplink and export read them (v and radio stay JSON text). */
 export interface StoredReading {
@@ -102,11 +102,9 @@ const newerFirst = (a: ReadingRow, b: ReadingRow) => b.ts - a.ts || b.rid - a.ri
  */
 export function queryReadings(db: Db, q: ReadingQuery): Reading[] {
   const limit = q.limit ?? 1000;
-  const at: Record<string, string | number> = {
-    from: q.since ?? -UNBOUNDED,
-    to: q.until ?? UNBOUNDED,
-    limit,
-  };
+  const from = q.since ?? -UNBOUNDED;
+  const to = q.until ?? UNBOUNDED;
+  const at: Record<string, string | number> = { from, to, limit };
   let filter = '';
   if (q.node !== undefined) {
     filter += ' AND node = @node';
@@ -116,12 +114,7 @@ export function queryReadings(db: Db, q: ReadingQuery): Reading[] {
     filter += ' AND type = @type';
     at.type = q.type;
   }
-  const spans = db
-    .prepare(
-      `SELECT coalesce((SELECT hi FROM reading_spans ORDER BY lo DESC LIMIT 1), 0) + 1 AS lo, ${UNBOUNDED} AS hi, ${UNBOUNDED} AS ts_max
-       UNION ALL SELECT * FROM (SELECT lo, hi, ts_max FROM reading_spans WHERE ts_max >= @from AND ts_min < @to ORDER BY ts_max DESC)`,
-    )
-    .all({ from: at.from, to: at.to }) as { lo: number; hi: number; ts_max: number }[];
+  const spans = spansNewestFirst(db, from, to);
   const inSpan = db.prepare(
     `SELECT * FROM readings WHERE rid BETWEEN @lo AND @hi AND ts >= @from AND ts < @to${filter}
      ORDER BY ts DESC, rid DESC LIMIT @limit`,

@@ -19,8 +19,8 @@ const DEFAULT_NODE_STATE_EVERY_READINGS = 5_000;
  * Group commit: readings, events, their outbox rows and the nodes' sequence state go to SQLite in
  * one transaction, flushed on N rows, at once for what matters, or after the routine delay
  * (commit-policy.ts); node state that a replay of the readings can rebuild is rewritten at most
- * once a minute or every 5,000 readings (NodeStateWrites). A reading counts as received only once that
- * transaction committed. When the disk is full or read-only the batch stays in memory and the
+ * once a minute or every 5,000 readings (NodeStateWrites). A reading counts as received only once
+ * that transaction committed. When the disk is full or read-only the batch stays in memory and the
  * commit is retried; readings beyond the memory bound are dropped oldest first and counted,
  * events never.
  */
